@@ -1,0 +1,132 @@
+/**
+ * Settings of the gateway and the CLI. This is the only module that reads process.env: every other
+ * module receives a frozen Settings object. Each setting is validated here, so a wrong value stops the
+ * process at start with one line naming the variable, never later in the middle of an exchange.
+ */
+import path from 'node:path';
+import { GatewayError } from '../domain/errors.js';
+
+export interface Settings {
+  readonly host: string;
+  readonly port: number;
+  readonly certsDir: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly amqpUrl: string;
+  readonly amqpPrefix: string;
+  /** Largest request body accepted, checked before any decryption. */
+  readonly maxBodyBytes: number;
+  /** Largest signed document accepted once decrypted and decompressed (compression bombs). */
+  readonly maxDocumentBytes: number;
+  readonly maxFutureSeconds: number;
+  readonly maxAgeSeconds: number;
+  /** Deliveries of one message to a consumer before RabbitMQ dead-letters it. */
+  readonly deliveryLimit: number;
+  readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** How long SIGTERM waits for in-flight requests and the relay before closing anyway. */
+  readonly shutdownTimeoutMs: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface SettingDoc {
+  variable: string;
+  default: string;
+  meaning: string;
+}
+
+/** The settings table, also printed by `passerelle help` and mirrored in the README. */
+export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
+  { variable: 'PASSERELLE_HOST', default: '127.0.0.1', meaning: 'address the HTTPS API listens on' },
+  { variable: 'PASSERELLE_PORT', default: '8443', meaning: 'port of the HTTPS API (0 picks a free port)' },
+  { variable: 'PASSERELLE_CERTS_DIR', default: 'certs.example', meaning: 'trust configuration directory' },
+  { variable: 'PASSERELLE_DATA_DIR', default: './data', meaning: 'embedded store (SQLite) and local state' },
+  { variable: 'PASSERELLE_DATABASE_URL', default: '(unset)', meaning: 'postgres://… to use PostgreSQL (not yet available)' },
+  { variable: 'PASSERELLE_AMQP_URL', default: 'amqp://guest:guest@127.0.0.1:5672', meaning: 'RabbitMQ broker' },
+  { variable: 'PASSERELLE_AMQP_PREFIX', default: 'passerelle', meaning: 'prefix of every exchange and queue' },
+  { variable: 'PASSERELLE_MAX_BODY_BYTES', default: '1048576', meaning: 'largest request body (before decryption)' },
+  { variable: 'PASSERELLE_MAX_DOCUMENT_BYTES', default: '4194304', meaning: 'largest decrypted, decompressed document' },
+  { variable: 'PASSERELLE_MAX_FUTURE_SECONDS', default: '300', meaning: 'how far in the future sentAt may be' },
+  { variable: 'PASSERELLE_MAX_AGE_SECONDS', default: '86400', meaning: 'how old sentAt may be' },
+  { variable: 'PASSERELLE_DELIVERY_LIMIT', default: '5', meaning: 'deliveries before a message is dead-lettered' },
+  { variable: 'PASSERELLE_LOG_LEVEL', default: 'info', meaning: 'error, warn, info or debug' },
+  { variable: 'PASSERELLE_SHUTDOWN_TIMEOUT_MS', default: '10000', meaning: 'grace period for in-flight work on SIGTERM' },
+]);
+
+const PREFIX_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+function fail(variable: string, value: string, expected: string): never {
+  throw new GatewayError(
+    'config_invalid',
+    `${variable}=${JSON.stringify(value)} is not valid: expected ${expected}. Fix or unset ${variable}.`,
+  );
+}
+
+function integer(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) fail(variable, raw, `a whole number from ${min} to ${max}`);
+  const value = Number(raw);
+  if (value < min || value > max) fail(variable, raw, `a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function text(env: Env, variable: string, fallback: string): string {
+  const raw = env[variable];
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+function url(env: Env, variable: string, fallback: string | undefined, schemes: string[]): string | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    fail(variable, redactUrl(raw), `a URL starting with ${schemes.join(' or ')}`);
+  }
+  if (!schemes.includes(parsed.protocol)) fail(variable, redactUrl(raw), `a URL starting with ${schemes.join(' or ')}`);
+  return raw;
+}
+
+/** A URL without its password, for messages and logs. */
+export function redactUrl(raw: string): string {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+export function loadSettings(env: Env = process.env, cwd: string = process.cwd()): Settings {
+  const amqpPrefix = text(env, 'PASSERELLE_AMQP_PREFIX', 'passerelle');
+  if (!PREFIX_PATTERN.test(amqpPrefix)) fail('PASSERELLE_AMQP_PREFIX', amqpPrefix, 'lower-case letters, digits, dots, dashes or underscores');
+  const logLevel = text(env, 'PASSERELLE_LOG_LEVEL', 'info');
+  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) fail('PASSERELLE_LOG_LEVEL', logLevel, 'error, warn, info or debug');
+  const databaseUrl = url(env, 'PASSERELLE_DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
+  if (databaseUrl !== undefined) {
+    throw new GatewayError(
+      'config_invalid',
+      'PASSERELLE_DATABASE_URL is set, but the PostgreSQL store is not available in this version. Unset PASSERELLE_DATABASE_URL to use the embedded SQLite store.',
+    );
+  }
+  const settings: Settings = {
+    host: text(env, 'PASSERELLE_HOST', '127.0.0.1'),
+    port: integer(env, 'PASSERELLE_PORT', 8443, 0, 65535),
+    certsDir: path.resolve(cwd, text(env, 'PASSERELLE_CERTS_DIR', 'certs.example')),
+    dataDir: path.resolve(cwd, text(env, 'PASSERELLE_DATA_DIR', './data')),
+    databaseUrl,
+    amqpUrl: url(env, 'PASSERELLE_AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:'])!,
+    amqpPrefix,
+    maxBodyBytes: integer(env, 'PASSERELLE_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxDocumentBytes: integer(env, 'PASSERELLE_MAX_DOCUMENT_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    maxFutureSeconds: integer(env, 'PASSERELLE_MAX_FUTURE_SECONDS', 300, 0, 86400),
+    maxAgeSeconds: integer(env, 'PASSERELLE_MAX_AGE_SECONDS', 86400, 60, 30 * 86400),
+    deliveryLimit: integer(env, 'PASSERELLE_DELIVERY_LIMIT', 5, 1, 1000),
+    logLevel: logLevel as Settings['logLevel'],
+    shutdownTimeoutMs: integer(env, 'PASSERELLE_SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+  };
+  return Object.freeze(settings);
+}
