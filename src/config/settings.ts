@@ -22,6 +22,8 @@ export interface Settings {
   readonly maxAgeSeconds: number;
   /** Deliveries of one message to a consumer before RabbitMQ dead-letters it. */
   readonly deliveryLimit: number;
+  readonly rateLimitPerMinute: number;
+  readonly rateLimitBurst: number;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** How long SIGTERM waits for in-flight requests and the relay before closing anyway. */
   readonly shutdownTimeoutMs: number;
@@ -49,6 +51,8 @@ export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
   { variable: 'PASSERELLE_MAX_FUTURE_SECONDS', default: '300', meaning: 'how far in the future sentAt may be' },
   { variable: 'PASSERELLE_MAX_AGE_SECONDS', default: '86400', meaning: 'how old sentAt may be' },
   { variable: 'PASSERELLE_DELIVERY_LIMIT', default: '5', meaning: 'deliveries before a message is dead-lettered' },
+  { variable: 'PASSERELLE_RATE_LIMIT_PER_MINUTE', default: '1200', meaning: 'sustained API requests per minute per partner' },
+  { variable: 'PASSERELLE_RATE_LIMIT_BURST', default: '200', meaning: 'API requests a partner may make at once' },
   { variable: 'PASSERELLE_LOG_LEVEL', default: 'info', meaning: 'error, warn, info or debug' },
   { variable: 'PASSERELLE_SHUTDOWN_TIMEOUT_MS', default: '10000', meaning: 'grace period for in-flight work on SIGTERM' },
 ]);
@@ -125,6 +129,8 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     maxFutureSeconds: integer(env, 'PASSERELLE_MAX_FUTURE_SECONDS', 300, 0, 86400),
     maxAgeSeconds: integer(env, 'PASSERELLE_MAX_AGE_SECONDS', 86400, 60, 30 * 86400),
     deliveryLimit: integer(env, 'PASSERELLE_DELIVERY_LIMIT', 5, 1, 1000),
+    rateLimitPerMinute: integer(env, 'PASSERELLE_RATE_LIMIT_PER_MINUTE', 1200, 1, 10_000_000),
+    rateLimitBurst: integer(env, 'PASSERELLE_RATE_LIMIT_BURST', 200, 1, 1_000_000),
     logLevel: logLevel as Settings['logLevel'],
     shutdownTimeoutMs: integer(env, 'PASSERELLE_SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
   };

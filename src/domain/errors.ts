@@ -47,6 +47,8 @@ export interface GatewayErrorOptions {
   rule?: string;
   /** Field errors (schema_invalid only). */
   errors?: FieldError[];
+  /** How long the client should wait before retrying (rate_limited, unavailable). */
+  retryAfterSeconds?: number;
   cause?: unknown;
 }
 
@@ -55,6 +57,7 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly rule: string | undefined;
   readonly errors: FieldError[] | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   /**
    * @param detail a sentence for a person: what went wrong and what to do. It is sent to partners, so it
@@ -67,6 +70,7 @@ export class GatewayError extends Error {
     this.status = PROBLEM_CATALOGUE[code].status;
     this.rule = options.rule;
     this.errors = options.errors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get title(): string {

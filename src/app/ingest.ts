@@ -1,0 +1,226 @@
+/**
+ * Accepting a message: the eight checks of the interface contract (section 3), in its order, then one
+ * durable transaction (message, outbox row, audit entry), then the signed receipt.
+ *
+ * Every rejection after step 1 is audited. What a rejection's audit entry names grows with what was
+ * proven: before the signature is checked, only the authenticated partner and the code; before the
+ * schema passed, nothing of the document's header (an invalid header may carry anything, even
+ * personal data typed in the wrong field).
+ */
+import { createHash } from 'node:crypto';
+import type { AuditEvent } from '../audit/entry.js';
+import { signReceipt, type AcceptedAnswer, type ReceiptedAnswer } from '../crypto/receipt.js';
+import { openFromPartner, sealForRecipient } from '../crypto/openpgp.js';
+import { assertEligible } from '../domain/eligibility.js';
+import { GatewayError } from '../domain/errors.js';
+import { assertFresh, type FreshnessPolicy } from '../domain/freshness.js';
+import type { MessageDocument } from '../domain/message.js';
+import { assertReplyMatches } from '../domain/replies.js';
+import { assertRoutable } from '../domain/routing.js';
+import type { Pseudonymiser } from '../privacy/pseudonym.js';
+import type { DocumentValidator } from '../schema/validator.js';
+import type { MessageRecord, Store } from '../store/store.js';
+import type { Partner } from '../trust/partner.js';
+import type { TrustStore } from '../trust/trust-store.js';
+
+/** Message types that answer an earlier message and must name it in header.inReplyTo. */
+const ANSWER_TYPES = new Set(['acknowledgement', 'status-update']);
+
+export interface IngestDependencies {
+  trust: TrustStore;
+  validator: DocumentValidator;
+  store: Store;
+  pseudonymise: Pseudonymiser;
+  freshness: FreshnessPolicy;
+  maxDocumentBytes: number;
+  now: () => Date;
+}
+
+export type IngestResult =
+  | { outcome: 'accepted'; status: 202; answer: ReceiptedAnswer; recipient: string; type: string }
+  | { outcome: 'replayed'; status: 200; answer: ReceiptedAnswer; recipient: string; type: string };
+
+/** What the log and the audit entry of a rejection may name: identifiers only, once proven. */
+export interface RejectionContext {
+  messageId?: string;
+  type?: string;
+  recipient?: string;
+}
+
+export class IngestRejection extends Error {
+  constructor(
+    readonly error: GatewayError,
+    readonly context: RejectionContext,
+    readonly auditIndex: number | undefined,
+  ) {
+    super(error.message, { cause: error });
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseDocument(bytes: Uint8Array): MessageDocument {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(bytes));
+  } catch {
+    throw new GatewayError('malformed_message', 'The signed content is not a UTF-8 JSON document (a byte-order mark is not allowed). Sign the JSON document itself.');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new GatewayError('malformed_message', 'The signed content must be a JSON object with "header" and "body".');
+  }
+  return value as MessageDocument;
+}
+
+function claimedSender(document: MessageDocument): unknown {
+  const header = (document as { header?: unknown }).header;
+  return header !== null && typeof header === 'object' ? (header as { sender?: unknown }).sender : undefined;
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export class Ingest {
+  constructor(private readonly deps: IngestDependencies) {}
+
+  /**
+   * @param partner the partner named by the verified client certificate (step 1 done by the HTTP edge).
+   * @throws IngestRejection for every refusal; its error carries the problem code.
+   */
+  async submit(partner: Partner, message: Uint8Array): Promise<IngestResult> {
+    const context: RejectionContext = {};
+    let payloadSha256: string | undefined;
+    let beneficiary: string | undefined;
+    try {
+      const { trust, validator, store, now } = this.deps;
+      if (partner.sends.length === 0) {
+        throw new GatewayError('forbidden', `Partner ${partner.id} may not send messages (role ${partner.role}).`);
+      }
+      const senderKeys = trust.partner(partner.id)?.publicKeys ?? [];
+      // Steps 2 and 3: only this partner's keys may verify, so a valid signature by any other partner fails.
+      const opened = await openFromPartner({
+        message,
+        decryptionKey: trust.gateway.privateKey,
+        senderKeys,
+        maxDocumentBytes: this.deps.maxDocumentBytes,
+      });
+      payloadSha256 = sha256Hex(opened.document);
+      const document = parseDocument(opened.document);
+
+      // Step 4.
+      if (claimedSender(document) !== partner.id) {
+        throw new GatewayError('sender_mismatch', `header.sender must be ${partner.id}, the partner named by your client certificate and signing key.`);
+      }
+
+      // Idempotency: the sender is proven, so its message id can be trusted to look up the original.
+      const messageId = (document.header as { messageId?: unknown }).messageId;
+      if (typeof messageId === 'string') {
+        const existing = await store.findMessage(messageId);
+        if (existing) return await this.replay(existing, payloadSha256, partner);
+      }
+
+      // Step 5.
+      validator.validate(document);
+      const header = document.header;
+      context.messageId = header.messageId;
+      context.type = header.type;
+      context.recipient = header.recipient;
+      beneficiary = this.deps.pseudonymise(header.beneficiaryRef);
+
+      // Step 6.
+      const acceptedAtDate = now();
+      assertFresh(header.sentAt, acceptedAtDate, this.deps.freshness);
+
+      // Step 7.
+      const recipient = assertRoutable({
+        sender: partner,
+        type: header.type,
+        recipientId: header.recipient,
+        findPartner: (id) => trust.registry.get(id),
+      });
+
+      // Step 8.
+      assertEligible(document, recipient);
+      if (ANSWER_TYPES.has(header.type)) {
+        const original = header.inReplyTo === undefined ? undefined : await store.findMessage(header.inReplyTo);
+        assertReplyMatches({ sender: partner.id, recipient: recipient.id, beneficiary, original });
+      }
+
+      const recipientKeys = trust.partner(recipient.id)?.publicKeys ?? [];
+      if (recipientKeys.length === 0) {
+        throw new GatewayError('recipient_not_allowed', `Partner ${recipient.id} has no OpenPGP key registered and cannot receive messages.`);
+      }
+      const outboxBody = await sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys });
+      const acceptedAt = acceptedAtDate.toISOString();
+      const outcome = await store.accept({
+        messageId: header.messageId,
+        type: header.type,
+        version: header.version,
+        sender: partner.id,
+        recipient: recipient.id,
+        inReplyTo: header.inReplyTo,
+        beneficiary,
+        payloadSha256,
+        acceptedAt,
+        outboxBody,
+      });
+      if (outcome.kind === 'duplicate') return await this.replay(outcome.existing, payloadSha256, partner);
+
+      const fields: AcceptedAnswer = { messageId: header.messageId, status: 'accepted', acceptedAt, auditIndex: outcome.auditIndex, payloadSha256 };
+      const answer = { ...fields, receipt: await signReceipt(fields, trust.gateway.privateKey) };
+      await store.saveReceipt(header.messageId, answer.receipt);
+      return { outcome: 'accepted', status: 202, answer, recipient: recipient.id, type: header.type };
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      throw await this.reject(err, partner, context, payloadSha256, beneficiary);
+    }
+  }
+
+  /** Same message id again: the original answer if the signed document is the same, 409 otherwise. */
+  private async replay(existing: MessageRecord, payloadSha256: string, partner: Partner): Promise<IngestResult> {
+    if (existing.sender !== partner.id || existing.payloadSha256 !== payloadSha256) {
+      throw new GatewayError('duplicate_conflict', `Message id ${existing.messageId} was already used for another document. Use a new UUID for every new message.`);
+    }
+    const fields: AcceptedAnswer = {
+      messageId: existing.messageId,
+      status: 'accepted',
+      acceptedAt: existing.acceptedAt,
+      auditIndex: existing.auditIndex,
+      payloadSha256: existing.payloadSha256,
+    };
+    let receipt = existing.receipt;
+    if (receipt === undefined) {
+      // The process stopped between the commit and the receipt: the first answer never left, so sign now.
+      receipt = await signReceipt(fields, this.deps.trust.gateway.privateKey);
+      await this.deps.store.saveReceipt(existing.messageId, receipt);
+    }
+    return { outcome: 'replayed', status: 200, answer: { ...fields, receipt }, recipient: existing.recipient, type: existing.type };
+  }
+
+  private async reject(error: GatewayError, partner: Partner, context: RejectionContext, payloadSha256: string | undefined, beneficiary: string | undefined): Promise<IngestRejection> {
+    // A store that cannot write cannot audit either; the partner gets 503 and retries.
+    if (error.code === 'unavailable') return new IngestRejection(error, context, undefined);
+    const event: AuditEvent = {
+      event: 'rejected',
+      timestamp: this.deps.now().toISOString(),
+      sender: partner.id,
+      code: error.code,
+      ...context,
+      ...(beneficiary === undefined ? {} : { beneficiary }),
+      ...(payloadSha256 === undefined ? {} : { payloadSha256 }),
+    };
+    try {
+      const auditIndex = await this.deps.store.recordEvent(event);
+      return new IngestRejection(error, context, auditIndex);
+    } catch (auditError) {
+      const unavailable = new GatewayError('unavailable', 'The gateway cannot record this request right now; nothing was accepted. Retry later.', { cause: auditError });
+      return new IngestRejection(unavailable, context, undefined);
+    }
+  }
+
+  /** Records a refusal made at the HTTP edge (size, media type) for an authenticated partner. */
+  async rejectAtEdge(error: GatewayError, partner: Partner): Promise<IngestRejection> {
+    return this.reject(error, partner, {}, undefined, undefined);
+  }
+}

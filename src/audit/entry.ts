@@ -1,0 +1,57 @@
+/**
+ * Audit log entries (interface contract, section 6). Pure: no I/O.
+ *
+ * An entry holds identifiers, digests and a keyed pseudonym of the beneficiary, never personal data.
+ * Its bytes are the RFC 8785 canonical JSON of the entry, and its leaf hash is
+ * SHA-256(0x00 || bytes) (RFC 9162 section 2.1.1), so the Merkle tree built over these leaves later
+ * commits to exactly what is stored.
+ */
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+
+export const AUDIT_EVENTS = ['accepted', 'rejected', 'queued', 'acknowledged', 'dead-lettered'] as const;
+export type AuditEventName = (typeof AUDIT_EVENTS)[number];
+
+/** An event before the log gave it an index. Absent fields are omitted, never null. */
+export interface AuditEvent {
+  event: AuditEventName;
+  timestamp: string;
+  messageId?: string;
+  type?: string;
+  sender?: string;
+  recipient?: string;
+  /** Keyed pseudonym of the beneficiary (HMAC-SHA-256, lower-case hex). */
+  beneficiary?: string;
+  /** SHA-256 of the signed document bytes, lower-case hex. */
+  payloadSha256?: string;
+  /** Problem code, for rejections. */
+  code?: string;
+}
+
+export interface AuditEntry extends AuditEvent {
+  index: number;
+}
+
+const FIELDS = ['event', 'timestamp', 'messageId', 'type', 'sender', 'recipient', 'beneficiary', 'payloadSha256', 'code'] as const;
+
+export function toEntry(index: number, event: AuditEvent): AuditEntry {
+  if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`audit index ${index} is not a non-negative safe integer`);
+  const entry: Record<string, unknown> = { index };
+  for (const field of FIELDS) {
+    const value = event[field];
+    if (value !== undefined) entry[field] = value;
+  }
+  return entry as unknown as AuditEntry;
+}
+
+/** RFC 8785 canonical JSON bytes of the entry: what the leaf hash covers. */
+export function entryBytes(entry: AuditEntry): Buffer {
+  const text = canonicalize(entry);
+  if (text === undefined) throw new TypeError('audit entry cannot be canonicalised');
+  return Buffer.from(text, 'utf8');
+}
+
+/** RFC 9162 section 2.1.1: MTH({d(0)}) = SHA-256(0x00 || d(0)). */
+export function leafHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(Buffer.from([0x00])).update(bytes).digest('hex');
+}

@@ -1,0 +1,206 @@
+/**
+ * The connection to RabbitMQ. The first attempt fails fast, so that a wrong PASSERELLE_AMQP_URL stops
+ * the process at start with one readable line; once connected, the connection never gives up: on loss
+ * it reconnects with capped exponential backoff and jitter (amqplib's opt-in recovery) and runs the
+ * onReady callback again, because channels and consumers die with the connection.
+ *
+ * Every emitter gets an 'error' listener: amqplib emits 'error' on connections and channels, and an
+ * unhandled 'error' event ends a Node process.
+ */
+import { connect } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import { redactUrl } from '../config/settings.js';
+import { GatewayError } from '../domain/errors.js';
+import type { Logger } from '../log/logger.js';
+
+/** What onReady receives: channels on the connection that was just (re)established. */
+export interface BrokerSession {
+  createChannel(): Promise<Channel>;
+  createConfirmChannel(): Promise<ConfirmChannel>;
+}
+
+export interface BrokerConnection {
+  isConnected(): boolean;
+  /** The broker stopped reading from this connection (memory or disk alarm). */
+  isBlocked(): boolean;
+  /** A channel on the current connection; waits for a reconnection while disconnected. */
+  createChannel(): Promise<Channel>;
+  createConfirmChannel(): Promise<ConfirmChannel>;
+  /** Called with true after every (re)connection and its onReady, false on every loss; returns an unsubscribe. */
+  onStateChange(listener: (connected: boolean) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface ConnectBrokerOptions {
+  url: string;
+  logger: Logger;
+  /** Runs after every (re)connection, before the connection counts as ready (topology, consumers). */
+  onReady?: (session: BrokerSession) => Promise<void>;
+  /** Shown by `rabbitmqctl list_connections client_properties` and the management UI. */
+  connectionName?: string;
+  /** TCP and AMQP handshake time limit of each attempt. */
+  connectTimeoutMs?: number;
+  /** Cap of the delay between two reconnection attempts. */
+  maxReconnectDelayMs?: number;
+}
+
+const COMPONENT = 'broker';
+
+/** Node's happy-eyeballs connect fails with an AggregateError whose own message is empty. */
+export function describeError(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    return err.errors.map(describeError).join('; ');
+  }
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return err.message || (typeof code === 'string' ? code : err.name);
+  }
+  return String(err);
+}
+
+function guard<T extends Channel>(channel: T, logger: Logger): T {
+  channel.on('error', (err: Error) => {
+    logger.warn('broker.channel_error', { component: COMPONENT, reason: describeError(err) });
+  });
+  return channel;
+}
+
+function endpoint(url: string): { host?: string; port?: number } {
+  try {
+    const parsed = new URL(url);
+    return { host: parsed.hostname, port: parsed.port === '' ? undefined : Number(parsed.port) };
+  } catch {
+    return {};
+  }
+}
+
+export async function connectBroker(opts: ConnectBrokerOptions): Promise<BrokerConnection> {
+  const { logger } = opts;
+  const where = { component: COMPONENT, ...endpoint(opts.url) };
+  const listeners = new Set<(connected: boolean) => void>();
+  let connected = false;
+  let blocked = false;
+  let established = false;
+  let closed = false;
+
+  const notify = (state: boolean): void => {
+    for (const listener of listeners) {
+      try {
+        listener(state);
+      } catch (err) {
+        logger.error('broker.listener_failed', { ...where, reason: describeError(err) });
+      }
+    }
+  };
+
+  const unreachable = (err: unknown): GatewayError =>
+    new GatewayError(
+      'broker_unreachable',
+      `Cannot reach RabbitMQ at ${redactUrl(opts.url)} (PASSERELLE_AMQP_URL): ${describeError(err)}. Start it (e.g. \`rabbitmq-server -detached\` or \`systemctl start rabbitmq-server\`) or set PASSERELLE_AMQP_URL.`,
+      { cause: err },
+    );
+
+  let model;
+  try {
+    model = await connect(opts.url, {
+      // Nagle's algorithm against delayed ACKs costs about 44 ms per awaited confirm.
+      noDelay: true,
+      timeout: opts.connectTimeoutMs ?? 10_000,
+      clientProperties: { connection_name: opts.connectionName ?? 'passerelle' },
+      recovery: {
+        waitForConnect: false,
+        initialMaxRetries: 0,
+        maxRetries: Infinity,
+        initialDelay: 200,
+        maxDelay: opts.maxReconnectDelayMs ?? 30_000,
+        factor: 2,
+        jitter: 0.2,
+        setup: async (raw: ChannelModel) => {
+          // Until recovery binds its own listeners after setup, an error would otherwise be unhandled.
+          raw.on('error', (err: Error) => {
+            logger.debug('broker.connection_error', { ...where, reason: describeError(err) });
+          });
+          if (opts.onReady) {
+            await opts.onReady({
+              createChannel: async () => guard(await raw.createChannel(), logger),
+              createConfirmChannel: async () => guard(await raw.createConfirmChannel(), logger),
+            });
+          }
+        },
+      },
+    });
+  } catch (err) {
+    throw unreachable(err);
+  }
+
+  model.on('connect', () => {
+    connected = true;
+    logger.info(established ? 'broker.reconnected' : 'broker.connected', where);
+    established = true;
+    notify(true);
+  });
+  model.on('disconnect', (err: Error) => {
+    connected = false;
+    blocked = false;
+    logger.warn('broker.disconnected', { ...where, reason: describeError(err) });
+    notify(false);
+  });
+  model.on('connect-failed', (err: Error) => {
+    if (established) logger.warn('broker.reconnect_failed', { ...where, reason: describeError(err) });
+  });
+  model.on('reconnect-scheduled', (info: { attempt: number; delay: number }) => {
+    if (established) logger.info('broker.reconnect_scheduled', { ...where, attempt: info.attempt, durationMs: info.delay });
+  });
+  model.on('blocked', (reason: string) => {
+    blocked = true;
+    logger.warn('broker.blocked', { ...where, reason });
+  });
+  model.on('unblocked', () => {
+    blocked = false;
+    logger.info('broker.unblocked', where);
+  });
+  model.on('error', (err: Error) => {
+    logger.warn('broker.connection_error', { ...where, reason: describeError(err) });
+  });
+  model.on('handler-error', (err: Error, event: string) => {
+    logger.error('broker.handler_error', { ...where, reason: `${event}: ${describeError(err)}` });
+  });
+
+  try {
+    await model.waitForConnect();
+  } catch (err) {
+    await model.close().catch(() => undefined);
+    // A GatewayError comes from onReady (e.g. a queue declared with other arguments): keep its advice.
+    if (err instanceof GatewayError) throw err;
+    throw unreachable(err);
+  }
+
+  const recovering = model;
+  return {
+    isConnected: () => connected && !closed,
+    isBlocked: () => blocked,
+    createChannel: async () => {
+      if (closed) throw new GatewayError('broker_unreachable', 'The broker connection was closed by the gateway; no channel can be opened.');
+      return guard(await recovering.createChannel(), logger);
+    },
+    createConfirmChannel: async () => {
+      if (closed) throw new GatewayError('broker_unreachable', 'The broker connection was closed by the gateway; no channel can be opened.');
+      return guard(await recovering.createConfirmChannel(), logger);
+    },
+    onStateChange: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      const wasConnected = connected;
+      connected = false;
+      await recovering.close().catch((err: unknown) => {
+        logger.debug('broker.close_failed', { ...where, reason: describeError(err) });
+      });
+      if (wasConnected) notify(false);
+      logger.info('broker.closed', where);
+    },
+  };
+}

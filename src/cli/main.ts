@@ -1,0 +1,79 @@
+/**
+ * `passerelle`: the command line for partners and operators. Each command prints for a person; a
+ * failure is one line saying what went wrong and what to do, and a non-zero exit code.
+ */
+import { parseArgs } from 'node:util';
+import { GatewayError } from '../domain/errors.js';
+import { loadSettings } from '../config/settings.js';
+import { runConsume } from './consume.js';
+import { runDemo } from './demo.js';
+import { runPkiInit } from './pki.js';
+import { runSend, runStatus } from './send.js';
+import { runServe } from './serve.js';
+import { HELP } from './help.js';
+
+export class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return runServe(loadSettings());
+    case 'pki': {
+      const [sub, ...args] = rest;
+      if (sub !== 'init') throw new UsageError(`unknown command "pki ${sub ?? ''}". Did you mean "passerelle pki init"?`);
+      const { values } = parseArgs({ args, options: { dir: { type: 'string', default: 'certs.example' }, overwrite: { type: 'boolean', default: false } } });
+      return runPkiInit({ dir: values.dir, overwrite: values.overwrite });
+    }
+    case 'send': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: 'string' }, gateway: { type: 'string' } } });
+      if (!values.as || positionals.length !== 1) throw new UsageError('usage: passerelle send --as <partner> <document.json>');
+      return runSend({ settings: loadSettings(), as: values.as, file: positionals[0]!, gateway: values.gateway });
+    }
+    case 'status': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: 'string' }, gateway: { type: 'string' } } });
+      if (!values.as || positionals.length !== 1) throw new UsageError('usage: passerelle status --as <partner> <messageId>');
+      return runStatus({ settings: loadSettings(), as: values.as, messageId: positionals[0]!, gateway: values.gateway });
+    }
+    case 'consume': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { as: { type: 'string' }, out: { type: 'string' }, follow: { type: 'boolean', default: false }, 'idle-exit': { type: 'string', default: '2' } },
+      });
+      if (!values.as) throw new UsageError('usage: passerelle consume --as <partner> [--out <folder>] [--follow] [--idle-exit <seconds>]');
+      const idle = Number(values['idle-exit']);
+      if (!Number.isFinite(idle) || idle < 0) throw new UsageError('--idle-exit takes a number of seconds');
+      return runConsume({ settings: loadSettings(), as: values.as, out: values.out, follow: values.follow, idleExitMs: idle * 1000 });
+    }
+    case 'demo':
+      return runDemo(loadSettings());
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}". Run "passerelle help" for the list of commands.`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof GatewayError || err instanceof UsageError) {
+      process.stderr.write(`passerelle: ${err.message}\n`);
+      process.exitCode = err instanceof UsageError ? 64 : 1;
+      return;
+    }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`passerelle: ${(err as Error).message}. Run "passerelle help".\n`);
+      process.exitCode = 64;
+      return;
+    }
+    process.stderr.write(`passerelle: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,69 @@
+/**
+ * Step 8 of the acceptance checks: the recipient's eligibility rules, as configured in the partner
+ * registry (src/trust/partner.ts). Pure. A failed rule is refused with `rule_violation` naming the rule,
+ * and the detail never repeats the person's data (no age, no date, no permit ground).
+ */
+import { GatewayError } from './errors.js';
+import type { MessageDocument } from './message.js';
+import type { EligibilityRule, Partner } from '../trust/partner.js';
+
+/** Codes of body.disability that show a recognised disability (Code du travail L.5212-13). */
+const RECOGNISED_RQTH = new Set(['OUI', 'EN_COURS']);
+
+function at(value: unknown, ...keys: string[]): unknown {
+  let current = value;
+  for (const key of keys) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** Age in whole years on `on` (both calendar dates, YYYY-MM-DD); a birthday on the day counts. */
+export function ageOn(birthDate: string, on: string): number {
+  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
+  const [y, m, d] = on.split('-').map(Number) as [number, number, number];
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+function holds(rule: EligibilityRule, document: MessageDocument): boolean {
+  const body = document.body;
+  switch (rule.kind) {
+    case 'age-between': {
+      const birthDate = at(body, 'identity', 'birthDate');
+      if (typeof birthDate !== 'string') return false;
+      // The send date, as the sender's clock states it: the rule is about the day of orientation.
+      const age = ageOn(birthDate, document.header.sentAt.slice(0, 10));
+      return age >= rule.min && age <= rule.max;
+    }
+    case 'recognised-disability-with-consent': {
+      const rqth = at(body, 'disability', 'rqth');
+      const other = at(body, 'disability', 'otherBeneficiaryStatus');
+      const recognised = (typeof rqth === 'string' && RECOGNISED_RQTH.has(rqth)) || (Array.isArray(other) && other.length > 0);
+      return recognised && at(body, 'consent', 'healthData') === true;
+    }
+    case 'residence-grounds-in': {
+      const grounds = at(body, 'residencePermit', 'grounds');
+      return typeof grounds === 'string' && rule.grounds.includes(grounds);
+    }
+  }
+}
+
+const EXPLANATION: Record<EligibilityRule['kind'], (rule: EligibilityRule) => string> = {
+  'age-between': (rule) => `the beneficiary's age on the send date must be from ${(rule as { min: number }).min} to ${(rule as { max: number }).max}`,
+  'recognised-disability-with-consent': () => 'the beneficiary must have a recognised disability and have consented to sharing health data',
+  'residence-grounds-in': () => "the beneficiary's residence permit grounds must be among those the programme covers",
+};
+
+export function assertEligible(document: MessageDocument, recipient: Partner): void {
+  for (const rule of recipient.eligibility) {
+    if (!rule.messageTypes.includes(document.header.type)) continue;
+    if (!holds(rule, document)) {
+      throw new GatewayError(
+        'rule_violation',
+        `Rule ${rule.rule}: ${recipient.id} cannot take this ${document.header.type}: ${EXPLANATION[rule.kind](rule)}. Orient the person to another agency.`,
+        { rule: rule.rule },
+      );
+    }
+  }
+}

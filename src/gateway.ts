@@ -1,0 +1,138 @@
+/**
+ * The composition root: builds every part of the gateway from the settings, starts it, and stops it in
+ * the order that loses nothing (stop taking requests, let in-flight ones finish, drain the relay,
+ * close the broker, close the store).
+ */
+import { Ingest } from './app/ingest.js';
+import { connectBroker, type BrokerConnection } from './broker/connection.js';
+import { startRelay, type Relay } from './broker/relay.js';
+import { declareTopology } from './broker/topology.js';
+import type { Settings } from './config/settings.js';
+import { GatewayError } from './domain/errors.js';
+import { createHttpApp } from './http/app.js';
+import { RateLimiter } from './http/rate-limit.js';
+import { startHttpsServer, type RunningServer } from './http/server.js';
+import type { Logger } from './log/logger.js';
+import { createPseudonymiser, loadPseudonymSecret } from './privacy/pseudonym.js';
+import { createValidator, defaultSchemasDir } from './schema/validator.js';
+import { SqliteStore } from './store/sqlite.js';
+import type { Store } from './store/store.js';
+import { loadTrustStore, type TrustStore } from './trust/trust-store.js';
+
+export interface RunningGateway {
+  port: number;
+  trust: TrustStore;
+  store: Store;
+  /** Graceful stop; resolves once everything is closed. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  settings: Settings;
+  logger: Logger;
+  /** Injected by tests that need another clock; the real one otherwise. */
+  now?: () => Date;
+}
+
+/** Every type a partner may send or receive must have a schema, or the registry promises what the gateway cannot check. */
+function assertRegistryTypesKnown(trust: TrustStore, knownTypes: string[]): void {
+  for (const partner of trust.registry.partners.values()) {
+    for (const type of [...partner.sends, ...partner.receives]) {
+      if (!knownTypes.includes(type)) {
+        throw new GatewayError('config_invalid', `${trust.dir}/partners.json: partner ${partner.id} lists message type ${type}, which has no schema in schemas/. Remove it or add the schema.`);
+      }
+    }
+  }
+}
+
+export async function startGateway(options: StartOptions): Promise<RunningGateway> {
+  const { settings, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const trust = await loadTrustStore({ dir: settings.certsDir });
+  const validator = createValidator({ schemasDir: defaultSchemasDir() });
+  assertRegistryTypesKnown(trust, validator.knownTypes());
+  const pseudonymise = createPseudonymiser(loadPseudonymSecret(settings.dataDir));
+  const store = SqliteStore.open({ dataDir: settings.dataDir });
+
+  const recipients = [...trust.registry.partners.values()].filter((p) => p.receives.length > 0).map((p) => p.id);
+  let broker: BrokerConnection;
+  try {
+    broker = await connectBroker({
+      url: settings.amqpUrl,
+      logger,
+      connectionName: 'passerelle-gateway',
+      onReady: async (session) => {
+        const channel = await session.createChannel();
+        try {
+          await declareTopology(channel, { prefix: settings.amqpPrefix, recipients, deliveryLimit: settings.deliveryLimit });
+        } finally {
+          await channel.close().catch(() => undefined);
+        }
+      },
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+
+  const relay: Relay = startRelay({ outbox: store, broker, prefix: settings.amqpPrefix, logger });
+  const ingest = new Ingest({
+    trust,
+    validator,
+    store,
+    pseudonymise,
+    freshness: { maxFutureSeconds: settings.maxFutureSeconds, maxAgeSeconds: settings.maxAgeSeconds },
+    maxDocumentBytes: settings.maxDocumentBytes,
+    now,
+  });
+  const app = createHttpApp({
+    ingest,
+    store,
+    findPartner: (id) => trust.registry.get(id),
+    logger,
+    maxBodyBytes: settings.maxBodyBytes,
+    rateLimiter: new RateLimiter({ perMinute: settings.rateLimitPerMinute, burst: settings.rateLimitBurst }),
+    brokerConnected: () => broker.isConnected(),
+    onAccepted: () => relay.kick(),
+  });
+
+  let server: RunningServer;
+  try {
+    server = await startHttpsServer({
+      app,
+      host: settings.host,
+      port: settings.port,
+      certPem: trust.gateway.tlsCertPem,
+      keyPem: trust.gateway.tlsKeyPem,
+      caPem: trust.caPem,
+    });
+  } catch (err) {
+    await relay.stop();
+    await broker.close();
+    await store.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new GatewayError(
+      'config_invalid',
+      code === 'EADDRINUSE'
+        ? `Port ${settings.port} on ${settings.host} is already in use (PASSERELLE_PORT). Stop the other process or choose another port.`
+        : `Cannot listen on ${settings.host}:${settings.port} (PASSERELLE_HOST, PASSERELLE_PORT): ${(err as Error).message}.`,
+      { cause: err },
+    );
+  }
+  logger.info('gateway started', { host: settings.host, port: server.port });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('gateway stopping', {});
+      await server.close(settings.shutdownTimeoutMs);
+      await relay.drain(settings.shutdownTimeoutMs);
+      await relay.stop();
+      await broker.close();
+      await store.close();
+      logger.info('gateway stopped', {});
+    })();
+    return stopping;
+  };
+  return { port: server.port, trust, store, stop };
+}

@@ -1,0 +1,316 @@
+/**
+ * The embedded store: SQLite through better-sqlite3, one file under PASSERELLE_DATA_DIR.
+ *
+ * WAL journal with synchronous=FULL: a commit has reached the disk before the 202 leaves. better-sqlite3
+ * is synchronous, so each transaction below runs without interleaving with other requests of this
+ * process; BEGIN IMMEDIATE takes the write lock at once, so a second process on the same file waits
+ * (busy_timeout) instead of failing half-way.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { toEntry, entryBytes, leafHash, type AuditEvent } from '../audit/entry.js';
+import { GatewayError } from '../domain/errors.js';
+import type { MessageStatus } from '../domain/message.js';
+import type { OutboxEntry } from './outbox.js';
+import type { AcceptOutcome, MessageRecord, NewMessage, Store } from './store.js';
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE messages (
+     message_id       TEXT PRIMARY KEY,
+     type             TEXT NOT NULL,
+     version          INTEGER NOT NULL,
+     sender           TEXT NOT NULL,
+     recipient        TEXT NOT NULL,
+     in_reply_to      TEXT,
+     beneficiary      TEXT NOT NULL,
+     payload_sha256   TEXT NOT NULL,
+     status           TEXT NOT NULL CHECK (status IN ('accepted', 'queued', 'acknowledged', 'dead-lettered')),
+     audit_index      INTEGER NOT NULL,
+     accepted_at      TEXT NOT NULL,
+     queued_at        TEXT,
+     acknowledged_at  TEXT,
+     dead_lettered_at TEXT,
+     receipt          TEXT
+   ) STRICT;
+   CREATE INDEX messages_beneficiary ON messages (beneficiary);
+   CREATE TABLE outbox (
+     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+     message_id TEXT NOT NULL UNIQUE REFERENCES messages (message_id),
+     body       TEXT NOT NULL,
+     attempts   INTEGER NOT NULL DEFAULT 0
+   ) STRICT;
+   CREATE TABLE audit_log (
+     idx       INTEGER PRIMARY KEY,
+     entry     TEXT NOT NULL,
+     leaf_hash TEXT NOT NULL
+   ) STRICT;`,
+];
+
+interface MessageRow {
+  message_id: string;
+  type: string;
+  version: number;
+  sender: string;
+  recipient: string;
+  in_reply_to: string | null;
+  beneficiary: string;
+  payload_sha256: string;
+  status: MessageStatus;
+  audit_index: number;
+  accepted_at: string;
+  queued_at: string | null;
+  acknowledged_at: string | null;
+  dead_lettered_at: string | null;
+  receipt: string | null;
+}
+
+function toRecord(row: MessageRow): MessageRecord {
+  return {
+    messageId: row.message_id,
+    type: row.type,
+    version: row.version,
+    sender: row.sender,
+    recipient: row.recipient,
+    inReplyTo: row.in_reply_to ?? undefined,
+    beneficiary: row.beneficiary,
+    payloadSha256: row.payload_sha256,
+    status: row.status,
+    auditIndex: row.audit_index,
+    acceptedAt: row.accepted_at,
+    queuedAt: row.queued_at ?? undefined,
+    acknowledgedAt: row.acknowledged_at ?? undefined,
+    deadLetteredAt: row.dead_lettered_at ?? undefined,
+    receipt: row.receipt ?? undefined,
+  };
+}
+
+/** SQLite error codes that mean "the disk or file cannot take this write" rather than a bug. */
+const UNAVAILABLE_CODES = new Set(['SQLITE_READONLY', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_CORRUPT']);
+
+function storeFault(err: unknown): never {
+  const code = (err as { code?: string }).code ?? '';
+  if ([...UNAVAILABLE_CODES].some((c) => code.startsWith(c))) {
+    throw new GatewayError('unavailable', 'The gateway cannot store messages right now; nothing was accepted. Retry later.', { cause: err });
+  }
+  throw err;
+}
+
+export interface SqliteStoreOptions {
+  dataDir: string;
+  /** File name inside dataDir; tests may use several stores in one folder. */
+  fileName?: string;
+}
+
+export class SqliteStore implements Store {
+  readonly file: string;
+  private readonly db: Database.Database;
+
+  private constructor(file: string, db: Database.Database) {
+    this.file = file;
+    this.db = db;
+  }
+
+  static open(options: SqliteStoreOptions): SqliteStore {
+    const file = path.join(options.dataDir, options.fileName ?? 'passerelle.sqlite');
+    let db: Database.Database;
+    try {
+      fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+      db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+    } catch (err) {
+      throw new GatewayError(
+        'store_unavailable',
+        `Cannot open the store ${file} (PASSERELLE_DATA_DIR): ${(err as Error).message}. Check that the directory exists and is writable, or set PASSERELLE_DATA_DIR.`,
+        { cause: err },
+      );
+    }
+    return new SqliteStore(file, db);
+  }
+
+  private appendAudit(event: AuditEvent): number {
+    const row = this.db.prepare('SELECT COALESCE(MAX(idx) + 1, 0) AS next FROM audit_log').get() as { next: number };
+    const entry = toEntry(row.next, event);
+    const bytes = entryBytes(entry);
+    this.db.prepare('INSERT INTO audit_log (idx, entry, leaf_hash) VALUES (?, ?, ?)').run(row.next, bytes.toString('utf8'), leafHash(bytes));
+    return row.next;
+  }
+
+  private getMessage(messageId: string): MessageRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM messages WHERE message_id = ?').get(messageId) as MessageRow | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  async accept(message: NewMessage): Promise<AcceptOutcome> {
+    const run = this.db.transaction((): AcceptOutcome => {
+      const existing = this.getMessage(message.messageId);
+      if (existing) return { kind: 'duplicate', existing };
+      const auditIndex = this.appendAudit({
+        event: 'accepted',
+        timestamp: message.acceptedAt,
+        messageId: message.messageId,
+        type: message.type,
+        sender: message.sender,
+        recipient: message.recipient,
+        beneficiary: message.beneficiary,
+        payloadSha256: message.payloadSha256,
+      });
+      this.db
+        .prepare(
+          `INSERT INTO messages (message_id, type, version, sender, recipient, in_reply_to, beneficiary, payload_sha256, status, audit_index, accepted_at)
+           VALUES (@messageId, @type, @version, @sender, @recipient, @inReplyTo, @beneficiary, @payloadSha256, 'accepted', @auditIndex, @acceptedAt)`,
+        )
+        .run({ ...message, inReplyTo: message.inReplyTo ?? null, auditIndex });
+      this.db.prepare('INSERT INTO outbox (message_id, body) VALUES (?, ?)').run(message.messageId, message.outboxBody);
+      if (message.type === 'acknowledgement' && message.inReplyTo !== undefined) this.acknowledge(message);
+      return { kind: 'accepted', auditIndex };
+    });
+    try {
+      return run.immediate();
+    } catch (err) {
+      return storeFault(err);
+    }
+  }
+
+  /** The answered message becomes `acknowledged` once, and only by the party it was sent to. */
+  private acknowledge(ack: NewMessage): void {
+    const original = this.getMessage(ack.inReplyTo!);
+    if (!original || original.recipient !== ack.sender || original.sender !== ack.recipient) return;
+    if (original.status === 'acknowledged' || original.status === 'dead-lettered') return;
+    this.db.prepare("UPDATE messages SET status = 'acknowledged', acknowledged_at = ? WHERE message_id = ?").run(ack.acceptedAt, original.messageId);
+    this.appendAudit({
+      event: 'acknowledged',
+      timestamp: ack.acceptedAt,
+      messageId: original.messageId,
+      type: original.type,
+      sender: original.sender,
+      recipient: original.recipient,
+      beneficiary: original.beneficiary,
+    });
+  }
+
+  async saveReceipt(messageId: string, receipt: string): Promise<void> {
+    try {
+      this.db.prepare('UPDATE messages SET receipt = ? WHERE message_id = ? AND receipt IS NULL').run(receipt, messageId);
+    } catch (err) {
+      storeFault(err);
+    }
+  }
+
+  async findMessage(messageId: string): Promise<MessageRecord | undefined> {
+    return this.getMessage(messageId);
+  }
+
+  async recordEvent(event: AuditEvent): Promise<number> {
+    try {
+      return this.db.transaction(() => this.appendAudit(event)).immediate();
+    } catch (err) {
+      return storeFault(err);
+    }
+  }
+
+  async pendingOutbox(limit: number): Promise<OutboxEntry[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT o.message_id, o.body, o.attempts, m.recipient, m.type, m.sender, m.audit_index, m.accepted_at
+         FROM outbox o JOIN messages m ON m.message_id = o.message_id ORDER BY o.seq LIMIT ?`,
+      )
+      .all(limit) as Array<{ message_id: string; body: string; attempts: number; recipient: string; type: string; sender: string; audit_index: number; accepted_at: string }>;
+    return rows.map((r) => ({
+      messageId: r.message_id,
+      recipient: r.recipient,
+      type: r.type,
+      sender: r.sender,
+      auditIndex: r.audit_index,
+      body: r.body,
+      acceptedAt: r.accepted_at,
+      attempts: r.attempts,
+    }));
+  }
+
+  async markQueued(messageId: string, queuedAt: string): Promise<void> {
+    const run = this.db.transaction(() => {
+      const removed = this.db.prepare('DELETE FROM outbox WHERE message_id = ?').run(messageId);
+      // A second confirm of the same row (at-least-once relay) changes nothing and audits nothing.
+      if (removed.changes === 0) return;
+      const message = this.getMessage(messageId)!;
+      this.db.prepare("UPDATE messages SET queued_at = ?, status = CASE WHEN status = 'accepted' THEN 'queued' ELSE status END WHERE message_id = ?").run(queuedAt, messageId);
+      this.appendAudit({
+        event: 'queued',
+        timestamp: queuedAt,
+        messageId,
+        type: message.type,
+        sender: message.sender,
+        recipient: message.recipient,
+        beneficiary: message.beneficiary,
+      });
+    });
+    try {
+      run.immediate();
+    } catch (err) {
+      storeFault(err);
+    }
+  }
+
+  async recordPublishFailure(messageId: string): Promise<void> {
+    try {
+      this.db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE message_id = ?').run(messageId);
+    } catch (err) {
+      storeFault(err);
+    }
+  }
+
+  async outboxDepth(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
+  }
+
+  async auditSize(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
+  }
+
+  /** Raw audit rows, for tests and (later) the audit endpoints. */
+  auditEntries(start: number, end: number): Array<{ index: number; entry: string; leafHash: string }> {
+    return (this.db.prepare('SELECT idx, entry, leaf_hash FROM audit_log WHERE idx >= ? AND idx < ? ORDER BY idx').all(start, end) as Array<{ idx: number; entry: string; leaf_hash: string }>).map((r) => ({
+      index: r.idx,
+      entry: r.entry,
+      leafHash: r.leaf_hash,
+    }));
+  }
+
+  async checkWritable(): Promise<void> {
+    try {
+      // A write that is rolled back: proves the file and the journal take writes without changing them.
+      this.db.transaction(() => {
+        this.db.prepare('INSERT INTO audit_log (idx, entry, leaf_hash) VALUES (-1, \'\', \'\')').run();
+        throw new RollbackProbe();
+      }).immediate();
+    } catch (err) {
+      if (err instanceof RollbackProbe) return;
+      throw new GatewayError('store_unavailable', `The store ${this.file} cannot take writes: ${(err as Error).message}.`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+class RollbackProbe extends Error {}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
+  const applied = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v;
+  if (applied > MIGRATIONS.length) {
+    throw new Error(`the store was written by a newer Passerelle (schema version ${applied}, this one knows ${MIGRATIONS.length})`);
+  }
+  for (let version = applied + 1; version <= MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version - 1]!);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+    }).immediate();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The store port. Everything the gateway keeps goes through it, so that a PostgreSQL implementation
+ * can follow the SQLite one without touching the rest. Methods are asynchronous for that reason, even
+ * where SQLite answers synchronously.
+ *
+ * Invariant the implementations keep: an accepted message, its outbox row and its audit entry are
+ * written in one transaction, and a message leaves the outbox in the same transaction that marks it
+ * queued and audits it.
+ */
+import type { AuditEvent } from '../audit/entry.js';
+import type { MessageStatus } from '../domain/message.js';
+import type { OutboxPort } from './outbox.js';
+
+export interface NewMessage {
+  messageId: string;
+  type: string;
+  version: number;
+  sender: string;
+  recipient: string;
+  inReplyTo: string | undefined;
+  /** Keyed pseudonym of the beneficiary, never the reference itself. */
+  beneficiary: string;
+  payloadSha256: string;
+  acceptedAt: string;
+  /** The armored message for the recipient (already encrypted to its key). */
+  outboxBody: string;
+}
+
+export interface MessageRecord {
+  messageId: string;
+  type: string;
+  version: number;
+  sender: string;
+  recipient: string;
+  inReplyTo: string | undefined;
+  beneficiary: string;
+  payloadSha256: string;
+  status: MessageStatus;
+  auditIndex: number;
+  acceptedAt: string;
+  queuedAt: string | undefined;
+  acknowledgedAt: string | undefined;
+  deadLetteredAt: string | undefined;
+  /** The gateway's receipt as first answered; undefined only between commit and signature. */
+  receipt: string | undefined;
+}
+
+export type AcceptOutcome =
+  | { kind: 'accepted'; auditIndex: number }
+  /** The message id was already taken (possibly by a concurrent request): nothing was written. */
+  | { kind: 'duplicate'; existing: MessageRecord };
+
+export interface Store extends OutboxPort {
+  /**
+   * One transaction: the message, its outbox row and its `accepted` audit entry. When the message is
+   * an acknowledgement answering a message its sender received, that message becomes `acknowledged`
+   * and an `acknowledged` entry is appended in the same transaction.
+   */
+  accept(message: NewMessage): Promise<AcceptOutcome>;
+  /** Keeps the receipt that was answered, so a retry gets the same body (idempotency). */
+  saveReceipt(messageId: string, receipt: string): Promise<void>;
+  findMessage(messageId: string): Promise<MessageRecord | undefined>;
+  /** Appends a rejection (or any standalone event) to the audit log and returns its index. */
+  recordEvent(event: AuditEvent): Promise<number>;
+  /** Throws GatewayError('store_unavailable') when the store cannot take a write. */
+  checkWritable(): Promise<void>;
+  auditSize(): Promise<number>;
+  close(): Promise<void>;
+}
