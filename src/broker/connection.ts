@@ -93,12 +93,15 @@ export async function connectBroker(opts: ConnectBrokerOptions): Promise<BrokerC
     }
   };
 
-  const unreachable = (err: unknown): GatewayError =>
-    new GatewayError(
-      'broker_unreachable',
-      `Cannot reach RabbitMQ at ${redactUrl(opts.url)} (PASSERELLE_AMQP_URL): ${describeError(err)}. Start it (e.g. \`rabbitmq-server -detached\` or \`systemctl start rabbitmq-server\`) or set PASSERELLE_AMQP_URL.`,
-      { cause: err },
-    );
+  const unreachable = (err: unknown): GatewayError => {
+    const reason = describeError(err);
+    // A running broker that refuses us: 403 ACCESS_REFUSED (user, password) or a virtual host it does
+    // not serve (530 NOT_ALLOWED, which amqplib reports as a ConnectionClose instead of ConnectionOpenOk).
+    const advice = /ACCESS.REFUSED|NOT.ALLOWED|ConnectionOpenOk/.test(reason)
+      ? 'Check the user, password and virtual host in PASSERELLE_AMQP_URL, and that user\'s permissions on the broker.'
+      : 'Start it (e.g. `rabbitmq-server -detached` or `systemctl start rabbitmq-server`) or set PASSERELLE_AMQP_URL.';
+    return new GatewayError('broker_unreachable', `Cannot reach RabbitMQ at ${redactUrl(opts.url)} (PASSERELLE_AMQP_URL): ${reason}. ${advice}`, { cause: err });
+  };
 
   let model;
   try {

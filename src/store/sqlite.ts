@@ -100,6 +100,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** File name inside dataDir; tests may use several stores in one folder. */
   fileName?: string;
+  /** How long a write waits for another writer's lock before the request fails with 503. */
+  busyTimeoutMs?: number;
 }
 
 export class SqliteStore implements Store {
@@ -120,7 +122,7 @@ export class SqliteStore implements Store {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
       migrate(db);
     } catch (err) {
       throw new GatewayError(

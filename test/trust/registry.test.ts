@@ -11,14 +11,10 @@ const FIX = 'Fix the registry and start again.';
 
 /** A registry written out by hand, independent of the generator's defaults. */
 function registryDocument(): { version: number; partners: Record<string, unknown>[] } {
-  const spe = (id: string, name: string): Partner => ({
-    id,
-    name,
-    role: 'agency',
-    sends: ['acknowledgement', 'status-update'],
-    receives: ['orientation'],
-    eligibility: [],
-  });
+  const spe = (id: string, name: string): Record<string, unknown> => {
+    const partner: Partner = { id, name, role: 'agency', sends: ['acknowledgement', 'status-update'], receives: ['orientation'], eligibility: [] };
+    return { ...partner };
+  };
   return {
     version: 1,
     partners: [
