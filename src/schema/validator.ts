@@ -37,8 +37,13 @@ export interface DocumentSchemaFile {
   schema: AnySchemaObject;
 }
 
-// ajv and ajv-formats are CommonJS modules whose class sits on `.default` when a TypeScript ESM build
-// imports them, but on the module itself when Node's ESM loader does: accept both.
+interface SchemaFile {
+  fileName: string;
+  schema: AnySchemaObject;
+}
+
+// ajv and ajv-formats are CommonJS modules: under Node's ESM loader the default import is the whole
+// module.exports (the class, which also carries itself as `.default`); other loaders hand over `.default`.
 type Ajv2020Class = typeof Ajv2020Module.default;
 type AddFormats = typeof addFormatsModule.default;
 const Ajv2020: Ajv2020Class =
@@ -50,11 +55,11 @@ const SCHEMA_FILE_NAME = /^([a-z][a-z0-9-]*)\.v([1-9][0-9]{0,2})\.schema\.json$/
 
 /**
  * A property name that the document made up is echoed in a pointer only when it looks like a field name;
- * anything else (a name, a sentence) could be personal data, so the pointer stops at the parent object.
+ * anything else (a name, a sentence) could be personal data, so the pointer then stops at the parent.
  */
 const ECHOABLE_PROPERTY_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
-/** `<project root>/schemas`, where the project root is the nearest folder above this module with a package.json. */
+/** `<project root>/schemas`, the project root being the nearest folder above this module with a package.json. */
 export function defaultSchemasDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
@@ -80,18 +85,126 @@ function readSchemaFile(schemasDir: string, fileName: string): AnySchemaObject {
   }
 }
 
+/**
+ * The versioned message schemas and the files they share (<name>.v<version>.schema.json). Other schemas
+ * of the folder (partners.schema.json) belong to other components and are not loaded here.
+ */
+function loadSchemaFiles(schemasDir: string): SchemaFile[] {
+  let fileNames: string[];
+  try {
+    fileNames = readdirSync(schemasDir)
+      .filter((name) => SCHEMA_FILE_NAME.test(name))
+      .sort();
+  } catch (cause) {
+    throw new GatewayError('config_invalid', 'The schemas folder cannot be read: check the path given as schemasDir.', {
+      cause,
+    });
+  }
+  return fileNames.map((fileName) => ({ fileName, schema: readSchemaFile(schemasDir, fileName) }));
+}
+
 function declaredType(schema: AnySchemaObject): unknown {
   const header = (schema.properties as Record<string, AnySchemaObject> | undefined)?.header;
   const type = (header?.properties as Record<string, AnySchemaObject> | undefined)?.type;
   return type?.const;
 }
 
-interface SchemaFile {
-  fileName: string;
-  schema: AnySchemaObject;
+/**
+ * The schema files that validate whole documents: named <type>.v<version>.schema.json and declaring that
+ * type as the constant of header.type. Shared files (header.v1.schema.json) declare no type, so a
+ * document can never select them.
+ */
+function documentSchemasOf(files: SchemaFile[]): DocumentSchemaFile[] {
+  const found: DocumentSchemaFile[] = [];
+  for (const { fileName, schema } of files) {
+    const match = SCHEMA_FILE_NAME.exec(fileName) as RegExpExecArray;
+    const type = declaredType(schema);
+    if (type === undefined) continue;
+    if (type !== match[1]) {
+      throw new GatewayError(
+        'config_invalid',
+        `The schema file ${fileName} declares another message type in header.type: the file name and the constant must agree.`,
+      );
+    }
+    found.push({ type: match[1], version: Number(match[2]), fileName, schema });
+  }
+  return found;
 }
 
-function loadSchemaFiles(schemasDir: string): SchemaFile[] {
+/** The document schemas of a schemas folder (what scripts/generate-types.ts turns into types). */
+export function listDocumentSchemas(schemasDir: string): DocumentSchemaFile[] {
+  return documentSchemasOf(loadSchemaFiles(schemasDir));
+}
+
+function escapePointerToken(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function childPointer(parent: string, property: unknown): string {
+  return typeof property === 'string' ? `${parent}/${escapePointerToken(property)}` : parent;
+}
+
+/** Maps one ajv error to an RFC 6901 pointer into the document and a message built only from the schema. */
+function toFieldError(error: ErrorObject): FieldError {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return { pointer: childPointer(error.instancePath, params.missingProperty), message: 'is required' };
+    case 'dependentRequired':
+      return {
+        pointer: childPointer(error.instancePath, params.missingProperty),
+        message: `is required when ${String(params.property)} is present`,
+      };
+    case 'additionalProperties': {
+      const name = params.additionalProperty;
+      const remedy = 'remove it (free text and data that the agreement does not need are refused)';
+      if (typeof name === 'string' && ECHOABLE_PROPERTY_NAME.test(name)) {
+        return { pointer: childPointer(error.instancePath, name), message: `is not a field of this schema: ${remedy}` };
+      }
+      return { pointer: error.instancePath, message: `has a field that this schema does not define: ${remedy}` };
+    }
+    case 'false schema':
+      return {
+        pointer: error.instancePath,
+        message: 'is not allowed here: this block belongs to another status or event type (see the schema)',
+      };
+    case 'enum':
+      return {
+        pointer: error.instancePath,
+        message: `must be one of: ${(params.allowedValues as unknown[]).map((value) => String(value)).join(', ')}`,
+      };
+    case 'const':
+      return { pointer: error.instancePath, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    default:
+      // ajv builds its other messages from the schema and the error params (limits, formats, patterns,
+      // types, item indexes), never from the data.
+      return { pointer: error.instancePath, message: error.message ?? `fails the ${error.keyword} rule` };
+  }
+}
+
+function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
+  const mapped: FieldError[] = [];
+  for (const error of errors ?? []) {
+    // "must match then/else schema" repeats, one level up, the error that the branch already reported.
+    if (error.keyword === 'if') continue;
+    mapped.push(toFieldError(error));
+  }
+  return mapped.length > 0 ? mapped : [{ pointer: '', message: 'does not match its schema' }];
+}
+
+function invalid(detail: string, pointer: string, message: string): GatewayError {
+  return new GatewayError('schema_invalid', detail, { errors: [{ pointer, message }] });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function createValidator(options: ValidatorOptions): DocumentValidator {
+  const files = loadSchemaFiles(options.schemasDir);
+  const ajv = new Ajv2020({ strict: true, allErrors: false, validateFormats: true });
+  addFormats(ajv);
+
   for (const { fileName, schema } of files) {
     try {
       ajv.addSchema(schema);
@@ -103,7 +216,6 @@ function loadSchemaFiles(schemasDir: string): SchemaFile[] {
       );
     }
   }
-
   // Compile every schema now, shared ones included, so that strict mode checks them all at start.
   for (const { fileName, schema } of files) {
     try {
@@ -120,9 +232,8 @@ function loadSchemaFiles(schemasDir: string): SchemaFile[] {
 
   const validators = new Map<string, Map<number, ValidateFunction>>();
   for (const entry of documentSchemasOf(files)) {
-    const validate = ajv.getSchema(entry.schema.$id as string) as ValidateFunction;
     const versions = validators.get(entry.type) ?? new Map<number, ValidateFunction>();
-    versions.set(entry.version, validate);
+    versions.set(entry.version, ajv.getSchema(entry.schema.$id as string) as ValidateFunction);
     validators.set(entry.type, versions);
   }
   if (validators.size === 0) {
@@ -139,7 +250,11 @@ function loadSchemaFiles(schemasDir: string): SchemaFile[] {
     }
     const header = document.header;
     if (!isObject(header)) {
-      throw invalid('The document has no header object: add one as the interface contract describes.', '/header', 'is required and must be an object');
+      throw invalid(
+        'The document has no header object: add the header that the interface contract describes.',
+        '/header',
+        'is required and must be an object',
+      );
     }
     const versions = typeof header.type === 'string' ? validators.get(header.type) : undefined;
     if (versions === undefined) {

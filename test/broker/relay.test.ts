@@ -1,0 +1,328 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { connect } from 'amqplib';
+import type { Channel, ChannelModel, GetMessage } from 'amqplib';
+import { expect } from 'chai';
+import { connectBroker } from '../../src/broker/connection.js';
+import type { BrokerConnection } from '../../src/broker/connection.js';
+import { startRelay } from '../../src/broker/relay.js';
+import type { Relay } from '../../src/broker/relay.js';
+import {
+  deadLetterExchangeName,
+  deadLetterQueueName,
+  declareTopology,
+  exchangeName,
+  queueName,
+} from '../../src/broker/topology.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { OutboxEntry, OutboxPort } from '../../src/store/outbox.js';
+
+const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+const run = promisify(execFile);
+
+/**
+ * An in-memory outbox. The store is not what these tests prove: they prove the broker path, so the
+ * port is kept simple and records every call in order.
+ */
+class MemoryOutbox implements OutboxPort {
+  readonly rows = new Map<string, OutboxEntry>();
+  readonly queued: string[] = [];
+  readonly failures: string[] = [];
+  /** Runs inside markQueued before the row goes: lets a test look at the broker at that moment. */
+  beforeMarkQueued: (messageId: string) => Promise<void> = async () => undefined;
+
+  add(entry: OutboxEntry): void {
+    this.rows.set(entry.messageId, { ...entry });
+  }
+
+  async pendingOutbox(limit: number): Promise<OutboxEntry[]> {
+    return [...this.rows.values()].slice(0, limit).map((row) => ({ ...row }));
+  }
+
+  async markQueued(messageId: string): Promise<void> {
+    await this.beforeMarkQueued(messageId);
+    this.queued.push(messageId);
+    this.rows.delete(messageId);
+  }
+
+  async recordPublishFailure(messageId: string): Promise<void> {
+    this.failures.push(messageId);
+    const row = this.rows.get(messageId);
+    if (row) row.attempts += 1;
+  }
+
+  async outboxDepth(): Promise<number> {
+    return this.rows.size;
+  }
+}
+
+function entry(recipient: string, overrides: Partial<OutboxEntry> = {}): OutboxEntry {
+  return {
+    messageId: randomUUID(),
+    recipient,
+    type: 'orientation',
+    sender: 'ofii',
+    auditIndex: 41,
+    body: `-----BEGIN PGP MESSAGE-----\n\n${randomBytes(48).toString('base64')}\n-----END PGP MESSAGE-----\n`,
+    acceptedAt: '2026-03-14T09:26:53.589Z',
+    attempts: 0,
+    ...overrides,
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function forceCloseConnection(connectionName: string): Promise<void> {
+  const { stdout } = await run('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '-q']);
+  const line = stdout.split('\n').find((l) => l.includes(`{"connection_name","${connectionName}"}`));
+  if (!line) throw new Error(`no broker connection named ${connectionName}`);
+  await run('rabbitmqctl', ['close_connection', line.split('\t')[0]!, 'forced by a test']);
+}
+
+/** Every message in the queue, removed. */
+async function takeAll(channel: Channel, queue: string): Promise<GetMessage[]> {
+  const messages: GetMessage[] = [];
+  for (;;) {
+    const message = await channel.get(queue, { noAck: true });
+    if (message === false) return messages;
+    messages.push(message);
+  }
+}
+
+describe('broker/relay @integration', function () {
+  this.timeout(30_000);
+  const prefix = `test-${randomBytes(4).toString('hex')}`;
+  const recipients = ['ofii', 'france-travail'];
+  const connectionName = `${prefix}-relay`;
+  let admin: ChannelModel;
+  let channel: Channel;
+  let broker: BrokerConnection;
+  let readyCount = 0;
+  let relay: Relay | undefined;
+
+  before(async () => {
+    admin = await connect(AMQP_URL);
+    admin.on('error', () => undefined);
+    broker = await connectBroker({
+      url: AMQP_URL,
+      logger: silentLogger,
+      connectionName,
+      onReady: async (session) => {
+        const ch = await session.createChannel();
+        await declareTopology(ch, { prefix, recipients, deliveryLimit: 2 });
+        // A queue that holds one message, to make the broker nack (reject-publish).
+        await declareTopology(ch, { prefix, recipients: ['tiny'], deliveryLimit: 2, maxLength: 1 });
+        await ch.close();
+        readyCount += 1;
+      },
+    });
+    channel = await admin.createChannel();
+    channel.on('error', () => undefined);
+  });
+
+  afterEach(async () => {
+    await relay?.stop();
+    relay = undefined;
+    for (const id of [...recipients, 'tiny']) await channel.purgeQueue(queueName(prefix, id));
+  });
+
+  after(async () => {
+    await broker.close();
+    for (const id of [...recipients, 'tiny']) {
+      await channel.deleteQueue(queueName(prefix, id));
+      await channel.deleteQueue(deadLetterQueueName(prefix, id));
+    }
+    await channel.deleteExchange(exchangeName(prefix));
+    await channel.deleteExchange(deadLetterExchangeName(prefix));
+    await admin.close();
+  });
+
+  it('publishes a row with exactly the properties of the contract and marks it queued only once it is in the queue', async () => {
+    const outbox = new MemoryOutbox();
+    const row = entry('france-travail', { type: 'status-update', sender: 'ofii', auditIndex: 5_000_000_000 });
+    outbox.add(row);
+    const depthAtMark: number[] = [];
+    outbox.beforeMarkQueued = async () => {
+      depthAtMark.push((await channel.checkQueue(queueName(prefix, 'france-travail'))).messageCount);
+    };
+    relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 50 });
+    await until(() => outbox.queued.length === 1, 10_000, 'row queued');
+
+    expect(depthAtMark).to.deep.equal([1]);
+    expect(outbox.rows.size).to.equal(0);
+    expect(outbox.failures).to.deep.equal([]);
+
+    const messages = await takeAll(channel, queueName(prefix, 'france-travail'));
+    expect(messages).to.have.length(1);
+    const [message] = messages;
+    expect(message!.content.toString('utf8')).to.equal(row.body);
+    expect(message!.fields.exchange).to.equal(exchangeName(prefix));
+    expect(message!.fields.routingKey).to.equal('france-travail.status-update');
+    const defined = Object.fromEntries(Object.entries(message!.properties).filter(([, v]) => v !== undefined));
+    // The quorum queue itself adds x-delivery-count when it delivers; everything else is what we sent.
+    const { 'x-delivery-count': deliveryCount, ...headers } = defined['headers'] as Record<string, unknown>;
+    expect(deliveryCount).to.equal(0);
+    defined['headers'] = headers;
+    expect(defined).to.deep.equal({
+      contentType: 'application/pgp-encrypted',
+      deliveryMode: 2,
+      messageId: row.messageId,
+      type: 'status-update',
+      timestamp: Math.floor(Date.parse(row.acceptedAt) / 1000),
+      appId: 'passerelle',
+      headers: { 'x-passerelle-sender': 'ofii', 'x-passerelle-audit-index': 5_000_000_000 },
+    });
+    expect(await takeAll(channel, queueName(prefix, 'ofii'))).to.have.length(0);
+  });
+
+  it('records an unroutable row as a failure and keeps it, while the rows around it are queued', async () => {
+    const outbox = new MemoryOutbox();
+    const before = entry('ofii');
+    const lost = entry('nobody');
+    const after = entry('france-travail');
+    for (const row of [before, lost, after]) outbox.add(row);
+    relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 50 });
+    await until(() => outbox.queued.length === 2 && outbox.failures.length >= 1, 10_000, 'two queued, one failure');
+
+    expect(outbox.queued).to.have.members([before.messageId, after.messageId]);
+    expect(outbox.failures.every((id) => id === lost.messageId)).to.equal(true);
+    expect([...outbox.rows.keys()]).to.deep.equal([lost.messageId]);
+    expect(outbox.rows.get(lost.messageId)!.attempts).to.be.at.least(1);
+  });
+
+  it('backs off a failing row instead of retrying it in a tight loop', async () => {
+    const outbox = new MemoryOutbox();
+    outbox.add(entry('nobody'));
+    relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 10, maxBackoffMs: 400 });
+    await new Promise((r) => setTimeout(r, 1500));
+    // 100, 200, 400, 400 ms… with jitter on the upper half: at most about 8 attempts in 1.5 s.
+    expect(outbox.failures.length).to.be.within(2, 10);
+    expect(outbox.rows.size).to.equal(1);
+  });
+
+  it('keeps a row the broker nacks (queue full, reject-publish) pending', async () => {
+    const outbox = new MemoryOutbox();
+    // Probe on 3.10.8: a quorum queue with x-max-length 1 accepts a second message, then nacks.
+    const accepted = [entry('tiny'), entry('tiny')];
+    const refused = entry('tiny');
+    for (const row of accepted) outbox.add(row);
+    relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 50, batchSize: 1 });
+    await until(() => outbox.queued.length === 2, 10_000, 'first two queued');
+    outbox.add(refused);
+    relay.kick();
+    await until(() => outbox.failures.length >= 1, 10_000, 'third refused');
+
+    expect(outbox.queued).to.deep.equal(accepted.map((r) => r.messageId));
+    expect(outbox.failures[0]).to.equal(refused.messageId);
+    expect([...outbox.rows.keys()]).to.deep.equal([refused.messageId]);
+    const messages = await takeAll(channel, queueName(prefix, 'tiny'));
+    expect(messages.map((m) => m.properties.messageId)).to.deep.equal(accepted.map((r) => r.messageId));
+  });
+
+  it('pipelines: many rows are outstanding at once and all end queued exactly once', async () => {
+    const outbox = new MemoryOutbox();
+    const rows = Array.from({ length: 500 }, (_, i) => entry(i % 2 === 0 ? 'ofii' : 'france-travail'));
+    for (const row of rows) outbox.add(row);
+    const started = Date.now();
+    relay = startRelay({ outbox, broker, prefix, logger: silentLogger, batchSize: 50 });
+    await until(() => outbox.queued.length === rows.length, 20_000, 'all queued');
+    const elapsed = Date.now() - started;
+
+    expect(new Set(outbox.queued).size).to.equal(rows.length);
+    expect(outbox.failures).to.deep.equal([]);
+    const ids = [
+      ...(await takeAll(channel, queueName(prefix, 'ofii'))),
+      ...(await takeAll(channel, queueName(prefix, 'france-travail'))),
+    ].map((m) => m.properties.messageId as string);
+    expect(ids.sort()).to.deep.equal(rows.map((r) => r.messageId).sort());
+    // One confirm at a time with fsync would take several seconds; pipelined it is well under that.
+    expect(elapsed).to.be.below(10_000);
+  });
+
+  it('waits while the broker is gone and publishes the pending rows after reconnecting', async () => {
+    const outbox = new MemoryOutbox();
+    relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 50 });
+    const rows = Array.from({ length: 20 }, () => entry('ofii'));
+    let depthAtReconnect = -1;
+    const readyBefore = readyCount;
+    const unsubscribe = broker.onStateChange((connected) => {
+      if (!connected) {
+        // Rows arrive while there is no connection at all.
+        for (const row of rows) outbox.add(row);
+        relay!.kick();
+      } else {
+        depthAtReconnect = outbox.rows.size;
+      }
+    });
+    try {
+      await forceCloseConnection(connectionName);
+      await until(() => outbox.queued.length === rows.length, 15_000, 'all queued after reconnection');
+    } finally {
+      unsubscribe();
+    }
+
+    expect(readyCount).to.equal(readyBefore + 1);
+    expect(depthAtReconnect).to.equal(rows.length);
+    // It waited for the connection instead of trying (and failing) while it was down.
+    expect(outbox.failures).to.deep.equal([]);
+    const ids = (await takeAll(channel, queueName(prefix, 'ofii'))).map((m) => m.properties.messageId as string);
+    expect(ids.sort()).to.deep.equal(rows.map((r) => r.messageId).sort());
+  });
+
+  it('loses no row when the connection drops in the middle of a stream', async () => {
+    const outbox = new MemoryOutbox();
+    const rows = Array.from({ length: 200 }, () => entry('france-travail'));
+    for (const row of rows) outbox.add(row);
+    // A slow store, until the connection drops, keeps the relay busy long enough for it to drop
+    // mid-stream (rabbitmqctl takes about two seconds).
+    let queuedAtClose = -1;
+    let chain = Promise.resolve();
+    outbox.beforeMarkQueued = () => {
+      if (queuedAtClose >= 0) return Promise.resolve();
+      chain = chain.then(() => new Promise((r) => setTimeout(r, 40)));
+      return chain;
+    };
+    const unsubscribe = broker.onStateChange((connected) => {
+      if (!connected && queuedAtClose < 0) queuedAtClose = outbox.queued.length;
+    });
+    relay = startRelay({ outbox, broker, prefix, logger: silentLogger, batchSize: 20 });
+    try {
+      await until(() => outbox.queued.length >= 1, 10_000, 'first queued');
+      await forceCloseConnection(connectionName);
+      await until(() => outbox.queued.length === rows.length, 20_000, 'all queued');
+    } finally {
+      unsubscribe();
+    }
+
+    expect(queuedAtClose).to.be.within(1, rows.length - 1);
+    expect(new Set(outbox.queued).size).to.equal(rows.length);
+    const ids = new Set((await takeAll(channel, queueName(prefix, 'france-travail'))).map((m) => m.properties.messageId as string));
+    // At-least-once: every row reached the queue; a row cut off before its confirm may be there twice.
+    expect([...rows.map((r) => r.messageId)].every((id) => ids.has(id))).to.equal(true);
+  });
+
+  it('drain stops taking rows and waits for the publishes in flight', async () => {
+    const outbox = new MemoryOutbox();
+    for (let i = 0; i < 50; i++) outbox.add(entry('ofii'));
+    relay = startRelay({ outbox, broker, prefix, logger: silentLogger, batchSize: 10 });
+    await until(() => outbox.queued.length >= 1, 10_000, 'first queued');
+    await relay.drain(5000);
+    const queuedAtDrain = outbox.queued.length;
+    for (let i = 0; i < 5; i++) outbox.add(entry('ofii'));
+    relay.kick();
+    await new Promise((r) => setTimeout(r, 300));
+
+    expect(outbox.queued.length).to.equal(queuedAtDrain);
+    expect(outbox.failures).to.deep.equal([]);
+    // Nothing was left half-done: every row is either queued or still pending.
+    expect(outbox.queued.length + outbox.rows.size).to.equal(55);
+    expect((await channel.checkQueue(queueName(prefix, 'ofii'))).messageCount).to.equal(queuedAtDrain);
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * `passerelle serve` as an operator runs it: a child process with settings from the environment.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { deleteTopology, EXAMPLE_CERTS, PROJECT_ROOT, uniquePrefix } from '../fixtures/gateway.js';
+import { example, partner, seal } from '../fixtures/partner.js';
+
+const CLI = path.join(PROJECT_ROOT, 'bin', 'passerelle.js');
+
+function startServe(env: Record<string, string>): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+  let out = '';
+  let err = '';
+  const child = spawn(process.execPath, [CLI, 'serve'], { env: { PATH: process.env['PATH'] ?? '', HOME: os.tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('@integration cli: passerelle serve', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-serve-'));
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('says in one line which setting to fix when the broker is down at start, and exits non-zero', async () => {
+    const serve = startServe({ PASSERELLE_DATA_DIR: dataDir, PASSERELLE_PORT: '0', PASSERELLE_AMQP_URL: 'amqp://guest:s3cret@127.0.0.1:1' });
+    const code = await serve.exited;
+    expect(code).to.equal(1);
+    const lines = serve.stderr().trim().split('\n');
+    expect(lines, serve.stderr()).to.have.length(1);
+    expect(lines[0]).to.include('PASSERELLE_AMQP_URL').and.include('rabbitmq-server').and.not.include('s3cret');
+    expect(lines[0]).not.to.match(/\n\s+at /);
+  });
+
+  it('finishes an in-flight request on SIGTERM, then exits 0', async () => {
+    const prefix = uniquePrefix();
+    const serve = startServe({ PASSERELLE_DATA_DIR: dataDir, PASSERELLE_PORT: '0', PASSERELLE_AMQP_PREFIX: prefix, PASSERELLE_CERTS_DIR: EXAMPLE_CERTS });
+    try {
+      await waitFor(() => /listening on https:\/\/127\.0\.0\.1:\d+/.test(serve.stderr()), 30_000);
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(serve.stderr())![1]);
+      const view = await partner('ofii-paris');
+      const sealed = Buffer.from(await seal('ofii-paris', example('orientation')));
+
+      // Send the headers and half the body, signal, then the rest: the request is in flight during SIGTERM.
+      const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = https.request(
+          { host: '127.0.0.1', port, path: '/v1/messages', method: 'POST', cert: view.tls.certPem, key: view.tls.keyPem, ca: view.tls.caPem, headers: { 'content-type': 'application/pgp-encrypted', 'content-length': sealed.length } },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.write(sealed.subarray(0, 100));
+        setTimeout(() => {
+          serve.child.kill('SIGTERM');
+          setTimeout(() => req.end(sealed.subarray(100)), 300);
+        }, 300);
+      });
+      const result = await answer;
+      expect(result.status, result.body).to.equal(202);
+      expect(await serve.exited).to.equal(0);
+      const logged = serve.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logged.map((l) => l['message'])).to.include('gateway stopped');
+    } finally {
+      serve.child.kill('SIGKILL');
+      await deleteTopology(prefix);
+    }
+  });
+});
