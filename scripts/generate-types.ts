@@ -128,8 +128,13 @@ function shape(schema: Schema, name: string | undefined, rootName: string, names
   return out;
 }
 
+/** A schema file of the folder with every $ref replaced by its target (conditions kept). */
+export function inlineSchema(schemasDir: string, fileName: string): Record<string, unknown> {
+  return inlineRefs(readJson(path.join(schemasDir, fileName)), fileName, schemasDir, new Map()) as Schema;
+}
+
 async function renderFile(schemasDir: string, fileName: string, typeName: string): Promise<string> {
-  const inlined = inlineRefs(readJson(path.join(schemasDir, fileName)), fileName, schemasDir, new Map()) as Schema;
+  const inlined = inlineSchema(schemasDir, fileName);
   const shaped = shape(inlined, undefined, typeName, new Set([typeName]));
   shaped.title = typeName;
   return compile(shaped as JSONSchema, typeName, {
@@ -159,8 +164,9 @@ export async function renderTypes(schemasDir: string): Promise<GeneratedFile[]> 
   const index = [
     banner('every schemas/<type>.v<version>.schema.json'),
     '',
-    ...roots.map(({ module }) => `export type * from './${module}.js';`),
     ...roots.map(({ module, typeName }) => `import type { ${typeName} } from './${module}.js';`),
+    '',
+    ...roots.map(({ module }) => `export type * from './${module}.js';`),
     '',
     '/** Any document that a schema of this version of the project describes. */',
     `export type KnownDocument = ${roots.map(({ typeName }) => typeName).join(' | ')};`,

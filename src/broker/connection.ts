@@ -26,7 +26,10 @@ export interface BrokerConnection {
   /** A channel on the current connection; waits for a reconnection while disconnected. */
   createChannel(): Promise<Channel>;
   createConfirmChannel(): Promise<ConfirmChannel>;
-  /** Called with true after every (re)connection and its onReady, false on every loss; returns an unsubscribe. */
+  /**
+   * Called with true after every (re)connection and its onReady and when a block ends, false on every
+   * loss; returns an unsubscribe.
+   */
   onStateChange(listener: (connected: boolean) => void): () => void;
   close(): Promise<void>;
 }
@@ -161,6 +164,7 @@ export async function connectBroker(opts: ConnectBrokerOptions): Promise<BrokerC
   model.on('unblocked', () => {
     blocked = false;
     logger.info('broker.unblocked', where);
+    notify(connected);
   });
   model.on('error', (err: Error) => {
     logger.warn('broker.connection_error', { ...where, reason: describeError(err) });

@@ -77,6 +77,12 @@ export function createPublisher(opts: PublisherOptions): Publisher {
   let current: ChannelState | undefined;
   let opening: Promise<ChannelState> | undefined;
   let closed = false;
+  let onClose: () => void = () => undefined;
+  /** Settles when close() is called, so that nothing waits for a reconnection that may never come. */
+  const closing = new Promise<never>((_, reject) => {
+    onClose = () => reject(new GatewayError('broker_unreachable', 'The publisher was closed; the message stays in the outbox.'));
+  });
+  closing.catch(() => undefined);
 
   const lost = (state: ChannelState): void => {
     if (!state.open) return;
@@ -110,12 +116,21 @@ export function createPublisher(opts: PublisherOptions): Publisher {
 
   const channelState = async (): Promise<ChannelState> => {
     if (current?.open) return current;
-    opening ??= openChannel().finally(() => {
-      opening = undefined;
-    });
-    const state = await opening;
-    if (state.open) current = state;
-    return state;
+    opening ??= openChannel()
+      .then(async (state) => {
+        if (closed) {
+          await state.channel.close().catch(() => undefined);
+          lost(state);
+        } else {
+          current = state;
+        }
+        return state;
+      })
+      .finally(() => {
+        opening = undefined;
+      });
+    // While disconnected, opening waits for the reconnection: close() must not wait with it.
+    return Promise.race([opening, closing]);
   };
 
   const publish = async (entry: OutboxEntry, prefix: string): Promise<void> => {
@@ -132,7 +147,7 @@ export function createPublisher(opts: PublisherOptions): Publisher {
     try {
       state = await channelState();
       while (state.drained !== undefined && state.open) {
-        await state.drained;
+        await Promise.race([state.drained, closing]);
       }
     } catch (err) {
       throw new GatewayError('broker_unreachable', `No channel to RabbitMQ could be opened: ${describeError(err)}. The message stays in the outbox.`, { cause: err });
@@ -162,8 +177,11 @@ export function createPublisher(opts: PublisherOptions): Publisher {
 
       const onConfirm = (err: unknown): void => {
         if (err) {
-          // A nack: the queue refused it (e.g. full with reject-publish) or an internal broker error.
-          pending.settle(new GatewayError('unavailable', `RabbitMQ refused message ${entry.messageId} (nack; queue full or broker error); it stays in the outbox and will be published again.`));
+          // amqplib fails the callbacks of a closing channel the same way as a nack, from a 'close'
+          // listener that runs just before ours: decide after it, so that a loss is reported as one.
+          queueMicrotask(() => {
+            pending.settle(new GatewayError('unavailable', `RabbitMQ refused message ${entry.messageId} (nack: queue full or broker error); it stays in the outbox and will be published again.`));
+          });
         } else if (pending.returned !== undefined) {
           pending.settle(
             new GatewayError('unavailable', `RabbitMQ could not route message ${entry.messageId} with key "${key}" on exchange "${exchange}" (${pending.returned}): no queue is bound for this recipient. Check that the topology was declared for this recipient; the message stays in the outbox.`),
@@ -198,8 +216,10 @@ export function createPublisher(opts: PublisherOptions): Publisher {
   return {
     publish,
     close: async () => {
+      if (closed) return;
       closed = true;
-      const state = current ?? (opening ? await opening.catch(() => undefined) : undefined);
+      onClose();
+      const state = current;
       current = undefined;
       if (state?.open) {
         try {

@@ -5,8 +5,10 @@
  * recipients de-duplicate on message_id, interface contract section 5).
  *
  * Publishes are pipelined: up to batchSize rows are outstanding at once and new rows are taken as soon
- * as confirms come back, because awaiting each confirm caps a channel at a few hundred messages per
- * second.
+ * as confirms come back, because awaiting each confirm caps a quorum queue publisher below a thousand
+ * messages per second (persistent messages are fsynced in batches before the confirm).
+ *
+ * One relay per outbox: rows in flight are tracked in this process only.
  */
 import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -144,8 +146,10 @@ export function startRelay(opts: RelayOptions): Relay {
         await sleep(idleDelayMs);
         continue;
       }
-      if (!broker.isConnected()) {
-        // Woken by the reconnection; the timeout only bounds a missed notification.
+      if (!broker.isConnected() || broker.isBlocked()) {
+        // A blocked connection is not read by the broker (memory or disk alarm): publishing would only
+        // pile up unconfirmed messages. Woken by the reconnection or the end of the block; the
+        // timeout only bounds a missed notification.
         await sleep(Math.max(idleDelayMs, 1000));
         continue;
       }

@@ -162,7 +162,7 @@ export async function sealForRecipient(opts: { signedMessage: Uint8Array; recipi
   if (opts.recipientKeys.length === 0) {
     throw new GatewayError('internal', 'No recipient key was given to seal the message; check the recipient entry of the trust configuration.');
   }
-  for (const key of opts.recipientKeys) assertKeyPolicy(key, 'the recipient key');
+  for (const key of opts.recipientKeys) assertKeyPolicy(key, "the recipient's registered keys");
   const config = fullConfig({ maxDocumentBytes: opts.signedMessage.length });
   let parts: SignedParts;
   try {
@@ -173,7 +173,11 @@ export async function sealForRecipient(opts: { signedMessage: Uint8Array; recipi
   }
   const packets = new PacketList<AnyPacket>();
   packets.push(onePassFor(parts.signature), parts.literal, parts.signature);
-  return openpgp.encrypt({ message: new Message(packets), encryptionKeys: opts.recipientKeys, format: 'armored', config });
+  try {
+    return await openpgp.encrypt({ message: new Message(packets), encryptionKeys: opts.recipientKeys, format: 'armored', config });
+  } catch (err) {
+    throw unusableKey('The recipient key cannot be used for encryption', err);
+  }
 }
 
 /** Partner side (CLI `send`): sign inline (one-pass) with the partner key and encrypt to the gateway key, like `gpg --sign --encrypt`. */
@@ -185,17 +189,25 @@ export async function signAndEncrypt(opts: {
 }): Promise<Uint8Array | string> {
   const config = fullConfig({ maxDocumentBytes: opts.document.length });
   const message = await openpgp.createMessage({ binary: opts.document });
-  if (opts.armor) {
-    return openpgp.encrypt({ message, signingKeys: opts.signingKey, encryptionKeys: opts.encryptionKeys, format: 'armored', config });
+  try {
+    if (opts.armor) {
+      return await openpgp.encrypt({ message, signingKeys: opts.signingKey, encryptionKeys: opts.encryptionKeys, format: 'armored', config });
+    }
+    return await openpgp.encrypt({ message, signingKeys: opts.signingKey, encryptionKeys: opts.encryptionKeys, format: 'binary', config });
+  } catch (err) {
+    throw unusableKey('The signing key or the encryption key cannot be used', err);
   }
-  return openpgp.encrypt({ message, signingKeys: opts.signingKey, encryptionKeys: opts.encryptionKeys, format: 'binary', config });
 }
 
 /** Detached armored signature (receipts, spec section 4). */
 export async function signDetached(opts: { data: Uint8Array; signingKey: PrivateKey }): Promise<string> {
   const config = fullConfig({ maxDocumentBytes: opts.data.length });
   const message = await openpgp.createMessage({ binary: opts.data });
-  return openpgp.sign({ message, signingKeys: opts.signingKey, detached: true, format: 'armored', config });
+  try {
+    return await openpgp.sign({ message, signingKeys: opts.signingKey, detached: true, format: 'armored', config });
+  } catch (err) {
+    throw unusableKey('The signing key cannot be used', err);
+  }
 }
 
 /** Throws GatewayError('receipt_invalid', ...) if the armored detached signature is not a valid signature over data by one of verificationKeys. */
@@ -462,6 +474,9 @@ async function verifyOneSignature(
     if (result.signatures.length !== 1) throw new Error('unexpected number of verification results');
     for (const entry of result.signatures) await entry.verified;
     if (!equalBytes(result.data, document)) throw new Error('verified data differs from the literal data');
+    // openpgp judges the key at the signature's creation time, which the signer chooses: a key that
+    // has expired (or was revoked) since must not sign new messages with a back-dated signature.
+    await signerKey.getSigningKey(signature.issuerKeyID, new Date(), undefined, config);
   } catch (err) {
     throw new GatewayError('signature_invalid', `The signature does not verify: ${describeVerificationFailure(err)}; ${audience.signWith}.`, { cause: err });
   }
@@ -555,6 +570,11 @@ function describeVerificationFailure(err: unknown): string {
   if (/Could not find valid signing key|key flags/i.test(text)) return 'the key used is not a valid signing key';
   if (/digest did not match|verification failed/i.test(text)) return 'it does not match the document (the document was altered or signed with another key)';
   return 'it is not a valid signature of the document';
+}
+
+/** An operator-facing refusal: a configured key (expired, revoked, without the needed capability) failed in use. */
+function unusableKey(what: string, err: unknown): GatewayError {
+  return new GatewayError('config_invalid', `${what} (${errorMessage(err)}); check that the trust configuration holds current, valid keys.`, { cause: err });
 }
 
 function errorMessage(err: unknown): string {

@@ -196,8 +196,10 @@ describe('broker/consumer @integration', function () {
       },
     });
 
-    expect(result).to.deep.equal({ acked: 1, rejected: 0 });
-    expect((await channel.checkQueue(queue)).messageCount).to.equal(4);
+    // A delivery already on the wire when the consumer is cancelled is still handled, not bounced.
+    expect(result.acked).to.be.within(1, 2);
+    expect(result.rejected).to.equal(0);
+    expect((await channel.checkQueue(queue)).messageCount).to.equal(5 - result.acked);
   });
 
   it('says which queue is missing', async () => {
