@@ -17,6 +17,7 @@ export interface PartnerTls {
 export interface HttpAnswer {
   status: number;
   contentType: string;
+  headers: Record<string, string | string[] | undefined>;
   body: unknown;
 }
 
@@ -51,7 +52,7 @@ export async function requestGateway(opts: {
           } catch {
             // Not JSON: keep the text for the caller's message.
           }
-          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body });
+          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), headers: res.headers, body });
         });
         res.on('error', reject);
       },

@@ -73,8 +73,8 @@ export function hardenedConfig(opts: { maxDocumentBytes: number }): PartialConfi
     allowMissingKeyFlags: false,
     enforceGrammar: true,
     ignoreMalformedPackets: false,
-    // Bleichenbacher-style oracles on RSA gateway keys (RFC 9580 section 13.6): decrypt in constant
-    // time and only for the ciphers the policy accepts anyway.
+    // PKCS#1 v1.5 padding oracles (Bleichenbacher) on an RSA gateway key: decrypt in constant time,
+    // and only for the ciphers the policy accepts anyway.
     constantTimePKCS1Decryption: true,
     constantTimePKCS1DecryptionSupportedSymmetricAlgorithms: new Set(ACCEPTED_CIPHERS),
     // Compression bombs: decompression stops as soon as this many bytes came out (openpgp >= 6.3.0).
@@ -99,7 +99,7 @@ export interface OpenedMessage {
 
 /** Who holds the decryption key, to word refusals for the person who can fix them. */
 interface Audience {
-  /** "the gateway's key" or "your key". */
+  /** Whose key the message must be encrypted to, as the reader of the refusal calls it. */
   decryptionKey: string;
   /** What the sender must do to sign correctly. */
   signWith: string;

@@ -10,12 +10,13 @@ import { enums } from 'openpgp';
 import type { Key, Subkey } from 'openpgp';
 import { GatewayError } from '../domain/errors.js';
 
-/** RSA moduli under 2048 bits are forbidden (RGS B1, RègleFact-1); 3072 and more MUST be accepted. */
+/** RSA moduli under 2048 bits are forbidden (RGS annex B1, minimum modulus size); 3072 and more MUST be accepted. */
 export const MIN_RSA_BITS = 2048;
 
 /**
  * Hash algorithms accepted for message signatures, receipts and key self-signatures: SHA-2 and SHA-3
- * with at least 256 bits of output (RGS B1, RègleHash-1). MD5, RIPEMD-160, SHA-1 and SHA-224 are refused.
+ * with at least 256 bits of output (RGS annex B1, minimum digest size beyond 2020). MD5, RIPEMD-160,
+ * SHA-1 and SHA-224 are refused.
  */
 export const ACCEPTED_HASH_ALGORITHMS: ReadonlySet<enums.hash> = new Set([
   enums.hash.sha256,
@@ -127,7 +128,7 @@ export function assertKeyPolicy(key: Key, source: string): void {
 
 /**
  * Throws GatewayError(code) when a data signature uses a hash the policy refuses. Checked on the
- * signature packet itself, not only through openpgp's configuration (RGS B1, RègleHash-1).
+ * signature packet itself, not only through openpgp's configuration.
  */
 export function assertSignatureHash(
   hashAlgorithm: number | null,

@@ -42,7 +42,7 @@ async function curl(args: string[]): Promise<HttpAnswer> {
   const lines = stdout.split('\n');
   const contentType = lines.pop()!;
   const status = Number(lines.pop());
-  return { status, contentType, body: JSON.parse(lines.join('\n')) };
+  return { status, contentType, headers: {}, body: JSON.parse(lines.join('\n')) };
 }
 
 describe('@integration problems: every code of the contract', function () {
@@ -93,7 +93,7 @@ describe('@integration problems: every code of the contract', function () {
     delete document['body']['identity'];
     const body = expectProblem(await send(gw.baseUrl, 'ofii-paris', document), 'schema_invalid');
     expect(body['errors']).to.be.an('array').that.is.not.empty;
-    expect((body['errors'] as Json[]).map((e) => e['pointer'])).to.include('/body');
+    expect((body['errors'] as Json[]).map((e) => e['pointer'])).to.include('/body/identity');
     expect(JSON.stringify(body)).not.to.include(document['header']['beneficiaryRef']);
   });
 
@@ -156,7 +156,9 @@ describe('@integration problems: every code of the contract', function () {
     const limited = await startTestGateway({ PASSERELLE_RATE_LIMIT_BURST: '2', PASSERELLE_RATE_LIMIT_PER_MINUTE: '1' });
     try {
       for (let i = 0; i < 2; i++) expect((await get(limited.baseUrl, 'ofii-paris', '/v1/messages/00000000-0000-4000-8000-000000000000')).status).to.equal(404);
-      expectProblem(await get(limited.baseUrl, 'ofii-paris', '/v1/messages/00000000-0000-4000-8000-000000000000'), 'rate_limited');
+      const refused = await get(limited.baseUrl, 'ofii-paris', '/v1/messages/00000000-0000-4000-8000-000000000000');
+      expectProblem(refused, 'rate_limited');
+      expect(Number(refused.headers['retry-after'])).to.be.greaterThan(0);
       expect((await get(limited.baseUrl, 'mission-locale-paris', '/v1/messages/00000000-0000-4000-8000-000000000000')).status).to.equal(404);
     } finally {
       await limited.dispose();
