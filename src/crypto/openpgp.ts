@@ -335,7 +335,7 @@ async function openSignedAndEncrypted(
       inner = await drainPackets((inner[0] as unknown as { packets: PacketList<AnyPacket> }).packets);
     }
   } catch (err) {
-    if (/decompressed message size/i.test(errorChainText(err))) {
+    if (/maximum decompressed (message )?size exceeded/i.test(errorChainText(err))) {
       throw new GatewayError('malformed_message', `The signed document decompresses to more than ${maxDocumentBytes} bytes, the limit; send a smaller document.`, { cause: err });
     }
     throw new GatewayError('malformed_message', 'The message could not be decrypted: it is truncated, altered or not a well-formed OpenPGP message; send it again as produced by gpg --sign --encrypt.', { cause: err });
