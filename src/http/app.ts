@@ -26,7 +26,7 @@ export interface HttpDependencies {
 }
 
 const MESSAGE_MEDIA_TYPES = ['application/pgp-encrypted', 'application/octet-stream'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function partnerOf(res: Response): Partner {
   return res.locals['partner'] as Partner;
@@ -118,7 +118,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   v1.get('/messages/:messageId', async (req, res) => {
     const partner = partnerOf(res);
     const id = String(req.params['messageId']);
-    const record = UUID.test(id) ? await deps.store.findMessage(id.toLowerCase()) : undefined;
+    const record = UUID.test(id) ? await deps.store.findMessage(id) : undefined;
     // Anyone else than the sender and the recipient learns nothing, not even that the id exists.
     if (!record || (record.sender !== partner.id && record.recipient !== partner.id)) {
       throw new GatewayError('not_found', 'No message with this id is visible to your organisation.');

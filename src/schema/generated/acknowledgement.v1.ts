@@ -21,7 +21,7 @@ export interface AcknowledgementV1Header {
   /**
    * Identifiant du message
    *
-   * UUID choisi par l'émetteur, unique pour toujours ; c'est la clé d'idempotence du message.
+   * UUID choisi par l'émetteur, unique pour toujours, écrit en minuscules (RFC 9562) ; c'est la clé d'idempotence du message.
    */
   messageId: string;
   /**
@@ -63,7 +63,7 @@ export interface AcknowledgementV1Header {
   /**
    * En réponse à
    *
-   * Identifiant (messageId) du message auquel celui-ci répond.
+   * Identifiant (messageId), en minuscules, du message auquel celui-ci répond.
    */
   inReplyTo: string;
 }
