@@ -233,17 +233,7 @@ export async function verifyDetached(opts: { data: Uint8Array; signature: string
   }
   try {
     const message = await openpgp.createMessage({ binary: opts.data });
-    const result = await openpgp.verify({
-      message,
-      signature,
-      verificationKeys: opts.verificationKeys,
-      expectSigned: true,
-      format: 'binary',
-      date: verificationDate(),
-      config,
-    });
-    if (result.signatures.length !== 1) throw new Error('unexpected number of verification results');
-    for (const entry of result.signatures) await entry.verified;
+    await verifyExactlyOne({ message, signature, verificationKeys: opts.verificationKeys, config });
   } catch (err) {
     throw new GatewayError('receipt_invalid', `The receipt does not verify: ${describeVerificationFailure(err)}; the receipt or the answer it covers was altered.`, { cause: err });
   }
@@ -463,16 +453,7 @@ async function verifyOneSignature(
   const packets = new PacketList<AnyPacket>();
   packets.push(onePassFor(signature), parts.literal, signature);
   try {
-    const result = await openpgp.verify({
-      message: new Message(packets),
-      verificationKeys: senderKeys,
-      expectSigned: true,
-      format: 'binary',
-      date: verificationDate(),
-      config,
-    });
-    if (result.signatures.length !== 1) throw new Error('unexpected number of verification results');
-    for (const entry of result.signatures) await entry.verified;
+    const result = await verifyExactlyOne({ message: new Message(packets), verificationKeys: senderKeys, config });
     if (!equalBytes(result.data, document)) throw new Error('verified data differs from the literal data');
     // openpgp judges the key at the signature's creation time, which the signer chooses: a key that
     // has expired (or was revoked) since must not sign new messages with a back-dated signature.
@@ -548,6 +529,31 @@ function literalBytes(literal: LiteralDataPacket): Uint8Array {
     throw new GatewayError('internal', 'The literal data was not fully read; this is a defect of the gateway.');
   }
   return bytes;
+}
+
+/**
+ * openpgp.verify with expectSigned, then every signature's `verified` awaited: without expectSigned a
+ * bad signature does not throw, and one valid signature among several would satisfy it, so the
+ * count is checked too.
+ */
+async function verifyExactlyOne(opts: {
+  message: Message<Uint8Array>;
+  signature?: openpgp.Signature;
+  verificationKeys: PublicKey[];
+  config: Config;
+}): Promise<{ data: Uint8Array }> {
+  const result = await openpgp.verify({
+    message: opts.message,
+    ...(opts.signature ? { signature: opts.signature } : {}),
+    verificationKeys: opts.verificationKeys,
+    expectSigned: true,
+    format: 'binary',
+    date: verificationDate(),
+    config: opts.config,
+  });
+  if (result.signatures.length !== 1) throw new Error('unexpected number of verification results');
+  for (const entry of result.signatures) await entry.verified;
+  return result;
 }
 
 function verificationDate(): Date {

@@ -11,7 +11,8 @@ import type { AuditEvent } from '../audit/entry.js';
 import type { MessageStatus } from '../domain/message.js';
 import type { OutboxPort } from './outbox.js';
 
-export interface NewMessage {
+/** What is known of a message from the moment it is accepted. */
+export interface MessageFacts {
   messageId: string;
   type: string;
   version: number;
@@ -22,22 +23,16 @@ export interface NewMessage {
   beneficiary: string;
   payloadSha256: string;
   acceptedAt: string;
+}
+
+export interface NewMessage extends MessageFacts {
   /** The armored message for the recipient (already encrypted to its key). */
   outboxBody: string;
 }
 
-export interface MessageRecord {
-  messageId: string;
-  type: string;
-  version: number;
-  sender: string;
-  recipient: string;
-  inReplyTo: string | undefined;
-  beneficiary: string;
-  payloadSha256: string;
+export interface MessageRecord extends MessageFacts {
   status: MessageStatus;
   auditIndex: number;
-  acceptedAt: string;
   queuedAt: string | undefined;
   acknowledgedAt: string | undefined;
   deadLetteredAt: string | undefined;
