@@ -14,7 +14,6 @@ import { openFromPartner, sealForRecipient } from '../crypto/openpgp.js';
 import { assertEligible } from '../domain/eligibility.js';
 import { GatewayError } from '../domain/errors.js';
 import { assertFresh, type FreshnessPolicy } from '../domain/freshness.js';
-import type { MessageDocument } from '../domain/message.js';
 import { assertReplyMatches } from '../domain/replies.js';
 import { assertRoutable } from '../domain/routing.js';
 import type { Pseudonymiser } from '../privacy/pseudonym.js';
@@ -59,7 +58,10 @@ export class IngestRejection extends Error {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function parseDocument(bytes: Uint8Array): MessageDocument {
+/** A parsed JSON object whose shape is not yet checked. */
+type UncheckedDocument = Record<string, unknown>;
+
+function parseDocument(bytes: Uint8Array): UncheckedDocument {
   let value: unknown;
   try {
     value = JSON.parse(utf8.decode(bytes));
@@ -69,11 +71,11 @@ function parseDocument(bytes: Uint8Array): MessageDocument {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new GatewayError('malformed_message', 'The signed content must be a JSON object with "header" and "body".');
   }
-  return value as MessageDocument;
+  return value as UncheckedDocument;
 }
 
-function claimedSender(document: MessageDocument): unknown {
-  const header = (document as { header?: unknown }).header;
+function claimedSender(document: UncheckedDocument): unknown {
+  const header = document['header'];
   return header !== null && typeof header === 'object' ? (header as { sender?: unknown }).sender : undefined;
 }
 
@@ -93,7 +95,7 @@ export class Ingest {
     let payloadSha256: string | undefined;
     let beneficiary: string | undefined;
     try {
-      const { trust, validator, store, now } = this.deps;
+      const { trust, store, now } = this.deps;
       if (partner.sends.length === 0) {
         throw new GatewayError('forbidden', `Partner ${partner.id} may not send messages (role ${partner.role}).`);
       }
@@ -114,14 +116,14 @@ export class Ingest {
       }
 
       // Idempotency: the sender is proven, so its message id can be trusted to look up the original.
-      const messageId = (document.header as { messageId?: unknown }).messageId;
+      const messageId = (document['header'] as { messageId?: unknown }).messageId;
       if (typeof messageId === 'string') {
         const existing = await store.findMessage(messageId);
         if (existing) return await this.replay(existing, payloadSha256, partner);
       }
 
       // Step 5.
-      validator.validate(document);
+      this.deps.validator.validate(document);
       const header = document.header;
       context.messageId = header.messageId;
       context.type = header.type;

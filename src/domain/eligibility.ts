@@ -4,11 +4,16 @@
  * and the detail never repeats the person's data (no age, no date, no permit ground).
  */
 import { GatewayError } from './errors.js';
-import type { MessageDocument } from './message.js';
 import type { EligibilityRule, Partner } from '../trust/partner.js';
 
 /** Codes of body.disability that show a recognised disability (Code du travail L.5212-13). */
 const RECOGNISED_RQTH = new Set(['OUI', 'EN_COURS']);
+
+/** What the rules read of a document that passed its schema: the header's type and date, the body. */
+export interface EligibilityInput {
+  header: { type: string; sentAt: string };
+  body: unknown;
+}
 
 function at(value: unknown, ...keys: string[]): unknown {
   let current = value;
@@ -26,7 +31,7 @@ export function ageOn(birthDate: string, on: string): number {
   return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
 }
 
-function holds(rule: EligibilityRule, document: MessageDocument): boolean {
+function holds(rule: EligibilityRule, document: EligibilityInput): boolean {
   const body = document.body;
   switch (rule.kind) {
     case 'age-between': {
@@ -55,7 +60,7 @@ const EXPLANATION: Record<EligibilityRule['kind'], (rule: EligibilityRule) => st
   'residence-grounds-in': () => "the beneficiary's residence permit grounds must be among those the programme covers",
 };
 
-export function assertEligible(document: MessageDocument, recipient: Partner): void {
+export function assertEligible(document: EligibilityInput, recipient: Partner): void {
   for (const rule of recipient.eligibility) {
     if (!rule.messageTypes.includes(document.header.type)) continue;
     if (!holds(rule, document)) {

@@ -1,29 +1,15 @@
 /**
- * The message envelope of the interface contract (section 3). Body types are generated from
- * schemas/ (see src/schema/generated/); the header is common to every type.
+ * The message envelope of the interface contract (section 3). The document types are generated from
+ * schemas/ (src/schema/generated/), never written by hand; this module only names them for the rest
+ * of the gateway.
  */
-
-export const MESSAGE_TYPES = ['orientation', 'acknowledgement', 'status-update'] as const;
-export type MessageType = (typeof MESSAGE_TYPES)[number];
+import type { KnownDocument } from '../schema/generated/index.js';
 
 export const PARTNER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
-export interface MessageHeader {
-  messageId: string;
-  type: string;
-  version: number;
-  sender: string;
-  recipient: string;
-  sentAt: string;
-  /** Personal data: never leaves the encrypted document in clear. */
-  beneficiaryRef: string;
-  inReplyTo?: string;
-}
-
-export interface MessageDocument {
-  header: MessageHeader;
-  body: Record<string, unknown>;
-}
+/** A document that passed its schema. */
+export type MessageDocument = KnownDocument;
+export type MessageHeader = KnownDocument['header'];
 
 /** Lifecycle of an accepted message, as GET /v1/messages/{id} reports it. */
 export type MessageStatus = 'accepted' | 'queued' | 'acknowledged' | 'dead-lettered';

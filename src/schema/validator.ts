@@ -9,6 +9,7 @@
  * Error messages and pointers never carry a value of the document: they are sent to partners and may be
  * logged, and the document holds personal data.
  */
+import type { KnownDocument } from './generated/index.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,7 @@ import { GatewayError, type FieldError } from '../domain/errors.js';
 
 export interface DocumentValidator {
   /** Throws GatewayError('schema_invalid') unless the document matches the schema its header names. */
-  validate(document: unknown): void;
+  validate(document: unknown): asserts document is KnownDocument;
   /** The message types that have at least one schema, sorted. */
   knownTypes(): string[];
 }
@@ -244,7 +245,7 @@ export function createValidator(options: ValidatorOptions): DocumentValidator {
   }
   const types = [...validators.keys()].sort();
 
-  function validate(document: unknown): void {
+  function validate(document: unknown): asserts document is KnownDocument {
     if (!isObject(document)) {
       throw invalid('The document must be a JSON object with a header and a body.', '', 'must be an object');
     }

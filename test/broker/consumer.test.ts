@@ -1,65 +1,39 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { connect } from 'amqplib';
-import type { Channel, ChannelModel, GetMessage } from 'amqplib';
+import type { Channel, GetMessage } from 'amqplib';
 import { expect } from 'chai';
-import { connectBroker } from '../../src/broker/connection.js';
-import type { BrokerConnection } from '../../src/broker/connection.js';
 import { consumeQueue } from '../../src/broker/consumer.js';
-import type { Delivery } from '../../src/broker/consumer.js';
+import type { ConsumeOptions, ConsumeResult, Delivery } from '../../src/broker/consumer.js';
 import { createPublisher } from '../../src/broker/publisher.js';
 import type { Publisher } from '../../src/broker/publisher.js';
-import {
-  deadLetterExchangeName,
-  deadLetterQueueName,
-  declareTopology,
-  exchangeName,
-  queueName,
-} from '../../src/broker/topology.js';
+import { deadLetterQueueName, queueName } from '../../src/broker/topology.js';
 import { isGatewayError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { OutboxEntry } from '../../src/store/outbox.js';
-
-const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+import { openBrokerBed, outboxEntry, rejection } from '../fixtures/broker.js';
+import type { BrokerBed } from '../fixtures/broker.js';
+import { AMQP_URL, uniquePrefix } from '../fixtures/gateway.js';
 
 function entry(recipient: string, auditIndex: number): OutboxEntry {
-  return {
-    messageId: randomUUID(),
-    recipient,
-    type: 'orientation',
-    sender: 'ofii',
-    auditIndex,
-    body: `-----BEGIN PGP MESSAGE-----\n\n${randomBytes(32).toString('base64')}\n-----END PGP MESSAGE-----\n`,
-    acceptedAt: new Date().toISOString(),
-    attempts: 0,
-  };
+  return outboxEntry(recipient, { auditIndex, acceptedAt: new Date().toISOString() });
 }
 
 describe('broker/consumer @integration', function () {
   this.timeout(30_000);
-  const prefix = `test-${randomBytes(4).toString('hex')}`;
+  const prefix = uniquePrefix();
   const recipient = 'france-travail';
   const queue = queueName(prefix, recipient);
   const deadQueue = deadLetterQueueName(prefix, recipient);
-  let admin: ChannelModel;
+  let bed: BrokerBed;
   let channel: Channel;
-  let broker: BrokerConnection;
   let publisher: Publisher;
 
+  /** The queue under test unless the options name another, on the local broker, without logs. */
+  const consume = (options: Omit<ConsumeOptions, 'url' | 'queue' | 'logger'> & { queue?: string }): Promise<ConsumeResult> =>
+    consumeQueue({ url: AMQP_URL, queue, logger: silentLogger, ...options });
+
   before(async () => {
-    admin = await connect(AMQP_URL);
-    admin.on('error', () => undefined);
-    broker = await connectBroker({
-      url: AMQP_URL,
-      logger: silentLogger,
-      onReady: async (session) => {
-        const ch = await session.createChannel();
-        await declareTopology(ch, { prefix, recipients: [recipient], deliveryLimit: 2 });
-        await ch.close();
-      },
-    });
-    publisher = createPublisher({ broker, logger: silentLogger });
-    channel = await admin.createChannel();
-    channel.on('error', () => undefined);
+    bed = await openBrokerBed({ prefix, topologies: [{ recipients: [recipient], deliveryLimit: 2 }] });
+    channel = bed.channel;
+    publisher = createPublisher({ broker: bed.broker, logger: silentLogger });
   });
 
   afterEach(async () => {
@@ -69,22 +43,14 @@ describe('broker/consumer @integration', function () {
 
   after(async () => {
     await publisher.close();
-    await broker.close();
-    await channel.deleteQueue(queue);
-    await channel.deleteQueue(deadQueue);
-    await channel.deleteExchange(exchangeName(prefix));
-    await channel.deleteExchange(deadLetterExchangeName(prefix));
-    await admin.close();
+    await bed.dispose();
   });
 
   it('hands every message to the handler with its fields and acknowledges it after the handler', async () => {
     const rows = [entry(recipient, 1), entry(recipient, 2), entry(recipient, 3)];
     await Promise.all(rows.map((row) => publisher.publish(row, prefix)));
     const seen: Delivery[] = [];
-    const result = await consumeQueue({
-      url: AMQP_URL,
-      queue,
-      logger: silentLogger,
+    const result = await consume({
       idleExitMs: 400,
       handle: async (delivery) => {
         seen.push(delivery);
@@ -110,10 +76,7 @@ describe('broker/consumer @integration', function () {
     const row = entry(recipient, 7);
     await publisher.publish(row, prefix);
     const redelivered: boolean[] = [];
-    const result = await consumeQueue({
-      url: AMQP_URL,
-      queue,
-      logger: silentLogger,
+    const result = await consume({
       idleExitMs: 400,
       handle: async (delivery) => {
         redelivered.push(delivery.redelivered);
@@ -130,10 +93,7 @@ describe('broker/consumer @integration', function () {
     const row = entry(recipient, 9);
     await publisher.publish(row, prefix);
     let deliveries = 0;
-    const result = await consumeQueue({
-      url: AMQP_URL,
-      queue,
-      logger: silentLogger,
+    const result = await consume({
       idleExitMs: 800,
       handle: async () => {
         deliveries += 1;
@@ -162,11 +122,8 @@ describe('broker/consumer @integration', function () {
     await Promise.all(Array.from({ length: 8 }, (_, i) => publisher.publish(entry(recipient, i), prefix)));
     let inHandler = 0;
     let most = 0;
-    const result = await consumeQueue({
-      url: AMQP_URL,
-      queue,
+    const result = await consume({
       prefetch: 3,
-      logger: silentLogger,
       idleExitMs: 400,
       handle: async () => {
         inHandler += 1;
@@ -184,11 +141,8 @@ describe('broker/consumer @integration', function () {
   it('stops when the signal aborts and leaves unhandled messages in the queue', async () => {
     await Promise.all(Array.from({ length: 5 }, (_, i) => publisher.publish(entry(recipient, i), prefix)));
     const controller = new AbortController();
-    const result = await consumeQueue({
-      url: AMQP_URL,
-      queue,
+    const result = await consume({
       prefetch: 1,
-      logger: silentLogger,
       signal: controller.signal,
       handle: async () => {
         controller.abort();
@@ -209,12 +163,7 @@ describe('broker/consumer @integration', function () {
   });
 
   it('says which queue is missing', async () => {
-    let caught: unknown;
-    try {
-      await consumeQueue({ url: AMQP_URL, queue: `${prefix}.nobody`, logger: silentLogger, idleExitMs: 100, handle: async () => 'ack' });
-    } catch (err) {
-      caught = err;
-    }
+    const caught = await rejection(consume({ queue: `${prefix}.nobody`, idleExitMs: 100, handle: async () => 'ack' }));
     expect(isGatewayError(caught, 'config_invalid'), String(caught)).to.equal(true);
     expect((caught as Error).message).to.contain(`"${prefix}.nobody"`);
   });

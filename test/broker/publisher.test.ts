@@ -1,44 +1,19 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { connect } from 'amqplib';
-import type { Channel, ChannelModel } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { expect } from 'chai';
 import { connectBroker } from '../../src/broker/connection.js';
-import type { BrokerConnection } from '../../src/broker/connection.js';
 import { createPublisher, publishOptions } from '../../src/broker/publisher.js';
 import type { Publisher } from '../../src/broker/publisher.js';
-import {
-  deadLetterExchangeName,
-  deadLetterQueueName,
-  declareTopology,
-  exchangeName,
-  queueName,
-} from '../../src/broker/topology.js';
+import { queueName } from '../../src/broker/topology.js';
 import { isGatewayError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { OutboxEntry } from '../../src/store/outbox.js';
+import { openBrokerBed, outboxEntry, rejection } from '../fixtures/broker.js';
+import type { BrokerBed } from '../fixtures/broker.js';
+import { AMQP_URL, drainQueue, uniquePrefix } from '../fixtures/gateway.js';
 
-const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
-
+/** The options test compares these values with the contract. */
 function entry(recipient: string): OutboxEntry {
-  return {
-    messageId: randomUUID(),
-    recipient,
-    type: 'acknowledgement',
-    sender: 'france-travail',
-    auditIndex: 3,
-    body: '-----BEGIN PGP MESSAGE-----\n\nwcBMA\n-----END PGP MESSAGE-----\n',
-    acceptedAt: '2026-01-02T03:04:05.999Z',
-    attempts: 0,
-  };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
+  return outboxEntry(recipient, { type: 'acknowledgement', sender: 'france-travail', auditIndex: 3, acceptedAt: '2026-01-02T03:04:05.999Z' });
 }
 
 describe('broker/publisher options', () => {
@@ -63,37 +38,20 @@ describe('broker/publisher options', () => {
 
 describe('broker/publisher @integration', function () {
   this.timeout(20_000);
-  const prefix = `test-${randomBytes(4).toString('hex')}`;
-  let admin: ChannelModel;
+  const prefix = uniquePrefix();
+  let bed: BrokerBed;
   let channel: Channel;
-  let broker: BrokerConnection;
   let publisher: Publisher;
 
   before(async () => {
-    admin = await connect(AMQP_URL);
-    admin.on('error', () => undefined);
-    broker = await connectBroker({
-      url: AMQP_URL,
-      logger: silentLogger,
-      onReady: async (session) => {
-        const ch = await session.createChannel();
-        await declareTopology(ch, { prefix, recipients: ['ofii'], deliveryLimit: 2 });
-        await ch.close();
-      },
-    });
-    publisher = createPublisher({ broker, logger: silentLogger });
-    channel = await admin.createChannel();
-    channel.on('error', () => undefined);
+    bed = await openBrokerBed({ prefix, topologies: [{ recipients: ['ofii'], deliveryLimit: 2 }] });
+    channel = bed.channel;
+    publisher = createPublisher({ broker: bed.broker, logger: silentLogger });
   });
 
   after(async () => {
     await publisher.close();
-    await broker.close();
-    await channel.deleteQueue(queueName(prefix, 'ofii'));
-    await channel.deleteQueue(deadLetterQueueName(prefix, 'ofii'));
-    await channel.deleteExchange(exchangeName(prefix));
-    await channel.deleteExchange(deadLetterExchangeName(prefix));
-    await admin.close();
+    await bed.dispose();
   });
 
   it('resolves on the broker ack, with the message in the queue', async () => {
@@ -142,10 +100,7 @@ describe('broker/publisher @integration', function () {
     expect(failed.every((r) => isGatewayError((r as PromiseRejectedResult).reason, 'broker_unreachable'))).to.equal(true);
     // Nothing resolved without being in the queue. The converse need not hold: the broker may have
     // queued a message whose ack the closing channel never carried (a duplicate after the retry).
-    const inQueue = new Set<string>();
-    for (let m = await channel.get(queueName(prefix, 'ofii'), { noAck: true }); m !== false; m = await channel.get(queueName(prefix, 'ofii'), { noAck: true })) {
-      inQueue.add(m.properties.messageId as string);
-    }
+    const inQueue = new Set((await drainQueue(queueName(prefix, 'ofii'))).map((m) => m.properties.messageId as string));
     expect(fulfilled.every((id) => inQueue.has(id))).to.equal(true);
   });
 

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { ageOn, assertEligible } from '../../src/domain/eligibility.js';
+import { ageOn, assertEligible, type EligibilityInput } from '../../src/domain/eligibility.js';
 import { GatewayError } from '../../src/domain/errors.js';
 import { assertFresh } from '../../src/domain/freshness.js';
-import type { MessageDocument } from '../../src/domain/message.js';
 import { assertReplyMatches, REPLY_RULE } from '../../src/domain/replies.js';
 import { assertRoutable } from '../../src/domain/routing.js';
 import type { Partner } from '../../src/trust/partner.js';
@@ -30,8 +29,8 @@ const capEmploi: Partner = { ...missionLocale, id: 'cap-emploi-75', eligibility:
 const ftda: Partner = { ...missionLocale, id: 'ftda-paris', eligibility: [{ rule: 'ftda-international-protection', kind: 'residence-grounds-in', grounds: ['PI_REFUGIE'], messageTypes: ['orientation'] }] };
 const registry = new Map([ofii, missionLocale, capEmploi, ftda].map((p) => [p.id, p]));
 
-function orientation(body: Record<string, unknown>, sentAt = '2026-11-27T09:30:00Z'): MessageDocument {
-  return { header: { messageId: 'x', type: 'orientation', version: 1, sender: 'ofii-paris', recipient: 'mission-locale-paris', sentAt, beneficiaryRef: '7503123456' }, body };
+function orientation(body: Record<string, unknown>, sentAt = '2026-11-27T09:30:00Z'): EligibilityInput {
+  return { header: { type: 'orientation', sentAt }, body };
 }
 
 describe('domain/freshness', () => {
