@@ -15,7 +15,13 @@ import type { MessageStatus } from '../domain/message.js';
 import type { OutboxEntry } from './outbox.js';
 import type { AcceptOutcome, MessageRecord, NewMessage, Store } from './store.js';
 
-const MIGRATIONS: readonly string[] = [
+/**
+ * Schema migrations, per component, applied in order at open. A component is one concept of the store
+ * (messages and outbox, audit tree, dossiers, ...): each numbers its own migrations, so that concepts
+ * added side by side never compete for a version number. Published migrations are never edited.
+ */
+const MIGRATIONS: Readonly<Record<string, readonly string[]>> = {
+  core: [
   `CREATE TABLE messages (
      message_id       TEXT PRIMARY KEY,
      type             TEXT NOT NULL,
@@ -45,7 +51,8 @@ const MIGRATIONS: readonly string[] = [
      entry     TEXT NOT NULL,
      leaf_hash TEXT NOT NULL
    ) STRICT;`,
-];
+  ],
+};
 
 interface MessageRow {
   message_id: string;
@@ -304,15 +311,17 @@ export class SqliteStore implements Store {
 class RollbackProbe extends Error {}
 
 function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
-  const applied = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v;
-  if (applied > MIGRATIONS.length) {
-    throw new Error(`the store was written by a newer Passerelle (schema version ${applied}, this one knows ${MIGRATIONS.length})`);
-  }
-  for (let version = applied + 1; version <= MIGRATIONS.length; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version - 1]!);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
-    }).immediate();
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (component, version)) STRICT');
+  for (const [component, steps] of Object.entries(MIGRATIONS)) {
+    const applied = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations WHERE component = ?').get(component) as { v: number }).v;
+    if (applied > steps.length) {
+      throw new Error(`the store was written by a newer Passerelle (${component} schema version ${applied}, this one knows ${steps.length})`);
+    }
+    for (let version = applied + 1; version <= steps.length; version++) {
+      db.transaction(() => {
+        db.exec(steps[version - 1]!);
+        db.prepare('INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)').run(component, version, new Date().toISOString());
+      }).immediate();
+    }
   }
 }

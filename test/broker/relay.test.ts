@@ -1,130 +1,35 @@
-import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
-import { connect } from 'amqplib';
-import type { Channel, ChannelModel, GetMessage } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { expect } from 'chai';
-import { connectBroker } from '../../src/broker/connection.js';
 import type { BrokerConnection } from '../../src/broker/connection.js';
 import { startRelay } from '../../src/broker/relay.js';
 import type { Relay } from '../../src/broker/relay.js';
-import {
-  deadLetterExchangeName,
-  deadLetterQueueName,
-  declareTopology,
-  exchangeName,
-  queueName,
-} from '../../src/broker/topology.js';
+import { exchangeName, queueName } from '../../src/broker/topology.js';
 import { silentLogger } from '../../src/log/logger.js';
-import type { OutboxEntry, OutboxPort } from '../../src/store/outbox.js';
-
-const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
-const run = promisify(execFile);
-
-/**
- * An in-memory outbox. The store is not what these tests prove: they prove the broker path, so the
- * port is kept simple and records every call in order.
- */
-class MemoryOutbox implements OutboxPort {
-  readonly rows = new Map<string, OutboxEntry>();
-  readonly queued: string[] = [];
-  readonly failures: string[] = [];
-  /** Runs inside markQueued before the row goes: lets a test look at the broker at that moment. */
-  beforeMarkQueued: (messageId: string) => Promise<void> = async () => undefined;
-
-  add(entry: OutboxEntry): void {
-    this.rows.set(entry.messageId, { ...entry });
-  }
-
-  async pendingOutbox(limit: number): Promise<OutboxEntry[]> {
-    return [...this.rows.values()].slice(0, limit).map((row) => ({ ...row }));
-  }
-
-  async markQueued(messageId: string): Promise<void> {
-    await this.beforeMarkQueued(messageId);
-    this.queued.push(messageId);
-    this.rows.delete(messageId);
-  }
-
-  async recordPublishFailure(messageId: string): Promise<void> {
-    this.failures.push(messageId);
-    const row = this.rows.get(messageId);
-    if (row) row.attempts += 1;
-  }
-
-  async outboxDepth(): Promise<number> {
-    return this.rows.size;
-  }
-}
-
-function entry(recipient: string, overrides: Partial<OutboxEntry> = {}): OutboxEntry {
-  return {
-    messageId: randomUUID(),
-    recipient,
-    type: 'orientation',
-    sender: 'ofii',
-    auditIndex: 41,
-    body: `-----BEGIN PGP MESSAGE-----\n\n${randomBytes(48).toString('base64')}\n-----END PGP MESSAGE-----\n`,
-    acceptedAt: '2026-03-14T09:26:53.589Z',
-    attempts: 0,
-    ...overrides,
-  };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function forceCloseConnection(connectionName: string): Promise<void> {
-  const { stdout } = await run('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '-q']);
-  const line = stdout.split('\n').find((l) => l.includes(`{"connection_name","${connectionName}"}`));
-  if (!line) throw new Error(`no broker connection named ${connectionName}`);
-  await run('rabbitmqctl', ['close_connection', line.split('\t')[0]!, 'forced by a test']);
-}
-
-/** Every message in the queue, removed. */
-async function takeAll(channel: Channel, queue: string): Promise<GetMessage[]> {
-  const messages: GetMessage[] = [];
-  for (;;) {
-    const message = await channel.get(queue, { noAck: true });
-    if (message === false) return messages;
-    messages.push(message);
-  }
-}
+import { forceCloseConnection, MemoryOutbox, openBrokerBed, outboxEntry, until } from '../fixtures/broker.js';
+import type { BrokerBed } from '../fixtures/broker.js';
+import { drainQueue, uniquePrefix } from '../fixtures/gateway.js';
 
 describe('broker/relay @integration', function () {
   this.timeout(30_000);
-  const prefix = `test-${randomBytes(4).toString('hex')}`;
+  const prefix = uniquePrefix();
   const recipients = ['ofii', 'france-travail'];
   const connectionName = `${prefix}-relay`;
-  let admin: ChannelModel;
+  let bed: BrokerBed;
   let channel: Channel;
   let broker: BrokerConnection;
-  let readyCount = 0;
   let relay: Relay | undefined;
 
   before(async () => {
-    admin = await connect(AMQP_URL);
-    admin.on('error', () => undefined);
-    broker = await connectBroker({
-      url: AMQP_URL,
-      logger: silentLogger,
+    bed = await openBrokerBed({
+      prefix,
       connectionName,
-      onReady: async (session) => {
-        const ch = await session.createChannel();
-        await declareTopology(ch, { prefix, recipients, deliveryLimit: 2 });
+      topologies: [
+        { recipients, deliveryLimit: 2 },
         // A queue that holds one message, to make the broker nack (reject-publish).
-        await declareTopology(ch, { prefix, recipients: ['tiny'], deliveryLimit: 2, maxLength: 1 });
-        await ch.close();
-        readyCount += 1;
-      },
+        { recipients: ['tiny'], deliveryLimit: 2, maxLength: 1 },
+      ],
     });
-    channel = await admin.createChannel();
-    channel.on('error', () => undefined);
+    ({ broker, channel } = bed);
   });
 
   afterEach(async () => {
@@ -134,19 +39,12 @@ describe('broker/relay @integration', function () {
   });
 
   after(async () => {
-    await broker.close();
-    for (const id of [...recipients, 'tiny']) {
-      await channel.deleteQueue(queueName(prefix, id));
-      await channel.deleteQueue(deadLetterQueueName(prefix, id));
-    }
-    await channel.deleteExchange(exchangeName(prefix));
-    await channel.deleteExchange(deadLetterExchangeName(prefix));
-    await admin.close();
+    await bed.dispose();
   });
 
   it('publishes a row with exactly the properties of the contract and marks it queued only once it is in the queue', async () => {
     const outbox = new MemoryOutbox();
-    const row = entry('france-travail', { type: 'status-update', sender: 'ofii', auditIndex: 5_000_000_000 });
+    const row = outboxEntry('france-travail', { type: 'status-update', sender: 'ofii', auditIndex: 5_000_000_000 });
     outbox.add(row);
     const depthAtMark: number[] = [];
     outbox.beforeMarkQueued = async () => {
@@ -159,10 +57,10 @@ describe('broker/relay @integration', function () {
     expect(outbox.rows.size).to.equal(0);
     expect(outbox.failures).to.deep.equal([]);
 
-    const messages = await takeAll(channel, queueName(prefix, 'france-travail'));
+    const messages = await drainQueue(queueName(prefix, 'france-travail'));
     expect(messages).to.have.length(1);
     const [message] = messages;
-    expect(message!.content.toString('utf8')).to.equal(row.body);
+    expect(message!.body.toString('utf8')).to.equal(row.body);
     expect(message!.fields.exchange).to.equal(exchangeName(prefix));
     expect(message!.fields.routingKey).to.equal('france-travail.status-update');
     const defined = Object.fromEntries(Object.entries(message!.properties).filter(([, v]) => v !== undefined));
@@ -179,14 +77,14 @@ describe('broker/relay @integration', function () {
       appId: 'passerelle',
       headers: { 'x-passerelle-sender': 'ofii', 'x-passerelle-audit-index': 5_000_000_000 },
     });
-    expect(await takeAll(channel, queueName(prefix, 'ofii'))).to.have.length(0);
+    expect(await drainQueue(queueName(prefix, 'ofii'))).to.have.length(0);
   });
 
   it('records an unroutable row as a failure and keeps it, while the rows around it are queued', async () => {
     const outbox = new MemoryOutbox();
-    const before = entry('ofii');
-    const lost = entry('nobody');
-    const after = entry('france-travail');
+    const before = outboxEntry('ofii');
+    const lost = outboxEntry('nobody');
+    const after = outboxEntry('france-travail');
     for (const row of [before, lost, after]) outbox.add(row);
     relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 50 });
     await until(() => outbox.queued.length === 2 && outbox.failures.length >= 1, 10_000, 'two queued, one failure');
@@ -199,7 +97,7 @@ describe('broker/relay @integration', function () {
 
   it('backs off a failing row instead of retrying it in a tight loop', async () => {
     const outbox = new MemoryOutbox();
-    outbox.add(entry('nobody'));
+    outbox.add(outboxEntry('nobody'));
     relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 10, maxBackoffMs: 400 });
     await new Promise((r) => setTimeout(r, 1500));
     // 100, 200, 400, 400 ms… with jitter on the upper half: at most about 8 attempts in 1.5 s.
@@ -210,8 +108,8 @@ describe('broker/relay @integration', function () {
   it('keeps a row the broker nacks (queue full, reject-publish) pending', async () => {
     const outbox = new MemoryOutbox();
     // Probe on 3.10.8: a quorum queue with x-max-length 1 accepts a second message, then nacks.
-    const accepted = [entry('tiny'), entry('tiny')];
-    const refused = entry('tiny');
+    const accepted = [outboxEntry('tiny'), outboxEntry('tiny')];
+    const refused = outboxEntry('tiny');
     for (const row of accepted) outbox.add(row);
     relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 50, batchSize: 1 });
     await until(() => outbox.queued.length === 2, 10_000, 'first two queued');
@@ -222,13 +120,13 @@ describe('broker/relay @integration', function () {
     expect(outbox.queued).to.deep.equal(accepted.map((r) => r.messageId));
     expect(outbox.failures[0]).to.equal(refused.messageId);
     expect([...outbox.rows.keys()]).to.deep.equal([refused.messageId]);
-    const messages = await takeAll(channel, queueName(prefix, 'tiny'));
+    const messages = await drainQueue(queueName(prefix, 'tiny'));
     expect(messages.map((m) => m.properties.messageId)).to.deep.equal(accepted.map((r) => r.messageId));
   });
 
   it('pipelines: many rows are outstanding at once and all end queued exactly once', async () => {
     const outbox = new MemoryOutbox();
-    const rows = Array.from({ length: 500 }, (_, i) => entry(i % 2 === 0 ? 'ofii' : 'france-travail'));
+    const rows = Array.from({ length: 500 }, (_, i) => outboxEntry(i % 2 === 0 ? 'ofii' : 'france-travail'));
     for (const row of rows) outbox.add(row);
     const started = Date.now();
     relay = startRelay({ outbox, broker, prefix, logger: silentLogger, batchSize: 50 });
@@ -238,8 +136,8 @@ describe('broker/relay @integration', function () {
     expect(new Set(outbox.queued).size).to.equal(rows.length);
     expect(outbox.failures).to.deep.equal([]);
     const ids = [
-      ...(await takeAll(channel, queueName(prefix, 'ofii'))),
-      ...(await takeAll(channel, queueName(prefix, 'france-travail'))),
+      ...(await drainQueue(queueName(prefix, 'ofii'))),
+      ...(await drainQueue(queueName(prefix, 'france-travail'))),
     ].map((m) => m.properties.messageId as string);
     expect(ids.sort()).to.deep.equal(rows.map((r) => r.messageId).sort());
     // One confirm at a time with fsync would take several seconds; pipelined it is well under that.
@@ -249,9 +147,9 @@ describe('broker/relay @integration', function () {
   it('waits while the broker is gone and publishes the pending rows after reconnecting', async () => {
     const outbox = new MemoryOutbox();
     relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 50 });
-    const rows = Array.from({ length: 20 }, () => entry('ofii'));
+    const rows = Array.from({ length: 20 }, () => outboxEntry('ofii'));
     let depthAtReconnect = -1;
-    const readyBefore = readyCount;
+    const readyBefore = bed.readyCount();
     const unsubscribe = broker.onStateChange((connected) => {
       if (!connected) {
         // Rows arrive while there is no connection at all.
@@ -268,17 +166,17 @@ describe('broker/relay @integration', function () {
       unsubscribe();
     }
 
-    expect(readyCount).to.equal(readyBefore + 1);
+    expect(bed.readyCount()).to.equal(readyBefore + 1);
     expect(depthAtReconnect).to.equal(rows.length);
     // It waited for the connection instead of trying (and failing) while it was down.
     expect(outbox.failures).to.deep.equal([]);
-    const ids = (await takeAll(channel, queueName(prefix, 'ofii'))).map((m) => m.properties.messageId as string);
+    const ids = (await drainQueue(queueName(prefix, 'ofii'))).map((m) => m.properties.messageId as string);
     expect(ids.sort()).to.deep.equal(rows.map((r) => r.messageId).sort());
   });
 
   it('loses no row when the connection drops in the middle of a stream', async () => {
     const outbox = new MemoryOutbox();
-    const rows = Array.from({ length: 200 }, () => entry('france-travail'));
+    const rows = Array.from({ length: 200 }, () => outboxEntry('france-travail'));
     for (const row of rows) outbox.add(row);
     // A slow store, until the connection drops, keeps the relay busy long enough for it to drop
     // mid-stream (rabbitmqctl takes about two seconds).
@@ -303,19 +201,19 @@ describe('broker/relay @integration', function () {
 
     expect(queuedAtClose).to.be.within(1, rows.length - 1);
     expect(new Set(outbox.queued).size).to.equal(rows.length);
-    const ids = new Set((await takeAll(channel, queueName(prefix, 'france-travail'))).map((m) => m.properties.messageId as string));
+    const ids = new Set((await drainQueue(queueName(prefix, 'france-travail'))).map((m) => m.properties.messageId as string));
     // At-least-once: every row reached the queue; a row cut off before its confirm may be there twice.
     expect([...rows.map((r) => r.messageId)].every((id) => ids.has(id))).to.equal(true);
   });
 
   it('drain stops taking rows and waits for the publishes in flight', async () => {
     const outbox = new MemoryOutbox();
-    for (let i = 0; i < 50; i++) outbox.add(entry('ofii'));
+    for (let i = 0; i < 50; i++) outbox.add(outboxEntry('ofii'));
     relay = startRelay({ outbox, broker, prefix, logger: silentLogger, batchSize: 10 });
     await until(() => outbox.queued.length >= 1, 10_000, 'first queued');
     await relay.drain(5000);
     const queuedAtDrain = outbox.queued.length;
-    for (let i = 0; i < 5; i++) outbox.add(entry('ofii'));
+    for (let i = 0; i < 5; i++) outbox.add(outboxEntry('ofii'));
     relay.kick();
     await new Promise((r) => setTimeout(r, 300));
 
