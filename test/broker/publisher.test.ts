@@ -7,9 +7,9 @@ import { queueName } from '../../src/broker/topology.js';
 import { isGatewayError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { OutboxEntry } from '../../src/store/outbox.js';
-import { openBrokerBed, outboxEntry, rejection } from '../fixtures/broker.js';
+import { openBrokerBed, outboxEntry, rejection, takeAll } from '../fixtures/broker.js';
 import type { BrokerBed } from '../fixtures/broker.js';
-import { AMQP_URL, drainQueue, uniquePrefix } from '../fixtures/gateway.js';
+import { AMQP_URL, uniquePrefix } from '../fixtures/gateway.js';
 
 /** The options test compares these values with the contract. */
 function entry(recipient: string): OutboxEntry {
@@ -100,7 +100,7 @@ describe('broker/publisher @integration', function () {
     expect(failed.every((r) => isGatewayError((r as PromiseRejectedResult).reason, 'broker_unreachable'))).to.equal(true);
     // Nothing resolved without being in the queue. The converse need not hold: the broker may have
     // queued a message whose ack the closing channel never carried (a duplicate after the retry).
-    const inQueue = new Set((await drainQueue(queueName(prefix, 'ofii'))).map((m) => m.properties.messageId as string));
+    const inQueue = new Set((await takeAll(channel, queueName(prefix, 'ofii'))).map((m) => m.properties.messageId as string));
     expect(fulfilled.every((id) => inQueue.has(id))).to.equal(true);
   });
 

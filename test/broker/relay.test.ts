@@ -5,9 +5,9 @@ import { startRelay } from '../../src/broker/relay.js';
 import type { Relay } from '../../src/broker/relay.js';
 import { exchangeName, queueName } from '../../src/broker/topology.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { forceCloseConnection, MemoryOutbox, openBrokerBed, outboxEntry, until } from '../fixtures/broker.js';
+import { forceCloseConnection, MemoryOutbox, openBrokerBed, outboxEntry, takeAll, until } from '../fixtures/broker.js';
 import type { BrokerBed } from '../fixtures/broker.js';
-import { drainQueue, uniquePrefix } from '../fixtures/gateway.js';
+import { uniquePrefix } from '../fixtures/gateway.js';
 
 describe('broker/relay @integration', function () {
   this.timeout(30_000);
@@ -57,10 +57,10 @@ describe('broker/relay @integration', function () {
     expect(outbox.rows.size).to.equal(0);
     expect(outbox.failures).to.deep.equal([]);
 
-    const messages = await drainQueue(queueName(prefix, 'france-travail'));
+    const messages = await takeAll(channel, queueName(prefix, 'france-travail'));
     expect(messages).to.have.length(1);
     const [message] = messages;
-    expect(message!.body.toString('utf8')).to.equal(row.body);
+    expect(message!.content.toString('utf8')).to.equal(row.body);
     expect(message!.fields.exchange).to.equal(exchangeName(prefix));
     expect(message!.fields.routingKey).to.equal('france-travail.status-update');
     const defined = Object.fromEntries(Object.entries(message!.properties).filter(([, v]) => v !== undefined));
@@ -77,7 +77,7 @@ describe('broker/relay @integration', function () {
       appId: 'passerelle',
       headers: { 'x-passerelle-sender': 'ofii', 'x-passerelle-audit-index': 5_000_000_000 },
     });
-    expect(await drainQueue(queueName(prefix, 'ofii'))).to.have.length(0);
+    expect(await takeAll(channel, queueName(prefix, 'ofii'))).to.have.length(0);
   });
 
   it('records an unroutable row as a failure and keeps it, while the rows around it are queued', async () => {
@@ -120,7 +120,7 @@ describe('broker/relay @integration', function () {
     expect(outbox.queued).to.deep.equal(accepted.map((r) => r.messageId));
     expect(outbox.failures[0]).to.equal(refused.messageId);
     expect([...outbox.rows.keys()]).to.deep.equal([refused.messageId]);
-    const messages = await drainQueue(queueName(prefix, 'tiny'));
+    const messages = await takeAll(channel, queueName(prefix, 'tiny'));
     expect(messages.map((m) => m.properties.messageId)).to.deep.equal(accepted.map((r) => r.messageId));
   });
 
@@ -136,8 +136,8 @@ describe('broker/relay @integration', function () {
     expect(new Set(outbox.queued).size).to.equal(rows.length);
     expect(outbox.failures).to.deep.equal([]);
     const ids = [
-      ...(await drainQueue(queueName(prefix, 'ofii'))),
-      ...(await drainQueue(queueName(prefix, 'france-travail'))),
+      ...(await takeAll(channel, queueName(prefix, 'ofii'))),
+      ...(await takeAll(channel, queueName(prefix, 'france-travail'))),
     ].map((m) => m.properties.messageId as string);
     expect(ids.sort()).to.deep.equal(rows.map((r) => r.messageId).sort());
     // One confirm at a time with fsync would take several seconds; pipelined it is well under that.
@@ -170,7 +170,7 @@ describe('broker/relay @integration', function () {
     expect(depthAtReconnect).to.equal(rows.length);
     // It waited for the connection instead of trying (and failing) while it was down.
     expect(outbox.failures).to.deep.equal([]);
-    const ids = (await drainQueue(queueName(prefix, 'ofii'))).map((m) => m.properties.messageId as string);
+    const ids = (await takeAll(channel, queueName(prefix, 'ofii'))).map((m) => m.properties.messageId as string);
     expect(ids.sort()).to.deep.equal(rows.map((r) => r.messageId).sort());
   });
 
@@ -201,7 +201,7 @@ describe('broker/relay @integration', function () {
 
     expect(queuedAtClose).to.be.within(1, rows.length - 1);
     expect(new Set(outbox.queued).size).to.equal(rows.length);
-    const ids = new Set((await drainQueue(queueName(prefix, 'france-travail'))).map((m) => m.properties.messageId as string));
+    const ids = new Set((await takeAll(channel, queueName(prefix, 'france-travail'))).map((m) => m.properties.messageId as string));
     // At-least-once: every row reached the queue; a row cut off before its confirm may be there twice.
     expect([...rows.map((r) => r.messageId)].every((id) => ids.has(id))).to.equal(true);
   });

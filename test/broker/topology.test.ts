@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { connect } from 'amqplib';
-import type { Channel, ChannelModel } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { expect } from 'chai';
 import { isGatewayError } from '../../src/domain/errors.js';
 import {
@@ -14,8 +12,10 @@ import {
   queueName,
   routingKey,
 } from '../../src/broker/topology.js';
+import { openInspector, rejection } from '../fixtures/broker.js';
+import type { Inspector } from '../fixtures/broker.js';
+import { deleteTopology, uniquePrefix } from '../fixtures/gateway.js';
 
-const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 const run = promisify(execFile);
 
 interface ListedQueue {
@@ -43,18 +43,6 @@ async function listQueues(prefix: string): Promise<Map<string, ListedQueue>> {
   return result;
 }
 
-async function deleteAll(model: ChannelModel, prefix: string, recipients: string[]): Promise<void> {
-  const channel = await model.createChannel();
-  channel.on('error', () => undefined);
-  for (const id of recipients) {
-    await channel.deleteQueue(queueName(prefix, id));
-    await channel.deleteQueue(deadLetterQueueName(prefix, id));
-  }
-  await channel.deleteExchange(exchangeName(prefix));
-  await channel.deleteExchange(deadLetterExchangeName(prefix));
-  await channel.close();
-}
-
 describe('broker/topology names', () => {
   it('names exchanges and queues from the prefix as the interface contract does', () => {
     expect(exchangeName('passerelle')).to.equal('passerelle.deliveries');
@@ -73,24 +61,18 @@ describe('broker/topology names', () => {
 
 describe('broker/topology against RabbitMQ @integration', function () {
   this.timeout(20_000);
-  const prefix = `test-${randomBytes(4).toString('hex')}`;
+  const prefix = uniquePrefix();
   const recipients = ['ofii', 'france-travail'];
-  let model: ChannelModel;
-
-  const channel = async (): Promise<Channel> => {
-    const ch = await model.createChannel();
-    ch.on('error', () => undefined);
-    return ch;
-  };
+  let inspector: Inspector;
+  const channel = (): Promise<Channel> => inspector.channel();
 
   before(async () => {
-    model = await connect(AMQP_URL);
-    model.on('error', () => undefined);
+    inspector = await openInspector();
   });
 
   after(async () => {
-    await deleteAll(model, prefix, [...recipients, 'other']);
-    await model.close();
+    await deleteTopology(prefix, [...recipients, 'other']);
+    await inspector.model.close();
   });
 
   it('declares twice without error and makes quorum queues with the chosen arguments', async () => {
@@ -145,12 +127,7 @@ describe('broker/topology against RabbitMQ @integration', function () {
     await declareTopology(ch, { prefix, recipients: ['other'], deliveryLimit: 3 });
     await ch.close();
     const again = await channel();
-    let caught: unknown;
-    try {
-      await declareTopology(again, { prefix, recipients: ['other'], deliveryLimit: 4 });
-    } catch (err) {
-      caught = err;
-    }
+    const caught = await rejection(declareTopology(again, { prefix, recipients: ['other'], deliveryLimit: 4 }));
     expect(isGatewayError(caught, 'config_invalid'), String(caught)).to.equal(true);
     const message = (caught as Error).message;
     expect(message).to.contain(`"${queueName(prefix, 'other')}"`);
@@ -160,12 +137,7 @@ describe('broker/topology against RabbitMQ @integration', function () {
 
   it('refuses a partner id that cannot name a queue', async () => {
     const ch = await channel();
-    let caught: unknown;
-    try {
-      await declareTopology(ch, { prefix, recipients: ['Bad.Id'], deliveryLimit: 3 });
-    } catch (err) {
-      caught = err;
-    }
+    const caught = await rejection(declareTopology(ch, { prefix, recipients: ['Bad.Id'], deliveryLimit: 3 }));
     expect(isGatewayError(caught, 'config_invalid')).to.equal(true);
     await ch.close();
   });
