@@ -3,28 +3,41 @@
  * the order that loses nothing (stop taking requests, let in-flight ones finish, drain the relay,
  * close the broker, close the store).
  */
+import { Checkpointer } from './app/checkpointer.js';
+import { createDossierServices } from './app/dossier-services.js';
 import { Ingest } from './app/ingest.js';
+import { scheduleRetention, type RetentionSummary } from './app/retention.js';
 import { connectBroker, type BrokerConnection } from './broker/connection.js';
+import { declareDeadLetterWatch, startDeadLetterWatcher } from './broker/dead-letter-watcher.js';
 import { startRelay, type Relay } from './broker/relay.js';
 import { declareTopology } from './broker/topology.js';
 import type { Settings } from './config/settings.js';
 import { GatewayError } from './domain/errors.js';
 import { createHttpApp } from './http/app.js';
+import { createAuditRouter } from './http/audit-routes.js';
+import { createStatsRouter } from './http/stats-routes.js';
+import { createSuggestionRouter } from './http/suggestion-routes.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { startHttpsServer, type RunningServer } from './http/server.js';
 import type { Logger } from './log/logger.js';
-import { createPseudonymiser, loadPseudonymSecret } from './privacy/pseudonym.js';
 import { createValidator, defaultSchemasDir } from './schema/validator.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
+import { GATEWAY_PARTNER } from './trust/gateway-partner.js';
 import { loadTrustStore, type TrustStore } from './trust/trust-store.js';
+import { loadRevocationList } from './trust/crl.js';
+import { followRevocations } from './http/tls-revocation.js';
 
 export interface RunningGateway {
   port: number;
   trust: TrustStore;
   store: Store;
+  /** Runs a retention sweep now (expiry, destruction of dossiers), as the timer does. */
+  runRetention(): Promise<RetentionSummary>;
   /** Graceful stop; resolves once everything is closed. */
   stop(): Promise<void>;
+  /** Reads the trust directory's crl.pem again and applies it (what SIGHUP does; a file watch does it too). */
+  reloadRevocations(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -36,7 +49,7 @@ export interface StartOptions {
 
 /** Every type a partner may send or receive must have a schema, or the registry promises what the gateway cannot check. */
 function assertRegistryTypesKnown(trust: TrustStore, knownTypes: string[]): void {
-  for (const partner of trust.registry.partners.values()) {
+  for (const partner of [...trust.registry.partners.values(), GATEWAY_PARTNER]) {
     for (const type of [...partner.sends, ...partner.receives]) {
       if (!knownTypes.includes(type)) {
         throw new GatewayError('config_invalid', `${trust.dir}/partners.json: partner ${partner.id} lists message type ${type}, which has no schema in schemas/. Remove it or add the schema.`);
@@ -49,10 +62,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const { settings, logger } = options;
   const now = options.now ?? (() => new Date());
   const trust = await loadTrustStore({ dir: settings.certsDir });
+  const revocationList = await loadRevocationList({ dir: settings.certsDir, caPem: trust.caPem });
   const validator = createValidator({ schemasDir: defaultSchemasDir() });
   assertRegistryTypesKnown(trust, validator.knownTypes());
-  const pseudonymise = createPseudonymiser(loadPseudonymSecret(settings.dataDir));
   const store = SqliteStore.open({ dataDir: settings.dataDir });
+  const personal = createDossierServices({ settings, trust, store: store.dossiers, validator, now });
 
   const recipients = [...trust.registry.partners.values()].filter((p) => p.receives.length > 0).map((p) => p.id);
   let broker: BrokerConnection;
@@ -65,6 +79,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         const channel = await session.createChannel();
         try {
           await declareTopology(channel, { prefix: settings.amqpPrefix, recipients, deliveryLimit: settings.deliveryLimit });
+          await declareDeadLetterWatch(channel, settings.amqpPrefix);
         } finally {
           await channel.close().catch(() => undefined);
         }
@@ -76,15 +91,18 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   }
 
   const relay: Relay = startRelay({ outbox: store, broker, prefix: settings.amqpPrefix, logger });
+  const deadLetters = startDeadLetterWatcher({ broker, store, prefix: settings.amqpPrefix, logger, now });
   const ingest = new Ingest({
     trust,
     validator,
     store,
-    pseudonymise,
+    pseudonymise: personal.pseudonymise,
+    dossiers: personal.dossiers,
     freshness: { maxFutureSeconds: settings.maxFutureSeconds, maxAgeSeconds: settings.maxAgeSeconds },
     maxDocumentBytes: settings.maxDocumentBytes,
     now,
   });
+  const checkpointer = new Checkpointer({ store, signingKey: trust.gateway.privateKey, now, logger, intervalMs: settings.checkpointIntervalSeconds * 1000 });
   const app = createHttpApp({
     ingest,
     store,
@@ -94,6 +112,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     rateLimiter: new RateLimiter({ perMinute: settings.rateLimitPerMinute, burst: settings.rateLimitBurst }),
     brokerConnected: () => broker.isConnected(),
     onAccepted: () => relay.kick(),
+    auditRouter: createAuditRouter({ store, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], now }),
+    suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
+    statsRouter: createStatsRouter({ facts: async () => store.statistics.facts(), partners: () => trust.registry.partners.values(), now }),
   });
 
   let server: RunningServer;
@@ -105,9 +126,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       certPem: trust.gateway.tlsCertPem,
       keyPem: trust.gateway.tlsKeyPem,
       caPem: trust.caPem,
+      revocations: revocationList,
+      headersTimeoutMs: settings.headersTimeoutMs,
+      requestTimeoutMs: settings.requestTimeoutMs,
     });
   } catch (err) {
     await relay.stop();
+    await deadLetters.stop();
     await broker.close();
     await store.close();
     const code = (err as NodeJS.ErrnoException).code;
@@ -119,20 +144,34 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       { cause: err },
     );
   }
+  checkpointer.start();
+  const retention = scheduleRetention({
+    run: personal.runRetention,
+    intervalMs: settings.retentionSweepMinutes * 60_000,
+    logger,
+    onSwept: (summary) => {
+      if (summary.expiryNotices > 0) relay.kick();
+    },
+  });
   logger.info('gateway started', { host: settings.host, port: server.port });
 
+  const revocationWatch = followRevocations({ dir: settings.certsDir, caPem: trust.caPem, initial: revocationList, server, logger });
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       logger.info('gateway stopping', {});
+      revocationWatch.close();
       await server.close(settings.shutdownTimeoutMs);
+      await retention.stop();
       await relay.drain(settings.shutdownTimeoutMs);
       await relay.stop();
+      await deadLetters.stop();
+      await checkpointer.stop();
       await broker.close();
       await store.close();
       logger.info('gateway stopped', {});
     })();
     return stopping;
   };
-  return { port: server.port, trust, store, stop };
+  return { port: server.port, trust, store, runRetention: () => retention.runNow(), stop, reloadRevocations: () => revocationWatch.reload() };
 }

@@ -9,14 +9,19 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../audit/entry.js';
+import type { Dossiers } from './dossiers.js';
 import { signReceipt, type AcceptedAnswer, type ReceiptedAnswer } from '../crypto/receipt.js';
 import { openFromPartner, sealForRecipient } from '../crypto/openpgp.js';
 import { assertEligible } from '../domain/eligibility.js';
+import { assertMinimised } from '../domain/minimisation.js';
 import { GatewayError } from '../domain/errors.js';
 import { assertFresh, type FreshnessPolicy } from '../domain/freshness.js';
 import { assertReplyMatches } from '../domain/replies.js';
+import { parseStrictJson } from '../domain/strict-json.js';
 import { assertRoutable } from '../domain/routing.js';
 import type { Pseudonymiser } from '../privacy/pseudonym.js';
+import { factOf } from '../stats/facts.js';
+import { GATEWAY_ID, GATEWAY_PARTNER } from '../trust/gateway-partner.js';
 import type { DocumentValidator } from '../schema/validator.js';
 import type { MessageRecord, Store } from '../store/store.js';
 import type { Partner } from '../trust/partner.js';
@@ -30,6 +35,8 @@ export interface IngestDependencies {
   validator: DocumentValidator;
   store: Store;
   pseudonymise: Pseudonymiser;
+  /** The beneficiary's dossier: its step-8 rules and what acceptance adds to it (src/app/dossiers.ts). */
+  dossiers: Dossiers;
   freshness: FreshnessPolicy;
   maxDocumentBytes: number;
   now: () => Date;
@@ -56,18 +63,13 @@ export class IngestRejection extends Error {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** A parsed JSON object whose shape is not yet checked. */
 type UncheckedDocument = Record<string, unknown>;
 
 function parseDocument(bytes: Uint8Array): UncheckedDocument {
-  let value: unknown;
-  try {
-    value = JSON.parse(utf8.decode(bytes));
-  } catch {
-    throw new GatewayError('malformed_message', 'The signed content is not a UTF-8 JSON document (a byte-order mark is not allowed). Sign the JSON document itself.');
-  }
+  // Strict: duplicate names, deep nesting, a BOM or lossy numbers would let two readers of one signed
+  // document see two different documents (src/domain/strict-json.ts).
+  const value = parseStrictJson(bytes);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new GatewayError('malformed_message', 'The signed content must be a JSON object with "header" and "body".');
   }
@@ -139,21 +141,28 @@ export class Ingest {
         sender: partner,
         type: header.type,
         recipientId: header.recipient,
-        findPartner: (id) => trust.registry.get(id),
+        // Opt-outs are addressed to the gateway itself.
+        findPartner: (id) => (id === GATEWAY_ID ? GATEWAY_PARTNER : trust.registry.get(id)),
       });
 
       // Step 8.
       assertEligible(document, recipient);
+      assertMinimised(document, recipient);
+      await this.deps.dossiers.assertAllowed({ document, sender: partner.id, beneficiary });
       if (ANSWER_TYPES.has(header.type)) {
         const original = header.inReplyTo === undefined ? undefined : await store.findMessage(header.inReplyTo);
         assertReplyMatches({ sender: partner.id, recipient: recipient.id, beneficiary, original });
       }
 
-      const recipientKeys = trust.partner(recipient.id)?.publicKeys ?? [];
-      if (recipientKeys.length === 0) {
-        throw new GatewayError('recipient_not_allowed', `Partner ${recipient.id} has no OpenPGP key registered and cannot receive messages.`);
+      let outboxBody: string | undefined;
+      if (recipient.id !== GATEWAY_ID) {
+        const recipientKeys = trust.partner(recipient.id)?.publicKeys ?? [];
+        if (recipientKeys.length === 0) {
+          throw new GatewayError('recipient_not_allowed', `Partner ${recipient.id} has no OpenPGP key registered and cannot receive messages.`);
+        }
+        outboxBody = await sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys });
       }
-      const outboxBody = await sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys });
+      const dossier = await this.deps.dossiers.prepare({ document, signedMessage: opened.signedMessage, recipient, beneficiary });
       const acceptedAt = acceptedAtDate.toISOString();
       const outcome = await store.accept({
         messageId: header.messageId,
@@ -166,12 +175,16 @@ export class Ingest {
         payloadSha256,
         acceptedAt,
         outboxBody,
+        dossier,
+        facts: factOf(document, acceptedAt),
       });
       if (outcome.kind === 'duplicate') return await this.replay(outcome.existing, payloadSha256, partner);
 
       const fields: AcceptedAnswer = { messageId: header.messageId, status: 'accepted', acceptedAt, auditIndex: outcome.auditIndex, payloadSha256 };
       const answer = { ...fields, receipt: await signReceipt(fields, trust.gateway.privateKey) };
-      await store.saveReceipt(header.messageId, answer.receipt);
+      // Committed means accepted: a receipt that cannot be kept now (disk full) is signed again on a
+      // retry, whereas a 503 would tell the partner that nothing was accepted.
+      await store.saveReceipt(header.messageId, answer.receipt).catch(() => undefined);
       return { outcome: 'accepted', status: 202, answer, recipient: recipient.id, type: header.type };
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
@@ -195,7 +208,7 @@ export class Ingest {
     if (receipt === undefined) {
       // The process stopped between the commit and the receipt: the first answer never left, so sign now.
       receipt = await signReceipt(fields, this.deps.trust.gateway.privateKey);
-      await this.deps.store.saveReceipt(existing.messageId, receipt);
+      await this.deps.store.saveReceipt(existing.messageId, receipt).catch(() => undefined);
     }
     return { outcome: 'replayed', status: 200, answer: { ...fields, receipt }, recipient: existing.recipient, type: existing.type };
   }

@@ -9,7 +9,20 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
-export const AUDIT_EVENTS = ['accepted', 'rejected', 'queued', 'acknowledged', 'dead-lettered'] as const;
+export const AUDIT_EVENTS = [
+  'accepted',
+  'rejected',
+  'queued',
+  'acknowledged',
+  'dead-lettered',
+  // The beneficiary's dossier (src/store/dossiers.ts): every disclosure and every destruction is a fact.
+  'referred',
+  'dossier-disclosed',
+  'opted-out',
+  'withdrawal-notified',
+  'expired',
+  'erased',
+] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 
 /** An event before the log gave it an index. Absent fields are omitted, never null. */
@@ -20,19 +33,21 @@ export interface AuditEvent {
   type?: string;
   sender?: string;
   recipient?: string;
-  /** Keyed pseudonym of the beneficiary (HMAC-SHA-256, lower-case hex). */
+  /** Keyed pseudonym of the beneficiary (HMAC-SHA-256 under a per-subject key, lower-case hex: src/privacy/pseudonym.ts). */
   beneficiary?: string;
   /** SHA-256 of the signed document bytes, lower-case hex. */
   payloadSha256?: string;
-  /** Problem code, for rejections. */
+  /** Problem code, for rejections; why, for `erased` (opt-out, not-taken-in-charge, retention, operator-<reason>). */
   code?: string;
+  /** A count, never a value: documents in a disclosed dossier, documents destroyed by an erasure. */
+  count?: number;
 }
 
 export interface AuditEntry extends AuditEvent {
   index: number;
 }
 
-const FIELDS = ['event', 'timestamp', 'messageId', 'type', 'sender', 'recipient', 'beneficiary', 'payloadSha256', 'code'] as const;
+const FIELDS = ['event', 'timestamp', 'messageId', 'type', 'sender', 'recipient', 'beneficiary', 'payloadSha256', 'code', 'count'] as const;
 
 export function toEntry(index: number, event: AuditEvent): AuditEntry {
   if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`audit index ${index} is not a non-negative safe integer`);

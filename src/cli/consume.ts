@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { consumeQueue } from '../broker/consumer.js';
+import { consumeQueue, type Delivery, type DeliveryOutcome } from '../broker/consumer.js';
 import { queueName } from '../broker/topology.js';
 import { Inbox } from '../client/inbox.js';
 import { loadPartnerView } from '../client/partner-view.js';
@@ -40,6 +40,11 @@ export async function consumeAs(opts: ConsumeOptions): Promise<ConsumeSummary> {
   // Without --out, only the ids seen are kept (empty marker files), never the documents.
   const inbox = new Inbox(opts.out ? path.resolve(opts.out) : path.join(opts.settings.dataDir, 'consumers', opts.as, 'seen'));
   const summary: ConsumeSummary = { written: 0, duplicates: 0, refused: 0 };
+  /**
+   * Deliveries are handled concurrently (prefetch), and two copies of one message can be in hand at
+   * once (a republish after a gateway crash): the second waits for the first, then finds it in the inbox.
+   */
+  const inHand = new Map<string, Promise<unknown>>();
   await consumeQueue({
     url: opts.settings.amqpUrl,
     queue: queueName(opts.settings.amqpPrefix, opts.as),
@@ -47,31 +52,50 @@ export async function consumeAs(opts: ConsumeOptions): Promise<ConsumeSummary> {
     ...(opts.follow ? {} : { idleExitMs: opts.idleExitMs }),
     ...(opts.signal ? { signal: opts.signal } : {}),
     handle: async (delivery) => {
-      if (inbox.has(delivery.messageId)) {
-        summary.duplicates++;
-        report(`duplicate ${delivery.messageId} (already received): acknowledged`);
-        return 'ack';
+      for (let earlier = inHand.get(delivery.messageId); earlier; earlier = inHand.get(delivery.messageId)) {
+        await earlier.catch(() => undefined);
       }
+      const handling = handleOne(delivery);
+      inHand.set(delivery.messageId, handling);
       try {
-        const received = await receiveDelivery({ view, delivery, maxDocumentBytes: opts.settings.maxDocumentBytes });
-        if (opts.out) {
-          inbox.put(delivery.messageId, received.document);
-        } else {
-          write(received.document);
-          inbox.put(delivery.messageId, new Uint8Array());
-        }
-        summary.written++;
-        report(`received ${received.header.type} ${delivery.messageId} from ${delivery.sender}; signature of ${delivery.sender} verified (key ${received.signerFingerprint})`);
-        return 'ack';
-      } catch (err) {
-        if (!(err instanceof GatewayError)) throw err;
-        summary.refused++;
-        report(`refused ${delivery.messageId} from ${delivery.sender}: ${err.message} It goes back to the queue, then to the dead-letter queue after the delivery limit.`);
-        return 'reject';
+        return await handling;
+      } finally {
+        if (inHand.get(delivery.messageId) === handling) inHand.delete(delivery.messageId);
       }
     },
   });
   return summary;
+
+  async function handleOne(delivery: Delivery): Promise<DeliveryOutcome> {
+    if (inbox.has(delivery.messageId)) {
+      summary.duplicates++;
+      report(`duplicate ${delivery.messageId} (already received): acknowledged`);
+      return 'ack';
+    }
+    try {
+      const received = await receiveDelivery({ view, delivery, maxDocumentBytes: opts.settings.maxDocumentBytes });
+      // A dossier's documents first: the dossier itself in the inbox marks the delivery as handled.
+      for (const entry of received.dossier ?? []) {
+        if (opts.out) inbox.put(entry.header.messageId, entry.document);
+        else write(entry.document);
+        report(`  dossier document ${entry.header.type} ${entry.header.messageId} from ${entry.header.sender}; signature of ${entry.header.sender} verified (key ${entry.signerFingerprint})`);
+      }
+      if (opts.out) {
+        inbox.put(delivery.messageId, received.document);
+      } else {
+        write(received.document);
+        inbox.put(delivery.messageId, new Uint8Array());
+      }
+      summary.written++;
+      report(`received ${received.header.type} ${delivery.messageId} from ${delivery.sender}; signature of ${delivery.sender} verified (key ${received.signerFingerprint})`);
+      return 'ack';
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      summary.refused++;
+      report(`refused ${delivery.messageId} from ${delivery.sender}: ${err.message} It goes back to the queue, then to the dead-letter queue after the delivery limit.`);
+      return 'reject';
+    }
+  }
 }
 
 export async function runConsume(opts: Omit<ConsumeOptions, 'signal' | 'report' | 'write'>): Promise<number> {

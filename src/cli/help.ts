@@ -1,6 +1,6 @@
 import { SETTINGS_DOC } from '../config/settings.js';
 
-const settingsTable = SETTINGS_DOC.map((s) => `  ${s.variable.padEnd(32)} ${s.default.padEnd(36)} ${s.meaning}`).join('\n');
+const settingsTable = SETTINGS_DOC.map((s) => `  ${s.variable.padEnd(38)} ${s.default.padEnd(36)} ${s.meaning}`).join('\n');
 
 export const HELP = `passerelle: secure exchange between OFII and the public employment service of Paris
 
@@ -12,6 +12,20 @@ Commands:
   status --as PARTNER MESSAGE_ID          show where a message is (accepted, queued, acknowledged)
   consume --as PARTNER [--out DIR]        read PARTNER's queue, verify each sender's signature,
           [--follow] [--idle-exit S]      write each document (to DIR or stdout), then acknowledge
+  audit export [--as auditor] --out FILE  save the latest checkpoint and every entry it covers
+  audit verify --export FILE              check an export offline: the checkpoint's signature
+          [--gateway-key FILE]            (gateway/openpgp.asc of the trust directory by default),
+                                          then every entry; names the first bad index
+  audit verify --live [--state FILE]      the same against the gateway, plus a consistency proof
+                                          from the checkpoint verified last time
+  audit checkpoint                        ask the gateway for a checkpoint of the log as it is now
+  audit prove --index N [--as PARTNER]    check one entry's inclusion proof against the checkpoint
+  erase --beneficiary-ref REF             on the gateway host: erase one person (crypto-shredding of the
+        --reason CODE                     dossier, withdrawal notices to the agencies); prints counts only
+  retention run                           on the gateway host: run the retention sweep now (expiry of
+                                          unanswered orientations, destruction of dossiers)
+  stats --as PARTNER [--format F]         the steering committee's statistics (statistics or auditor
+                                          role), as grids (text), csv or json
   help                                    this text
 
 Settings (environment variables):

@@ -5,11 +5,14 @@
 import { parseArgs } from 'node:util';
 import { GatewayError } from '../domain/errors.js';
 import { loadSettings } from '../config/settings.js';
+import { runAudit } from './audit.js';
 import { runConsume } from './consume.js';
 import { runDemo } from './demo.js';
+import { runErase, runRetentionSweep } from './dossier-admin.js';
 import { runPkiInit } from './pki.js';
 import { runSend, runStatus } from './send.js';
 import { runServe } from './serve.js';
+import { runStats } from './stats.js';
 import { HELP } from './help.js';
 
 export class UsageError extends Error {}
@@ -45,8 +48,24 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isFinite(idle) || idle < 0) throw new UsageError('--idle-exit takes a number of seconds');
       return runConsume({ settings: loadSettings(), as: values.as, out: values.out, follow: values.follow, idleExitMs: idle * 1000 });
     }
+    case 'stats': {
+      const { values } = parseArgs({ args: rest, options: { as: { type: 'string' }, format: { type: 'string', default: 'text' }, gateway: { type: 'string' } } });
+      if (!values.as || !['text', 'csv', 'json'].includes(values.format)) throw new UsageError('usage: passerelle stats --as <partner> [--format text|csv|json]');
+      return runStats({ settings: loadSettings(), as: values.as, format: values.format as 'text' | 'csv' | 'json', gateway: values.gateway });
+    }
     case 'demo':
       return runDemo(loadSettings());
+    case 'erase': {
+      const { values } = parseArgs({ args: rest, options: { 'beneficiary-ref': { type: 'string' }, reason: { type: 'string' } } });
+      if (!values['beneficiary-ref'] || !values.reason) throw new UsageError('usage: passerelle erase --beneficiary-ref <10-digit reference> --reason <code>');
+      return runErase({ settings: loadSettings(), beneficiaryRef: values['beneficiary-ref'], reason: values.reason });
+    }
+    case 'retention': {
+      if (rest.length !== 1 || rest[0] !== 'run') throw new UsageError('usage: passerelle retention run');
+      return runRetentionSweep({ settings: loadSettings() });
+    }
+    case 'audit':
+      return runAudit({ settings: loadSettings(), args: rest });
     case undefined:
     case 'help':
     case '--help':

@@ -19,7 +19,7 @@ export function describeProblem(answer: HttpAnswer): string {
   return `unexpected answer ${answer.status}`;
 }
 
-async function connectionHint<T>(baseUrl: string, work: () => Promise<T>): Promise<T> {
+export async function connectionHint<T>(baseUrl: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {

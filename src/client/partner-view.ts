@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { PrivateKey, PublicKey } from 'openpgp';
 import { readPublicKeys } from '../crypto/openpgp.js';
 import { GatewayError } from '../domain/errors.js';
+import { GATEWAY_ID } from '../trust/gateway-partner.js';
 import { loadPartnerCredentials } from '../trust/trust-store.js';
 import type { PartnerTls } from './gateway-client.js';
 
@@ -16,7 +17,7 @@ export interface PartnerView {
   tls: PartnerTls;
   privateKey: PrivateKey;
   gatewayKeys: PublicKey[];
-  /** Public keys of another partner, to verify what it signed; throws if it has none. */
+  /** Public keys of another partner (or of the gateway, for "passerelle"), to verify what it signed; throws if it has none. */
   senderKeys(partnerId: string): Promise<PublicKey[]>;
 }
 
@@ -40,6 +41,8 @@ export async function loadPartnerView(opts: { dir: string; id: string }): Promis
     privateKey: credentials.privateKey,
     gatewayKeys,
     senderKeys(partnerId) {
+      // The gateway signs its own messages (dossier, withdrawal, expiry) with its own key.
+      if (partnerId === GATEWAY_ID) return Promise.resolve(gatewayKeys);
       if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(partnerId)) return Promise.reject(new GatewayError('signature_invalid', 'The sender named by the delivery is not a partner id.'));
       let keys = cache.get(partnerId);
       if (!keys) {

@@ -6,6 +6,8 @@
 import { openDelivered } from '../crypto/openpgp.js';
 import { GatewayError } from '../domain/errors.js';
 import type { MessageHeader } from '../domain/message.js';
+import { parseStrictJson } from '../domain/strict-json.js';
+import { unpackDossier, type DossierEntry } from './dossier.js';
 import type { PartnerView } from './partner-view.js';
 
 export interface ReceivedMessage {
@@ -13,6 +15,8 @@ export interface ReceivedMessage {
   /** The signed document, byte for byte as its sender signed it. */
   document: Uint8Array;
   signerFingerprint: string;
+  /** A dossier's documents, each verified with its original sender's key (src/client/dossier.ts). */
+  dossier?: DossierEntry[];
 }
 
 export async function receiveDelivery(opts: {
@@ -23,14 +27,13 @@ export async function receiveDelivery(opts: {
   const { view, delivery } = opts;
   const senderKeys = await opts.view.senderKeys(delivery.sender);
   const opened = await openDelivered({ message: delivery.body, decryptionKey: view.privateKey, senderKeys, maxDocumentBytes: opts.maxDocumentBytes });
-  let header: MessageHeader;
-  try {
-    header = (JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(opened.document)) as { header: MessageHeader }).header;
-  } catch {
-    throw new GatewayError('malformed_message', 'The delivered document is not JSON.');
-  }
+  // The same strict reading as the gateway's: duplicate names would let this consumer see another
+  // header than the one the gateway checked.
+  const parsed = parseStrictJson(opened.document, { subject: 'The delivered document' });
+  const header = (parsed !== null && typeof parsed === 'object' ? (parsed as { header?: MessageHeader }).header : undefined) as MessageHeader | undefined;
   if (!header || header.sender !== delivery.sender || header.messageId !== delivery.messageId || header.recipient !== view.id) {
     throw new GatewayError('sender_mismatch', 'The signed header does not match the delivery (sender, message id or recipient differ).');
   }
-  return { header, document: opened.document, signerFingerprint: opened.signerFingerprint };
+  const dossier = header.type === 'dossier' ? await unpackDossier({ view, dossier: parsed, maxDocumentBytes: opts.maxDocumentBytes }) : undefined;
+  return { header, document: opened.document, signerFingerprint: opened.signerFingerprint, ...(dossier ? { dossier } : {}) };
 }

@@ -27,6 +27,18 @@ export interface Settings {
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** How long SIGTERM waits for in-flight requests and the relay before closing anyway. */
   readonly shutdownTimeoutMs: number;
+  /** A client must send its request headers within this delay (slow-loris), or gets 408. */
+  readonly headersTimeoutMs: number;
+  /** A client must send its whole request (headers and body) within this delay, or gets 408. */
+  readonly requestTimeoutMs: number;
+  /** How often the audit log's checkpoint is signed, when the log grew. */
+  readonly checkpointIntervalSeconds: number;
+  /** Days after which an orientation nobody acknowledged expires. */
+  readonly orientationExpiryDays: number;
+  /** Days after a person's last event after which their dossier is destroyed. */
+  readonly dossierRetentionDays: number;
+  /** Minutes between two retention sweeps of the gateway. */
+  readonly retentionSweepMinutes: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -55,6 +67,12 @@ export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
   { variable: 'PASSERELLE_RATE_LIMIT_BURST', default: '200', meaning: 'API requests a partner may make at once' },
   { variable: 'PASSERELLE_LOG_LEVEL', default: 'info', meaning: 'error, warn, info or debug' },
   { variable: 'PASSERELLE_SHUTDOWN_TIMEOUT_MS', default: '10000', meaning: 'grace period for in-flight work on SIGTERM' },
+  { variable: 'PASSERELLE_HEADERS_TIMEOUT_MS', default: '10000', meaning: 'time a client has to send its request headers (408 after)' },
+  { variable: 'PASSERELLE_REQUEST_TIMEOUT_MS', default: '30000', meaning: 'time a client has to send its whole request, body included (408 after)' },
+  { variable: 'PASSERELLE_CHECKPOINT_INTERVAL_SECONDS', default: '60', meaning: 'how often the audit checkpoint is signed when the log grew' },
+  { variable: 'PASSERELLE_ORIENTATION_EXPIRY_DAYS', default: '30', meaning: 'days after which an unacknowledged orientation expires' },
+  { variable: 'PASSERELLE_DOSSIER_RETENTION_DAYS', default: '730', meaning: "days after a person's last event before the dossier is destroyed" },
+  { variable: 'PASSERELLE_RETENTION_SWEEP_MINUTES', default: '60', meaning: 'minutes between two retention sweeps' },
 ]);
 
 const PREFIX_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -116,6 +134,12 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
       'PASSERELLE_DATABASE_URL is set, but the PostgreSQL store is not available in this version. Unset PASSERELLE_DATABASE_URL to use the embedded SQLite store.',
     );
   }
+  const headersTimeoutMs = integer(env, 'PASSERELLE_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const requestTimeoutMs = integer(env, 'PASSERELLE_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  // Node refuses a headers timeout longer than the request timeout (http.createServer).
+  if (headersTimeoutMs > requestTimeoutMs) {
+    fail('PASSERELLE_HEADERS_TIMEOUT_MS', String(headersTimeoutMs), `at most PASSERELLE_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
   const settings: Settings = {
     host: text(env, 'PASSERELLE_HOST', '127.0.0.1'),
     port: integer(env, 'PASSERELLE_PORT', 8443, 0, 65535),
@@ -133,6 +157,12 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     rateLimitBurst: integer(env, 'PASSERELLE_RATE_LIMIT_BURST', 200, 1, 1_000_000),
     logLevel: logLevel as Settings['logLevel'],
     shutdownTimeoutMs: integer(env, 'PASSERELLE_SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    checkpointIntervalSeconds: integer(env, 'PASSERELLE_CHECKPOINT_INTERVAL_SECONDS', 60, 1, 86400),
+    orientationExpiryDays: integer(env, 'PASSERELLE_ORIENTATION_EXPIRY_DAYS', 30, 1, 365),
+    dossierRetentionDays: integer(env, 'PASSERELLE_DOSSIER_RETENTION_DAYS', 730, 1, 3650),
+    retentionSweepMinutes: integer(env, 'PASSERELLE_RETENTION_SWEEP_MINUTES', 60, 1, 1440),
   };
   return Object.freeze(settings);
 }

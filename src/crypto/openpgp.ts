@@ -153,6 +153,36 @@ export async function openDelivered(opts: {
 }
 
 /**
+ * A signed message that travels inside another one (the documents of a dossier): not encrypted, the
+ * one-pass signed literal exactly as its sender made it. Verifies that exactly one valid signature by
+ * one of senderKeys covers the document. Same error codes as {@link openFromPartner}.
+ */
+export async function openSigned(opts: {
+  signedMessage: Uint8Array;
+  senderKeys: PublicKey[];
+  maxDocumentBytes: number;
+}): Promise<{ document: Uint8Array; signerFingerprint: string }> {
+  const config = fullConfig({ maxDocumentBytes: opts.maxDocumentBytes });
+  let packets: AnyPacket[];
+  try {
+    const message = await openpgp.readMessage({ binaryMessage: opts.signedMessage, config });
+    packets = await drainPackets(message.packets);
+    if (packets.length === 1 && packets[0] instanceof CompressedDataPacket) {
+      packets = await drainPackets((packets[0] as unknown as { packets: PacketList<AnyPacket> }).packets);
+    }
+  } catch (err) {
+    throw new GatewayError('malformed_message', 'The signed document is not a well-formed OpenPGP message (truncated or altered).', { cause: err });
+  }
+  const parts = splitSignedLiteral(packets, RECIPIENT_AUDIENCE);
+  const document = literalBytes(parts.literal);
+  if (document.length > opts.maxDocumentBytes) {
+    throw new GatewayError('malformed_message', `The signed document is ${document.length} bytes, over the limit of ${opts.maxDocumentBytes} bytes.`);
+  }
+  const signerFingerprint = await verifyOneSignature(parts, document, opts.senderKeys, config, RECIPIENT_AUDIENCE);
+  return { document, signerFingerprint };
+}
+
+/**
  * Re-encrypts the sender's signed message, unchanged, to the recipient (spec section 5). Returns
  * armored text. The packets are written back in one-pass order (one-pass signature, literal data,
  * signature): re-encrypting openpgp's decrypted message object would silently drop the trailing
@@ -307,6 +337,11 @@ async function openSignedAndEncrypted(
   try {
     sessionKeys = await openpgp.decryptSessionKeys({ message, decryptionKeys: decryptionKey, config });
   } catch (err) {
+    // openpgp does not implement IDEA (and other retired ciphers): the session key decrypts, its
+    // cipher is unknown. Say so, rather than blame the key the message was encrypted to.
+    if (/Unsupported cipher/i.test(errorChainText(err))) {
+      throw new GatewayError('malformed_message', 'The message is encrypted with an obsolete cipher the gateway does not implement (such as IDEA); encrypt it with AES-256 (GnuPG default, or gpg --cipher-algo AES256).', { cause: err });
+    }
     throw new GatewayError('malformed_message', `The message cannot be decrypted: it is not encrypted to ${audience.decryptionKey}; encrypt it to that key and send it again.`, { cause: err });
   }
   const packetCipher = (encrypted as unknown as { cipherAlgorithm?: number | null }).cipherAlgorithm;

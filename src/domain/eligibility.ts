@@ -60,15 +60,28 @@ const EXPLANATION: Record<EligibilityRule['kind'], (rule: EligibilityRule) => st
   'residence-grounds-in': () => "the beneficiary's residence permit grounds must be among those the programme covers",
 };
 
+/** One rule of the recipient, evaluated: whether it holds and, for a person, what it asks. */
+export interface EligibilityResult {
+  rule: string;
+  holds: boolean;
+  /** What the rule asks, from the registry's parameters only (never the person's data). */
+  explanation: string;
+}
+
+/** Every eligibility rule of the recipient that applies to the document's type, in registry order. */
+export function evaluateEligibility(document: EligibilityInput, recipient: Partner): EligibilityResult[] {
+  return recipient.eligibility
+    .filter((rule) => rule.messageTypes.includes(document.header.type))
+    .map((rule) => ({ rule: rule.rule, holds: holds(rule, document), explanation: EXPLANATION[rule.kind](rule) }));
+}
+
 export function assertEligible(document: EligibilityInput, recipient: Partner): void {
-  for (const rule of recipient.eligibility) {
-    if (!rule.messageTypes.includes(document.header.type)) continue;
-    if (!holds(rule, document)) {
-      throw new GatewayError(
-        'rule_violation',
-        `Rule ${rule.rule}: ${recipient.id} cannot take this ${document.header.type}: ${EXPLANATION[rule.kind](rule)}. Orient the person to another agency.`,
-        { rule: rule.rule },
-      );
-    }
+  const failed = evaluateEligibility(document, recipient).find((result) => !result.holds);
+  if (failed) {
+    throw new GatewayError(
+      'rule_violation',
+      `Rule ${failed.rule}: ${recipient.id} cannot take this ${document.header.type}: ${failed.explanation}. Orient the person to another agency.`,
+      { rule: failed.rule },
+    );
   }
 }

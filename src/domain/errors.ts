@@ -9,6 +9,7 @@
 
 export const PROBLEM_CATALOGUE = {
   malformed_message: { status: 400, title: 'Malformed message' },
+  bad_request: { status: 400, title: 'Bad request' },
   signature_invalid: { status: 400, title: 'Invalid signature' },
   unauthenticated: { status: 401, title: 'Unauthenticated' },
   forbidden: { status: 403, title: 'Forbidden' },
@@ -16,6 +17,9 @@ export const PROBLEM_CATALOGUE = {
   type_not_allowed: { status: 403, title: 'Message type not allowed for this sender' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
+  // Answered by the HTTPS server itself, before express sees the request (src/http/server.ts).
+  request_timeout: { status: 408, title: 'Request timeout' },
+  request_header_fields_too_large: { status: 431, title: 'Request header fields too large' },
   duplicate_conflict: { status: 409, title: 'Duplicate message identifier with different content' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
@@ -32,6 +36,7 @@ export const PROBLEM_CATALOGUE = {
   broker_unreachable: { status: 503, title: 'Message broker unreachable' },
   store_unavailable: { status: 503, title: 'Store unavailable' },
   receipt_invalid: { status: 500, title: 'Receipt does not verify' },
+  audit_invalid: { status: 500, title: 'Audit log does not verify' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof PROBLEM_CATALOGUE;
@@ -49,6 +54,8 @@ export interface GatewayErrorOptions {
   errors?: FieldError[];
   /** How long the client should wait before retrying (rate_limited, unavailable). */
   retryAfterSeconds?: number;
+  /** The first audit log index at fault (audit_invalid). */
+  index?: number;
   cause?: unknown;
 }
 
@@ -58,6 +65,7 @@ export class GatewayError extends Error {
   readonly rule: string | undefined;
   readonly errors: FieldError[] | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly index: number | undefined;
 
   /**
    * @param detail a sentence for a person: what went wrong and what to do. It is sent to partners, so it
@@ -71,6 +79,7 @@ export class GatewayError extends Error {
     this.rule = options.rule;
     this.errors = options.errors;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.index = options.index;
   }
 
   get title(): string {

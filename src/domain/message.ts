@@ -12,4 +12,4 @@ export type MessageDocument = KnownDocument;
 export type MessageHeader = KnownDocument['header'];
 
 /** Lifecycle of an accepted message, as GET /v1/messages/{id} reports it. */
-export type MessageStatus = 'accepted' | 'queued' | 'acknowledged' | 'dead-lettered';
+export type MessageStatus = 'accepted' | 'queued' | 'acknowledged' | 'dead-lettered' | 'expired';

@@ -9,6 +9,7 @@ import { IngestRejection, type Ingest } from '../app/ingest.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import type { Partner } from '../trust/partner.js';
+import { readBoundedBody } from './body.js';
 import { authenticatePartner } from './client-identity.js';
 import { sendProblem } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -23,6 +24,11 @@ export interface HttpDependencies {
   brokerConnected: () => boolean;
   /** Called after a message was accepted, so the relay publishes it without waiting for its next poll. */
   onAccepted: () => void;
+  /** The audit log endpoints (src/http/audit-routes.ts), mounted at /v1/audit behind authentication. */
+  auditRouter?: express.Router;
+  /** POST /v1/orientation/suggestions and GET /v1/stats (src/http/suggestion-routes.ts, stats-routes.ts). */
+  suggestionRouter?: express.Router;
+  statsRouter?: express.Router;
 }
 
 const MESSAGE_MEDIA_TYPES = ['application/pgp-encrypted', 'application/octet-stream'];
@@ -87,23 +93,21 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     next();
   });
 
-  // inflate: false refuses Content-Encoding: a gzip body would otherwise slip a larger payload under the limit.
-  const readBody = express.raw({ type: () => true, limit: deps.maxBodyBytes, inflate: false });
-
   v1.post('/messages', async (req, res, next) => {
     const partner = partnerOf(res);
+    let body: Buffer;
     try {
       if (!req.is(MESSAGE_MEDIA_TYPES)) {
         throw new GatewayError('unsupported_media_type', 'Send the OpenPGP message as application/pgp-encrypted (armored) or application/octet-stream (binary).');
       }
-      await new Promise<void>((resolve, reject) => readBody(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+      // Not express.raw: it reads an oversized body to its end before refusing it (src/http/body.ts).
+      body = await readBoundedBody(req, deps.maxBodyBytes);
     } catch (err) {
       const error = edgeError(err, deps.maxBodyBytes);
       if (!error) return next(err);
       const rejection = await deps.ingest.rejectAtEdge(error, partner);
       return next(rejection);
     }
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
       const result = await deps.ingest.submit(partner, body);
       res.locals['messageId'] = result.answer.messageId;
@@ -134,9 +138,12 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
       ...(record.queuedAt ? { queuedAt: record.queuedAt } : {}),
       ...(record.acknowledgedAt ? { acknowledgedAt: record.acknowledgedAt } : {}),
       ...(record.deadLetteredAt ? { deadLetteredAt: record.deadLetteredAt } : {}),
+      ...(record.expiredAt ? { expiredAt: record.expiredAt } : {}),
     });
   });
 
+  if (deps.auditRouter) v1.use('/audit', deps.auditRouter);
+  for (const router of [deps.suggestionRouter, deps.statsRouter]) if (router) v1.use(router);
   v1.all('/messages', methodNotAllowed('POST'));
   v1.all('/messages/:messageId', methodNotAllowed('GET'));
   app.use('/v1', v1);

@@ -13,7 +13,13 @@ import { toEntry, entryBytes, leafHash, type AuditEvent } from '../audit/entry.j
 import { GatewayError } from '../domain/errors.js';
 import type { MessageStatus } from '../domain/message.js';
 import type { OutboxEntry } from './outbox.js';
+import type { Checkpoint, Cosignature, SignedCheckpoint } from '../audit/checkpoint.js';
+import type { StoredAuditEntry } from './audit-log.js';
+import { AUDIT_TREE_MIGRATIONS, SqliteAuditTree } from './sqlite-audit-tree.js';
+import { DOSSIER_MIGRATIONS, SqliteDossiers } from './sqlite-dossiers.js';
+import { SqliteStatistics, STATS_MIGRATIONS } from './sqlite-stats.js';
 import type { AcceptOutcome, MessageRecord, NewMessage, Store } from './store.js';
+import { probeWrite, WRITE_PROBE_MIGRATIONS } from './sqlite-write-probe.js';
 
 /**
  * Schema migrations, per component, applied in order at open. A component is one concept of the store
@@ -52,6 +58,10 @@ const MIGRATIONS: Readonly<Record<string, readonly string[]>> = {
      leaf_hash TEXT NOT NULL
    ) STRICT;`,
   ],
+  'audit-tree': AUDIT_TREE_MIGRATIONS,
+  'write-probe': WRITE_PROBE_MIGRATIONS,
+  dossiers: DOSSIER_MIGRATIONS,
+  stats: STATS_MIGRATIONS,
 };
 
 interface MessageRow {
@@ -70,6 +80,7 @@ interface MessageRow {
   acknowledged_at: string | null;
   dead_lettered_at: string | null;
   receipt: string | null;
+  expired_at: string | null;
 }
 
 function toRecord(row: MessageRow): MessageRecord {
@@ -89,6 +100,7 @@ function toRecord(row: MessageRow): MessageRecord {
     acknowledgedAt: row.acknowledged_at ?? undefined,
     deadLetteredAt: row.dead_lettered_at ?? undefined,
     receipt: row.receipt ?? undefined,
+    expiredAt: row.expired_at ?? undefined,
   };
 }
 
@@ -114,10 +126,18 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly file: string;
   private readonly db: Database.Database;
+  private readonly auditTree: SqliteAuditTree;
+  /** Subjects, encrypted dossiers, followers and opt-outs (src/store/dossiers.ts). */
+  readonly dossiers: SqliteDossiers;
+  /** One row of categories per accepted message, for the statistics (src/store/sqlite-stats.ts). */
+  readonly statistics: SqliteStatistics;
 
-  private constructor(file: string, db: Database.Database) {
+  private constructor(file: string, db: Database.Database, dataDir: string) {
     this.file = file;
     this.db = db;
+    this.auditTree = new SqliteAuditTree(db);
+    this.statistics = new SqliteStatistics(db);
+    this.dossiers = new SqliteDossiers(db, { appendAudit: (event) => this.appendAudit(event), transact: (work) => this.transact(work), dataDir });
   }
 
   static open(options: SqliteStoreOptions): SqliteStore {
@@ -131,6 +151,8 @@ export class SqliteStore implements Store {
       db.pragma('foreign_keys = ON');
       db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
       migrate(db);
+      // SQLite opens a file it cannot write read-only without an error: fail at start, not on every request.
+      probeWrite(db, new Date().toISOString());
     } catch (err) {
       throw new GatewayError(
         'store_unavailable',
@@ -138,14 +160,25 @@ export class SqliteStore implements Store {
         { cause: err },
       );
     }
-    return new SqliteStore(file, db);
+    return new SqliteStore(file, db, options.dataDir);
+  }
+
+  /** One immediate transaction, with the store's fault mapping (for components such as the dossiers). */
+  private transact<T>(work: () => T): T {
+    try {
+      return this.db.transaction(work).immediate();
+    } catch (err) {
+      return storeFault(err);
+    }
   }
 
   private appendAudit(event: AuditEvent): number {
     const row = this.db.prepare('SELECT COALESCE(MAX(idx) + 1, 0) AS next FROM audit_log').get() as { next: number };
     const entry = toEntry(row.next, event);
     const bytes = entryBytes(entry);
-    this.db.prepare('INSERT INTO audit_log (idx, entry, leaf_hash) VALUES (?, ?, ?)').run(row.next, bytes.toString('utf8'), leafHash(bytes));
+    const hash = leafHash(bytes);
+    this.db.prepare('INSERT INTO audit_log (idx, entry, leaf_hash) VALUES (?, ?, ?)').run(row.next, bytes.toString('utf8'), hash);
+    this.auditTree.append(row.next, hash, [event.sender, event.recipient]);
     return row.next;
   }
 
@@ -174,8 +207,10 @@ export class SqliteStore implements Store {
            VALUES (@messageId, @type, @version, @sender, @recipient, @inReplyTo, @beneficiary, @payloadSha256, 'accepted', @auditIndex, @acceptedAt)`,
         )
         .run({ ...message, inReplyTo: message.inReplyTo ?? null, auditIndex });
-      this.db.prepare('INSERT INTO outbox (message_id, body) VALUES (?, ?)').run(message.messageId, message.outboxBody);
+      if (message.outboxBody !== undefined) this.db.prepare('INSERT INTO outbox (message_id, body) VALUES (?, ?)').run(message.messageId, message.outboxBody);
       if (message.type === 'acknowledgement' && message.inReplyTo !== undefined) this.acknowledge(message);
+      this.dossiers.applyAccepted(message);
+      if (message.facts !== undefined) this.statistics.record(message.messageId, message.facts);
       return { kind: 'accepted', auditIndex };
     });
     try {
@@ -189,7 +224,8 @@ export class SqliteStore implements Store {
   private acknowledge(ack: NewMessage): void {
     const original = this.getMessage(ack.inReplyTo!);
     if (!original || original.recipient !== ack.sender || original.sender !== ack.recipient) return;
-    if (original.status === 'acknowledged' || original.status === 'dead-lettered') return;
+    // Final states stay final: an answer after expiry or dead-lettering is delivered, not a status change.
+    if (original.status !== 'accepted' && original.status !== 'queued') return;
     this.db.prepare("UPDATE messages SET status = 'acknowledged', acknowledged_at = ? WHERE message_id = ?").run(ack.acceptedAt, original.messageId);
     this.appendAudit({
       event: 'acknowledged',
@@ -265,6 +301,31 @@ export class SqliteStore implements Store {
     }
   }
 
+  async markDeadLettered(messageId: string, deadLetteredAt: string): Promise<'marked' | 'unchanged' | 'unknown'> {
+    const run = this.db.transaction((): 'marked' | 'unchanged' | 'unknown' => {
+      const message = this.getMessage(messageId);
+      if (!message) return 'unknown';
+      // A copy of a dead letter that comes twice changes nothing; a recipient's acknowledgement stands.
+      if (message.status !== 'accepted' && message.status !== 'queued') return 'unchanged';
+      this.db.prepare("UPDATE messages SET status = 'dead-lettered', dead_lettered_at = ? WHERE message_id = ?").run(deadLetteredAt, messageId);
+      this.appendAudit({
+        event: 'dead-lettered',
+        timestamp: deadLetteredAt,
+        messageId,
+        type: message.type,
+        sender: message.sender,
+        recipient: message.recipient,
+        beneficiary: message.beneficiary,
+      });
+      return 'marked';
+    });
+    try {
+      return run.immediate();
+    } catch (err) {
+      return storeFault(err);
+    }
+  }
+
   async recordPublishFailure(messageId: string): Promise<void> {
     try {
       this.db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE message_id = ?').run(messageId);
@@ -290,15 +351,50 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async readAuditEntries(start: number, end: number, limit: number): Promise<StoredAuditEntry[]> {
+    return this.auditTree.entries(start, end, limit);
+  }
+
+  async readAuditEntriesNaming(partnerId: string, start: number, end: number, limit: number): Promise<StoredAuditEntry[]> {
+    return this.auditTree.entriesNaming(partnerId, start, end, limit);
+  }
+
+  async auditNode(level: number, index: number): Promise<string> {
+    return this.auditTree.node(level, index);
+  }
+
+  async latestCheckpoint(): Promise<SignedCheckpoint | undefined> {
+    return this.auditTree.latestCheckpoint();
+  }
+
+  async findCheckpoint(treeSize: number): Promise<SignedCheckpoint | undefined> {
+    return this.auditTree.findCheckpoint(treeSize);
+  }
+
+  async saveCheckpoint(checkpoint: SignedCheckpoint): Promise<{ checkpoint: SignedCheckpoint; created: boolean }> {
+    try {
+      return this.auditTree.saveCheckpoint(checkpoint);
+    } catch (err) {
+      return storeFault(err);
+    }
+  }
+
+  async addCosignature(checkpoint: Checkpoint, cosignature: Cosignature): Promise<{ cosignature: Cosignature; created: boolean }> {
+    try {
+      return this.auditTree.addCosignature(checkpoint, cosignature);
+    } catch (err) {
+      return storeFault(err);
+    }
+  }
+
+  async cosignatures(treeSize: number): Promise<Cosignature[]> {
+    return this.auditTree.cosignatures(treeSize);
+  }
+
   async checkWritable(): Promise<void> {
     try {
-      // A write that is rolled back: proves the file and the journal take writes without changing them.
-      this.db.transaction(() => {
-        this.db.prepare('INSERT INTO audit_log (idx, entry, leaf_hash) VALUES (-1, \'\', \'\')').run();
-        throw new RollbackProbe();
-      }).immediate();
+      probeWrite(this.db, new Date().toISOString());
     } catch (err) {
-      if (err instanceof RollbackProbe) return;
       throw new GatewayError('store_unavailable', `The store ${this.file} cannot take writes: ${(err as Error).message}.`, { cause: err });
     }
   }
@@ -307,8 +403,6 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 }
-
-class RollbackProbe extends Error {}
 
 function migrate(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (component, version)) STRICT');

@@ -18,6 +18,29 @@ export type EligibilityRule =
   /** body.residencePermit.grounds is one of the listed codes. */
   | { rule: string; kind: 'residence-grounds-in'; grounds: string[]; messageTypes: string[] };
 
+/** An RFC 6901 JSON Pointer under /body; in forbiddenFields a `*` token stands for every element of an array. */
+export type BodyPointer = string;
+
+/** A value a field may hold: the scalars of the message schemas. */
+export type FieldValue = string | number | boolean;
+
+/**
+ * A minimisation rule of a recipient (data protection by design, RGPD art. 25): fields of the body
+ * that this recipient may not receive, checked at step 8 after eligibility. The gateway cannot strip
+ * a field (the document is signed by its sender), so a message carrying one is refused and the
+ * sender removes it. Implemented in src/domain/minimisation.ts.
+ */
+export interface MinimisationRule {
+  rule: string;
+  messageTypes: string[];
+  /** Fields that may not be present. */
+  forbiddenFields: BodyPointer[];
+  /** When set, the fields may be present but may not hold one of these values. */
+  forbiddenValues?: FieldValue[];
+  /** The rule does not apply when this field of the body holds this value (e.g. the person's consent). */
+  unless?: { field: BodyPointer; equals: FieldValue };
+}
+
 export interface Partner {
   id: string;
   name: string;
@@ -27,4 +50,6 @@ export interface Partner {
   /** Message types this partner may receive. */
   receives: string[];
   eligibility: EligibilityRule[];
+  /** Fields this partner may not receive. */
+  minimisation: MinimisationRule[];
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import forge from 'node-forge';
 import { generateKey } from 'openpgp';
 import { GatewayError } from '../domain/errors.js';
-import type { Partner } from './partner.js';
+import type { MinimisationRule, Partner } from './partner.js';
 import { parseRegistry } from './registry.js';
 import { LAYOUT } from './trust-store.js';
 
@@ -39,7 +39,36 @@ const RSA_BITS = 2048;
 const GATEWAY_TLS_CN = 'passerelle-gateway';
 const EMAIL_DOMAIN = 'passerelle.example';
 
-const SPE_AGENCY = { role: 'agency', sends: ['acknowledgement', 'status-update'], receives: ['orientation'] } as const;
+const SPE_AGENCY = {
+  role: 'agency',
+  sends: ['acknowledgement', 'status-update', 'referral'],
+  // dossier and withdrawal come from the gateway itself (src/trust/gateway-partner.ts).
+  receives: ['orientation', 'referral', 'dossier', 'withdrawal'],
+} as const;
+
+const HEALTH_CONSENT = { field: '/body/consent/healthData', equals: true } as const;
+const HEALTH_CONSTRAINT = { forbiddenFields: ['/body/constraints/*/theme'], forbiddenValues: ['SANTE'] };
+
+/**
+ * Health data (RQTH and other BOE titles, a SANTE constraint, the consent that reveals them) is art. 9
+ * data: only Cap emploi and France Travail receive it, and only with the person's consent (domain notes
+ * 3.7 and 7.2; CNIL délib. 2023-005).
+ */
+const HEALTH_DATA_WITH_CONSENT: MinimisationRule[] = [
+  { rule: 'health-data-with-consent-only', messageTypes: ['orientation'], forbiddenFields: ['/body/disability'], unless: HEALTH_CONSENT },
+  { rule: 'health-constraint-with-consent-only', messageTypes: ['orientation'], ...HEALTH_CONSTRAINT, unless: HEALTH_CONSENT },
+];
+const NO_HEALTH_DATA: MinimisationRule[] = [
+  { rule: 'health-data-cap-emploi-france-travail-only', messageTypes: ['orientation'], forbiddenFields: ['/body/disability', '/body/consent'] },
+  { rule: 'health-constraint-cap-emploi-france-travail-only', messageTypes: ['orientation'], ...HEALTH_CONSTRAINT },
+];
+/** RSA and ARE rights go to the Ville de Paris and France Travail only (domain notes 4.1, "Droits"); `false` is no right. */
+const NO_INCOME_SUPPORT_RIGHTS: MinimisationRule = {
+  rule: 'income-support-rights-ville-de-paris-france-travail-only',
+  messageTypes: ['orientation'],
+  forbiddenFields: ['/body/situation/rsaBeneficiary', '/body/situation/unemploymentBenefitEntitled'],
+  forbiddenValues: [true],
+};
 
 /** The partners of the interface contract, section 1. */
 export const DEFAULT_PARTNERS: readonly PartnerSeed[] = Object.freeze([
@@ -47,25 +76,34 @@ export const DEFAULT_PARTNERS: readonly PartnerSeed[] = Object.freeze([
     id: 'ofii-paris',
     name: 'OFII, direction territoriale de Paris',
     role: 'agency',
-    sends: ['orientation'],
-    receives: ['acknowledgement', 'status-update'],
+    sends: ['orientation', 'opt-out'],
+    receives: ['acknowledgement', 'status-update', 'expiry'],
     eligibility: [],
+    minimisation: [],
   },
-  { id: 'france-travail-paris', name: 'France Travail, direction territoriale de Paris', ...spe(), eligibility: [] },
+  { id: 'france-travail-paris', name: 'France Travail, direction territoriale de Paris', ...spe(), eligibility: [], minimisation: HEALTH_DATA_WITH_CONSENT },
   {
     id: 'mission-locale-paris',
     name: 'Mission Locale de Paris',
     ...spe(),
     eligibility: [{ rule: 'mission-locale-age', kind: 'age-between', min: 16, max: 25, messageTypes: ['orientation'] }],
+    minimisation: [...NO_HEALTH_DATA, NO_INCOME_SUPPORT_RIGHTS],
   },
   {
     id: 'cap-emploi-75',
     name: 'Cap emploi 75',
     ...spe(),
     eligibility: [{ rule: 'cap-emploi-disability', kind: 'recognised-disability-with-consent', messageTypes: ['orientation'] }],
+    minimisation: [...HEALTH_DATA_WITH_CONSENT, NO_INCOME_SUPPORT_RIGHTS],
   },
-  { id: 'epec-paris', name: 'Ensemble Paris Emploi Compétences (PLIE)', ...spe(), eligibility: [] },
-  { id: 'ville-de-paris', name: "Ville de Paris, services de l'emploi", ...spe(), eligibility: [] },
+  {
+    id: 'epec-paris',
+    name: 'Ensemble Paris Emploi Compétences (PLIE)',
+    ...spe(),
+    eligibility: [],
+    minimisation: [...NO_HEALTH_DATA, NO_INCOME_SUPPORT_RIGHTS],
+  },
+  { id: 'ville-de-paris', name: "Ville de Paris, services de l'emploi", ...spe(), eligibility: [], minimisation: NO_HEALTH_DATA },
   {
     id: 'ftda-paris',
     name: "France terre d'asile",
@@ -78,10 +116,16 @@ export const DEFAULT_PARTNERS: readonly PartnerSeed[] = Object.freeze([
         messageTypes: ['orientation'],
       },
     ],
+    minimisation: [...NO_HEALTH_DATA, NO_INCOME_SUPPORT_RIGHTS],
   },
-  { id: 'prefecture-paris', name: 'Préfecture de Paris, comité de pilotage', role: 'statistics', sends: [], receives: [], eligibility: [] },
-  { id: 'auditor', name: 'Auditeur (délégué à la protection des données)', role: 'auditor', sends: [], receives: [], eligibility: [] },
+  { id: 'prefecture-paris', name: 'Préfecture de Paris, comité de pilotage', role: 'statistics', sends: [], receives: [], eligibility: [], minimisation: [] },
+  { id: 'auditor', name: 'Auditeur (délégué à la protection des données)', role: 'auditor', sends: [], receives: [], eligibility: [], minimisation: [] },
 ]);
+
+/** The partners.json the generator writes for these partners (the committed certs.example/partners.json for the defaults). */
+export function registryJson(partners: readonly PartnerSeed[]): string {
+  return `${JSON.stringify({ version: 1, partners }, null, 2)}\n`;
+}
 
 function spe(): Pick<Partner, 'role' | 'sends' | 'receives'> {
   return { role: SPE_AGENCY.role, sends: [...SPE_AGENCY.sends], receives: [...SPE_AGENCY.receives] };
@@ -252,7 +296,7 @@ directory.
 |---|---|---|
 | \`ca.crt\` | the partner CA (PEM, RSA ${RSA_BITS}, SHA-256): issues every client certificate and, in this example, the gateway's server certificate, so partners verify the gateway with the same file | yes |
 | \`ca.key\` | the CA's private key, here **only so the example can be regenerated or extended** with new partners. A real CA key never lives in a trust directory, nor on the gateway host | no |
-| \`partners.json\` | the partner registry, validated against \`schemas/partners.schema.json\`: roles, message types each partner may send and receive, eligibility rules | yes |
+| \`partners.json\` | the partner registry, validated against \`schemas/partners.schema.json\`: roles, message types each partner may send and receive, eligibility and minimisation rules | yes |
 | \`gateway/tls.crt\`, \`gateway/tls.key\` | the gateway's TLS server certificate (CN=${GATEWAY_TLS_CN}, SAN DNS:localhost, IP:127.0.0.1, IP:::1) and its key | yes |
 | \`gateway/openpgp.asc\` | the gateway's OpenPGP public key: partners encrypt to it and verify its receipts and checkpoints | yes |
 | \`gateway/openpgp.key.asc\` | the gateway's OpenPGP secret key (no passphrase) | yes |
@@ -284,8 +328,8 @@ export async function generateTrustDirectory(opts: GenerateTrustDirectoryOptions
   }
   // Validate the seeds with the gateway's own registry rules before any key is made, so the
   // generator never writes a registry the gateway would refuse.
-  const registryJson = `${JSON.stringify({ version: 1, partners }, null, 2)}\n`;
-  parseRegistry(registryJson, 'the partner list given to generateTrustDirectory');
+  const registry = registryJson(partners);
+  parseRegistry(registry, 'the partner list given to generateTrustDirectory');
 
   await ensureWritable(opts.dir, opts.overwrite ?? false);
 
@@ -332,7 +376,7 @@ export async function generateTrustDirectory(opts: GenerateTrustDirectoryOptions
   const pem = (cert: forge.pki.Certificate) => forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
   await write(opts.dir, LAYOUT.caCert, pem(caCert));
   await write(opts.dir, LAYOUT.caKey, caKey!.pkcs8Pem, true);
-  await write(opts.dir, LAYOUT.registry, registryJson);
+  await write(opts.dir, LAYOUT.registry, registry);
   await write(opts.dir, LAYOUT.gatewayTlsCert, pem(gatewayCert));
   await write(opts.dir, LAYOUT.gatewayTlsKey, gatewayKey!.pkcs8Pem, true);
   await write(opts.dir, LAYOUT.gatewayPublicKey, gatewayPgp!.publicKey);

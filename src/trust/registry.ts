@@ -9,6 +9,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { GatewayError } from '../domain/errors.js';
+import { GATEWAY_ID, GATEWAY_RECEIVES, GATEWAY_SENDS } from './gateway-partner.js';
 import type { Partner } from './partner.js';
 
 export interface Registry {
@@ -101,6 +102,21 @@ function checkConsistency(document: RegistryDocument, source: string): void {
     }
     seen.set(partner.id, index);
 
+    // The gateway is a party of its own (src/trust/gateway-partner.ts): its id and its messages are not a partner's.
+    if (partner.id === GATEWAY_ID) {
+      throw invalid(source, `${base}/id`, `is "${GATEWAY_ID}", the id the gateway itself uses as sender and recipient; choose another id`);
+    }
+    partner.sends.forEach((type, typeIndex) => {
+      if (GATEWAY_SENDS.includes(type)) {
+        throw invalid(source, `${base}/sends/${typeIndex}`, `is "${type}", a message type only the gateway sends; remove it`, document);
+      }
+    });
+    partner.receives.forEach((type, typeIndex) => {
+      if (GATEWAY_RECEIVES.includes(type)) {
+        throw invalid(source, `${base}/receives/${typeIndex}`, `is "${type}", a message type addressed to the gateway itself; remove it`, document);
+      }
+    });
+
     // Section 1: the steering committee and the auditor neither send nor receive messages.
     if (partner.role !== 'agency') {
       for (const field of ['sends', 'receives'] as const) {
@@ -110,9 +126,9 @@ function checkConsistency(document: RegistryDocument, source: string): void {
       }
     }
 
+    // A rule_violation names its rule, so a name must point at one rule of the recipient, whichever list holds it.
     const ruleNames = new Set<string>();
-    partner.eligibility.forEach((rule, ruleIndex) => {
-      const rulePointer = `${base}/eligibility/${ruleIndex}`;
+    const checkRule = (rule: { rule: string; messageTypes: string[] }, rulePointer: string) => {
       if (ruleNames.has(rule.rule)) {
         throw invalid(source, `${rulePointer}/rule`, `repeats the rule name "${rule.rule}"; rule names must be unique per partner`, document);
       }
@@ -127,10 +143,15 @@ function checkConsistency(document: RegistryDocument, source: string): void {
           );
         }
       });
+    };
+    partner.eligibility.forEach((rule, ruleIndex) => {
+      const rulePointer = `${base}/eligibility/${ruleIndex}`;
+      checkRule(rule, rulePointer);
       if (rule.kind === 'age-between' && rule.min > rule.max) {
         throw invalid(source, `${rulePointer}/min`, `must not be greater than max (${rule.max})`, document);
       }
     });
+    partner.minimisation.forEach((rule, ruleIndex) => checkRule(rule, `${base}/minimisation/${ruleIndex}`));
   });
 }
 

@@ -1,27 +1,13 @@
 /**
  * The partner-facing commands as a person runs them: `send`, `status`, `consume`, `demo`, `help`.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { EXAMPLE_CERTS, eventually, PROJECT_ROOT, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+import { runCli } from '../fixtures/cli.js';
+import { EXAMPLE_CERTS, eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { example } from '../fixtures/partner.js';
-
-const execFileAsync = promisify(execFile);
-const CLI = path.join(PROJECT_ROOT, 'bin', 'passerelle.js');
-
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('@integration cli: partner commands', function () {
   this.timeout(90_000);
@@ -50,19 +36,19 @@ describe('@integration cli: partner commands', function () {
     delete document['header']['sentAt'];
     const file = path.join(work, 'orientation.json');
     fs.writeFileSync(file, JSON.stringify(document));
-    const sent = await cli(['send', '--as', 'ofii-paris', file], env);
+    const sent = await runCli(['send', '--as', 'ofii-paris', file], env);
     expect(sent.code, sent.stderr).to.equal(0);
     expect(sent.stderr).to.include('receipt verified');
     const receipt = JSON.parse(sent.stdout) as { messageId: string; status: string };
     expect(receipt.status).to.equal('accepted');
 
     await eventually(async () => ((await gw.store.findMessage(receipt.messageId))?.status === 'queued' ? true : undefined));
-    const status = await cli(['status', '--as', 'mission-locale-paris', receipt.messageId], env);
+    const status = await runCli(['status', '--as', 'mission-locale-paris', receipt.messageId], env);
     expect(status.code, status.stderr).to.equal(0);
     expect(JSON.parse(status.stdout)).to.include({ status: 'queued' });
 
     const out = path.join(work, 'inbox');
-    const consumed = await cli(['consume', '--as', 'mission-locale-paris', '--out', out, '--idle-exit', '1'], env);
+    const consumed = await runCli(['consume', '--as', 'mission-locale-paris', '--out', out, '--idle-exit', '1'], env);
     expect(consumed.code, consumed.stderr).to.equal(0);
     expect(consumed.stderr).to.include('1 written, 0 duplicates skipped, 0 refused');
     const written = JSON.parse(fs.readFileSync(path.join(out, `${receipt.messageId}.json`), 'utf8')) as { header: { sentAt: string } };
@@ -74,7 +60,7 @@ describe('@integration cli: partner commands', function () {
     delete document['body']['identity']['birthDate'];
     const file = path.join(work, 'invalid.json');
     fs.writeFileSync(file, JSON.stringify(document));
-    const sent = await cli(['send', '--as', 'ofii-paris', file], env);
+    const sent = await runCli(['send', '--as', 'ofii-paris', file], env);
     expect(sent.code).to.equal(1);
     expect(sent.stderr).to.include('422 schema_invalid').and.include('/body/identity/birthDate');
   });
@@ -82,19 +68,19 @@ describe('@integration cli: partner commands', function () {
   it('says what to do when the gateway is not running, or a command is unknown', async () => {
     const file = path.join(work, 'x.json');
     fs.writeFileSync(file, JSON.stringify(example('orientation')));
-    const down = await cli(['send', '--as', 'ofii-paris', file], { ...env, PASSERELLE_PORT: '1' });
+    const down = await runCli(['send', '--as', 'ofii-paris', file], { ...env, PASSERELLE_PORT: '1' });
     expect(down.code).to.equal(1);
     expect(down.stderr.trim().split('\n')).to.have.length(1);
     expect(down.stderr).to.include('Cannot reach the gateway').and.include('npm start');
-    const unknown = await cli(['sned'], env);
+    const unknown = await runCli(['sned'], env);
     expect(unknown.code).to.equal(64);
     expect(unknown.stderr).to.include('passerelle help');
-    const help = await cli(['help'], env);
+    const help = await runCli(['help'], env);
     expect(help.stdout).to.include('PASSERELLE_AMQP_URL').and.include('consume --as PARTNER');
   });
 
   it('demo runs the main job end to end and exits 0', async () => {
-    const demo = await cli(['demo'], { PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_AMQP_PREFIX: `${gw.settings.amqpPrefix}-d` });
+    const demo = await runCli(['demo'], { PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_AMQP_PREFIX: `${gw.settings.amqpPrefix}-d` });
     expect(demo.code, demo.stderr + demo.stdout).to.equal(0);
     expect(demo.stdout).to.include('accepted (HTTP 202)').and.include("OFII's original signature verified").and.include('status for OFII: acknowledged');
   });

@@ -16,7 +16,7 @@ function thrown(fn: () => void): GatewayError {
   throw new Error('expected a GatewayError');
 }
 
-const ofii: Partner = { id: 'ofii-paris', name: 'OFII', role: 'agency', sends: ['orientation'], receives: ['acknowledgement'], eligibility: [] };
+const ofii: Partner = { id: 'ofii-paris', name: 'OFII', role: 'agency', sends: ['orientation'], receives: ['acknowledgement'], eligibility: [], minimisation: [] };
 const missionLocale: Partner = {
   id: 'mission-locale-paris',
   name: 'Mission Locale',
@@ -24,6 +24,7 @@ const missionLocale: Partner = {
   sends: ['acknowledgement'],
   receives: ['orientation'],
   eligibility: [{ rule: 'mission-locale-age', kind: 'age-between', min: 16, max: 25, messageTypes: ['orientation'] }],
+  minimisation: [],
 };
 const capEmploi: Partner = { ...missionLocale, id: 'cap-emploi-75', eligibility: [{ rule: 'cap-emploi-disability', kind: 'recognised-disability-with-consent', messageTypes: ['orientation'] }] };
 const ftda: Partner = { ...missionLocale, id: 'ftda-paris', eligibility: [{ rule: 'ftda-international-protection', kind: 'residence-grounds-in', grounds: ['PI_REFUGIE'], messageTypes: ['orientation'] }] };
@@ -92,12 +93,19 @@ describe('domain/eligibility', () => {
 });
 
 describe('domain/replies', () => {
-  const original = { sender: 'ofii-paris', recipient: 'mission-locale-paris', beneficiary: 'abc' };
+  const original = { type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', beneficiary: 'abc' };
+  const referral = { type: 'referral', sender: 'france-travail-paris', recipient: 'mission-locale-paris', beneficiary: 'abc' };
   it('accepts an answer from the recipient of the original, to its sender, about the same person', () => {
     assertReplyMatches({ sender: 'mission-locale-paris', recipient: 'ofii-paris', beneficiary: 'abc', original });
   });
+  it('accepts a report to OFII from the agency a referral was sent to, naming that referral', () => {
+    assertReplyMatches({ sender: 'mission-locale-paris', recipient: 'ofii-paris', beneficiary: 'abc', original: referral });
+  });
   it('refuses an unknown original, another agency\'s exchange, or another person', () => {
     for (const attempt of [
+      { sender: 'cap-emploi-75', recipient: 'ofii-paris', beneficiary: 'abc', original: referral },
+      { sender: 'mission-locale-paris', recipient: 'ofii-paris', beneficiary: 'def', original: referral },
+      { sender: 'mission-locale-paris', recipient: 'cap-emploi-75', beneficiary: 'abc', original },
       { sender: 'mission-locale-paris', recipient: 'ofii-paris', beneficiary: 'abc', original: undefined },
       { sender: 'cap-emploi-75', recipient: 'ofii-paris', beneficiary: 'abc', original },
       { sender: 'mission-locale-paris', recipient: 'ofii-paris', beneficiary: 'def', original },

@@ -92,8 +92,8 @@ describe('schema validator', () => {
   });
 
   describe('creation', () => {
-    it('compiles every message schema in strict mode and knows the three types', () => {
-      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'orientation', 'status-update']);
+    it('compiles every message schema in strict mode and knows the eight types', () => {
+      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'dossier', 'expiry', 'opt-out', 'orientation', 'referral', 'status-update', 'withdrawal']);
     });
 
     it('finds <project root>/schemas from the module location', () => {
@@ -165,8 +165,13 @@ describe('schema validator', () => {
       const schemas = listDocumentSchemas(schemasDir);
       expect(schemas.map((s) => `${s.type}.v${s.version}`)).to.have.members([
         'acknowledgement.v1',
+        'dossier.v1',
+        'expiry.v1',
+        'opt-out.v1',
         'orientation.v1',
+        'referral.v1',
         'status-update.v1',
+        'withdrawal.v1',
       ]);
       for (const { type, version } of schemas) {
         const document = readJson(path.join(examplesDir, `${type}.v${version}.json`));

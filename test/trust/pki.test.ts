@@ -5,10 +5,11 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { readKey } from 'openpgp';
 import { GatewayError } from '../../src/domain/errors.js';
-import { DEFAULT_PARTNERS, generateTrustDirectory } from '../../src/trust/pki.js';
+import { DEFAULT_PARTNERS, generateTrustDirectory, registryJson } from '../../src/trust/pki.js';
 import { loadRegistry } from '../../src/trust/registry.js';
 
 const execFile = promisify(execFileCallback);
@@ -123,13 +124,13 @@ describe('trust/pki generateTrustDirectory', function () {
     expect([...registry.partners.keys()]).to.deep.equal(IDS);
     const ofii = registry.get('ofii-paris')!;
     expect(ofii.role).to.equal('agency');
-    expect(ofii.sends).to.deep.equal(['orientation']);
-    expect(ofii.receives).to.deep.equal(['acknowledgement', 'status-update']);
+    expect(ofii.sends).to.deep.equal(['orientation', 'opt-out']);
+    expect(ofii.receives).to.deep.equal(['acknowledgement', 'status-update', 'expiry']);
     for (const id of IDS.slice(1, 7)) {
       const spe = registry.get(id)!;
       expect(spe.role, id).to.equal('agency');
-      expect(spe.sends, id).to.deep.equal(['acknowledgement', 'status-update']);
-      expect(spe.receives, id).to.deep.equal(['orientation']);
+      expect(spe.sends, id).to.deep.equal(['acknowledgement', 'status-update', 'referral']);
+      expect(spe.receives, id).to.deep.equal(['orientation', 'referral', 'dossier', 'withdrawal']);
     }
     expect(registry.get('prefecture-paris')).to.include({ role: 'statistics' });
     expect(registry.get('auditor')).to.include({ role: 'auditor' });
@@ -332,5 +333,25 @@ describe('trust/pki generateTrustDirectory', function () {
     expect(readme).to.include('EXAMPLE KEYS ONLY');
     expect(readme).to.include(new Date(cert.validTo).toISOString().replace(/\.\d{3}Z$/, 'Z'));
     expect(readme).to.include('npx passerelle pki init --dir certs.example --overwrite');
+  });
+});
+
+describe('trust/pki: the committed example registry', () => {
+  const committed = fileURLToPath(new URL('../../certs.example/partners.json', import.meta.url));
+
+  it('is exactly what the generator writes for DEFAULT_PARTNERS (regenerate it when the defaults change)', async () => {
+    expect(await readFile(committed, 'utf8')).to.equal(registryJson(DEFAULT_PARTNERS));
+  });
+
+  it('gives the minimisation rules of the domain notes: health data to Cap emploi and France Travail with consent only, rights to the Ville de Paris and France Travail only', () => {
+    const registry = loadRegistry(committed);
+    const rules = (id: string) => registry.get(id)!.minimisation.map((r) => r.rule);
+    expect(rules('france-travail-paris')).to.deep.equal(['health-data-with-consent-only', 'health-constraint-with-consent-only']);
+    expect(rules('cap-emploi-75')).to.deep.equal(['health-data-with-consent-only', 'health-constraint-with-consent-only', 'income-support-rights-ville-de-paris-france-travail-only']);
+    expect(rules('ville-de-paris')).to.deep.equal(['health-data-cap-emploi-france-travail-only', 'health-constraint-cap-emploi-france-travail-only']);
+    for (const id of ['mission-locale-paris', 'epec-paris', 'ftda-paris']) {
+      expect(rules(id), id).to.deep.equal(['health-data-cap-emploi-france-travail-only', 'health-constraint-cap-emploi-france-travail-only', 'income-support-rights-ville-de-paris-france-travail-only']);
+    }
+    for (const id of ['ofii-paris', 'prefecture-paris', 'auditor']) expect(rules(id), id).to.deep.equal([]);
   });
 });

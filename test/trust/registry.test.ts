@@ -12,13 +12,13 @@ const FIX = 'Fix the registry and start again.';
 /** A registry written out by hand, independent of the generator's defaults. */
 function registryDocument(): { version: number; partners: Record<string, unknown>[] } {
   const spe = (id: string, name: string): Record<string, unknown> => {
-    const partner: Partner = { id, name, role: 'agency', sends: ['acknowledgement', 'status-update'], receives: ['orientation'], eligibility: [] };
+    const partner: Partner = { id, name, role: 'agency', sends: ['acknowledgement', 'status-update'], receives: ['orientation'], eligibility: [], minimisation: [] };
     return { ...partner };
   };
   return {
     version: 1,
     partners: [
-      { id: 'ofii-paris', name: 'OFII', role: 'agency', sends: ['orientation'], receives: ['acknowledgement', 'status-update'], eligibility: [] },
+      { id: 'ofii-paris', name: 'OFII', role: 'agency', sends: ['orientation'], receives: ['acknowledgement', 'status-update'], eligibility: [], minimisation: [] },
       spe('france-travail-paris', 'France Travail'),
       {
         ...spe('mission-locale-paris', 'Mission Locale'),
@@ -34,8 +34,8 @@ function registryDocument(): { version: number; partners: Record<string, unknown
           { rule: 'ftda-international-protection', kind: 'residence-grounds-in', grounds: ['PI_REFUGIE'], messageTypes: ['orientation'] },
         ],
       },
-      { id: 'prefecture-paris', name: 'Préfecture', role: 'statistics', sends: [], receives: [], eligibility: [] },
-      { id: 'auditor', name: 'Auditeur', role: 'auditor', sends: [], receives: [], eligibility: [] },
+      { id: 'prefecture-paris', name: 'Préfecture', role: 'statistics', sends: [], receives: [], eligibility: [], minimisation: [] },
+      { id: 'auditor', name: 'Auditeur', role: 'auditor', sends: [], receives: [], eligibility: [], minimisation: [] },
     ],
   };
 }
@@ -216,11 +216,63 @@ describe('trust/registry', () => {
       expect(err.message).to.include('/partners/2/eligibility/0/messageTypes/0 (partner "mission-locale-paris") names "referral"');
     });
 
+    it('a partner that takes the gateway\'s own id, sends the gateway\'s message types or receives what is addressed to the gateway', () => {
+      expect(refusal((doc) => {
+        doc.partners[1]!['id'] = 'passerelle';
+      }).message).to.equal(`${SOURCE}: /partners/1/id is "passerelle", the id the gateway itself uses as sender and recipient; choose another id. ${FIX}`);
+      for (const type of ['dossier', 'withdrawal', 'expiry']) {
+        expect(refusal((doc) => {
+          doc.partners[1]!['sends'] = ['acknowledgement', type];
+        }).message).to.equal(`${SOURCE}: /partners/1/sends/1 (partner "france-travail-paris") is "${type}", a message type only the gateway sends; remove it. ${FIX}`);
+      }
+      expect(refusal((doc) => {
+        doc.partners[1]!['receives'] = ['orientation', 'opt-out'];
+      }).message).to.equal(`${SOURCE}: /partners/1/receives/1 (partner "france-travail-paris") is "opt-out", a message type addressed to the gateway itself; remove it. ${FIX}`);
+    });
+
     it('a statistics or auditor partner that sends or receives messages', () => {
       const err = refusal((doc) => {
         doc.partners[6]!.receives = ['orientation'];
       });
       expect(err.message).to.equal(`${SOURCE}: /partners/6/receives (partner "auditor") must be empty: the auditor role exchanges no messages. ${FIX}`);
+    });
+  });
+
+  describe('minimisation rules', () => {
+    type Rules = Record<string, unknown>[];
+    const health = { rule: 'health-data-cap-emploi-france-travail-only', messageTypes: ['orientation'], forbiddenFields: ['/body/disability', '/body/constraints/*/theme'], forbiddenValues: ['SANTE', true], unless: { field: '/body/consent/healthData', equals: true } };
+    const withRule = (change: (rule: Record<string, unknown>) => void) => (doc: ReturnType<typeof registryDocument>) => {
+      const rule: Record<string, unknown> = structuredClone(health);
+      change(rule);
+      doc.partners[2]!['minimisation'] = [rule];
+    };
+
+    it('keeps the rules of a recipient as written', () => {
+      const doc = registryDocument();
+      doc.partners[2]!['minimisation'] = [health];
+      expect(parseRegistry(JSON.stringify(doc), SOURCE).get('mission-locale-paris')!.minimisation).to.deep.equal([health]);
+    });
+
+    it('requires the list on every partner, even empty (no silent default)', () => {
+      expect(refusal((doc) => delete doc.partners[5]!['minimisation']).message).to.equal(`${SOURCE}: /partners/5/minimisation (partner "prefecture-paris") is missing. ${FIX}`);
+    });
+
+    it('refuses a field outside /body, or a * in the unless clause', () => {
+      expect(refusal(withRule((rule) => (rule['forbiddenFields'] = ['/header/beneficiaryRef']))).message).to.match(/\/partners\/2\/minimisation\/0\/forbiddenFields\/0 \(partner "mission-locale-paris"\) must match pattern/);
+      expect(refusal(withRule((rule) => (rule['unless'] = { field: '/body/constraints/*/theme', equals: 'SANTE' }))).message).to.match(/\/partners\/2\/minimisation\/0\/unless\/field .*must match pattern/);
+    });
+
+    it('refuses a rule without fields, or with an unknown field', () => {
+      expect(refusal(withRule((rule) => (rule['forbiddenFields'] = []))).message).to.include('/partners/2/minimisation/0/forbiddenFields (partner "mission-locale-paris")');
+      expect(refusal(withRule((rule) => (rule['strip'] = true))).message).to.equal(`${SOURCE}: /partners/2/minimisation/0/strip (partner "mission-locale-paris") is not a known field; check its spelling. ${FIX}`);
+    });
+
+    it('refuses a rule name already used by an eligibility rule of the partner, and a type it does not receive', () => {
+      expect(refusal(withRule((rule) => (rule['rule'] = 'mission-locale-age'))).message).to.equal(
+        `${SOURCE}: /partners/2/minimisation/0/rule (partner "mission-locale-paris") repeats the rule name "mission-locale-age"; rule names must be unique per partner. ${FIX}`,
+      );
+      expect(refusal(withRule((rule) => (rule['messageTypes'] = ['acknowledgement']))).message).to.include('/partners/2/minimisation/0/messageTypes/0 (partner "mission-locale-paris") names "acknowledgement"');
+      expect((registryDocument().partners[2]!['minimisation'] as Rules)).to.deep.equal([]);
     });
   });
 });

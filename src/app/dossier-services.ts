@@ -1,0 +1,58 @@
+/**
+ * Wiring of the beneficiary's dossier for the gateway and for the operator commands (`passerelle erase`,
+ * `passerelle retention run`), which open the same store and secrets from PASSERELLE_DATA_DIR.
+ */
+import type { Settings } from '../config/settings.js';
+import { loadKeyEncryptionKey } from '../privacy/envelope.js';
+import { createLookupKey, createPseudonymiser, loadPseudonymSecret, type LookupKey, type Pseudonymiser } from '../privacy/pseudonym.js';
+import type { DocumentValidator } from '../schema/validator.js';
+import type { DossierStore } from '../store/dossiers.js';
+import { GATEWAY_ID, GATEWAY_PARTNER } from '../trust/gateway-partner.js';
+import type { TrustStore } from '../trust/trust-store.js';
+import { Dossiers } from './dossiers.js';
+import { eraseBeneficiary, type ErasureReport } from './erasure.js';
+import { GatewayNotices } from './gateway-notices.js';
+import { runRetention, type RetentionSummary } from './retention.js';
+
+export interface DossierServices {
+  lookup: LookupKey;
+  pseudonymise: Pseudonymiser;
+  notices: GatewayNotices;
+  dossiers: Dossiers;
+  runRetention(): Promise<RetentionSummary>;
+  erase(opts: { beneficiaryRef: string; reason: string }): Promise<ErasureReport>;
+}
+
+export function createDossierServices(opts: {
+  settings: Settings;
+  trust: TrustStore;
+  store: DossierStore;
+  validator: DocumentValidator;
+  now: () => Date;
+}): DossierServices {
+  const { settings, trust, store, validator, now } = opts;
+  const lookup = createLookupKey(loadPseudonymSecret(settings.dataDir));
+  // Created at the first start, like the pseudonym secret, so that a data folder it cannot be written to stops the start.
+  loadKeyEncryptionKey(settings.dataDir);
+  const keysOf = (partnerId: string) => trust.partner(partnerId)?.publicKeys ?? [];
+  const findPartner = (id: string) => (id === GATEWAY_ID ? GATEWAY_PARTNER : trust.registry.get(id));
+  const notices = new GatewayNotices({ signingKey: trust.gateway.privateKey, recipientKeys: keysOf, validator, now });
+  const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: keysOf, maxDocumentBytes: settings.maxDocumentBytes });
+  return {
+    lookup,
+    pseudonymise: createPseudonymiser({ lookup, subjects: store, now }),
+    notices,
+    dossiers,
+    runRetention: () =>
+      runRetention({
+        store,
+        notices,
+        findPartner,
+        senderKeys: keysOf,
+        policy: { orientationExpiryDays: settings.orientationExpiryDays, dossierRetentionDays: settings.dossierRetentionDays },
+        maxDocumentBytes: settings.maxDocumentBytes,
+        now,
+      }),
+    erase: (request) => eraseBeneficiary({ store, lookup, notices, dossiers, now }, request),
+  };
+}

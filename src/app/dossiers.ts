@@ -1,0 +1,151 @@
+/**
+ * Tell us once, opt-out and withdrawal at acceptance: what the beneficiary's dossier adds to the
+ * acceptance of a message (src/app/ingest.ts).
+ *
+ * - Step 8 rules: no message about a person who opted out (`beneficiary-opted-out`); a referral only
+ *   from the agency that currently follows the person (`referrer-follows-beneficiary`).
+ * - A referral carries the dossier to its recipient: OFII's latest orientation and the history of
+ *   acknowledgements and status updates, each as its sender signed it, in a `dossier` message that the
+ *   gateway signs and encrypts to the recipient. Before anything is disclosed, the recipient's
+ *   eligibility and minimisation rules for orientations are applied to that orientation: the dossier
+ *   discloses it whole (its signature covers every field), so a field the recipient may not receive
+ *   refuses the referral.
+ * - An opt-out queues a withdrawal notice for every agency that received data about the person, records
+ *   a tombstone and destroys the dossier.
+ * Everything is prepared here (signing is asynchronous) and written by the acceptance transaction,
+ * which checks the opt-out and the referrer again (src/store/sqlite-dossiers.ts).
+ */
+import type { PublicKey } from 'openpgp';
+import { openSigned } from '../crypto/openpgp.js';
+import { evaluateEligibility } from '../domain/eligibility.js';
+import { GatewayError } from '../domain/errors.js';
+import { assertFollows, assertNotOptedOut, DOSSIER_TYPES, followEffects } from '../domain/follow.js';
+import type { MessageDocument } from '../domain/message.js';
+import { findForbiddenFields } from '../domain/minimisation.js';
+import type { LookupKey } from '../privacy/pseudonym.js';
+import type { OptOutV1 } from '../schema/generated/index.js';
+import type { DossierDocument, DossierStore, DossierUpdate, GatewayNotice } from '../store/dossiers.js';
+import type { Partner } from '../trust/partner.js';
+import type { GatewayNotices } from './gateway-notices.js';
+
+/** documents.maxItems of schemas/dossier.v1.schema.json: the latest orientation and the most recent history. */
+export const DOSSIER_MAX_DOCUMENTS = 200;
+
+const HISTORY_TYPES = new Set(['acknowledgement', 'status-update']);
+
+export interface DossiersDependencies {
+  store: DossierStore;
+  lookup: LookupKey;
+  notices: GatewayNotices;
+  findPartner: (id: string) => Partner | undefined;
+  /** Public keys of a partner, to check the stored documents before they are disclosed. */
+  senderKeys: (partnerId: string) => PublicKey[];
+  maxDocumentBytes: number;
+}
+
+function parse(bytes: Uint8Array): MessageDocument {
+  return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as MessageDocument;
+}
+
+export class Dossiers {
+  constructor(private readonly deps: DossiersDependencies) {}
+
+  /** Step 8: the rules of the dossier. */
+  async assertAllowed(opts: { document: MessageDocument; sender: string; beneficiary: string }): Promise<void> {
+    const { header } = opts.document;
+    assertNotOptedOut(await this.deps.store.isOptedOut(this.deps.lookup(header.beneficiaryRef)));
+    if (header.type === 'referral') {
+      assertFollows({ follows: await this.deps.store.follows(opts.beneficiary, opts.sender), sender: opts.sender });
+    }
+  }
+
+  /** What the acceptance transaction writes besides the message (NewMessage.dossier). */
+  async prepare(opts: { document: MessageDocument; signedMessage: Uint8Array; recipient: Partner; beneficiary: string }): Promise<DossierUpdate> {
+    const { document } = opts;
+    const { header } = document;
+    const update: DossierUpdate = {
+      lookup: this.deps.lookup(header.beneficiaryRef),
+      follow: followEffects(document),
+      notices: [],
+      ...(DOSSIER_TYPES.includes(header.type) ? { signedMessage: opts.signedMessage } : {}),
+    };
+    if (document.header.type === 'referral') {
+      update.referrer = header.sender;
+      update.notices.push(await this.dossierFor(document, opts.recipient, opts.beneficiary));
+    }
+    if (document.header.type === 'opt-out') {
+      const { body } = document as OptOutV1;
+      const recipients = await this.deps.store.recipientsOf(opts.beneficiary);
+      update.optOut = { recipients };
+      for (const recipient of this.withdrawalRecipients(recipients)) {
+        update.notices.push(
+          await this.deps.notices.compose({
+            type: 'withdrawal',
+            recipient,
+            beneficiaryRef: header.beneficiaryRef,
+            inReplyTo: header.messageId,
+            body: { reason: body.kind, effectiveOn: body.effectiveOn },
+          }),
+        );
+      }
+    }
+    return update;
+  }
+
+  /** Of the partners that received data about a person, those that take withdrawal notices (the registry says). */
+  withdrawalRecipients(recipients: string[]): string[] {
+    return recipients.filter((id) => this.deps.findPartner(id)?.receives.includes('withdrawal') === true);
+  }
+
+  private async dossierFor(referral: MessageDocument, recipient: Partner, beneficiary: string): Promise<GatewayNotice> {
+    const documents = (await this.deps.store.readDossier(beneficiary)) ?? [];
+    const orientation = documents.filter((d) => d.type === 'orientation').at(-1);
+    await this.assertMayReceive(referral, recipient, orientation);
+    const history = documents.filter((d) => HISTORY_TYPES.has(d.type)).slice(-(DOSSIER_MAX_DOCUMENTS - 1));
+    const disclosed = [...(orientation ? [orientation] : []), ...history];
+    return this.deps.notices.compose({
+      type: 'dossier',
+      recipient: recipient.id,
+      beneficiaryRef: referral.header.beneficiaryRef,
+      inReplyTo: referral.header.messageId,
+      body: {
+        documents: disclosed.map((d) => ({
+          messageId: d.messageId,
+          type: d.type,
+          sender: d.sender,
+          acceptedAt: d.acceptedAt,
+          signedMessage: Buffer.from(d.signedMessage).toString('base64'),
+        })),
+      },
+      count: disclosed.length,
+    });
+  }
+
+  /**
+   * The recipient's rules for orientations, applied to the orientation the dossier discloses, on the
+   * referral's send date (Mission Locale: 16 to 25 on the day of the referral).
+   */
+  private async assertMayReceive(referral: MessageDocument, recipient: Partner, orientation: DossierDocument | undefined): Promise<void> {
+    const appliesToOrientations = recipient.eligibility.some((rule) => rule.messageTypes.includes('orientation'));
+    if (orientation === undefined) {
+      if (!appliesToOrientations) return;
+      const rule = recipient.eligibility.find((r) => r.messageTypes.includes('orientation'))!.rule;
+      throw new GatewayError('rule_violation', `Rule ${rule}: the gateway holds no orientation of this person to check ${recipient.id}'s eligibility on; ask OFII to orient the person instead.`, { rule });
+    }
+    const opened = await openSigned({ signedMessage: orientation.signedMessage, senderKeys: this.deps.senderKeys(orientation.sender), maxDocumentBytes: this.deps.maxDocumentBytes });
+    const stored = parse(opened.document);
+    const asOfReferral = { header: { type: 'orientation', sentAt: referral.header.sentAt }, body: stored.body };
+    const failed = evaluateEligibility(asOfReferral, recipient).find((result) => !result.holds);
+    if (failed) {
+      throw new GatewayError('rule_violation', `Rule ${failed.rule}: ${recipient.id} cannot take this person on the referral date: ${failed.explanation} (checked on OFII's latest orientation). Refer the person to another agency.`, { rule: failed.rule });
+    }
+    const [forbidden] = findForbiddenFields({ header: { type: 'orientation' }, body: stored.body }, recipient);
+    if (forbidden) {
+      throw new GatewayError(
+        'rule_violation',
+        `Rule ${forbidden.rule}: the dossier would disclose OFII's orientation, which holds ${forbidden.field}, to ${recipient.id}, which may not receive it; the gateway cannot remove a field OFII signed. Refer the person to an agency that may receive it, or ask OFII for a new orientation.`,
+        { rule: forbidden.rule },
+      );
+    }
+  }
+}

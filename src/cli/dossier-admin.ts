@@ -1,0 +1,53 @@
+/**
+ * Operator commands on the gateway host for the beneficiaries' dossiers: `passerelle erase` and
+ * `passerelle retention run`. They open the store and the secrets of PASSERELLE_DATA_DIR and the trust
+ * directory (the gateway's key signs the notices), like the gateway itself; the notices they queue
+ * leave through the gateway's relay. They print what they did in counts, never a person's data.
+ */
+import { createDossierServices, type DossierServices } from '../app/dossier-services.js';
+import type { Settings } from '../config/settings.js';
+import { createValidator, defaultSchemasDir } from '../schema/validator.js';
+import { SqliteStore } from '../store/sqlite.js';
+import { loadTrustStore } from '../trust/trust-store.js';
+
+async function withServices<T>(settings: Settings, work: (services: DossierServices) => Promise<T>): Promise<T> {
+  const trust = await loadTrustStore({ dir: settings.certsDir });
+  const validator = createValidator({ schemasDir: defaultSchemasDir() });
+  const store = SqliteStore.open({ dataDir: settings.dataDir });
+  try {
+    return await work(createDossierServices({ settings, trust, store: store.dossiers, validator, now: () => new Date() }));
+  } finally {
+    await store.close();
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export async function runErase(opts: { settings: Settings; beneficiaryRef: string; reason: string; print?: (line: string) => void }): Promise<number> {
+  const print = opts.print ?? ((line) => process.stdout.write(`${line}\n`));
+  const report = await withServices(opts.settings, (services) => services.erase({ beneficiaryRef: opts.beneficiaryRef, reason: opts.reason }));
+  if (!report.erased) {
+    print('passerelle: the gateway holds nothing about this reference (never seen, or already erased); nothing was erased.');
+    return 0;
+  }
+  print(
+    `passerelle: erased one person: ${plural(report.documents, 'dossier document')} destroyed (data key deleted), ` +
+      `${plural(report.notices, 'withdrawal notice')} queued${report.notified.length > 0 ? ` (${report.notified.join(', ')})` : ''}, audit entry ${report.auditIndex}. ` +
+      'The notices leave through the running gateway.',
+  );
+  return 0;
+}
+
+export async function runRetentionSweep(opts: { settings: Settings; print?: (line: string) => void }): Promise<number> {
+  const print = opts.print ?? ((line) => process.stdout.write(`${line}\n`));
+  const summary = await withServices(opts.settings, (services) => services.runRetention());
+  print(
+    `passerelle: retention sweep: ${plural(summary.expired, 'orientation')} expired (${plural(summary.expiryNotices, 'notice')} queued), ` +
+      `${plural(summary.destroyedNotTakenInCharge + summary.destroyedAfterRetention, 'dossier')} destroyed ` +
+      `(${summary.destroyedNotTakenInCharge} never taken in charge, ${summary.destroyedAfterRetention} after the retention period; ${plural(summary.documentsDestroyed, 'document')}), ` +
+      `${plural(summary.subjectsForgotten, 'unused subject')} forgotten.`,
+  );
+  return 0;
+}

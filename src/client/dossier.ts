@@ -1,0 +1,58 @@
+/**
+ * A recipient's check of a dossier (tell us once): the gateway signed the dossier, but every document in
+ * it is the ORIGINAL signed message of its sender (OFII's orientation, the agencies' acknowledgements
+ * and status updates), verified here with that sender's own key, so the new agency trusts OFII and the
+ * agencies, not the gateway, for what the person said. A document's header.recipient is another agency:
+ * that is what a dossier is. Its sender, message id and type must be what the dossier lists, and it
+ * must be about the same person as the dossier.
+ */
+import { openSigned } from '../crypto/openpgp.js';
+import { GatewayError } from '../domain/errors.js';
+import type { MessageHeader } from '../domain/message.js';
+import { parseStrictJson } from '../domain/strict-json.js';
+import { GATEWAY_ID } from '../trust/gateway-partner.js';
+import type { PartnerView } from './partner-view.js';
+
+export interface DossierEntry {
+  header: MessageHeader;
+  /** The document, byte for byte as its original sender signed it. */
+  document: Uint8Array;
+  signerFingerprint: string;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+function refuse(detail: string): never {
+  throw new GatewayError('signature_invalid', `${detail} The dossier is refused; tell the gateway operator.`);
+}
+
+function headerOf(value: unknown): Record<string, unknown> | undefined {
+  const header = value !== null && typeof value === 'object' ? (value as { header?: unknown }).header : undefined;
+  return header !== null && typeof header === 'object' ? (header as Record<string, unknown>) : undefined;
+}
+
+/** Every document of a delivered dossier (already decrypted and verified as the gateway's), verified with its own sender's key. */
+export async function unpackDossier(opts: { view: PartnerView; dossier: unknown; maxDocumentBytes: number }): Promise<DossierEntry[]> {
+  const outer = headerOf(opts.dossier);
+  if (outer?.['sender'] !== GATEWAY_ID) refuse('A dossier must come from the gateway itself.');
+  const body = (opts.dossier as { body?: unknown }).body;
+  const documents = body !== null && typeof body === 'object' ? (body as { documents?: unknown }).documents : undefined;
+  if (!Array.isArray(documents)) refuse('The dossier lists no documents.');
+  const entries: DossierEntry[] = [];
+  for (const [position, item] of (documents as unknown[]).entries()) {
+    const listed = (item ?? {}) as Record<string, unknown>;
+    const { messageId, type, sender, signedMessage } = listed;
+    if (typeof messageId !== 'string' || typeof type !== 'string' || typeof sender !== 'string' || typeof signedMessage !== 'string' || !BASE64.test(signedMessage)) {
+      refuse(`Document ${position} of the dossier is not a listed signed message.`);
+    }
+    // The gateway's key proves nothing about a partner's document.
+    if (sender === GATEWAY_ID) refuse(`Document ${position} of the dossier claims to be signed by the gateway.`);
+    const opened = await openSigned({ signedMessage: new Uint8Array(Buffer.from(signedMessage as string, 'base64')), senderKeys: await opts.view.senderKeys(sender as string), maxDocumentBytes: opts.maxDocumentBytes });
+    const inner = headerOf(parseStrictJson(opened.document, { subject: `Document ${position} of the dossier` }));
+    if (inner?.['sender'] !== sender || inner['messageId'] !== messageId || inner['type'] !== type || inner['beneficiaryRef'] !== outer!['beneficiaryRef']) {
+      throw new GatewayError('sender_mismatch', `Document ${position} of the dossier does not match what the dossier lists (sender, message id, type or beneficiary differ). The dossier is refused; tell the gateway operator.`);
+    }
+    entries.push({ header: inner as unknown as MessageHeader, document: opened.document, signerFingerprint: opened.signerFingerprint });
+  }
+  return entries;
+}

@@ -1,0 +1,80 @@
+/**
+ * Who follows a beneficiary (tell us once: only the agency that follows a person may refer them, and
+ * only the agency they are referred to gets their dossier). Pure.
+ *
+ * An agency FOLLOWS a person from the moment the gateway accepted an orientation or a referral of that
+ * person addressed to it, until it refuses or redirects it (acknowledgement REFUSEE or REDIRIGEE), ends
+ * the support (status update FIN_ACCOMPAGNEMENT), refers the person to another agency, the orientation
+ * expires unanswered, or the person opts out or is erased. The person is TAKEN IN CHARGE once an agency
+ * accepted them (acknowledgement ACCEPTEE) or reported support (a status update other than an attempt
+ * to reach them): until then, a dossier with nobody following is destroyed at once (CASF R.263-8),
+ * afterwards it is kept for the retention period after the last event.
+ */
+import { GatewayError } from './errors.js';
+
+export const REFERRER_RULE = 'referrer-follows-beneficiary';
+export const OPTED_OUT_RULE = 'beneficiary-opted-out';
+
+/** The message types whose acceptance keeps the sender's signed document in the dossier. */
+export const DOSSIER_TYPES: readonly string[] = Object.freeze(['orientation', 'acknowledgement', 'status-update', 'referral']);
+
+/** Status update events that report attempts to reach the person, not support. */
+const CONTACT_ATTEMPTS = new Set(['RDV_PLANIFIE', 'ABSENT_RDV', 'NON_JOIGNABLE']);
+
+export interface FollowEffects {
+  /** The agency that starts following the person. */
+  starts?: string;
+  /** The agency that stops following the person. */
+  stops?: string;
+  /** An agency accepted the person or reported support. */
+  takenInCharge: boolean;
+}
+
+/** What the rules read of a document that passed its schema (so the body has its type's shape). */
+export interface FollowInput {
+  header: { type: string; sender: string; recipient: string };
+  body: unknown;
+}
+
+export function followEffects(document: FollowInput): FollowEffects {
+  const { type, sender, recipient } = document.header;
+  switch (type) {
+    case 'orientation':
+      return { starts: recipient, takenInCharge: false };
+    case 'referral':
+      return { starts: recipient, stops: sender, takenInCharge: false };
+    case 'acknowledgement': {
+      const { status } = document.body as { status?: unknown };
+      if (status === 'REFUSEE' || status === 'REDIRIGEE') return { stops: sender, takenInCharge: false };
+      return { takenInCharge: status === 'ACCEPTEE' };
+    }
+    case 'status-update': {
+      // The schema requires body.event in a status update.
+      const event = (document.body as { event?: { type?: unknown } }).event?.type;
+      const takenInCharge = typeof event === 'string' && !CONTACT_ATTEMPTS.has(event);
+      return event === 'FIN_ACCOMPAGNEMENT' ? { stops: sender, takenInCharge } : { takenInCharge };
+    }
+    default:
+      return { takenInCharge: false };
+  }
+}
+
+export function assertNotOptedOut(optedOut: boolean): void {
+  if (optedOut) {
+    throw new GatewayError(
+      'rule_violation',
+      `Rule ${OPTED_OUT_RULE}: the beneficiary was exempted from support or withdrew (opt-out); the gateway accepts no more messages about this person.`,
+      { rule: OPTED_OUT_RULE },
+    );
+  }
+}
+
+export function assertFollows(opts: { follows: boolean; sender: string }): void {
+  if (!opts.follows) {
+    throw new GatewayError(
+      'rule_violation',
+      `Rule ${REFERRER_RULE}: ${opts.sender} does not follow this beneficiary (no accepted orientation or referral, or it refused, redirected, ended the support or referred the person since); only the agency that follows a person may refer them.`,
+      { rule: REFERRER_RULE },
+    );
+  }
+}

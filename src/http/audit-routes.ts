@@ -1,0 +1,171 @@
+/**
+ * The audit log endpoints of the interface contract, section 6, mounted under /v1/audit behind the
+ * client-certificate authentication of /v1.
+ *
+ * Who sees what: the auditor sees every entry; an agency sees the entries that name it (as sender or
+ * recipient), with their leaf hashes and inclusion proofs, so that it can check its own exchanges
+ * without seeing anyone else's; the statistics role sees nothing. Checkpoints and consistency proofs
+ * reveal no entry, so every agency may fetch them and compare the checkpoints it holds with others'.
+ *
+ * Proofs may be asked for any tree size up to the current size (not only the latest checkpoint's),
+ * so that a partner holding an older checkpoint can still check entries and growth against it.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { PublicKey } from 'openpgp';
+import type { Checkpointer } from '../app/checkpointer.js';
+import { verifyCosignature, type PublishedCheckpoint } from '../audit/checkpoint.js';
+import { consistencyProof, inclusionPath, type NodeSource } from '../audit/merkle.js';
+import { GatewayError } from '../domain/errors.js';
+import type { AuditLogPort, StoredAuditEntry } from '../store/audit-log.js';
+import type { Store } from '../store/store.js';
+import type { Partner } from '../trust/partner.js';
+import { readBoundedBody } from './body.js';
+
+export interface AuditRouterDependencies {
+  store: AuditLogPort & Pick<Store, 'auditSize'>;
+  checkpointer: Checkpointer;
+  /** The registered OpenPGP keys of a partner, to check its cosignatures. */
+  partnerKeys: (partnerId: string) => PublicKey[];
+  now: () => Date;
+}
+
+/** Entries per answer (interface contract, section 6). */
+export const MAX_ENTRIES_PER_ANSWER = 1000;
+const MAX_COSIGNATURE_BYTES = 64 * 1024;
+
+function partnerOf(res: Response): Partner {
+  return res.locals['partner'] as Partner;
+}
+
+function isAuditor(res: Response): boolean {
+  return partnerOf(res).role === 'auditor';
+}
+
+/** A query (or body) value that must be one whole number. */
+function integer(raw: unknown, name: string, fallback?: number): number {
+  if (raw === undefined && fallback !== undefined) return fallback;
+  if (typeof raw !== 'string' || !/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new GatewayError('bad_request', `"${name}" must be given once, as a whole number from 0 to ${Number.MAX_SAFE_INTEGER}.`);
+  }
+  return Number(raw);
+}
+
+/** The entry as the contract shows it: its fields plus the stored leaf hash. */
+function toAnswer(row: StoredAuditEntry): Record<string, unknown> {
+  let fields: unknown;
+  try {
+    fields = JSON.parse(row.entry);
+  } catch {
+    // A stored entry that is no longer JSON was altered; the auditor's check will name it by its leaf hash.
+    fields = undefined;
+  }
+  const entry = typeof fields === 'object' && fields !== null && !Array.isArray(fields) ? fields : { index: row.index };
+  return { ...entry, leafHash: row.leafHash };
+}
+
+function allow(methods: string) {
+  return (_req: Request, res: Response) => {
+    res.setHeader('Allow', methods);
+    throw new GatewayError('method_not_allowed', `Use ${methods} on this path.`);
+  };
+}
+
+export function createAuditRouter(deps: AuditRouterDependencies): express.Router {
+  const { store, checkpointer } = deps;
+  const nodes: NodeSource = { node: (level, index) => store.auditNode(level, index) };
+  const router = express.Router();
+
+  router.use((_req: Request, res: Response, next: NextFunction) => {
+    if (partnerOf(res).role === 'statistics') {
+      throw new GatewayError('forbidden', 'The statistics role has no access to the audit log; use the statistics endpoint.');
+    }
+    next();
+  });
+
+  router.get('/entries', async (req, res) => {
+    const treeSize = await store.auditSize();
+    const start = integer(req.query['start'], 'start', 0);
+    const end = integer(req.query['end'], 'end', treeSize);
+    if (start > end) throw new GatewayError('bad_request', `start (${start}) is after end (${end}); start is inclusive and end exclusive.`);
+    const until = Math.min(end, treeSize);
+    const rows = isAuditor(res)
+      ? await store.readAuditEntries(start, until, MAX_ENTRIES_PER_ANSWER + 1)
+      : await store.readAuditEntriesNaming(partnerOf(res).id, start, until, MAX_ENTRIES_PER_ANSWER + 1);
+    const page = rows.slice(0, MAX_ENTRIES_PER_ANSWER);
+    res.json({
+      entries: page.map(toAnswer),
+      // Where to start the next request when this answer is not the whole range.
+      ...(rows.length > MAX_ENTRIES_PER_ANSWER ? { next: page[page.length - 1]!.index + 1 } : {}),
+    });
+  });
+
+  router.get('/checkpoint', async (_req, res) => {
+    res.json(await checkpointer.latest());
+  });
+
+  router.post('/checkpoint', async (_req, res) => {
+    if (!isAuditor(res)) throw new GatewayError('forbidden', 'Only the auditor may ask for a new checkpoint; GET /v1/audit/checkpoint returns the latest one.');
+    const { checkpoint, created } = await checkpointer.checkpoint();
+    const published: PublishedCheckpoint = { ...checkpoint, cosignatures: await store.cosignatures(checkpoint.treeSize) };
+    res.status(created ? 201 : 200).json(published);
+  });
+
+  router.get('/proofs/inclusion', async (req, res) => {
+    const index = integer(req.query['index'], 'index');
+    const treeSize = await checkedTreeSize(integer(req.query['treeSize'], 'treeSize'), 'treeSize', 1);
+    if (index >= treeSize) throw new GatewayError('bad_request', `index ${index} is not in a tree of ${treeSize} entries; ask with a treeSize above the index.`);
+    // An agency learns nothing of entries that do not name it, not even that they exist.
+    if (!isAuditor(res) && (await store.readAuditEntriesNaming(partnerOf(res).id, index, index + 1, 1)).length === 0) {
+      throw new GatewayError('not_found', `No audit entry ${index} is visible to your organisation: an agency sees the entries that name it.`);
+    }
+    res.json({ index, treeSize, leafHash: await store.auditNode(0, index), auditPath: await inclusionPath(nodes, index, treeSize) });
+  });
+
+  router.get('/proofs/consistency', async (req, res) => {
+    const second = await checkedTreeSize(integer(req.query['second'], 'second'), 'second', 0);
+    const first = integer(req.query['first'], 'first');
+    if (first > second) throw new GatewayError('bad_request', `first (${first}) is larger than second (${second}); a log only grows.`);
+    res.json({ first, second, proof: await consistencyProof(nodes, first, second) });
+  });
+
+  router.post('/checkpoint/cosignatures', async (req, res) => {
+    const text = (await readBoundedBody(req, MAX_COSIGNATURE_BYTES)).toString('utf8');
+    let signature = text;
+    let treeSizeRaw: unknown = req.query['treeSize'];
+    if (req.is('application/json')) {
+      let body: { treeSize?: unknown; signature?: unknown };
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        throw new GatewayError('bad_request', 'The body is not JSON; send {"treeSize": N, "signature": "<armored detached signature>"} or the armored signature alone with ?treeSize=N.');
+      }
+      signature = typeof body?.signature === 'string' ? body.signature : '';
+      if (body?.treeSize !== undefined) treeSizeRaw = String(body.treeSize);
+    }
+    const treeSize = integer(treeSizeRaw, 'treeSize');
+    const checkpoint = await store.findCheckpoint(treeSize);
+    if (!checkpoint) {
+      throw new GatewayError('not_found', `No checkpoint of ${treeSize} entries was signed; cosign a checkpoint that GET /v1/audit/checkpoint returned.`);
+    }
+    const partner = partnerOf(res);
+    await verifyCosignature(checkpoint, signature, deps.partnerKeys(partner.id));
+    const { cosignature, created } = await store.addCosignature(checkpoint, { partner: partner.id, signature, signedAt: deps.now().toISOString() });
+    res.status(created ? 201 : 200).json({ treeSize, ...cosignature });
+  });
+
+  router.all('/entries', allow('GET'));
+  router.all('/checkpoint', allow('GET, POST'));
+  router.all('/proofs/inclusion', allow('GET'));
+  router.all('/proofs/consistency', allow('GET'));
+  router.all('/checkpoint/cosignatures', allow('POST'));
+
+  async function checkedTreeSize(value: number, name: string, min: number): Promise<number> {
+    const current = await store.auditSize();
+    if (value < min || value > current) {
+      throw new GatewayError('bad_request', `${name} must be from ${min} to the current tree size, ${current}.`);
+    }
+    return value;
+  }
+
+  return router;
+}

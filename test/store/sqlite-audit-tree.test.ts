@@ -1,0 +1,122 @@
+/**
+ * The audit tree in a real SQLite file: the nodes stored at append time are exactly the perfect
+ * subtrees of the RFC 9162 tree, a store written before the tree existed gets them once, partners'
+ * views are by name, and checkpoints and cosignatures are kept once.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import type { AuditEvent } from '../../src/audit/entry.js';
+import { consistencyProof, inclusionPath, nodeSourceOf, rootOf, treeRoot, type NodeSource } from '../../src/audit/merkle.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+
+const PARTNERS = ['ofii-paris', 'france-travail-paris', 'mission-locale-paris'];
+
+function event(i: number): AuditEvent {
+  return {
+    event: 'rejected',
+    timestamp: new Date(Date.UTC(2026, 10, 27, 9, 0, i)).toISOString(),
+    sender: PARTNERS[i % 3]!,
+    ...(i % 2 === 0 ? { recipient: PARTNERS[(i + 1) % 3]! } : {}),
+    code: 'schema_invalid',
+  };
+}
+
+function popcount(n: number): number {
+  let ones = 0;
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 2)) ones += rest % 2;
+  return ones;
+}
+
+describe('store/sqlite-audit-tree', () => {
+  let dir: string;
+  let store: SqliteStore;
+  const nodesOf = (s: SqliteStore): NodeSource => ({ node: (level, index) => s.auditNode(level, index) });
+  const leafHashes = async (s: SqliteStore) => (await s.readAuditEntries(0, Number.MAX_SAFE_INTEGER, 1_000_000)).map((e) => e.leafHash);
+  const countNodes = () => {
+    const db = new Database(store.file, { readonly: true });
+    try {
+      return (db.prepare('SELECT COUNT(*) AS n FROM audit_nodes').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-audit-tree-'));
+    store = SqliteStore.open({ dataDir: dir, busyTimeoutMs: 200 });
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores every perfect subtree when its last leaf is appended, so proofs from the store equal proofs from the leaves', async () => {
+    for (let i = 0; i < 37; i++) {
+      await store.recordEvent(event(i));
+      const size = i + 1;
+      expect(countNodes(), `after ${size} leaves`).to.equal(size - popcount(size));
+      const leaves = await leafHashes(store);
+      expect(await treeRoot(nodesOf(store), size)).to.equal(rootOf(leaves));
+    }
+    const memory = nodeSourceOf(await leafHashes(store));
+    for (let index = 0; index < 37; index++) {
+      expect(await inclusionPath(nodesOf(store), index, 37)).to.deep.equal(await inclusionPath(memory, index, 37));
+      expect(await inclusionPath(nodesOf(store), index, Math.max(index + 1, 20))).to.deep.equal(await inclusionPath(memory, index, Math.max(index + 1, 20)));
+    }
+    for (let first = 1; first <= 37; first++) expect(await consistencyProof(nodesOf(store), first, 37)).to.deep.equal(await consistencyProof(memory, first, 37));
+    await store.auditNode(5, 1).then(
+      () => expect.fail('the subtree of leaves 32 to 63 is not complete with 37 leaves'),
+      () => undefined,
+    );
+  });
+
+  it('gives a store written before the tree existed its nodes and parties once, at open', async () => {
+    for (let i = 0; i < 23; i++) await store.recordEvent(event(i));
+    const root = await treeRoot(nodesOf(store), 23);
+    await store.close();
+    const db = new Database(path.join(dir, 'passerelle.sqlite'));
+    db.exec("DROP TABLE audit_nodes; DROP TABLE audit_parties; DROP TABLE cosignatures; DROP TABLE checkpoints; DROP TABLE audit_tree_backfill; DELETE FROM schema_migrations WHERE component = 'audit-tree';");
+    db.close();
+
+    store = SqliteStore.open({ dataDir: dir });
+    expect(countNodes()).to.equal(23 - popcount(23));
+    expect(await treeRoot(nodesOf(store), 23)).to.equal(root);
+    expect((await store.readAuditEntriesNaming('ofii-paris', 0, 23, 100)).length).to.be.greaterThan(0);
+    await store.recordEvent(event(23));
+    expect(await treeRoot(nodesOf(store), 24)).to.equal(rootOf(await leafHashes(store)));
+  });
+
+  it('answers a partner with the entries that name it as sender or recipient, in order, within the range and the limit', async () => {
+    for (let i = 0; i < 30; i++) await store.recordEvent(event(i));
+    const all = await store.readAuditEntries(0, 30, 1000);
+    for (const partner of PARTNERS) {
+      const expected = all.filter((e) => {
+        const entry = JSON.parse(e.entry) as { sender?: string; recipient?: string };
+        return entry.sender === partner || entry.recipient === partner;
+      });
+      expect(await store.readAuditEntriesNaming(partner, 0, 30, 1000)).to.deep.equal(expected);
+      expect(await store.readAuditEntriesNaming(partner, 10, 20, 3)).to.deep.equal(expected.filter((e) => e.index >= 10 && e.index < 20).slice(0, 3));
+    }
+    expect(await store.readAuditEntriesNaming('nobody', 0, 30, 1000)).to.deep.equal([]);
+  });
+
+  it('keeps the first checkpoint of a tree size and the first cosignature of a partner', async () => {
+    expect(await store.latestCheckpoint()).to.equal(undefined);
+    const first = { treeSize: 3, rootHash: 'a'.repeat(64), timestamp: '2026-11-27T10:00:00.000Z', signature: 'first' };
+    expect(await store.saveCheckpoint(first)).to.deep.equal({ checkpoint: first, created: true });
+    expect(await store.saveCheckpoint({ ...first, signature: 'second' })).to.deep.equal({ checkpoint: first, created: false });
+    const later = { ...first, treeSize: 5, signature: 'later' };
+    await store.saveCheckpoint(later);
+    expect(await store.latestCheckpoint()).to.deep.equal(later);
+    expect(await store.findCheckpoint(3)).to.deep.equal(first);
+
+    const cosignature = { partner: 'auditor', signature: 'cosigned', signedAt: '2026-11-27T10:01:00.000Z' };
+    expect(await store.addCosignature(first, cosignature)).to.deep.equal({ cosignature, created: true });
+    expect(await store.addCosignature(first, { ...cosignature, signature: 'again' })).to.deep.equal({ cosignature, created: false });
+    expect(await store.cosignatures(3)).to.deep.equal([cosignature]);
+    expect(await store.cosignatures(5)).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { GatewayError } from '../../src/domain/errors.js';
+import { factOf } from '../../src/stats/facts.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import type { NewMessage } from '../../src/store/store.js';
+
+const ORIENTATION = '8d4c2f9e-1b7a-4c3e-9f60-2a5b7d9e1c44';
+const ACK = '9aa0eb3a-8da6-4446-8121-d15a7731e3eb';
+const UPDATE = '3d644680-a4d7-41c2-9459-20855a08d724';
+
+function message(overrides: Partial<NewMessage>): NewMessage {
+  return {
+    messageId: ORIENTATION,
+    type: 'orientation',
+    version: 1,
+    sender: 'ofii-paris',
+    recipient: 'mission-locale-paris',
+    inReplyTo: undefined,
+    beneficiary: 'a'.repeat(64),
+    payloadSha256: 'b'.repeat(64),
+    acceptedAt: '2026-11-27T09:30:01.000Z',
+    outboxBody: '-----BEGIN PGP MESSAGE-----\n...\n-----END PGP MESSAGE-----\n',
+    ...overrides,
+  };
+}
+
+const orientation = message({
+  facts: factOf(
+    {
+      header: { type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', sentAt: '2026-11-02T09:30:00Z' },
+      body: { residencePermit: { grounds: 'PI_REFUGIE' }, language: { initialLevel: 'A1' }, identity: { birthDate: '2004-03-14' } },
+    },
+    '2026-11-02T09:30:01.000Z',
+  ),
+});
+const answer = { sender: 'mission-locale-paris', recipient: 'ofii-paris', sentAt: '2026-11-27T10:00:00Z', inReplyTo: ORIENTATION };
+const acknowledgement = message({
+  messageId: ACK, type: 'acknowledgement', sender: 'mission-locale-paris', recipient: 'ofii-paris', inReplyTo: ORIENTATION,
+  facts: factOf({ header: { ...answer, type: 'acknowledgement' }, body: { status: 'ACCEPTEE', localReference: 'ML75-2026-004512' } }, '2026-11-27T10:00:01.000Z'),
+});
+const statusUpdate = message({
+  messageId: UPDATE, type: 'status-update', sender: 'mission-locale-paris', recipient: 'ofii-paris', inReplyTo: ORIENTATION,
+  facts: factOf({ header: { ...answer, type: 'status-update' }, body: { event: { type: 'PREMIER_ENTRETIEN_REALISE', effectiveOn: '2026-11-20' } } }, '2026-12-01T10:00:01.000Z'),
+});
+
+describe('store/sqlite-stats', () => {
+  let dir: string;
+  let store: SqliteStore;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-stats-store-'));
+    store = SqliteStore.open({ dataDir: dir, busyTimeoutMs: 200 });
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps one row of categories per accepted message, and the delay instead of the date of a status update', async () => {
+    await store.accept(orientation);
+    await store.accept(acknowledgement);
+    await store.accept(statusUpdate);
+    expect(store.statistics.facts()).to.deep.equal([
+      { seq: 1, messageId: ORIENTATION, month: '2026-11', type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', permitFamily: 'PROTECTION_INTERNATIONALE', languageLevel: 'A1', sentOn: '2026-11-02' },
+      { seq: 2, messageId: ACK, month: '2026-11', type: 'acknowledgement', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, acknowledgementStatus: 'ACCEPTEE' },
+      { seq: 3, messageId: UPDATE, month: '2026-12', type: 'status-update', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, eventType: 'PREMIER_ENTRETIEN_REALISE', daysFromOrientation: 18 },
+    ]);
+  });
+
+  it('stores no identifier of the person, no pseudonym and no date of the person\'s life in its table', async () => {
+    await store.accept(orientation);
+    await store.accept(statusUpdate);
+    const db = new Database(store.file, { readonly: true });
+    try {
+      const columns = (db.prepare('PRAGMA table_info(stats_facts)').all() as Array<{ name: string }>).map((c) => c.name);
+      expect(columns).not.to.include.members(['beneficiary', 'beneficiary_ref', 'effective_on']);
+      const text = JSON.stringify(db.prepare('SELECT * FROM stats_facts').all());
+      for (const value of ['a'.repeat(64), '2004-03-14', '2026-11-20', 'ML75-2026-004512']) expect(text).not.to.include(value);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('writes the fact in the acceptance transaction: a fact that cannot be written leaves no message either', async () => {
+    store.statistics.record(ORIENTATION, orientation.facts!); // a row already there: the insert of accept() will fail
+    let thrown: unknown;
+    try {
+      await store.accept(orientation);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).to.be.instanceOf(Error).and.not.be.instanceOf(GatewayError);
+    expect(await store.findMessage(ORIENTATION)).to.equal(undefined);
+    expect(await store.auditSize()).to.equal(0);
+    expect(await store.outboxDepth()).to.equal(0);
+  });
+
+  it('writes nothing for a duplicate, nor for a message accepted without facts', async () => {
+    await store.accept(orientation);
+    expect((await store.accept(orientation)).kind).to.equal('duplicate');
+    await store.accept(message({ messageId: ACK, facts: undefined }));
+    expect(store.statistics.facts().map((f) => f.messageId)).to.deep.equal([ORIENTATION]);
+  });
+});
