@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { runCli } from '../fixtures/cli.js';
-import { EXAMPLE_CERTS, eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+import { deleteTopology, EXAMPLE_CERTS, eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { example } from '../fixtures/partner.js';
 
 describe('@integration cli: partner commands', function () {
@@ -80,7 +80,8 @@ describe('@integration cli: partner commands', function () {
   });
 
   it('demo runs the main job end to end and exits 0', async () => {
-    const demo = await runCli(['demo'], { PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_AMQP_PREFIX: `${gw.settings.amqpPrefix}-d` });
+    const prefix = `${gw.settings.amqpPrefix}-d`;
+    const demo = await runCli(['demo'], { PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_AMQP_PREFIX: prefix }).finally(() => deleteTopology(`${prefix}-demo`));
     expect(demo.code, demo.stderr + demo.stdout).to.equal(0);
     expect(demo.stdout).to.include('accepted (HTTP 202)').and.include("OFII's original signature verified").and.include('status for OFII: acknowledged');
   });
