@@ -129,7 +129,8 @@ export class Ingest {
       const header = document.header;
       context.messageId = header.messageId;
       context.type = header.type;
-      context.recipient = header.recipient;
+      // An unregistered recipient id is free text from the sender's point of view: not audited.
+      if (header.recipient === GATEWAY_ID || trust.registry.get(header.recipient)) context.recipient = header.recipient;
       beneficiary = this.deps.pseudonymise(header.beneficiaryRef);
 
       // Step 6.

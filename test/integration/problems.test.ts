@@ -182,6 +182,10 @@ describe('@integration problems: every code of the contract', function () {
     for (const code of ['malformed_message', 'signature_invalid', 'sender_mismatch', 'forbidden', 'schema_invalid', 'stale_message', 'type_not_allowed', 'unknown_recipient', 'recipient_not_allowed', 'rule_violation', 'duplicate_conflict', 'payload_too_large', 'unsupported_media_type']) {
       expect(codes, code).to.include(code);
     }
+    // A recipient id that names no partner is the sender's free text: it is not written to the log.
+    const entries = store.auditEntries(0, 1000).map((r) => r.entry);
+    expect(entries.some((e) => e.includes('nobody-registered'))).to.equal(false);
+    expect(entries.some((e) => e.includes('"recipient":"prefecture-paris"'))).to.equal(true);
   });
 
   it('wrote no personal data of the documents to the log or the audit log', async () => {
