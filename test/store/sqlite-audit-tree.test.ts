@@ -3,14 +3,13 @@
  * subtrees of the RFC 9162 tree, a store written before the tree existed gets them once, partners'
  * views are by name, and checkpoints and cosignatures are kept once.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import type { AuditEvent } from '../../src/audit/entry.js';
 import { consistencyProof, inclusionPath, nodeSourceOf, rootOf, treeRoot, type NodeSource } from '../../src/audit/merkle.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { disposeTempStore, openTempStore } from '../fixtures/store.js';
 
 const PARTNERS = ['ofii-paris', 'france-travail-paris', 'mission-locale-paris'];
 
@@ -45,13 +44,9 @@ describe('store/sqlite-audit-tree', () => {
   };
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-audit-tree-'));
-    store = SqliteStore.open({ dataDir: dir, busyTimeoutMs: 200 });
+    ({ dir, store } = openTempStore('passerelle-audit-tree-'));
   });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => disposeTempStore({ dir, store }));
 
   it('stores every perfect subtree when its last leaf is appended, so proofs from the store equal proofs from the leaves', async () => {
     for (let i = 0; i < 37; i++) {

@@ -1,12 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
 import { factOf } from '../../src/stats/facts.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { NewMessage } from '../../src/store/store.js';
+import { disposeTempStore, openTempStore } from '../fixtures/store.js';
 
 const ORIENTATION = '8d4c2f9e-1b7a-4c3e-9f60-2a5b7d9e1c44';
 const ACK = '9aa0eb3a-8da6-4446-8121-d15a7731e3eb';
@@ -51,13 +49,9 @@ describe('store/sqlite-stats', () => {
   let dir: string;
   let store: SqliteStore;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-stats-store-'));
-    store = SqliteStore.open({ dataDir: dir, busyTimeoutMs: 200 });
+    ({ dir, store } = openTempStore('passerelle-stats-store-'));
   });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => disposeTempStore({ dir, store }));
 
   it('keeps one row of categories per accepted message, and the delay instead of the date of a status update', async () => {
     await store.accept(orientation);

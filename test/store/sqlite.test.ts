@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import canonicalize from 'canonicalize';
 import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { NewMessage } from '../../src/store/store.js';
+import { disposeTempStore, openTempStore } from '../fixtures/store.js';
 
 function message(overrides: Partial<NewMessage> = {}): NewMessage {
   return {
@@ -29,13 +27,9 @@ describe('store/sqlite', () => {
   let dir: string;
   let store: SqliteStore;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-store-'));
-    store = SqliteStore.open({ dataDir: dir, busyTimeoutMs: 200 });
+    ({ dir, store } = openTempStore('passerelle-store-'));
   });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => disposeTempStore({ dir, store }));
 
   it('writes the message, its outbox row and its audit entry together', async () => {
     const outcome = await store.accept(message());
