@@ -218,6 +218,8 @@ describe('@integration security: property-based fuzzing of POST /v1/messages', f
     const document = example(c.type as 'orientation', c.type === 'orientation' ? {} : { sender: c.signer, recipient: 'ofii-paris', inReplyTo: randomUUID() });
     for (const op of c.objectOps) {
       const paths = leafPaths(document).filter((p) => p.length > 0);
+      // Earlier deletions may have emptied the document: nothing left to mutate.
+      if (paths.length === 0) break;
       const target = paths[op.at % paths.length]!;
       const parent = target.slice(0, -1).reduce<Json>((node, k) => node[k] as Json, document);
       const last = target[target.length - 1]!;
