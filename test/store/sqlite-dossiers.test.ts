@@ -14,24 +14,13 @@ import { createLookupKey, createPseudonymiser } from '../../src/privacy/pseudony
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { DossierUpdate } from '../../src/store/dossiers.js';
 import type { NewMessage } from '../../src/store/store.js';
+import { newMessage } from '../fixtures/store.js';
 
 const REF = '7503123456';
 const DOCUMENT = new TextEncoder().encode('{"header":{"type":"orientation"},"body":{"identity":{"birthName":"KARIMI"}}}');
 
 function message(beneficiary: string, overrides: Partial<NewMessage> = {}): NewMessage {
-  return {
-    messageId: randomUUID(),
-    type: 'orientation',
-    version: 1,
-    sender: 'ofii-paris',
-    recipient: 'france-travail-paris',
-    inReplyTo: undefined,
-    beneficiary,
-    payloadSha256: 'b'.repeat(64),
-    acceptedAt: new Date().toISOString(),
-    outboxBody: '-----BEGIN PGP MESSAGE-----\n...\n-----END PGP MESSAGE-----\n',
-    ...overrides,
-  };
+  return newMessage({ messageId: randomUUID(), recipient: 'france-travail-paris', beneficiary, acceptedAt: new Date().toISOString(), ...overrides });
 }
 
 describe('store/sqlite-dossiers', () => {

@@ -3,30 +3,14 @@ import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
 import { factOf } from '../../src/stats/facts.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { NewMessage } from '../../src/store/store.js';
-import { disposeTempStore, openTempStore } from '../fixtures/store.js';
+import { disposeTempStore, newMessage, openTempStore } from '../fixtures/store.js';
 
 const ORIENTATION = '8d4c2f9e-1b7a-4c3e-9f60-2a5b7d9e1c44';
 const ACK = '9aa0eb3a-8da6-4446-8121-d15a7731e3eb';
 const UPDATE = '3d644680-a4d7-41c2-9459-20855a08d724';
 
-function message(overrides: Partial<NewMessage>): NewMessage {
-  return {
-    messageId: ORIENTATION,
-    type: 'orientation',
-    version: 1,
-    sender: 'ofii-paris',
-    recipient: 'mission-locale-paris',
-    inReplyTo: undefined,
-    beneficiary: 'a'.repeat(64),
-    payloadSha256: 'b'.repeat(64),
-    acceptedAt: '2026-11-27T09:30:01.000Z',
-    outboxBody: '-----BEGIN PGP MESSAGE-----\n...\n-----END PGP MESSAGE-----\n',
-    ...overrides,
-  };
-}
 
-const orientation = message({
+const orientation = newMessage({
   facts: factOf(
     {
       header: { type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', sentAt: '2026-11-02T09:30:00Z' },
@@ -36,11 +20,11 @@ const orientation = message({
   ),
 });
 const answer = { sender: 'mission-locale-paris', recipient: 'ofii-paris', sentAt: '2026-11-27T10:00:00Z', inReplyTo: ORIENTATION };
-const acknowledgement = message({
+const acknowledgement = newMessage({
   messageId: ACK, type: 'acknowledgement', sender: 'mission-locale-paris', recipient: 'ofii-paris', inReplyTo: ORIENTATION,
   facts: factOf({ header: { ...answer, type: 'acknowledgement' }, body: { status: 'ACCEPTEE', localReference: 'ML75-2026-004512' } }, '2026-11-27T10:00:01.000Z'),
 });
-const statusUpdate = message({
+const statusUpdate = newMessage({
   messageId: UPDATE, type: 'status-update', sender: 'mission-locale-paris', recipient: 'ofii-paris', inReplyTo: ORIENTATION,
   facts: factOf({ header: { ...answer, type: 'status-update' }, body: { event: { type: 'PREMIER_ENTRETIEN_REALISE', effectiveOn: '2026-11-20' } } }, '2026-12-01T10:00:01.000Z'),
 });
@@ -95,7 +79,7 @@ describe('store/sqlite-stats', () => {
   it('writes nothing for a duplicate, nor for a message accepted without facts', async () => {
     await store.accept(orientation);
     expect((await store.accept(orientation)).kind).to.equal('duplicate');
-    await store.accept(message({ messageId: ACK, facts: undefined }));
+    await store.accept(newMessage({ messageId: ACK, facts: undefined }));
     expect(store.statistics.facts().map((f) => f.messageId)).to.deep.equal([ORIENTATION]);
   });
 });
