@@ -13,7 +13,8 @@ import type { Store } from '../store/store.js';
 
 export interface CheckpointerOptions {
   store: AuditLogPort & Pick<Store, 'auditSize'>;
-  signingKey: PrivateKey;
+  /** The gateway's signing key, or a function giving the current one (it changes when the gateway key is rotated while running). */
+  signingKey: PrivateKey | (() => PrivateKey);
   now: () => Date;
   logger: Logger;
   /** Period of the automatic checkpoint; nothing is signed when the tree did not grow. */
@@ -67,7 +68,8 @@ export class Checkpointer {
     if (latest && latest.treeSize >= treeSize) return { checkpoint: latest, created: false };
     // Nodes inside [0, treeSize) never change once appended, so entries appended meanwhile do not matter.
     const rootHash = await treeRoot(this.nodes, treeSize);
-    const signed = await signCheckpoint({ treeSize, rootHash, timestamp: now().toISOString() }, signingKey);
+    const key = typeof signingKey === 'function' ? signingKey() : signingKey;
+    const signed = await signCheckpoint({ treeSize, rootHash, timestamp: now().toISOString() }, key);
     const saved = await store.saveCheckpoint(signed);
     // auditIndex: the last entry the checkpoint covers.
     if (saved.created) logger.info('audit checkpoint signed', { component: 'checkpointer', ...(treeSize > 0 ? { auditIndex: treeSize - 1 } : {}) });

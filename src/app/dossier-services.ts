@@ -36,7 +36,7 @@ export function createDossierServices(opts: {
   loadKeyEncryptionKey(settings.dataDir);
   const keysOf = (partnerId: string) => trust.partner(partnerId)?.publicKeys ?? [];
   const findPartner = (id: string) => (id === GATEWAY_ID ? GATEWAY_PARTNER : trust.registry.get(id));
-  const notices = new GatewayNotices({ signingKey: trust.gateway.privateKey, recipientKeys: keysOf, validator, now });
+  const notices = new GatewayNotices({ signingKey: () => trust.gateway.privateKey, recipientKeys: keysOf, validator, now });
   const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: keysOf, maxDocumentBytes: settings.maxDocumentBytes });
   return {
     lookup,

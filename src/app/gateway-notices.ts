@@ -25,7 +25,8 @@ export interface NoticeDraft {
 }
 
 export interface GatewayNoticesDependencies {
-  signingKey: PrivateKey;
+  /** The gateway's current signing key: asked for each notice, so a key rotated while running signs at once. */
+  signingKey: () => PrivateKey;
   /** The recipient's registered public keys; empty when it has none. */
   recipientKeys: (partnerId: string) => PublicKey[];
   validator: DocumentValidator;
@@ -62,7 +63,7 @@ export class GatewayNotices {
       throw new GatewayError('config_invalid', `Partner ${draft.recipient} has no OpenPGP key registered and cannot receive the gateway's ${draft.type}.`);
     }
     const bytes = new TextEncoder().encode(JSON.stringify(document));
-    const outboxBody = (await signAndEncrypt({ document: bytes, signingKey: this.deps.signingKey, encryptionKeys: recipientKeys, armor: true })) as string;
+    const outboxBody = (await signAndEncrypt({ document: bytes, signingKey: this.deps.signingKey(), encryptionKeys: recipientKeys, armor: true })) as string;
     return {
       messageId,
       type: draft.type,

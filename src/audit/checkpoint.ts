@@ -52,7 +52,10 @@ export async function signCheckpoint(checkpoint: Checkpoint, gatewayKey: Private
 
 /**
  * Checks the shape of a checkpoint that came from the wire or a file, then its signature. Throws
- * GatewayError('audit_invalid') unless it is signed by one of `gatewayKeys`.
+ * GatewayError('audit_invalid') unless it is signed by one of `gatewayKeys` (the gateway's published
+ * set, gateway/openpgp.asc: current and previous keys), by a key that was valid when it signed, so
+ * that checkpoints signed before a rotation still verify; revoked keys must not be passed
+ * (readPublicKeys drops them).
  */
 export async function verifyCheckpoint(checkpoint: unknown, gatewayKeys: PublicKey[]): Promise<SignedCheckpoint> {
   const candidate = (checkpoint ?? {}) as Partial<SignedCheckpoint>;
@@ -68,7 +71,7 @@ export async function verifyCheckpoint(checkpoint: unknown, gatewayKeys: PublicK
   const signed: SignedCheckpoint = { treeSize: treeSize as number, rootHash, timestamp, signature };
   await verifySignatureOver(signed, signature, gatewayKeys, {
     code: 'audit_invalid',
-    detail: `The signature of the checkpoint of ${signed.treeSize} entries is not a valid signature by the gateway key you trust over its canonical bytes: the checkpoint was altered, or is signed by another key. Check that you hold the gateway's current public key.`,
+    detail: `The signature of the checkpoint of ${signed.treeSize} entries is not a valid signature by a gateway key you trust over its canonical bytes: the checkpoint was altered, or is signed by another (or a revoked) key. Check that you hold the gateway's published keys (gateway/openpgp.asc: current and previous).`,
   });
   return signed;
 }
@@ -81,16 +84,18 @@ export async function verifyCosignature(checkpoint: Checkpoint, signature: strin
   if (partnerKeys.length === 0) {
     throw new GatewayError('signature_invalid', 'Your organisation has no registered OpenPGP key, so its cosignature cannot be checked. Ask the operator to register your public key.');
   }
+  // Made just now, so the partner's key must be valid now, not merely at the date the signer wrote.
   await verifySignatureOver(checkpoint, signature, partnerKeys, {
+    signerValidNow: true,
     code: 'signature_invalid',
     detail: `The cosignature is not a valid detached signature by your registered key over the canonical JSON of {treeSize, rootHash, timestamp} of the checkpoint of ${checkpoint.treeSize} entries. Sign exactly those bytes (jq -cj '{rootHash, timestamp, treeSize}') with your registered key.`,
   });
 }
 
 /** verifyDetached speaks of receipts; a checkpoint's signer needs its own words (and code). */
-async function verifySignatureOver(checkpoint: Checkpoint, signature: string, keys: PublicKey[], refusal: { code: ProblemCode; detail: string }): Promise<void> {
+async function verifySignatureOver(checkpoint: Checkpoint, signature: string, keys: PublicKey[], refusal: { code: ProblemCode; detail: string; signerValidNow?: boolean }): Promise<void> {
   try {
-    await verifyDetached({ data: checkpointBytes(checkpoint), signature, verificationKeys: keys });
+    await verifyDetached({ data: checkpointBytes(checkpoint), signature, verificationKeys: keys, signerValidNow: refusal.signerValidNow ?? false });
   } catch (err) {
     if (!isGatewayError(err, 'receipt_invalid')) throw err;
     throw new GatewayError(refusal.code, refusal.detail, { cause: err });

@@ -27,6 +27,7 @@ import {
 } from 'openpgp';
 import type { AnyPacket, Config, DecryptedSessionKey, Key, PartialConfig, PrivateKey, PublicKey, Subkey } from 'openpgp';
 import { GatewayError } from '../domain/errors.js';
+import type { RingKey } from './key-ring.js';
 import {
   ACCEPTED_CIPHERS,
   MIN_RSA_BITS,
@@ -130,11 +131,16 @@ const RECIPIENT_AUDIENCE: Audience = {
  */
 export async function openFromPartner(opts: {
   message: Uint8Array;
-  decryptionKey: PrivateKey;
+  /**
+   * The gateway's decryption keys: every unrevoked gateway key during a rotation, since partners seal
+   * to the key they hold. A single key is accepted too.
+   */
+  decryptionKey: PrivateKey | readonly PrivateKey[];
   senderKeys: PublicKey[];
   maxDocumentBytes: number;
 }): Promise<OpenedMessage> {
-  return openSignedAndEncrypted(opts.message, opts.decryptionKey, opts.senderKeys, opts.maxDocumentBytes, PARTNER_AUDIENCE);
+  const decryptionKeys = Array.isArray(opts.decryptionKey) ? [...opts.decryptionKey] : [opts.decryptionKey as PrivateKey];
+  return openSignedAndEncrypted(opts.message, decryptionKeys, opts.senderKeys, opts.maxDocumentBytes, PARTNER_AUDIENCE);
 }
 
 /**
@@ -148,7 +154,7 @@ export async function openDelivered(opts: {
   maxDocumentBytes: number;
 }): Promise<{ document: Uint8Array; signerFingerprint: string }> {
   const bytes = typeof opts.message === 'string' ? new TextEncoder().encode(opts.message) : opts.message;
-  const opened = await openSignedAndEncrypted(bytes, opts.decryptionKey, opts.senderKeys, opts.maxDocumentBytes, RECIPIENT_AUDIENCE);
+  const opened = await openSignedAndEncrypted(bytes, [opts.decryptionKey], opts.senderKeys, opts.maxDocumentBytes, RECIPIENT_AUDIENCE);
   return { document: opened.document, signerFingerprint: opened.signerFingerprint };
 }
 
@@ -183,7 +189,8 @@ export async function openSigned(opts: {
 }
 
 /**
- * Re-encrypts the sender's signed message, unchanged, to the recipient (spec section 5). Returns
+ * Re-encrypts the sender's signed message, unchanged, to the recipient (spec section 5), to the newest
+ * of the recipient's keys that can encrypt now (see {@link newestEncryptionKey}). Returns
  * armored text. The packets are written back in one-pass order (one-pass signature, literal data,
  * signature): re-encrypting openpgp's decrypted message object would silently drop the trailing
  * signature, and `appendSignature` yields a form GnuPG 2.2 refuses (openpgp-notes, fact 3).
@@ -194,6 +201,7 @@ export async function sealForRecipient(opts: { signedMessage: Uint8Array; recipi
   }
   for (const key of opts.recipientKeys) assertKeyPolicy(key, "the recipient's registered keys");
   const config = fullConfig({ maxDocumentBytes: opts.signedMessage.length });
+  const recipientKey = await newestEncryptionKey(opts.recipientKeys, new Date(), config);
   let parts: SignedParts;
   try {
     const message = await openpgp.readMessage({ binaryMessage: opts.signedMessage, config });
@@ -204,13 +212,38 @@ export async function sealForRecipient(opts: { signedMessage: Uint8Array; recipi
   const packets = new PacketList<AnyPacket>();
   packets.push(onePassFor(parts.signature), parts.literal, parts.signature);
   try {
-    return await openpgp.encrypt({ message: new Message(packets), encryptionKeys: opts.recipientKeys, format: 'armored', config });
+    return await openpgp.encrypt({ message: new Message(packets), encryptionKeys: recipientKey, format: 'armored', config });
   } catch (err) {
     throw unusableKey('The recipient key cannot be used for encryption', err);
   }
 }
 
-/** Partner side (CLI `send`): sign inline (one-pass) with the partner key and encrypt to the gateway key, like `gpg --sign --encrypt`. */
+/**
+ * The newest key (by creation time of the primary key) that has an encryption (sub)key valid now.
+ * One key, not all of them: a message sealed to every key of a partner would stay readable with a
+ * retired key for as long as its secret survives somewhere; sealed to the newest only, the partner
+ * can destroy an old secret key once the messages sealed for it are consumed. Throws
+ * 'recipient_not_allowed' when no key of the recipient can encrypt (all expired or revoked).
+ */
+export async function newestEncryptionKey(keys: readonly PublicKey[], now: Date, config: Config = fullConfig({ maxDocumentBytes: 0 })): Promise<PublicKey> {
+  const newestFirst = [...keys].sort((a, b) => b.getCreationTime().getTime() - a.getCreationTime().getTime());
+  for (const key of newestFirst) {
+    if (await key.isRevoked(undefined, undefined, now, config).catch(() => true)) continue;
+    try {
+      await key.getEncryptionKey(undefined, now, undefined, config);
+      return key;
+    } catch {
+      // Expired, revoked subkey, no encryption-capable subkey: try the next older key.
+    }
+  }
+  throw new GatewayError('recipient_not_allowed', 'The recipient has no OpenPGP key that can encrypt now (every registered key expired or was revoked); the message cannot be delivered. The recipient must publish a current key to the gateway operator.');
+}
+
+/**
+ * Partner side (CLI `send`) and the gateway's own messages: sign inline (one-pass) and encrypt, like
+ * `gpg --sign --encrypt`, to the newest of `encryptionKeys` that can encrypt now (a partner holding the
+ * gateway's current and previous keys seals to the current one).
+ */
 export async function signAndEncrypt(opts: {
   document: Uint8Array;
   signingKey: PrivateKey;
@@ -219,11 +252,12 @@ export async function signAndEncrypt(opts: {
 }): Promise<Uint8Array | string> {
   const config = fullConfig({ maxDocumentBytes: opts.document.length });
   const message = await openpgp.createMessage({ binary: opts.document });
+  const encryptionKeys = await newestEncryptionKey(opts.encryptionKeys, new Date(), config);
   try {
     if (opts.armor) {
-      return await openpgp.encrypt({ message, signingKeys: opts.signingKey, encryptionKeys: opts.encryptionKeys, format: 'armored', config });
+      return await openpgp.encrypt({ message, signingKeys: opts.signingKey, encryptionKeys, format: 'armored', config });
     }
-    return await openpgp.encrypt({ message, signingKeys: opts.signingKey, encryptionKeys: opts.encryptionKeys, format: 'binary', config });
+    return await openpgp.encrypt({ message, signingKeys: opts.signingKey, encryptionKeys, format: 'binary', config });
   } catch (err) {
     throw unusableKey('The signing key or the encryption key cannot be used', err);
   }
@@ -240,8 +274,17 @@ export async function signDetached(opts: { data: Uint8Array; signingKey: Private
   }
 }
 
-/** Throws GatewayError('receipt_invalid', ...) if the armored detached signature is not a valid signature over data by one of verificationKeys. */
-export async function verifyDetached(opts: { data: Uint8Array; signature: string; verificationKeys: PublicKey[] }): Promise<void> {
+/**
+ * Throws GatewayError('receipt_invalid', ...) if the armored detached signature is not a valid signature
+ * over data by one of verificationKeys.
+ *
+ * openpgp judges the signing key at the signature's creation time: that is what receipts and
+ * checkpoints need (one signed before the gateway's key rotation verifies with the previous key, even
+ * once it expired), as long as the caller passes no revoked key (readPublicKeys drops them). With
+ * `signerValidNow`, the key must also be valid now: for signatures made just now (cosignatures), so
+ * that an expired key cannot sign with a back-dated signature.
+ */
+export async function verifyDetached(opts: { data: Uint8Array; signature: string; verificationKeys: PublicKey[]; signerValidNow?: boolean }): Promise<void> {
   const config = fullConfig({ maxDocumentBytes: opts.data.length });
   let signature: openpgp.Signature;
   try {
@@ -259,46 +302,77 @@ export async function verifyDetached(opts: { data: Uint8Array; signature: string
   }
   assertSignatureHash(packet.hashAlgorithm, 'receipt_invalid', 'a receipt must be signed with SHA-256 or stronger.');
   if (!opts.verificationKeys.some((key) => key.getKeys(packet.issuerKeyID).length > 0)) {
-    throw new GatewayError('receipt_invalid', `The receipt was signed by key ID ${packet.issuerKeyID.toHex()}, which is not the gateway key you trust; check that you hold the gateway's current public key.`);
+    throw new GatewayError('receipt_invalid', `The receipt was signed by key ID ${packet.issuerKeyID.toHex()}, which is not the gateway key you trust (current or previous, not revoked); check that you hold the gateway's published keys (gateway/openpgp.asc: current and previous).`);
   }
   try {
     const message = await openpgp.createMessage({ binary: opts.data });
     await verifyExactlyOne({ message, signature, verificationKeys: opts.verificationKeys, config });
+    if (opts.signerValidNow) {
+      const signer = opts.verificationKeys.find((key) => key.getKeys(packet.issuerKeyID).length > 0)!;
+      await signer.getSigningKey(packet.issuerKeyID, new Date(), undefined, config);
+    }
   } catch (err) {
     throw new GatewayError('receipt_invalid', `The receipt does not verify: ${describeVerificationFailure(err)}; the receipt or the answer it covers was altered.`, { cause: err });
   }
 }
 
-/** Parse armored keys (one file may hold several keys, in one or several armored blocks). */
-export async function readPublicKeys(opts: { armored: string; source: string }): Promise<PublicKey[]> {
+/**
+ * Parse armored public keys (one file may hold several keys, in one or several armored blocks: `gpg
+ * --armor --export fpr1 fpr2`, or exports appended one after the other) with their validity. Revoked
+ * and expired keys are returned, marked: what to do with them is the caller's decision (a partner
+ * whose every key was revoked is refused message by message, not at start).
+ */
+export async function readKeyRing(opts: { armored: string; source: string }): Promise<RingKey<PublicKey>[]> {
   const config = fullConfig({ maxDocumentBytes: 0 });
   if (/-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(opts.armored)) {
     throw new GatewayError('config_invalid', `${opts.source} holds a secret key where a public key is expected; replace it with the public key only (gpg --armor --export <fingerprint>).`);
   }
-  const blocks = armoredBlocks(opts.armored, 'PUBLIC KEY BLOCK');
-  if (blocks.length === 0) {
-    throw new GatewayError('config_invalid', `${opts.source} holds no armored OpenPGP public key block; export the key with gpg --armor --export <fingerprint>.`);
-  }
-  const keys: PublicKey[] = [];
-  for (const block of blocks) {
-    let parsed: Key[];
-    try {
-      parsed = await openpgp.readKeys({ armoredKeys: block, config });
-    } catch (err) {
-      throw new GatewayError('config_invalid', `${opts.source} holds an OpenPGP public key that cannot be read (${errorMessage(err)}); export it again with gpg --armor --export <fingerprint>.`, { cause: err });
+  const keys = await readArmoredKeys(opts.armored, opts.source, 'PUBLIC KEY BLOCK', config, 'export the key with gpg --armor --export <fingerprint>');
+  const ring: RingKey<PublicKey>[] = [];
+  for (const key of keys) {
+    if (key.isPrivate()) {
+      throw new GatewayError('config_invalid', `${opts.source} holds a secret key where a public key is expected; replace it with the public key only.`);
     }
-    for (const key of parsed) {
-      if (key.isPrivate()) {
-        throw new GatewayError('config_invalid', `${opts.source} holds a secret key where a public key is expected; replace it with the public key only.`);
-      }
-      await assertUsableKey(key, opts.source, config);
-      keys.push(key);
-    }
+    ring.push(await keyStatus(key as PublicKey, opts.source, config));
   }
-  return keys;
+  return ring;
 }
 
-/** Parse one armored, unprotected secret key. Throws GatewayError('config_invalid') naming `source`. */
+/**
+ * The keys of a file that may verify: every key not revoked (expired ones included, since receipts and
+ * checkpoints are checked at the date they were signed). Throws when the file holds only revoked keys.
+ */
+export async function readPublicKeys(opts: { armored: string; source: string }): Promise<PublicKey[]> {
+  const ring = await readKeyRing(opts);
+  // File order, not newest first: the caller may rely on the order it wrote.
+  const kept = ring.filter((entry) => !entry.revoked);
+  if (kept.length === 0) {
+    throw new GatewayError('config_invalid', `Every OpenPGP key in ${opts.source} is revoked (${ring.map((entry) => entry.fingerprint).join(', ')}); add the current public key of its owner.`);
+  }
+  return kept.map((entry) => entry.key);
+}
+
+/**
+ * Parse armored, unprotected secret keys (the gateway's own, `gpg --armor --export-secret-keys fpr1
+ * fpr2`), with their validity. Throws GatewayError('config_invalid') naming `source`.
+ */
+export async function readPrivateKeys(opts: { armored: string; source: string }): Promise<RingKey<PrivateKey>[]> {
+  const config = fullConfig({ maxDocumentBytes: 0 });
+  const keys = await readArmoredKeys(opts.armored, opts.source, 'PRIVATE KEY BLOCK', config, 'export it with gpg --armor --export-secret-keys <fingerprint>');
+  const ring: RingKey<PrivateKey>[] = [];
+  for (const key of keys) {
+    if (!key.isPrivate()) {
+      throw new GatewayError('config_invalid', `${opts.source} holds the public key ${key.getFingerprint()} where secret keys are expected; export the secret key with gpg --armor --export-secret-keys <fingerprint>.`);
+    }
+    if (!key.isDecrypted()) {
+      throw new GatewayError('config_invalid', `The secret key ${key.getFingerprint()} in ${opts.source} is protected by a passphrase, which the gateway cannot enter; store it unprotected, readable by the gateway account only.`);
+    }
+    ring.push(await keyStatus(key, opts.source, config));
+  }
+  return ring;
+}
+
+/** Parse one armored, unprotected secret key (the first of the file). Throws GatewayError('config_invalid') naming `source`. */
 export async function readPrivateKey(opts: { armored: string; source: string }): Promise<PrivateKey> {
   const config = fullConfig({ maxDocumentBytes: 0 });
   let key: PrivateKey;
@@ -310,8 +384,53 @@ export async function readPrivateKey(opts: { armored: string; source: string }):
   if (!key.isDecrypted()) {
     throw new GatewayError('config_invalid', `The secret key in ${opts.source} is protected by a passphrase, which the gateway cannot enter; store it unprotected, readable by the gateway account only.`);
   }
-  await assertUsableKey(key, opts.source, config);
+  const status = await keyStatus(key, opts.source, config);
+  if (status.revoked) {
+    throw new GatewayError('config_invalid', `The OpenPGP key ${status.fingerprint} in ${opts.source} is revoked; replace it with a current, valid key.`);
+  }
   return key;
+}
+
+/** A key as its binary packets (secret material included for a secret key), to hand it to a crypto worker thread (src/crypto/worker-pool.ts). */
+export function keyBytes(key: Key): Uint8Array {
+  return key.write();
+}
+
+/**
+ * Reads a key written by {@link keyBytes} in a crypto worker thread. The key was checked when the
+ * gateway read it from its file; this only rebuilds the same object on the worker's side.
+ */
+export async function readKeyBytes(bytes: Uint8Array, secret: boolean): Promise<Key> {
+  const config = fullConfig({ maxDocumentBytes: 0 });
+  return secret ? openpgp.readPrivateKey({ binaryKey: bytes, config }) : openpgp.readKey({ binaryKey: bytes, config });
+}
+
+/** How many keys one file may hold: a party rotating keeps two or three; more is a mistake (or an attempt to make every load slow). */
+export const MAX_KEYS_PER_FILE = 16;
+
+async function readArmoredKeys(armored: string, source: string, type: 'PUBLIC KEY BLOCK' | 'PRIVATE KEY BLOCK', config: Config, howToExport: string): Promise<Key[]> {
+  const blocks = armoredBlocks(armored, type);
+  if (blocks.length === 0) {
+    throw new GatewayError('config_invalid', `${source} holds no armored OpenPGP ${type.toLowerCase()}; ${howToExport}.`);
+  }
+  const keys: Key[] = [];
+  for (const block of blocks) {
+    try {
+      // readKeys for both: openpgp.readPrivateKeys silently drops a public key found among secret ones.
+      keys.push(...(await openpgp.readKeys({ armoredKeys: block, config })));
+    } catch (err) {
+      throw new GatewayError('config_invalid', `${source} holds an OpenPGP key that cannot be read (${errorMessage(err)}); ${howToExport}.`, { cause: err });
+    }
+  }
+  if (keys.length > MAX_KEYS_PER_FILE) {
+    throw new GatewayError('config_invalid', `${source} holds ${keys.length} OpenPGP keys, more than the limit of ${MAX_KEYS_PER_FILE}; keep the current key and the previous ones still in use only.`);
+  }
+  const fingerprints = keys.map((key) => key.getFingerprint());
+  const repeated = fingerprints.find((fingerprint, index) => fingerprints.indexOf(fingerprint) !== index);
+  if (repeated !== undefined) {
+    throw new GatewayError('config_invalid', `${source} holds the OpenPGP key ${repeated} twice; keep one copy (gpg --armor --export exports each key once).`);
+  }
+  return keys;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -324,7 +443,7 @@ interface SignedParts {
 
 async function openSignedAndEncrypted(
   bytes: Uint8Array,
-  decryptionKey: PrivateKey,
+  decryptionKeys: PrivateKey[],
   senderKeys: PublicKey[],
   maxDocumentBytes: number,
   audience: Audience,
@@ -335,7 +454,7 @@ async function openSignedAndEncrypted(
 
   let sessionKeys: DecryptedSessionKey[];
   try {
-    sessionKeys = await openpgp.decryptSessionKeys({ message, decryptionKeys: decryptionKey, config });
+    sessionKeys = await openpgp.decryptSessionKeys({ message, decryptionKeys, config });
   } catch (err) {
     // openpgp does not implement IDEA (and other retired ciphers): the session key decrypts, its
     // cipher is unknown. Say so, rather than blame the key the message was encrypted to.
@@ -475,9 +594,12 @@ async function verifyOneSignature(
     throw new GatewayError('signature_invalid', `The signature is not a document signature (binary or text); ${audience.signWith}.`);
   }
   assertSignatureHash(signature.hashAlgorithm, 'signature_invalid', 'sign with SHA-256 or stronger (gpg --digest-algo SHA256).');
+  if (senderKeys.length === 0) {
+    throw new GatewayError('signature_invalid', `The sender has no valid OpenPGP key registered (every key expired or was revoked), so no signature can be accepted; the sender must publish a current key to the gateway operator.`);
+  }
   const signerKey = senderKeys.find((key) => key.getKeys(signature.issuerKeyID).length > 0);
   if (signerKey === undefined) {
-    throw new GatewayError('signature_invalid', `The signature was made by key ID ${signature.issuerKeyID.toHex()}, which is not registered for the sender; ${audience.signWith}.`);
+    throw new GatewayError('signature_invalid', `The signature was made by key ID ${signature.issuerKeyID.toHex()}, which is not registered for the sender (or was revoked); ${audience.signWith}.`);
   }
   const signingKey = signerKey.getKeys(signature.issuerKeyID)[0]!;
   const violation = keyAlgorithmViolation(signingKey as Key | Subkey);
@@ -504,24 +626,33 @@ async function verifyOneSignature(
 
 /**
  * The key must meet the algorithm policy and have a valid self-signature under the hardened config
- * (which refuses SHA-1 self-signatures) and must not be revoked. An expired key is checked as it was
- * just before it expired: expiry is a matter of time, not of configuration, and refusing it here would
- * stop the whole gateway at its next start; messages signed with it are refused one by one instead.
+ * (which refuses SHA-1 self-signatures). An expired key is checked as it was just before it expired,
+ * and a revoked key is marked, not refused: expiry and revocation are the normal end of a key, and
+ * refusing them here would stop the whole gateway at its next start (or reload); what the key may
+ * still do is decided per use (src/crypto/key-ring.ts).
  */
-async function assertUsableKey(key: Key, source: string, config: Config): Promise<void> {
+async function keyStatus<K extends PublicKey | PrivateKey>(key: K, source: string, config: Config): Promise<RingKey<K>> {
   assertKeyPolicy(key, source);
-  let date = new Date();
+  const fingerprint = key.getFingerprint().toLowerCase();
+  const now = new Date();
+  let expires: Date | undefined;
   try {
     const expiration = await key.getExpirationTime(undefined, config);
-    if (expiration instanceof Date && expiration.getTime() <= date.getTime()) date = new Date(expiration.getTime() - 1000);
+    if (expiration instanceof Date) expires = expiration;
   } catch {
     // No valid self-signature: verifyPrimaryKey below says why.
   }
+  const checkAt = expires !== undefined && expires.getTime() <= now.getTime() ? new Date(expires.getTime() - 1000) : now;
+  // Revocation signatures are checked at `now`: openpgp's date argument would ignore those made later.
+  const revoked = await key.isRevoked(undefined, undefined, now, config).catch(() => false);
   try {
-    await key.verifyPrimaryKey(date, undefined, config);
+    await key.verifyPrimaryKey(checkAt, undefined, config);
   } catch (err) {
-    throw new GatewayError('config_invalid', `The OpenPGP key ${key.getFingerprint()} in ${source} is not usable (${errorMessage(err)}); replace it with a current, valid key.`, { cause: err });
+    if (!revoked) {
+      throw new GatewayError('config_invalid', `The OpenPGP key ${key.getFingerprint()} in ${source} is not usable (${errorMessage(err)}); replace it with a current, valid key.`, { cause: err });
+    }
   }
+  return Object.freeze({ key, fingerprint, created: key.getCreationTime(), expires, revoked });
 }
 
 function armoredBlocks(text: string, type: string): string[] {

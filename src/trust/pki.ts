@@ -207,13 +207,13 @@ function leafExtensions(purpose: 'serverAuth' | 'clientAuth', altNames?: object[
   ];
 }
 
-async function openpgpKeyPair(opts: { name: string; email: string; now: Date; validityDays: number }) {
+export async function openpgpKeyPair(opts: { name: string; email: string; comment?: string; now: Date; validityDays: number }) {
   // curve25519Legacy (EdDSA + ECDH, version 4 keys): what GnuPG 2.2 can import and use; the RFC 9580
   // Ed25519/X25519 algorithms would not import there (see the OpenPGP notes of the project).
   const { publicKey, privateKey } = await generateKey({
     type: 'ecc',
     curve: 'curve25519Legacy',
-    userIDs: [{ name: opts.name, email: opts.email }],
+    userIDs: [{ name: opts.name, email: opts.email, ...(opts.comment ? { comment: opts.comment } : {}) }],
     date: opts.now,
     keyExpirationTime: opts.validityDays * 86_400,
     format: 'armored',

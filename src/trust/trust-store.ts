@@ -1,8 +1,14 @@
 /**
- * Loads a trust directory (interface contract section 2) once, at start: the partner CA, the registry,
- * the gateway's TLS and OpenPGP keys, and each registered partner's public OpenPGP key. Everything is
- * parsed and cross-checked here so that a broken configuration stops the gateway with one readable
- * line instead of failing a partner's request later.
+ * Loads a trust directory (interface contract section 2): the partner CA, the registry, the gateway's
+ * TLS and OpenPGP keys, and each registered partner's public OpenPGP keys. Everything is parsed and
+ * cross-checked here so that a broken configuration stops the gateway with one readable line instead
+ * of failing a partner's request later.
+ *
+ * The OpenPGP keys (partners/<id>/openpgp.asc, gateway/openpgp.asc, gateway/openpgp.key.asc) can be
+ * read again while the gateway runs ({@link TrustStore.reload}, on SIGHUP or a change of the files):
+ * that is how a partner's key is rotated or revoked without a restart. A reload builds a complete new
+ * snapshot and swaps it in one assignment; a file that does not load leaves the previous snapshot in
+ * force. The CA, the TLS files and partners.json are read at start only (see reload()).
  *
  * The gateway reads no partner secret: partners/<id>/tls.key and partners/<id>/openpgp.key.asc exist in
  * the example directory only, and only loadPartnerCredentials (the CLI and tests acting as a partner)
@@ -12,26 +18,66 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { PrivateKey, PublicKey } from 'openpgp';
-import { readPrivateKey, readPublicKeys } from '../crypto/openpgp.js';
+import { newestCurrent, unrevoked, type RingKey } from '../crypto/key-ring.js';
+import { readKeyRing, readPrivateKey, readPrivateKeys } from '../crypto/openpgp.js';
+import { GATEWAY_ID } from './gateway-partner.js';
 import { GatewayError } from '../domain/errors.js';
 import type { Partner } from './partner.js';
 import { parseRegistry, type Registry } from './registry.js';
 
 export interface PartnerTrust {
   partner: Partner;
-  /** The partner's registered OpenPGP keys; empty for a statistics or auditor partner without a key. */
+  /**
+   * The partner's registered OpenPGP keys that are not revoked, newest first; empty for a statistics or
+   * auditor partner without a key. Expired keys stay: openpgp checks each signature against the
+   * validity of its key at the time of use, and the refusal then says "expired".
+   */
   publicKeys: PublicKey[];
+  /** Every key of partners/<id>/openpgp.asc with its validity, revoked ones included. */
+  keyRing: readonly RingKey[];
   /** partners/<id>/tls.crt when present; the gateway authenticates partners by ca.crt and the CN only. */
   certificatePem: string | undefined;
+}
+
+export interface GatewayKeys {
+  tlsCertPem: string;
+  tlsKeyPem: string;
+  /**
+   * The newest gateway secret key valid now (by the keys' own dates): it signs receipts, checkpoints
+   * and the gateway's messages. Read at each use, so that a key that expires hands over to the next.
+   */
+  privateKey: PrivateKey;
+  publicKey: PublicKey;
+  fingerprint: string;
+  /** Every unrevoked secret key of gateway/openpgp.key.asc, newest first: partners may seal to any of them during a rotation. */
+  decryptionKeys: PrivateKey[];
+  /** gateway/openpgp.asc without its revoked keys: the current and previous public keys, which verify earlier receipts and checkpoints. */
+  publishedKeys: PublicKey[];
+}
+
+/** What a reload found worth telling the operator. */
+export interface TrustReload {
+  /** One line per partner without a valid key, or with its newest key about to expire; no personal data. */
+  warnings: string[];
+  /** Fingerprints of keys revoked or removed since the previous snapshot, per owner ("passerelle" for the gateway). */
+  withdrawn: string[];
 }
 
 export interface TrustStore {
   dir: string;
   registry: Registry;
   caPem: string;
-  gateway: { tlsCertPem: string; tlsKeyPem: string; publicKey: PublicKey; privateKey: PrivateKey; fingerprint: string };
+  /** The gateway's keys of the current snapshot. */
+  readonly gateway: GatewayKeys;
   /** undefined for an id that is not in the registry. */
   partner(id: string): PartnerTrust | undefined;
+  /** Warnings of the keys in force (partners without a valid key, keys about to expire …). */
+  readonly warnings: readonly string[];
+  /**
+   * Reads the OpenPGP keys again and swaps them in at once. Throws GatewayError('config_invalid')
+   * naming the file to fix, the previous keys staying in force.
+   */
+  reload(): Promise<TrustReload>;
 }
 
 /** The relative paths of a trust directory, interface contract section 2. */
@@ -148,18 +194,138 @@ export async function loadTrustStore(opts: { dir: string; now?: Date }): Promise
 
   const registry = parseRegistry(registryJson, source(LAYOUT.registry));
 
-  const [gatewayPublicKeys, privateKey] = await Promise.all([
-    readPublicKeys({ armored: gatewayPublicArmored, source: source(LAYOUT.gatewayPublicKey) }),
-    readPrivateKey({ armored: gatewaySecretArmored, source: source(LAYOUT.gatewaySecretKey) }),
-  ]);
-  const fingerprint = privateKey.getFingerprint();
-  const publicKey = gatewayPublicKeys.find((key) => key.getFingerprint() === fingerprint);
-  if (publicKey === undefined) {
-    throw new GatewayError(
-      'config_invalid',
-      `${source(LAYOUT.gatewayPublicKey)} does not hold the public key of ${source(LAYOUT.gatewaySecretKey)} (fingerprint ${fingerprint}). Export the public key of that secret key into it.`,
-    );
+  let snapshot = await loadOpenpgpSnapshot({ dir, registry, gatewayPublicArmored, gatewaySecretArmored, now });
+  const gatewayView: GatewayKeys = {
+    tlsCertPem,
+    tlsKeyPem,
+    get privateKey() {
+      return currentGatewayKey(snapshot, new Date()).key;
+    },
+    get publicKey() {
+      return publicOf(snapshot, currentGatewayKey(snapshot, new Date()).fingerprint);
+    },
+    get fingerprint() {
+      return currentGatewayKey(snapshot, new Date()).key.getFingerprint();
+    },
+    get decryptionKeys() {
+      return snapshot.gatewayDecryptionKeys;
+    },
+    get publishedKeys() {
+      return snapshot.gatewayPublished;
+    },
+  };
+  Object.freeze(gatewayView);
+  let reloading: Promise<TrustReload> | undefined;
+
+  const reload = async (): Promise<TrustReload> => {
+    const [publicArmored, secretArmored, registryNow] = await Promise.all([
+      readRequired(dir, LAYOUT.gatewayPublicKey, fix),
+      readRequired(dir, LAYOUT.gatewaySecretKey, fix),
+      readIfPresent(source(LAYOUT.registry)),
+    ]);
+    const next = await loadOpenpgpSnapshot({ dir, registry, gatewayPublicArmored: publicArmored, gatewaySecretArmored: secretArmored, now: new Date() });
+    const withdrawn = withdrawnKeys(snapshot, next);
+    snapshot = next;
+    const warnings = [...next.warnings];
+    // The registry shapes the AMQP topology (one queue per recipient, declared at start): applying it
+    // live would half-apply it. Say so rather than ignore the edit silently.
+    if (registryNow !== registryJson) warnings.push(`${LAYOUT.registry} changed since the start; restart the gateway to apply it (partner keys were reloaded, the registry was not).`);
+    return { warnings, withdrawn };
+  };
+
+  return Object.freeze({
+    dir,
+    registry,
+    caPem,
+    gateway: gatewayView,
+    get warnings() {
+      return snapshot.warnings;
+    },
+    partner: (id: string) => snapshot.partners.get(id),
+    // One reload at a time: a SIGHUP during a file-watch reload waits for it, then reads again.
+    reload: () => {
+      const run = (reloading ?? Promise.resolve()).catch(() => undefined).then(reload);
+      reloading = run;
+      return run;
+    },
+  });
+}
+
+/** The OpenPGP part of a trust directory at one moment, swapped as a whole on reload. */
+interface OpenpgpSnapshot {
+  partners: Map<string, PartnerTrust>;
+  gatewaySecrets: RingKey<PrivateKey>[];
+  gatewayDecryptionKeys: PrivateKey[];
+  gatewayPublished: PublicKey[];
+  warnings: string[];
+}
+
+/** A key that expires within this many days is announced at each load, so that its owner publishes the next one in time. */
+export const EXPIRY_NOTICE_DAYS = 30;
+
+function currentGatewayKey(snapshot: OpenpgpSnapshot, now: Date): RingKey<PrivateKey> {
+  // When every key expired, the newest still signs: openpgp then refuses with "expired", which the
+  // operator reads in the log, rather than a gateway that cannot even start to say so.
+  return newestCurrent(snapshot.gatewaySecrets, now) ?? unrevoked(snapshot.gatewaySecrets)[0]!;
+}
+
+function publicOf(snapshot: OpenpgpSnapshot, fingerprint: string): PublicKey {
+  return snapshot.gatewayPublished.find((key) => key.getFingerprint().toLowerCase() === fingerprint)!;
+}
+
+function withdrawnKeys(before: OpenpgpSnapshot, after: OpenpgpSnapshot): string[] {
+  const usable = (snapshot: OpenpgpSnapshot) => {
+    const keys = new Set<string>();
+    for (const [id, trust] of snapshot.partners) for (const key of trust.publicKeys) keys.add(`${id} ${key.getFingerprint()}`);
+    for (const key of snapshot.gatewayDecryptionKeys) keys.add(`${GATEWAY_ID} ${key.getFingerprint()}`);
+    return keys;
+  };
+  const next = usable(after);
+  return [...usable(before)].filter((entry) => !next.has(entry));
+}
+
+function expiryWarning(owner: string, ring: readonly RingKey<PublicKey | PrivateKey>[], now: Date): string | undefined {
+  const current = newestCurrent(ring, now);
+  if (current === undefined) {
+    return `${owner} has no valid OpenPGP key (${ring.length === 0 ? 'none registered' : ring.map((e) => `${e.fingerprint} ${e.revoked ? 'revoked' : 'expired or not yet valid'}`).join(', ')}): its messages are refused (signature_invalid) and nothing can be delivered to it (recipient_not_allowed) until a current key is published.`;
   }
+  if (current.expires !== undefined && current.expires.getTime() - now.getTime() < EXPIRY_NOTICE_DAYS * 86_400_000) {
+    return `${owner}'s newest OpenPGP key ${current.fingerprint} expires on ${current.expires.toISOString()}: a new key must be published before then.`;
+  }
+  return undefined;
+}
+
+async function loadOpenpgpSnapshot(opts: {
+  dir: string;
+  registry: Registry;
+  gatewayPublicArmored: string;
+  gatewaySecretArmored: string;
+  now: Date;
+}): Promise<OpenpgpSnapshot> {
+  const { dir, registry, now } = opts;
+  const source = (relative: string) => path.join(dir, relative);
+  const warnings: string[] = [];
+
+  const [publishedRing, secretRing] = await Promise.all([
+    readKeyRing({ armored: opts.gatewayPublicArmored, source: source(LAYOUT.gatewayPublicKey) }),
+    readPrivateKeys({ armored: opts.gatewaySecretArmored, source: source(LAYOUT.gatewaySecretKey) }),
+  ]);
+  const gatewaySecrets = unrevoked(secretRing);
+  if (gatewaySecrets.length === 0) {
+    throw new GatewayError('config_invalid', `Every secret key in ${source(LAYOUT.gatewaySecretKey)} is revoked; add a new gateway key (passerelle pki rotate-gateway-key --dir ${dir}).`);
+  }
+  // A key the gateway signs with must be published, or partners cannot check their receipts.
+  for (const secret of gatewaySecrets) {
+    const published = publishedRing.find((entry) => entry.fingerprint === secret.fingerprint);
+    if (published === undefined || published.revoked) {
+      throw new GatewayError(
+        'config_invalid',
+        `${source(LAYOUT.gatewayPublicKey)} does not hold the public key of ${source(LAYOUT.gatewaySecretKey)} (fingerprint ${secret.key.getFingerprint()}). Export the public key of that secret key into it.`,
+      );
+    }
+  }
+  const gatewayWarning = expiryWarning('The gateway', gatewaySecrets, now);
+  if (gatewayWarning !== undefined) warnings.push(gatewayWarning);
 
   const partners = new Map<string, PartnerTrust>();
   await Promise.all(
@@ -177,18 +343,23 @@ export async function loadTrustStore(opts: { dir: string; now?: Date }): Promise
         );
       }
       if (certificatePem !== undefined) certificate(certificatePem, source(LAYOUT.partnerTlsCert(partner.id)));
-      const publicKeys = armored === undefined ? [] : await readPublicKeys({ armored, source: source(keyFile) });
-      partners.set(partner.id, Object.freeze({ partner, publicKeys: Object.freeze(publicKeys) as PublicKey[], certificatePem }));
+      const keyRing = armored === undefined ? [] : await readKeyRing({ armored, source: source(keyFile) });
+      if (armored !== undefined) {
+        const warning = expiryWarning(`Partner ${partner.id}`, keyRing, now);
+        if (warning !== undefined) warnings.push(warning);
+      }
+      const publicKeys = unrevoked(keyRing).map((entry) => entry.key);
+      partners.set(partner.id, Object.freeze({ partner, publicKeys: Object.freeze(publicKeys) as PublicKey[], keyRing: Object.freeze(keyRing), certificatePem }));
     }),
   );
 
-  return Object.freeze({
-    dir,
-    registry,
-    caPem,
-    gateway: Object.freeze({ tlsCertPem, tlsKeyPem, publicKey, privateKey, fingerprint }),
-    partner: (id: string) => partners.get(id),
-  });
+  return {
+    partners,
+    gatewaySecrets,
+    gatewayDecryptionKeys: Object.freeze(gatewaySecrets.map((entry) => entry.key)) as PrivateKey[],
+    gatewayPublished: Object.freeze(unrevoked(publishedRing).map((entry) => entry.key)) as PublicKey[],
+    warnings: warnings.sort(),
+  };
 }
 
 /** Where the example directory keeps a partner's secrets, for the CLI and tests acting as that partner. */

@@ -419,11 +419,11 @@ describe('crypto/openpgp adapter', function () {
   });
 
   describe('sealForRecipient', () => {
-    it('refuses, for the operator, a recipient key that is expired or under the policy', async () => {
+    it('refuses a recipient whose only key expired (recipient_not_allowed), and, for the operator, a key under the policy', async () => {
       const opened = await open(await gpgMessage(signEncryptArgs(), sampleDocument(5)));
       const day = 86_400_000;
       const expired = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'old' }], date: new Date(Date.now() - 3 * day), keyExpirationTime: 86_400, format: 'object' });
-      await expectRefused(sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys: [expired.publicKey] }), 'config_invalid', 'cannot be used for encryption');
+      await expectRefused(sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys: [expired.publicKey] }), 'recipient_not_allowed', 'no OpenPGP key that can encrypt now');
       const weak = await openpgp.generateKey({ type: 'rsa', rsaBits: 1024, userIDs: [{ name: 'weak' }], format: 'object', config: { minRSABits: 1024 } });
       await expectRefused(sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys: [weak.publicKey] }), 'config_invalid', '1024 bits');
     });

@@ -239,23 +239,40 @@ describe('@integration security: OpenPGP attacks through the HTTP path', functio
       await acceptedAs(id, await openpgp.encrypt({ message: signed, encryptionKeys: (await partner('ofii-paris')).gatewayKeys, format: 'binary' }));
     });
 
-    it('revoked key: a trust directory registering a revoked primary key is refused at start, so nothing it signs can be accepted', async () => {
+    it('revoked key: a revoked primary key registered for OFII does not stop the gateway (warning), and a message it signed before its revocation is refused', async () => {
       const { privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'OFII revoked' }], format: 'object' });
+      const { id, bytes } = orientation();
+      const signed = await openpgp.sign({ message: await openpgp.createMessage({ binary: bytes }), signingKeys: privateKey, format: 'object' });
+      const sealed = await openpgp.encrypt({ message: signed, encryptionKeys: (await partner('ofii-paris')).gatewayKeys, format: 'binary' });
       const { publicKey: revoked } = await openpgp.revokeKey({ key: privateKey, format: 'armored' });
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-pgp-revoked-'));
+      const onlyRevoked = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-pgp-revoked-'));
       try {
         fs.cpSync(EXAMPLE_CERTS, dir, { recursive: true });
         fs.appendFileSync(path.join(dir, 'partners', 'ofii-paris', 'openpgp.asc'), `\n${revoked}`);
-        let error: unknown;
+        const started = await startTestGateway({ PASSERELLE_CERTS_DIR: dir });
         try {
-          await (await startTestGateway({ PASSERELLE_CERTS_DIR: dir })).dispose();
-        } catch (err) {
-          error = err;
+          const answer = await post(started.baseUrl, 'ofii-paris', sealed, 'application/octet-stream');
+          expect(answer.status, JSON.stringify(answer.body)).to.equal(400);
+          expect((answer.body as Json)['code']).to.equal('signature_invalid');
+          expect(await started.store.findMessage(id)).to.equal(undefined);
+          expect(started.trust.partner('ofii-paris')!.keyRing.find((entry) => entry.fingerprint === privateKey.getFingerprint())?.revoked).to.equal(true);
+        } finally {
+          await started.dispose();
         }
-        expect((error as { code?: string })?.code).to.equal('config_invalid');
-        expect((error as Error).message).to.contain(privateKey.getFingerprint()).and.to.match(/revoked/i);
+        // Its only key revoked, OFII is announced in the log at start, by id and fingerprint only.
+        fs.cpSync(EXAMPLE_CERTS, onlyRevoked, { recursive: true });
+        fs.writeFileSync(path.join(onlyRevoked, 'partners', 'ofii-paris', 'openpgp.asc'), revoked);
+        const alone = await startTestGateway({ PASSERELLE_CERTS_DIR: onlyRevoked });
+        try {
+          const warning = alone.logLines.find((line) => line['message'] === 'trust key warning' && String(line['reason']).includes('ofii-paris'));
+          expect(String(warning?.['reason'])).to.contain('has no valid OpenPGP key').and.to.contain(privateKey.getFingerprint()).and.to.match(/revoked/);
+        } finally {
+          await alone.dispose();
+        }
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
+        fs.rmSync(onlyRevoked, { recursive: true, force: true });
       }
     });
 
