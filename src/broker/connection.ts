@@ -7,9 +7,10 @@
  * Every emitter gets an 'error' listener: amqplib emits 'error' on connections and channels, and an
  * unhandled 'error' event ends a Node process.
  */
+import { readFileSync } from 'node:fs';
 import { connect } from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
-import { redactUrl } from '../config/settings.js';
+import { redactUrl, type Settings } from '../config/settings.js';
 import { GatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
 
@@ -34,8 +35,39 @@ export interface BrokerConnection {
   close(): Promise<void>;
 }
 
+/**
+ * TLS to the broker, for an amqps: URL. The broker's certificate is always verified (against `caPem`,
+ * or Node's bundled CAs when absent) and its name checked against the URL's host: a TLS connection
+ * that accepts any certificate protects nothing from an active attacker.
+ */
+export interface BrokerTls {
+  caPem?: string;
+  /** A client certificate, for brokers that require one (or authenticate with it: EXTERNAL). */
+  certPem?: string;
+  keyPem?: string;
+}
+
+/** The TLS files of the settings, read now so that a wrong path stops the process at start. */
+export function brokerTlsOf(settings: Pick<Settings, 'amqpCaFile' | 'amqpCertFile' | 'amqpKeyFile'>): BrokerTls | undefined {
+  const read = (file: string | undefined, variable: string): string | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new GatewayError('config_invalid', `Cannot read ${file} (${variable}): ${describeError(err)}. Fix the path or the file's permissions.`, { cause: err });
+    }
+  };
+  const caPem = read(settings.amqpCaFile, 'PASSERELLE_AMQP_CA');
+  const certPem = read(settings.amqpCertFile, 'PASSERELLE_AMQP_CERT');
+  const keyPem = read(settings.amqpKeyFile, 'PASSERELLE_AMQP_KEY');
+  if (caPem === undefined && certPem === undefined) return undefined;
+  return { ...(caPem !== undefined ? { caPem } : {}), ...(certPem !== undefined ? { certPem } : {}), ...(keyPem !== undefined ? { keyPem } : {}) };
+}
+
 export interface ConnectBrokerOptions {
   url: string;
+  /** For an amqps: URL; without it, the broker certificate is verified against Node's bundled CAs. */
+  tls?: BrokerTls;
   logger: Logger;
   /** Runs after every (re)connection, before the connection counts as ready (topology, consumers). */
   onReady?: (session: BrokerSession) => Promise<void>;
@@ -111,6 +143,9 @@ export async function connectBroker(opts: ConnectBrokerOptions): Promise<BrokerC
     model = await connect(opts.url, {
       // Nagle's algorithm against delayed ACKs costs about 44 ms per awaited confirm.
       noDelay: true,
+      ...(opts.tls?.caPem !== undefined ? { ca: [opts.tls.caPem] } : {}),
+      ...(opts.tls?.certPem !== undefined ? { cert: opts.tls.certPem, key: opts.tls.keyPem } : {}),
+      minVersion: 'TLSv1.2',
       timeout: opts.connectTimeoutMs ?? 10_000,
       clientProperties: { connection_name: opts.connectionName ?? 'passerelle' },
       recovery: {

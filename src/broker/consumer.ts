@@ -7,7 +7,7 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { GatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
-import type { BrokerSession } from './connection.js';
+import type { BrokerSession, BrokerTls } from './connection.js';
 import { connectBroker, describeError } from './connection.js';
 import { AUDIT_INDEX_HEADER, SENDER_HEADER } from './publisher.js';
 
@@ -26,6 +26,7 @@ export type DeliveryOutcome = 'ack' | 'reject';
 
 export interface ConsumeOptions {
   url: string;
+  tls?: BrokerTls;
   queue: string;
   /** Unacknowledged deliveries at once, per consumer (quorum queues refuse a global QoS). */
   prefetch?: number;
@@ -155,7 +156,7 @@ export async function consumeQueue(opts: ConsumeOptions): Promise<ConsumeResult>
     logger.info('consumer.subscribed', { component: COMPONENT, reason: queue });
   };
 
-  const broker = await connectBroker({ url: opts.url, logger, onReady: subscribe, connectionName: `passerelle-consume ${queue}` });
+  const broker = await connectBroker({ url: opts.url, ...(opts.tls ? { tls: opts.tls } : {}), logger, onReady: subscribe, connectionName: `passerelle-consume ${queue}` });
 
   const onAbort = (): void => finish();
   if (opts.signal?.aborted) finish();

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
+import { brokerTlsOf } from '../broker/connection.js';
 import { consumeQueue, type Delivery, type DeliveryOutcome } from '../broker/consumer.js';
 import { queueName } from '../broker/topology.js';
 import { Inbox } from '../client/inbox.js';
@@ -45,8 +46,10 @@ export async function consumeAs(opts: ConsumeOptions): Promise<ConsumeSummary> {
    * once (a republish after a gateway crash): the second waits for the first, then finds it in the inbox.
    */
   const inHand = new Map<string, Promise<unknown>>();
+  const tls = brokerTlsOf(opts.settings);
   await consumeQueue({
     url: opts.settings.amqpUrl,
+    ...(tls ? { tls } : {}),
     queue: queueName(opts.settings.amqpPrefix, opts.as),
     logger: silentLogger,
     ...(opts.follow ? {} : { idleExitMs: opts.idleExitMs }),
