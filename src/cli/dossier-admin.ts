@@ -7,13 +7,13 @@
 import { createDossierServices, type DossierServices } from '../app/dossier-services.js';
 import type { Settings } from '../config/settings.js';
 import { createValidator, defaultSchemasDir } from '../schema/validator.js';
-import { SqliteStore } from '../store/sqlite.js';
+import { openStore } from '../store/open.js';
 import { loadTrustStore } from '../trust/trust-store.js';
 
 async function withServices<T>(settings: Settings, work: (services: DossierServices) => Promise<T>): Promise<T> {
   const trust = await loadTrustStore({ dir: settings.certsDir });
   const validator = createValidator({ schemasDir: defaultSchemasDir() });
-  const store = SqliteStore.open({ dataDir: settings.dataDir });
+  const store = await openStore(settings);
   try {
     return await work(createDossierServices({ settings, trust, store: store.dossiers, validator, now: () => new Date() }));
   } finally {

@@ -15,8 +15,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { loadOrCreateSecret, SECRET_BYTES } from './secret-file.js';
 
-/** The pseudonym of the person named by a beneficiaryRef (lower-case hex). */
-export type Pseudonymiser = (beneficiaryRef: string) => string;
+/** The pseudonym of the person named by a beneficiaryRef (lower-case hex); a promise with the PostgreSQL store. */
+export type Pseudonymiser = (beneficiaryRef: string) => string | Promise<string>;
 
 /** The lookup key of the person named by a beneficiaryRef (lower-case hex). */
 export type LookupKey = (beneficiaryRef: string) => string;
@@ -30,12 +30,12 @@ export interface NewSubject {
 }
 
 /**
- * Where subjects live (the store's subject table). Synchronous, because the pseudonym is needed in the
- * middle of the acceptance checks and the embedded store answers at once.
+ * Where subjects live (the store's subject table). The embedded store answers at once; the PostgreSQL
+ * store answers with a promise.
  */
 export interface SubjectDirectory {
   /** The pseudonym of the subject with this lookup, creating the subject with `create()` at first sight. */
-  pseudonymFor(lookup: string, create: () => NewSubject): string;
+  pseudonymFor(lookup: string, create: () => NewSubject): string | Promise<string>;
 }
 
 function hmacHex(key: Uint8Array, beneficiaryRef: string): string {

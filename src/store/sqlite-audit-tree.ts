@@ -13,6 +13,7 @@ import type Database from 'better-sqlite3';
 import type { Checkpoint, Cosignature, SignedCheckpoint } from '../audit/checkpoint.js';
 import { hashChildren } from '../audit/merkle.js';
 import type { StoredAuditEntry } from './audit-log.js';
+import { partiesOf, subtreesCompletedBy, toCheckpoint, toCosignature, toStoredEntry, type CheckpointRow, type CosignatureRow, type EntryRow } from './audit-rows.js';
 
 /** The `audit-tree` component of the store's migrations. Published migrations are never edited. */
 export const AUDIT_TREE_MIGRATIONS: readonly string[] = [
@@ -45,37 +46,6 @@ export const AUDIT_TREE_MIGRATIONS: readonly string[] = [
    INSERT INTO audit_tree_backfill (pending) VALUES (1);`,
 ];
 
-interface CheckpointRow {
-  tree_size: number;
-  root_hash: string;
-  timestamp: string;
-  signature: string;
-}
-
-function toCheckpoint(row: CheckpointRow): SignedCheckpoint {
-  return { treeSize: row.tree_size, rootHash: row.root_hash, timestamp: row.timestamp, signature: row.signature };
-}
-
-interface CosignatureRow {
-  partner: string;
-  signature: string;
-  signed_at: string;
-}
-
-function toCosignature(row: CosignatureRow): Cosignature {
-  return { partner: row.partner, signature: row.signature, signedAt: row.signed_at };
-}
-
-interface EntryRow {
-  idx: number;
-  entry: string;
-  leaf_hash: string;
-}
-
-function toStoredEntry(row: EntryRow): StoredAuditEntry {
-  return { index: row.idx, entry: row.entry, leafHash: row.leaf_hash };
-}
-
 const BACKFILL_PAGE = 1000;
 
 export class SqliteAuditTree {
@@ -91,19 +61,12 @@ export class SqliteAuditTree {
    * the transaction that inserted the leaf.
    */
   append(index: number, leafHash: string, parties: ReadonlyArray<string | undefined>): void {
-    let level = 0;
-    let position = index;
     let hash = leafHash;
-    // An odd position completes a pair: the parent is a new perfect subtree (RFC 9162 section 2.1.1).
-    while (position % 2 === 1) {
-      hash = hashChildren(this.node(level, position - 1), hash);
-      level += 1;
-      position = (position - 1) / 2;
-      this.db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)').run(level, position, hash);
+    for (const node of subtreesCompletedBy(index)) {
+      hash = hashChildren(this.node(node.level - 1, 2 * node.index), hash);
+      this.db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)').run(node.level, node.index, hash);
     }
-    for (const partner of new Set(parties)) {
-      if (partner !== undefined) this.db.prepare('INSERT OR IGNORE INTO audit_parties (partner, idx) VALUES (?, ?)').run(partner, index);
-    }
+    for (const partner of partiesOf(parties)) this.db.prepare('INSERT OR IGNORE INTO audit_parties (partner, idx) VALUES (?, ?)').run(partner, index);
   }
 
   node(level: number, index: number): string {

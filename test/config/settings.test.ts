@@ -13,6 +13,8 @@ describe('config/settings', () => {
     expect(settings.amqpPrefix).to.equal('passerelle');
     expect(settings.maxBodyBytes).to.equal(1024 * 1024);
     expect(Object.isFrozen(settings)).to.equal(true);
+    expect(settings.databaseUrl).to.equal(undefined);
+    expect(loadSettings({ PASSERELLE_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' }).databaseUrl).to.equal('postgres://postgres@127.0.0.1:5432/test');
   });
   it('names the variable and hides passwords when a value is wrong', () => {
     const cases: Array<[Record<string, string>, string]> = [
@@ -21,7 +23,8 @@ describe('config/settings', () => {
       [{ PASSERELLE_AMQP_URL: 'http://user:secret@host' }, 'PASSERELLE_AMQP_URL'],
       [{ PASSERELLE_AMQP_PREFIX: 'Bad Prefix' }, 'PASSERELLE_AMQP_PREFIX'],
       [{ PASSERELLE_LOG_LEVEL: 'verbose' }, 'PASSERELLE_LOG_LEVEL'],
-      [{ PASSERELLE_DATABASE_URL: 'postgres://u:p@localhost/db' }, 'PASSERELLE_DATABASE_URL'],
+      [{ PASSERELLE_DATABASE_URL: 'postgres://u:secret@localhost' }, 'PASSERELLE_DATABASE_URL'],
+      [{ PASSERELLE_DATABASE_URL: 'mysql://u:secret@localhost/db' }, 'PASSERELLE_DATABASE_URL'],
     ];
     for (const [env, variable] of cases) {
       let error: unknown;

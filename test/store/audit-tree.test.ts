@@ -1,7 +1,7 @@
 /**
- * The audit tree in a real SQLite file: the nodes stored at append time are exactly the perfect
- * subtrees of the RFC 9162 tree, a store written before the tree existed gets them once, partners'
- * views are by name, and checkpoints and cosignatures are kept once.
+ * The audit tree in a real store, on both engines: the nodes stored at append time are exactly the
+ * perfect subtrees of the RFC 9162 tree, partners' views are by name, and checkpoints and
+ * cosignatures are kept once; a SQLite store written before the tree existed gets them once.
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,7 +9,8 @@ import { expect } from 'chai';
 import type { AuditEvent } from '../../src/audit/entry.js';
 import { consistencyProof, inclusionPath, nodeSourceOf, rootOf, treeRoot, type NodeSource } from '../../src/audit/merkle.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { disposeTempStore, openTempStore } from '../fixtures/store.js';
+import type { Store } from '../../src/store/store.js';
+import { disposeTempStore, ENGINES, openTempStore, rawQuery, type TempStore } from '../fixtures/store.js';
 
 const PARTNERS = ['ofii-paris', 'france-travail-paris', 'mission-locale-paris'];
 
@@ -29,30 +30,24 @@ function popcount(n: number): number {
   return ones;
 }
 
-describe('store/sqlite-audit-tree', () => {
-  let dir: string;
-  let store: SqliteStore;
-  const nodesOf = (s: SqliteStore): NodeSource => ({ node: (level, index) => s.auditNode(level, index) });
-  const leafHashes = async (s: SqliteStore) => (await s.readAuditEntries(0, Number.MAX_SAFE_INTEGER, 1_000_000)).map((e) => e.leafHash);
-  const countNodes = () => {
-    const db = new Database(store.file, { readonly: true });
-    try {
-      return (db.prepare('SELECT COUNT(*) AS n FROM audit_nodes').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  };
+for (const engine of ENGINES) describe(`store audit tree (${engine})`, () => {
+  let temp: TempStore;
+  let store: Store;
+  const nodesOf = (s: Store): NodeSource => ({ node: (level, index) => s.auditNode(level, index) });
+  const leafHashes = async (s: Store) => (await s.readAuditEntries(0, Number.MAX_SAFE_INTEGER, 1_000_000)).map((e) => e.leafHash);
+  const countNodes = async () => Number((await rawQuery<{ n: number }>(temp, 'SELECT COUNT(*) AS n FROM audit_nodes'))[0]!.n);
 
-  beforeEach(() => {
-    ({ dir, store } = openTempStore('passerelle-audit-tree-'));
+  beforeEach(async () => {
+    temp = await openTempStore('passerelle-audit-tree-', engine);
+    store = temp.store;
   });
-  afterEach(() => disposeTempStore({ dir, store }));
+  afterEach(() => disposeTempStore(temp));
 
   it('stores every perfect subtree when its last leaf is appended, so proofs from the store equal proofs from the leaves', async () => {
     for (let i = 0; i < 37; i++) {
       await store.recordEvent(event(i));
       const size = i + 1;
-      expect(countNodes(), `after ${size} leaves`).to.equal(size - popcount(size));
+      expect(await countNodes(), `after ${size} leaves`).to.equal(size - popcount(size));
       const leaves = await leafHashes(store);
       expect(await treeRoot(nodesOf(store), size)).to.equal(rootOf(leaves));
     }
@@ -66,22 +61,6 @@ describe('store/sqlite-audit-tree', () => {
       () => expect.fail('the subtree of leaves 32 to 63 is not complete with 37 leaves'),
       () => undefined,
     );
-  });
-
-  it('gives a store written before the tree existed its nodes and parties once, at open', async () => {
-    for (let i = 0; i < 23; i++) await store.recordEvent(event(i));
-    const root = await treeRoot(nodesOf(store), 23);
-    await store.close();
-    const db = new Database(path.join(dir, 'passerelle.sqlite'));
-    db.exec("DROP TABLE audit_nodes; DROP TABLE audit_parties; DROP TABLE cosignatures; DROP TABLE checkpoints; DROP TABLE audit_tree_backfill; DELETE FROM schema_migrations WHERE component = 'audit-tree';");
-    db.close();
-
-    store = SqliteStore.open({ dataDir: dir });
-    expect(countNodes()).to.equal(23 - popcount(23));
-    expect(await treeRoot(nodesOf(store), 23)).to.equal(root);
-    expect((await store.readAuditEntriesNaming('ofii-paris', 0, 23, 100)).length).to.be.greaterThan(0);
-    await store.recordEvent(event(23));
-    expect(await treeRoot(nodesOf(store), 24)).to.equal(rootOf(await leafHashes(store)));
   });
 
   it('answers a partner with the entries that name it as sender or recipient, in order, within the range and the limit', async () => {
@@ -114,4 +93,35 @@ describe('store/sqlite-audit-tree', () => {
     expect(await store.cosignatures(3)).to.deep.equal([cosignature]);
     expect(await store.cosignatures(5)).to.deep.equal([]);
   });
+});
+
+describe('store audit tree (sqlite, written before the tree)', () => {
+  let temp: TempStore;
+  const nodesOf = (s: Store): NodeSource => ({ node: (level, index) => s.auditNode(level, index) });
+  const leafHashes = async (s: Store) => (await s.readAuditEntries(0, Number.MAX_SAFE_INTEGER, 1_000_000)).map((e) => e.leafHash);
+  const countNodes = async () => Number((await rawQuery<{ n: number }>(temp, 'SELECT COUNT(*) AS n FROM audit_nodes'))[0]!.n);
+  beforeEach(async () => {
+    temp = await openTempStore('passerelle-audit-tree-', 'sqlite');
+  });
+  afterEach(() => disposeTempStore(temp));
+
+  it('gives a store written before the tree existed its nodes and parties once, at open', async () => {
+    const { dir } = temp;
+    let store = temp.store as SqliteStore;
+    for (let i = 0; i < 23; i++) await store.recordEvent(event(i));
+    const root = await treeRoot(nodesOf(store), 23);
+    await store.close();
+    const db = new Database(path.join(dir, 'passerelle.sqlite'));
+    db.exec("DROP TABLE audit_nodes; DROP TABLE audit_parties; DROP TABLE cosignatures; DROP TABLE checkpoints; DROP TABLE audit_tree_backfill; DELETE FROM schema_migrations WHERE component = 'audit-tree';");
+    db.close();
+
+    store = SqliteStore.open({ dataDir: dir });
+    temp.store = store;
+    expect(await countNodes()).to.equal(23 - popcount(23));
+    expect(await treeRoot(nodesOf(store), 23)).to.equal(root);
+    expect((await store.readAuditEntriesNaming('ofii-paris', 0, 23, 100)).length).to.be.greaterThan(0);
+    await store.recordEvent(event(23));
+    expect(await treeRoot(nodesOf(store), 24)).to.equal(rootOf(await leafHashes(store)));
+  });
+
 });

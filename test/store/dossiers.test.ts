@@ -1,11 +1,10 @@
 /**
- * The dossier part of the embedded store on real SQLite files: the migration that adds the `expired`
- * status to a store written before it, encryption at rest, and the checks the acceptance transaction
- * repeats (opt-out, referrer) with everything rolled back when they fail.
+ * The dossier part of the store on both engines: encryption at rest, and the checks the acceptance
+ * transaction repeats (opt-out, referrer) with everything rolled back when they fail; on SQLite, the
+ * migration that adds the `expired` status to a store written before it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
@@ -14,7 +13,7 @@ import { createLookupKey, createPseudonymiser } from '../../src/privacy/pseudony
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { DossierUpdate } from '../../src/store/dossiers.js';
 import type { NewMessage } from '../../src/store/store.js';
-import { newMessage } from '../fixtures/store.js';
+import { disposeTempStore, ENGINES, newMessage, openTempStore, rawQuery, reopenTempStore, type TempStore } from '../fixtures/store.js';
 
 const REF = '7503123456';
 const DOCUMENT = new TextEncoder().encode('{"header":{"type":"orientation"},"body":{"identity":{"birthName":"KARIMI"}}}');
@@ -23,26 +22,22 @@ function message(beneficiary: string, overrides: Partial<NewMessage> = {}): NewM
   return newMessage({ messageId: randomUUID(), recipient: 'france-travail-paris', beneficiary, acceptedAt: new Date().toISOString(), ...overrides });
 }
 
-describe('store/sqlite-dossiers', () => {
-  let dir: string;
-  let store: SqliteStore;
+for (const engine of ENGINES) describe(`store dossiers (${engine})`, () => {
+  let temp: TempStore;
   let lookup: string;
   let beneficiary: string;
   const update = (overrides: Partial<DossierUpdate> = {}): DossierUpdate => ({ lookup, signedMessage: DOCUMENT, follow: { starts: 'france-travail-paris', takenInCharge: false }, notices: [], ...overrides });
 
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-dossiers-'));
-    store = SqliteStore.open({ dataDir: dir });
+  beforeEach(async () => {
+    temp = await openTempStore('passerelle-dossiers-', engine);
     const lookupKey = createLookupKey(randomBytes(32));
     lookup = lookupKey(REF);
-    beneficiary = createPseudonymiser({ lookup: lookupKey, subjects: store.dossiers, now: () => new Date() })(REF);
+    beneficiary = await createPseudonymiser({ lookup: lookupKey, subjects: temp.store.dossiers, now: () => new Date() })(REF);
   });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => disposeTempStore(temp));
 
   it('keeps the signed message encrypted at rest and gives it back byte for byte', async () => {
+    const { store, dir } = temp;
     const accepted = message(beneficiary);
     await store.accept({ ...accepted, dossier: update() });
     const [document] = (await store.dossiers.readDossier(beneficiary))!;
@@ -50,20 +45,18 @@ describe('store/sqlite-dossiers', () => {
     expect(document).to.include({ messageId: accepted.messageId, type: 'orientation', sender: 'ofii-paris', recipient: 'france-travail-paris' });
     expect(await store.dossiers.followers(beneficiary)).to.deep.equal(['france-travail-paris']);
 
-    await store.close();
-    const raw = new Database(path.join(dir, 'passerelle.sqlite'), { readonly: true });
-    const { sealed } = raw.prepare('SELECT sealed FROM dossier_documents').get() as { sealed: Buffer };
-    const { wrapped } = raw.prepare('SELECT wrapped_data_key AS wrapped FROM subjects').get() as { wrapped: Buffer };
-    raw.close();
+    const [{ sealed }] = (await rawQuery<{ sealed: Buffer }>(temp, 'SELECT sealed FROM dossier_documents')) as [{ sealed: Buffer }];
+    const [{ wrapped }] = (await rawQuery<{ wrapped: Buffer }>(temp, 'SELECT wrapped_data_key AS wrapped FROM subjects')) as [{ wrapped: Buffer }];
     expect(sealed.includes(Buffer.from('KARIMI'))).to.equal(false);
     expect(wrapped).to.have.length(40);
 
     // Another key-encryption key file: the store refuses to read rather than return garbage.
     fs.writeFileSync(path.join(dir, 'secrets', 'dossier.kek'), randomBytes(32), { mode: 0o600 });
-    store = SqliteStore.open({ dataDir: dir });
     let thrown: unknown;
     try {
-      await store.dossiers.readDossier(beneficiary);
+      // PostgreSQL refuses the key file at open already (src/store/pg-secrets.ts), SQLite at first use.
+      await reopenTempStore(temp);
+      await temp.store.dossiers.readDossier(beneficiary);
     } catch (err) {
       thrown = err;
     }
@@ -72,6 +65,7 @@ describe('store/sqlite-dossiers', () => {
   });
 
   it('rolls the whole acceptance back when the referrer no longer follows the person at commit time', async () => {
+    const { store } = temp;
     await store.accept({ ...message(beneficiary), dossier: update() });
     const size = await store.auditSize();
     const handOver = message(beneficiary, { type: 'referral', sender: 'cap-emploi-75', recipient: 'epec-paris' });
@@ -89,6 +83,7 @@ describe('store/sqlite-dossiers', () => {
   });
 
   it('refuses, inside the transaction, a message about a person whose opt-out committed meanwhile', async () => {
+    const { store } = temp;
     await store.accept({ ...message(beneficiary), dossier: update() });
     const request = message(beneficiary, { type: 'opt-out', recipient: 'passerelle', outboxBody: undefined });
     await store.accept({ ...request, dossier: update({ signedMessage: undefined, follow: { takenInCharge: false }, optOut: { recipients: ['france-travail-paris'] } }) });
@@ -105,8 +100,18 @@ describe('store/sqlite-dossiers', () => {
     }
     expect(thrown).to.be.instanceOf(GatewayError).with.property('rule', 'beneficiary-opted-out');
   });
+});
+
+describe('store dossiers (sqlite, written before the dossiers)', () => {
+  let temp: TempStore;
+  beforeEach(async () => {
+    temp = await openTempStore('passerelle-dossiers-', 'sqlite');
+  });
+  afterEach(() => disposeTempStore(temp));
 
   it('adds the expired status to a store written before the dossiers, keeping its messages and outbox rows', async () => {
+    const { dir } = temp;
+    let store = temp.store as SqliteStore;
     const old = message('c'.repeat(64));
     await store.accept(old);
     await store.close();
@@ -134,6 +139,7 @@ describe('store/sqlite-dossiers', () => {
     raw.close();
 
     store = SqliteStore.open({ dataDir: dir });
+    temp.store = store;
     const [pending] = await store.pendingOutbox(10);
     expect(pending).to.include({ messageId: old.messageId, recipient: 'france-travail-paris', type: 'orientation' });
     expect(await store.findMessage(old.messageId)).to.include({ status: 'accepted', expiredAt: undefined });

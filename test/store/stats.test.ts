@@ -1,9 +1,11 @@
-import Database from 'better-sqlite3';
+/**
+ * The statistics component on both engines: one row of categories per accepted message, written in
+ * the acceptance transaction, with no identifier of the person.
+ */
 import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
 import { factOf } from '../../src/stats/facts.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
-import { disposeTempStore, newMessage, openTempStore } from '../fixtures/store.js';
+import { columnsOf, disposeTempStore, ENGINES, newMessage, openTempStore, rawQuery, type TempStore } from '../fixtures/store.js';
 
 const ORIENTATION = '8d4c2f9e-1b7a-4c3e-9f60-2a5b7d9e1c44';
 const ACK = '9aa0eb3a-8da6-4446-8121-d15a7731e3eb';
@@ -29,19 +31,19 @@ const statusUpdate = newMessage({
   facts: factOf({ header: { ...answer, type: 'status-update' }, body: { event: { type: 'PREMIER_ENTRETIEN_REALISE', effectiveOn: '2026-11-20' } } }, '2026-12-01T10:00:01.000Z'),
 });
 
-describe('store/sqlite-stats', () => {
-  let dir: string;
-  let store: SqliteStore;
-  beforeEach(() => {
-    ({ dir, store } = openTempStore('passerelle-stats-store-'));
+for (const engine of ENGINES) describe(`store statistics (${engine})`, () => {
+  let temp: TempStore;
+  beforeEach(async () => {
+    temp = await openTempStore('passerelle-stats-store-', engine);
   });
-  afterEach(() => disposeTempStore({ dir, store }));
+  afterEach(() => disposeTempStore(temp));
 
   it('keeps one row of categories per accepted message, and the delay instead of the date of a status update', async () => {
+    const { store } = temp;
     await store.accept(orientation);
     await store.accept(acknowledgement);
     await store.accept(statusUpdate);
-    expect(store.statistics.facts()).to.deep.equal([
+    expect(await store.statistics.facts()).to.deep.equal([
       { seq: 1, messageId: ORIENTATION, month: '2026-11', type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', permitFamily: 'PROTECTION_INTERNATIONALE', languageLevel: 'A1', sentOn: '2026-11-02' },
       { seq: 2, messageId: ACK, month: '2026-11', type: 'acknowledgement', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, acknowledgementStatus: 'ACCEPTEE' },
       { seq: 3, messageId: UPDATE, month: '2026-12', type: 'status-update', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, eventType: 'PREMIER_ENTRETIEN_REALISE', daysFromOrientation: 18 },
@@ -49,21 +51,20 @@ describe('store/sqlite-stats', () => {
   });
 
   it('stores no identifier of the person, no pseudonym and no date of the person\'s life in its table', async () => {
+    const { store } = temp;
     await store.accept(orientation);
     await store.accept(statusUpdate);
-    const db = new Database(store.file, { readonly: true });
-    try {
-      const columns = (db.prepare('PRAGMA table_info(stats_facts)').all() as Array<{ name: string }>).map((c) => c.name);
-      expect(columns).not.to.include.members(['beneficiary', 'beneficiary_ref', 'effective_on']);
-      const text = JSON.stringify(db.prepare('SELECT * FROM stats_facts').all());
-      for (const value of ['a'.repeat(64), '2004-03-14', '2026-11-20', 'ML75-2026-004512']) expect(text).not.to.include(value);
-    } finally {
-      db.close();
-    }
+    const columns = await columnsOf(temp, 'stats_facts');
+    expect(columns).to.include('month');
+    for (const column of ['beneficiary', 'beneficiary_ref', 'effective_on']) expect(columns).not.to.include(column);
+    const text = JSON.stringify(await rawQuery(temp, 'SELECT * FROM stats_facts'));
+    expect(text).to.include('PREMIER_ENTRETIEN_REALISE');
+    for (const value of ['a'.repeat(64), '2004-03-14', '2026-11-20', 'ML75-2026-004512']) expect(text).not.to.include(value);
   });
 
   it('writes the fact in the acceptance transaction: a fact that cannot be written leaves no message either', async () => {
-    store.statistics.record(ORIENTATION, orientation.facts!); // a row already there: the insert of accept() will fail
+    const { store } = temp;
+    await store.statistics.record(ORIENTATION, orientation.facts!); // a row already there: the insert of accept() will fail
     let thrown: unknown;
     try {
       await store.accept(orientation);
@@ -77,9 +78,10 @@ describe('store/sqlite-stats', () => {
   });
 
   it('writes nothing for a duplicate, nor for a message accepted without facts', async () => {
+    const { store } = temp;
     await store.accept(orientation);
     expect((await store.accept(orientation)).kind).to.equal('duplicate');
     await store.accept(newMessage({ messageId: ACK, facts: undefined }));
-    expect(store.statistics.facts().map((f) => f.messageId)).to.deep.equal([ORIENTATION]);
+    expect((await store.statistics.facts()).map((f) => f.messageId)).to.deep.equal([ORIENTATION]);
   });
 });
