@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../audit/entry.js';
 import type { Dossiers } from './dossiers.js';
-import { signReceipt, type AcceptedAnswer, type ReceiptedAnswer } from '../crypto/receipt.js';
-import { openFromPartner, sealForRecipient } from '../crypto/openpgp.js';
+import type { AcceptedAnswer, ReceiptedAnswer } from '../crypto/receipt.js';
+import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/worker-pool.js';
 import { assertEligible } from '../domain/eligibility.js';
 import { assertMinimised } from '../domain/minimisation.js';
 import { GatewayError } from '../domain/errors.js';
@@ -40,6 +40,8 @@ export interface IngestDependencies {
   freshness: FreshnessPolicy;
   maxDocumentBytes: number;
   now: () => Date;
+  /** Where the per-message crypto runs (src/crypto/worker-pool.ts); on this thread when absent. */
+  crypto?: GatewayCrypto;
 }
 
 export type IngestResult =
@@ -86,7 +88,11 @@ function sha256Hex(bytes: Uint8Array): string {
 }
 
 export class Ingest {
-  constructor(private readonly deps: IngestDependencies) {}
+  private readonly crypto: GatewayCrypto;
+
+  constructor(private readonly deps: IngestDependencies) {
+    this.crypto = deps.crypto ?? INLINE_CRYPTO;
+  }
 
   /**
    * @param partner the partner named by the verified client certificate (step 1 done by the HTTP edge).
@@ -103,9 +109,9 @@ export class Ingest {
       }
       const senderKeys = trust.partner(partner.id)?.publicKeys ?? [];
       // Steps 2 and 3: only this partner's keys may verify, so a valid signature by any other partner fails.
-      const opened = await openFromPartner({
+      const opened = await this.crypto.openFromPartner({
         message,
-        decryptionKey: trust.gateway.privateKey,
+        decryptionKey: trust.gateway.decryptionKeys,
         senderKeys,
         maxDocumentBytes: this.deps.maxDocumentBytes,
       });
@@ -131,7 +137,7 @@ export class Ingest {
       context.type = header.type;
       // An unregistered recipient id is free text from the sender's point of view: not audited.
       if (header.recipient === GATEWAY_ID || trust.registry.get(header.recipient)) context.recipient = header.recipient;
-      beneficiary = this.deps.pseudonymise(header.beneficiaryRef);
+      beneficiary = await this.deps.pseudonymise(header.beneficiaryRef);
 
       // Step 6.
       const acceptedAtDate = now();
@@ -161,7 +167,7 @@ export class Ingest {
         if (recipientKeys.length === 0) {
           throw new GatewayError('recipient_not_allowed', `Partner ${recipient.id} has no OpenPGP key registered and cannot receive messages.`);
         }
-        outboxBody = await sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys });
+        outboxBody = await this.crypto.sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys });
       }
       const dossier = await this.deps.dossiers.prepare({ document, signedMessage: opened.signedMessage, recipient, beneficiary });
       const acceptedAt = acceptedAtDate.toISOString();
@@ -182,7 +188,7 @@ export class Ingest {
       if (outcome.kind === 'duplicate') return await this.replay(outcome.existing, payloadSha256, partner);
 
       const fields: AcceptedAnswer = { messageId: header.messageId, status: 'accepted', acceptedAt, auditIndex: outcome.auditIndex, payloadSha256 };
-      const answer = { ...fields, receipt: await signReceipt(fields, trust.gateway.privateKey) };
+      const answer = { ...fields, receipt: await this.crypto.signReceipt(fields, trust.gateway.privateKey) };
       // Committed means accepted: a receipt that cannot be kept now (disk full) is signed again on a
       // retry, whereas a 503 would tell the partner that nothing was accepted.
       await store.saveReceipt(header.messageId, answer.receipt).catch(() => undefined);
@@ -208,7 +214,7 @@ export class Ingest {
     let receipt = existing.receipt;
     if (receipt === undefined) {
       // The process stopped between the commit and the receipt: the first answer never left, so sign now.
-      receipt = await signReceipt(fields, this.deps.trust.gateway.privateKey);
+      receipt = await this.crypto.signReceipt(fields, this.deps.trust.gateway.privateKey);
       await this.deps.store.saveReceipt(existing.messageId, receipt).catch(() => undefined);
     }
     return { outcome: 'replayed', status: 200, answer: { ...fields, receipt }, recipient: existing.recipient, type: existing.type };

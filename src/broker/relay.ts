@@ -142,7 +142,9 @@ export function startRelay(opts: RelayOptions): Relay {
     while (!draining) {
       for (const id of settled.splice(0)) inFlight.delete(id);
       const room = batchSize - inFlight.size;
-      if (room <= 0) {
+      // Each read returns the rows in flight too (oldest first), bodies included: read again once half
+      // the window is free, not after every confirm, or a backlog costs a window of bodies per message.
+      if (room <= 0 || (inFlight.size > 0 && room < Math.ceil(batchSize / 2))) {
         await sleep(idleDelayMs);
         continue;
       }
@@ -159,7 +161,8 @@ export function startRelay(opts: RelayOptions): Relay {
         continue;
       }
       let rows: OutboxEntry[];
-      const limit = batchSize + inFlight.size + retryAfter.size;
+      // The rows in flight and backing off come first, then room for `room` new ones: batchSize + retries.
+      const limit = batchSize + retryAfter.size;
       try {
         // Rows in flight or backing off come first (oldest first) and are skipped: read past them.
         rows = await outbox.pendingOutbox(limit);

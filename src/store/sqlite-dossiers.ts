@@ -10,11 +10,11 @@
  */
 import type Database from 'better-sqlite3';
 import type { AuditEvent } from '../audit/entry.js';
-import { GatewayError } from '../domain/errors.js';
 import { assertFollows, assertNotOptedOut } from '../domain/follow.js';
-import { keyEncryptionKeyId, loadKeyEncryptionKey, newDataKey, openWithDataKey, sealWithDataKey, unwrapDataKey, wrapDataKey } from '../privacy/envelope.js';
 import type { NewSubject } from '../privacy/pseudonym.js';
 import { GATEWAY_ID } from '../trust/gateway-partner.js';
+import { assertRecipientsUnchanged, assertSubjectCurrent, destructionsDue, noticeEvent, NOT_TAKEN_IN_CHARGE_SQL } from './dossier-checks.js';
+import { DossierKeys, SUBJECT_COLUMNS, type DocumentRow, type SubjectRow } from './dossier-keys.js';
 import type {
   Destruction,
   DestructionReason,
@@ -101,70 +101,32 @@ export const DOSSIER_MIGRATIONS: readonly string[] = [
    ) STRICT;`,
 ];
 
-interface SubjectRow {
-  lookup: string;
-  pseudonym: string;
-  wrapped_data_key: Buffer | null;
-  kek_id: string | null;
-  taken_in_charge_at: string | null;
-}
-
-interface DocumentRow {
-  message_id: string;
-  type: string;
-  sender: string;
-  recipient: string;
-  accepted_at: string;
-  sealed: Buffer;
-}
-
 export interface SqliteDossiersOptions {
   /** Appends an entry in the current transaction and returns its index (SqliteStore's audit log). */
   appendAudit: (event: AuditEvent) => number;
   /** Runs `work` in one immediate transaction, store faults mapped to GatewayError (SqliteStore's policy). */
   transact: <T>(work: () => T) => T;
+  /**
+   * Like transact, but the commit may skip its own fsync: for a subject created at first sight, which
+   * the acceptance naming it makes durable (that commit follows it in the WAL and is synced).
+   */
+  transactWithoutSync: <T>(work: () => T) => T;
   /** PASSERELLE_DATA_DIR, where the key-encryption key lives (secrets/dossier.kek), read at first use. */
   dataDir: string;
 }
 
-/** What the GCM tag binds a stored document to: its row and its person. */
-function documentContext(beneficiary: string, messageId: string): string {
-  return `passerelle dossier document\n${beneficiary}\n${messageId}`;
-}
-
 export class SqliteDossiers implements DossierStore {
-  private kek: { key: Buffer; id: string } | undefined;
+  private readonly keys: DossierKeys;
 
   constructor(
     private readonly db: Database.Database,
     private readonly options: SqliteDossiersOptions,
-  ) {}
-
-  private keyEncryptionKey(): { key: Buffer; id: string } {
-    if (this.kek === undefined) {
-      let key: Buffer;
-      try {
-        key = loadKeyEncryptionKey(this.options.dataDir);
-      } catch (err) {
-        // Read inside an acceptance: for the partner this is the store failing, and nothing was accepted.
-        throw new GatewayError('unavailable', 'The gateway cannot read its dossier key right now; nothing was accepted. Retry later.', { cause: err });
-      }
-      this.kek = { key, id: keyEncryptionKeyId(key) };
-    }
-    return this.kek;
+  ) {
+    this.keys = new DossierKeys(options.dataDir);
   }
 
   private subjectByPseudonym(pseudonym: string): SubjectRow | undefined {
-    return this.db.prepare('SELECT lookup, pseudonym, wrapped_data_key, kek_id, taken_in_charge_at FROM subjects WHERE pseudonym = ?').get(pseudonym) as SubjectRow | undefined;
-  }
-
-  private dataKeyOf(subject: SubjectRow): Buffer | undefined {
-    if (subject.wrapped_data_key === null) return undefined;
-    const kek = this.keyEncryptionKey();
-    if (subject.kek_id !== kek.id) {
-      throw new GatewayError('internal', 'A dossier data key was wrapped by another key-encryption key than PASSERELLE_DATA_DIR/secrets/dossier.kek; restore the key file that goes with this store.');
-    }
-    return unwrapDataKey(kek.key, subject.wrapped_data_key);
+    return this.db.prepare(`SELECT ${SUBJECT_COLUMNS} FROM subjects WHERE pseudonym = ?`).get(pseudonym) as SubjectRow | undefined;
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -174,7 +136,7 @@ export class SqliteDossiers implements DossierStore {
     const find = (): string | undefined => (this.db.prepare('SELECT pseudonym FROM subjects WHERE lookup = ?').get(lookup) as { pseudonym: string } | undefined)?.pseudonym;
     const known = find();
     if (known !== undefined) return known;
-    return this.options.transact(() => {
+    return this.options.transactWithoutSync(() => {
       const subject = create();
       this.db
         .prepare('INSERT INTO subjects (lookup, pseudonym, pseudonym_key, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (lookup) DO NOTHING')
@@ -221,31 +183,24 @@ export class SqliteDossiers implements DossierStore {
   async readDossier(beneficiary: string): Promise<DossierDocument[] | undefined> {
     const subject = this.subjectByPseudonym(beneficiary);
     if (subject === undefined) return undefined;
-    const dataKey = this.dataKeyOf(subject);
+    const dataKey = this.keys.dataKeyOf(subject);
     if (dataKey === undefined) return [];
     const rows = this.db
       .prepare('SELECT message_id, type, sender, recipient, accepted_at, sealed FROM dossier_documents WHERE beneficiary = ? ORDER BY accepted_at, message_id')
       .all(beneficiary) as DocumentRow[];
-    return rows.map((row) => ({
-      messageId: row.message_id,
-      type: row.type,
-      sender: row.sender,
-      recipient: row.recipient,
-      acceptedAt: row.accepted_at,
-      signedMessage: new Uint8Array(openWithDataKey(dataKey, row.sealed, documentContext(beneficiary, row.message_id))),
-    }));
+    return rows.map((row) => this.keys.openDocument(dataKey, beneficiary, row));
   }
 
   private keepDocument(subject: SubjectRow, message: NewMessage, signedMessage: Uint8Array): void {
-    let dataKey = this.dataKeyOf(subject);
+    let dataKey = this.keys.dataKeyOf(subject);
     if (dataKey === undefined) {
-      dataKey = newDataKey();
-      const kek = this.keyEncryptionKey();
-      this.db.prepare('UPDATE subjects SET wrapped_data_key = ?, kek_id = ? WHERE pseudonym = ?').run(wrapDataKey(kek.key, dataKey), kek.id, subject.pseudonym);
+      const created = this.keys.newDataKey();
+      dataKey = created.dataKey;
+      this.db.prepare('UPDATE subjects SET wrapped_data_key = ?, kek_id = ? WHERE pseudonym = ?').run(created.stored.wrapped_data_key, created.stored.kek_id, subject.pseudonym);
     }
     this.db
       .prepare('INSERT INTO dossier_documents (message_id, beneficiary, type, sender, recipient, accepted_at, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(message.messageId, subject.pseudonym, message.type, message.sender, message.recipient, message.acceptedAt, sealWithDataKey(dataKey, signedMessage, documentContext(subject.pseudonym, message.messageId)));
+      .run(message.messageId, subject.pseudonym, message.type, message.sender, message.recipient, message.acceptedAt, this.keys.seal(dataKey, subject.pseudonym, message.messageId, signedMessage));
   }
 
   /**
@@ -260,15 +215,11 @@ export class SqliteDossiers implements DossierStore {
     // Checked again here: an opt-out or an erasure may have committed since the checks of step 8.
     assertNotOptedOut(this.optedOut(update.lookup));
     const subject = this.subjectByPseudonym(message.beneficiary);
-    if (subject === undefined || subject.lookup !== update.lookup) {
-      throw new GatewayError('unavailable', "The beneficiary's record was erased or expired while the message was being checked; nothing was accepted. Send the message again.");
-    }
+    assertSubjectCurrent(subject, update.lookup);
     if (update.referrer !== undefined) {
       assertFollows({ follows: this.isFollower(subject.pseudonym, update.referrer), sender: update.referrer });
     }
-    if (update.optOut !== undefined && this.dataRecipients(subject.pseudonym).join(',') !== [...update.optOut.recipients].sort().join(',')) {
-      throw new GatewayError('unavailable', 'Messages about this beneficiary were accepted while the opt-out was being prepared; nothing was accepted. Send the opt-out again.');
-    }
+    if (update.optOut !== undefined) assertRecipientsUnchanged(this.dataRecipients(subject.pseudonym), update.optOut.recipients);
     if (update.signedMessage !== undefined) this.keepDocument(subject, message, update.signedMessage);
 
     if (message.type === 'referral') {
@@ -297,18 +248,7 @@ export class SqliteDossiers implements DossierStore {
 
   /** A gateway-originated message: its row, its outbox row and its audit entry (the notice's event). */
   private insertNotice(notice: GatewayNotice, beneficiary: string, at: string): number {
-    const event = notice.type === 'dossier' ? 'dossier-disclosed' : 'withdrawal-notified';
-    const auditIndex = this.options.appendAudit({
-      event,
-      timestamp: at,
-      messageId: notice.messageId,
-      type: notice.type,
-      sender: GATEWAY_ID,
-      recipient: notice.recipient,
-      beneficiary,
-      payloadSha256: notice.payloadSha256,
-      ...(notice.count === undefined ? {} : { count: notice.count }),
-    });
+    const auditIndex = this.options.appendAudit(noticeEvent(notice, beneficiary, at));
     this.insertNoticeRows(notice, beneficiary, at, auditIndex);
     return auditIndex;
   }
@@ -370,21 +310,11 @@ export class SqliteDossiers implements DossierStore {
   }
 
   async dueForDestruction(lastEventBefore: string): Promise<Destruction[]> {
-    const notTakenInCharge = this.db
-      .prepare(
-        `SELECT s.pseudonym FROM subjects s
-         WHERE s.taken_in_charge_at IS NULL
-           AND EXISTS (SELECT 1 FROM messages m WHERE m.beneficiary = s.pseudonym)
-           AND NOT EXISTS (SELECT 1 FROM followers f WHERE f.beneficiary = s.pseudonym)`,
-      )
-      .all() as Array<{ pseudonym: string }>;
+    const notTakenInCharge = this.db.prepare(NOT_TAKEN_IN_CHARGE_SQL).all() as Array<{ pseudonym: string }>;
     const expired = this.db
       .prepare('SELECT s.pseudonym FROM subjects s WHERE (SELECT MAX(m.accepted_at) FROM messages m WHERE m.beneficiary = s.pseudonym) < ?')
       .all(lastEventBefore) as Array<{ pseudonym: string }>;
-    const due = new Map<string, DestructionReason>();
-    for (const { pseudonym } of notTakenInCharge) due.set(pseudonym, 'not-taken-in-charge');
-    for (const { pseudonym } of expired) if (!due.has(pseudonym)) due.set(pseudonym, 'retention');
-    return [...due].map(([beneficiary, reason]) => ({ beneficiary, reason }));
+    return destructionsDue(notTakenInCharge.map((r) => r.pseudonym), expired.map((r) => r.pseudonym));
   }
 
   async forgetIdleSubjects(createdBefore: string): Promise<number> {

@@ -11,7 +11,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { toEntry, entryBytes, leafHash, type AuditEvent } from '../audit/entry.js';
 import { GatewayError } from '../domain/errors.js';
-import type { MessageStatus } from '../domain/message.js';
 import type { OutboxEntry } from './outbox.js';
 import type { Checkpoint, Cosignature, SignedCheckpoint } from '../audit/checkpoint.js';
 import type { StoredAuditEntry } from './audit-log.js';
@@ -19,7 +18,10 @@ import { AUDIT_TREE_MIGRATIONS, SqliteAuditTree } from './sqlite-audit-tree.js';
 import { DOSSIER_MIGRATIONS, SqliteDossiers } from './sqlite-dossiers.js';
 import { SqliteStatistics, STATS_MIGRATIONS } from './sqlite-stats.js';
 import type { AcceptOutcome, MessageRecord, NewMessage, Store } from './store.js';
+import { toOutboxEntry, toRecord, type MessageRow, type OutboxRow } from './message-row.js';
 import { probeWrite, WRITE_PROBE_MIGRATIONS } from './sqlite-write-probe.js';
+import { GroupCommit } from './sqlite-group-commit.js';
+import { WalCheckpointer } from './sqlite-wal-checkpoint.js';
 
 /**
  * Schema migrations, per component, applied in order at open. A component is one concept of the store
@@ -64,46 +66,6 @@ const MIGRATIONS: Readonly<Record<string, readonly string[]>> = {
   stats: STATS_MIGRATIONS,
 };
 
-interface MessageRow {
-  message_id: string;
-  type: string;
-  version: number;
-  sender: string;
-  recipient: string;
-  in_reply_to: string | null;
-  beneficiary: string;
-  payload_sha256: string;
-  status: MessageStatus;
-  audit_index: number;
-  accepted_at: string;
-  queued_at: string | null;
-  acknowledged_at: string | null;
-  dead_lettered_at: string | null;
-  receipt: string | null;
-  expired_at: string | null;
-}
-
-function toRecord(row: MessageRow): MessageRecord {
-  return {
-    messageId: row.message_id,
-    type: row.type,
-    version: row.version,
-    sender: row.sender,
-    recipient: row.recipient,
-    inReplyTo: row.in_reply_to ?? undefined,
-    beneficiary: row.beneficiary,
-    payloadSha256: row.payload_sha256,
-    status: row.status,
-    auditIndex: row.audit_index,
-    acceptedAt: row.accepted_at,
-    queuedAt: row.queued_at ?? undefined,
-    acknowledgedAt: row.acknowledged_at ?? undefined,
-    deadLetteredAt: row.dead_lettered_at ?? undefined,
-    receipt: row.receipt ?? undefined,
-    expiredAt: row.expired_at ?? undefined,
-  };
-}
-
 /** SQLite error codes that mean "the disk or file cannot take this write" rather than a bug. */
 const UNAVAILABLE_CODES = new Set(['SQLITE_READONLY', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_CORRUPT']);
 
@@ -127,6 +89,10 @@ export class SqliteStore implements Store {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly auditTree: SqliteAuditTree;
+  /** Accepts, receipts, audit events and queued marks share durable transactions (src/store/sqlite-group-commit.ts). */
+  private readonly group: GroupCommit;
+  /** WAL checkpoints on a worker thread instead of inside a commit on the main thread. */
+  private readonly checkpoints: WalCheckpointer;
   /** Subjects, encrypted dossiers, followers and opt-outs (src/store/dossiers.ts). */
   readonly dossiers: SqliteDossiers;
   /** One row of categories per accepted message, for the statistics (src/store/sqlite-stats.ts). */
@@ -136,8 +102,19 @@ export class SqliteStore implements Store {
     this.file = file;
     this.db = db;
     this.auditTree = new SqliteAuditTree(db);
+    this.group = new GroupCommit(db);
+    this.checkpoints = new WalCheckpointer(db, file);
     this.statistics = new SqliteStatistics(db);
-    this.dossiers = new SqliteDossiers(db, { appendAudit: (event) => this.appendAudit(event), transact: (work) => this.transact(work), dataDir });
+    // A person's subject is created at first sight, during the checks of a message, in a transaction of
+    // its own: it needs no fsync of its own (one more, blocking the event loop, per new person). The
+    // acceptance that names it commits after it in the WAL, so that commit's sync makes it durable
+    // too; and a subject that no accepted message names is forgotten a day later anyway.
+    this.dossiers = new SqliteDossiers(db, {
+      appendAudit: (event) => this.appendAudit(event),
+      transact: (work) => this.transact(work),
+      transactWithoutSync: (work) => this.transact(work, { sync: false }),
+      dataDir,
+    });
   }
 
   static open(options: SqliteStoreOptions): SqliteStore {
@@ -146,6 +123,7 @@ export class SqliteStore implements Store {
     try {
       fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
       db = new Database(file);
+      cacheStatements(db);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
@@ -163,12 +141,20 @@ export class SqliteStore implements Store {
     return new SqliteStore(file, db, options.dataDir);
   }
 
-  /** One immediate transaction, with the store's fault mapping (for components such as the dossiers). */
-  private transact<T>(work: () => T): T {
+  /**
+   * One immediate transaction, with the store's fault mapping (for components such as the dossiers).
+   * `sync: false` commits without waiting for the disk (synchronous=NORMAL for this commit only); the
+   * pragma cannot change inside a transaction, so a nested call keeps the outer one's level.
+   */
+  private transact<T>(work: () => T, opts: { sync: boolean } = { sync: true }): T {
+    const relax = !opts.sync && !this.db.inTransaction;
+    if (relax) this.db.prepare('PRAGMA synchronous = NORMAL').run();
     try {
       return this.db.transaction(work).immediate();
     } catch (err) {
       return storeFault(err);
+    } finally {
+      if (relax) this.db.prepare('PRAGMA synchronous = FULL').run();
     }
   }
 
@@ -201,12 +187,10 @@ export class SqliteStore implements Store {
         beneficiary: message.beneficiary,
         payloadSha256: message.payloadSha256,
       });
-      this.db
-        .prepare(
+      this.db.prepare(
           `INSERT INTO messages (message_id, type, version, sender, recipient, in_reply_to, beneficiary, payload_sha256, status, audit_index, accepted_at)
            VALUES (@messageId, @type, @version, @sender, @recipient, @inReplyTo, @beneficiary, @payloadSha256, 'accepted', @auditIndex, @acceptedAt)`,
-        )
-        .run({ ...message, inReplyTo: message.inReplyTo ?? null, auditIndex });
+        ).run({ ...message, inReplyTo: message.inReplyTo ?? null, auditIndex });
       if (message.outboxBody !== undefined) this.db.prepare('INSERT INTO outbox (message_id, body) VALUES (?, ?)').run(message.messageId, message.outboxBody);
       if (message.type === 'acknowledgement' && message.inReplyTo !== undefined) this.acknowledge(message);
       this.dossiers.applyAccepted(message);
@@ -214,7 +198,7 @@ export class SqliteStore implements Store {
       return { kind: 'accepted', auditIndex };
     });
     try {
-      return run.immediate();
+      return await this.group.run(() => run.immediate());
     } catch (err) {
       return storeFault(err);
     }
@@ -238,21 +222,28 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Kept for replays only, so nobody waits for it: it joins the next group transaction (a deferred
+   * write) and this resolves at once. findMessage settles pending writes before it reads, so a replay
+   * finds the receipt; one that could not be written is signed again by the replay.
+   */
   async saveReceipt(messageId: string, receipt: string): Promise<void> {
-    try {
-      this.db.prepare('UPDATE messages SET receipt = ? WHERE message_id = ? AND receipt IS NULL').run(receipt, messageId);
-    } catch (err) {
-      storeFault(err);
-    }
+    void this.group
+      .run(() => this.db.prepare('UPDATE messages SET receipt = ? WHERE message_id = ? AND receipt IS NULL').run(receipt, messageId), { deferred: true })
+      .catch(() => undefined);
   }
 
   async findMessage(messageId: string): Promise<MessageRecord | undefined> {
+    if (this.getMessage(messageId) === undefined) return undefined;
+    // Found: what the caller answers about it (a replay's 200, a status) must be on disk already, and
+    // its receipt, if one was signed, written (receipts are deferred writes).
+    await this.group.settled();
     return this.getMessage(messageId);
   }
 
   async recordEvent(event: AuditEvent): Promise<number> {
     try {
-      return this.db.transaction(() => this.appendAudit(event)).immediate();
+      return await this.group.run(() => this.appendAudit(event));
     } catch (err) {
       return storeFault(err);
     }
@@ -264,17 +255,8 @@ export class SqliteStore implements Store {
         `SELECT o.message_id, o.body, o.attempts, m.recipient, m.type, m.sender, m.audit_index, m.accepted_at
          FROM outbox o JOIN messages m ON m.message_id = o.message_id ORDER BY o.seq LIMIT ?`,
       )
-      .all(limit) as Array<{ message_id: string; body: string; attempts: number; recipient: string; type: string; sender: string; audit_index: number; accepted_at: string }>;
-    return rows.map((r) => ({
-      messageId: r.message_id,
-      recipient: r.recipient,
-      type: r.type,
-      sender: r.sender,
-      auditIndex: r.audit_index,
-      body: r.body,
-      acceptedAt: r.accepted_at,
-      attempts: r.attempts,
-    }));
+      .all(limit) as OutboxRow[];
+    return rows.map(toOutboxEntry);
   }
 
   async markQueued(messageId: string, queuedAt: string): Promise<void> {
@@ -295,7 +277,7 @@ export class SqliteStore implements Store {
       });
     });
     try {
-      run.immediate();
+      await this.group.run(() => run.immediate(), { deferred: true });
     } catch (err) {
       storeFault(err);
     }
@@ -400,8 +382,33 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpoints.close();
+    if (this.db.open) await this.group.close();
     if (this.db.open) this.db.close();
   }
+}
+
+/** Compiled statements kept per connection; past this many distinct SQL texts the cache starts again (a bound on mistakes: the store's SQL is static text). */
+const STATEMENT_CACHE_LIMIT = 500;
+
+/**
+ * better-sqlite3 compiles the SQL on every prepare(), which costs about as much as running a small
+ * statement, and the store's components prepare per call: the connection keeps each compiled
+ * statement by its SQL text. A cached statement is shared, so no component may switch its mode
+ * (pluck, raw, expand) or iterate it while another runs it: none does.
+ */
+function cacheStatements(db: Database.Database): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+      statement = prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }) as typeof db.prepare;
 }
 
 function migrate(db: Database.Database): void {

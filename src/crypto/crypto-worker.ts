@@ -1,0 +1,64 @@
+/**
+ * A crypto worker thread of the gateway (src/crypto/worker-pool.ts): runs the adapter's functions on
+ * the keys each task carries and posts back the result, or the error as code and message.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { Key, PrivateKey, PublicKey } from 'openpgp';
+import { GatewayError } from '../domain/errors.js';
+import { openFromPartner, readKeyBytes, sealForRecipient } from './openpgp.js';
+import { signReceipt } from './receipt.js';
+import type { CryptoReply, CryptoTask, KeyTransfer, TransferredError } from './worker-pool.js';
+
+/**
+ * Parsed keys kept per worker, by hash of their bytes. The gateway holds a few keys per partner and a
+ * few of its own during a rotation: this covers a few dozen partners, and keys replaced at run time
+ * fall out of it (least recently used first) instead of piling up.
+ */
+const KEY_CACHE_LIMIT = 256;
+
+const keys = new Map<string, Promise<Key>>();
+
+function keyOf(transfer: KeyTransfer): Promise<Key> {
+  let key = keys.get(transfer.hash);
+  if (key === undefined) {
+    key = readKeyBytes(transfer.bytes, transfer.secret);
+    // A key that does not parse is not kept: the next task tries again (and fails the same way).
+    key.catch(() => keys.delete(transfer.hash));
+    if (keys.size >= KEY_CACHE_LIMIT) keys.delete(keys.keys().next().value!);
+  } else {
+    keys.delete(transfer.hash);
+  }
+  keys.set(transfer.hash, key);
+  return key;
+}
+
+const keysOf = (transfers: KeyTransfer[]) => Promise.all(transfers.map(keyOf));
+
+async function perform(task: CryptoTask): Promise<unknown> {
+  switch (task.op) {
+    case 'open':
+      return openFromPartner({
+        message: task.message,
+        decryptionKey: (await keysOf(task.decryptionKeys)) as PrivateKey[],
+        senderKeys: (await keysOf(task.senderKeys)) as PublicKey[],
+        maxDocumentBytes: task.maxDocumentBytes,
+      });
+    case 'seal':
+      return sealForRecipient({ signedMessage: task.signedMessage, recipientKeys: (await keysOf(task.recipientKeys)) as PublicKey[] });
+    case 'receipt':
+      return signReceipt(task.answer, (await keyOf(task.gatewayKey)) as PrivateKey);
+  }
+}
+
+function transferable(err: unknown): TransferredError {
+  if (err instanceof GatewayError) return { gateway: true, code: err.code, message: err.message, ...(err.rule === undefined ? {} : { rule: err.rule }) };
+  return { gateway: false, message: err instanceof Error ? err.message : String(err) };
+}
+
+const port = parentPort!;
+port.on('message', ({ id, task }: { id: number; task: CryptoTask }) => {
+  perform(task).then(
+    (value) => port.postMessage({ id, ok: true, value } satisfies CryptoReply),
+    (err: unknown) => port.postMessage({ id, ok: false, error: transferable(err) } satisfies CryptoReply),
+  );
+});
