@@ -7,12 +7,13 @@ import { Checkpointer } from './app/checkpointer.js';
 import { createDossierServices } from './app/dossier-services.js';
 import { Ingest } from './app/ingest.js';
 import { scheduleRetention, type RetentionSummary } from './app/retention.js';
-import { connectBroker, type BrokerConnection } from './broker/connection.js';
+import { brokerTlsOf, connectBroker, type BrokerConnection } from './broker/connection.js';
 import { declareDeadLetterWatch, startDeadLetterWatcher } from './broker/dead-letter-watcher.js';
 import { startRelay, type Relay } from './broker/relay.js';
 import { declareTopology } from './broker/topology.js';
 import type { Settings } from './config/settings.js';
 import { GatewayError } from './domain/errors.js';
+import { createCryptoPool } from './crypto/worker-pool.js';
 import { createHttpApp } from './http/app.js';
 import { createAuditRouter } from './http/audit-routes.js';
 import { createStatsRouter } from './http/stats-routes.js';
@@ -21,12 +22,14 @@ import { RateLimiter } from './http/rate-limit.js';
 import { startHttpsServer, type RunningServer } from './http/server.js';
 import type { Logger } from './log/logger.js';
 import { createValidator, defaultSchemasDir } from './schema/validator.js';
-import { SqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import { GATEWAY_PARTNER } from './trust/gateway-partner.js';
 import { loadTrustStore, type TrustStore } from './trust/trust-store.js';
 import { loadRevocationList } from './trust/crl.js';
 import { followRevocations } from './http/tls-revocation.js';
+import { watchTrust } from './trust/trust-watch.js';
+import type { TrustReload } from './trust/trust-store.js';
 
 export interface RunningGateway {
   port: number;
@@ -38,6 +41,12 @@ export interface RunningGateway {
   stop(): Promise<void>;
   /** Reads the trust directory's crl.pem again and applies it (what SIGHUP does; a file watch does it too). */
   reloadRevocations(): Promise<void>;
+  /**
+   * Reads the OpenPGP keys of the trust directory again (partners' and the gateway's) and swaps them in
+   * (what SIGHUP does; a file watch does it too). Resolves undefined when the new files were refused
+   * and the previous keys stay in force (the error is logged).
+   */
+  reloadTrust(): Promise<TrustReload | undefined>;
 }
 
 export interface StartOptions {
@@ -65,14 +74,16 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const revocationList = await loadRevocationList({ dir: settings.certsDir, caPem: trust.caPem });
   const validator = createValidator({ schemasDir: defaultSchemasDir() });
   assertRegistryTypesKnown(trust, validator.knownTypes());
-  const store = SqliteStore.open({ dataDir: settings.dataDir });
+  const store = await openStore(settings);
   const personal = createDossierServices({ settings, trust, store: store.dossiers, validator, now });
 
   const recipients = [...trust.registry.partners.values()].filter((p) => p.receives.length > 0).map((p) => p.id);
   let broker: BrokerConnection;
   try {
+    const tls = brokerTlsOf(settings);
     broker = await connectBroker({
       url: settings.amqpUrl,
+      ...(tls ? { tls } : {}),
       logger,
       connectionName: 'passerelle-gateway',
       onReady: async (session) => {
@@ -92,6 +103,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
 
   const relay: Relay = startRelay({ outbox: store, broker, prefix: settings.amqpPrefix, logger });
   const deadLetters = startDeadLetterWatcher({ broker, store, prefix: settings.amqpPrefix, logger, now });
+  const crypto = createCryptoPool({ size: settings.cryptoWorkers });
   const ingest = new Ingest({
     trust,
     validator,
@@ -101,8 +113,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     freshness: { maxFutureSeconds: settings.maxFutureSeconds, maxAgeSeconds: settings.maxAgeSeconds },
     maxDocumentBytes: settings.maxDocumentBytes,
     now,
+    crypto,
   });
-  const checkpointer = new Checkpointer({ store, signingKey: trust.gateway.privateKey, now, logger, intervalMs: settings.checkpointIntervalSeconds * 1000 });
+  const checkpointer = new Checkpointer({ store, signingKey: () => trust.gateway.privateKey, now, logger, intervalMs: settings.checkpointIntervalSeconds * 1000 });
   const app = createHttpApp({
     ingest,
     store,
@@ -131,6 +144,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       requestTimeoutMs: settings.requestTimeoutMs,
     });
   } catch (err) {
+    await crypto.close();
     await relay.stop();
     await deadLetters.stop();
     await broker.close();
@@ -156,12 +170,15 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   logger.info('gateway started', { host: settings.host, port: server.port });
 
   const revocationWatch = followRevocations({ dir: settings.certsDir, caPem: trust.caPem, initial: revocationList, server, logger });
+  const trustWatch = watchTrust({ trust, logger });
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       logger.info('gateway stopping', {});
       revocationWatch.close();
+      trustWatch.close();
       await server.close(settings.shutdownTimeoutMs);
+      await crypto.close();
       await retention.stop();
       await relay.drain(settings.shutdownTimeoutMs);
       await relay.stop();
@@ -173,5 +190,5 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     })();
     return stopping;
   };
-  return { port: server.port, trust, store, runRetention: () => retention.runNow(), stop, reloadRevocations: () => revocationWatch.reload() };
+  return { port: server.port, trust, store, runRetention: () => retention.runNow(), stop, reloadRevocations: () => revocationWatch.reload(), reloadTrust: () => trustWatch.reload() };
 }

@@ -8,6 +8,9 @@ Commands:
   serve                                   run the gateway (HTTPS API + delivery to RabbitMQ)
   demo                                    run the main job end to end on the embedded defaults
   pki init [--dir DIR] [--overwrite]      generate an example trust directory (default certs.example)
+  pki rotate-gateway-key --dir DIR        add a new gateway OpenPGP key beside the current ones: it
+          [--validity-days N]             signs from the next reload (SIGHUP or file watch); previous
+                                          keys still decrypt and verify earlier receipts/checkpoints
   send --as PARTNER FILE.json             seal a document as PARTNER, post it, verify the receipt
   status --as PARTNER MESSAGE_ID          show where a message is (accepted, queued, acknowledged)
   consume --as PARTNER [--out DIR]        read PARTNER's queue, verify each sender's signature,
@@ -26,6 +29,10 @@ Commands:
                                           unanswered orientations, destruction of dossiers)
   stats --as PARTNER [--format F]         the steering committee's statistics (statistics or auditor
                                           role), as grids (text), csv or json
+  broker setup [--passwords DIR]          on the broker host (rabbitmqctl, as root): create or update the
+        [--definitions-out FILE]          gateway's and each receiving partner's RabbitMQ account with
+        [--vhost V] [--rabbitmqctl PATH]  least privilege; passwords read from (or generated into)
+                                          DIR/<user>.password; optionally write the definitions file
   help                                    this text
 
 Settings (environment variables):

@@ -6,10 +6,11 @@ import { parseArgs } from 'node:util';
 import { GatewayError } from '../domain/errors.js';
 import { loadSettings } from '../config/settings.js';
 import { runAudit } from './audit.js';
+import { runBrokerSetup } from './broker.js';
 import { runConsume } from './consume.js';
 import { runDemo } from './demo.js';
 import { runErase, runRetentionSweep } from './dossier-admin.js';
-import { runPkiInit } from './pki.js';
+import { runPkiInit, runRotateGatewayKey } from './pki.js';
 import { runSend, runStatus } from './send.js';
 import { runServe } from './serve.js';
 import { runStats } from './stats.js';
@@ -24,7 +25,14 @@ async function main(argv: string[]): Promise<number> {
       return runServe(loadSettings());
     case 'pki': {
       const [sub, ...args] = rest;
-      if (sub !== 'init') throw new UsageError(`unknown command "pki ${sub ?? ''}". Did you mean "passerelle pki init"?`);
+      if (sub === 'rotate-gateway-key') {
+        const { values } = parseArgs({ args, options: { dir: { type: 'string' }, 'validity-days': { type: 'string' } } });
+        if (!values.dir) throw new UsageError('usage: passerelle pki rotate-gateway-key --dir <trust directory> [--validity-days N]');
+        const days = values['validity-days'] === undefined ? undefined : Number(values['validity-days']);
+        if (days !== undefined && !(Number.isInteger(days) && days >= 1)) throw new UsageError('--validity-days takes a whole number of days (1 or more)');
+        return runRotateGatewayKey({ dir: values.dir, validityDays: days });
+      }
+      if (sub !== 'init') throw new UsageError(`unknown command "pki ${sub ?? ''}". Did you mean "passerelle pki init" or "passerelle pki rotate-gateway-key"?`);
       const { values } = parseArgs({ args, options: { dir: { type: 'string', default: 'certs.example' }, overwrite: { type: 'boolean', default: false } } });
       return runPkiInit({ dir: values.dir, overwrite: values.overwrite });
     }
@@ -66,6 +74,21 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'audit':
       return runAudit({ settings: loadSettings(), args: rest });
+    case 'broker': {
+      const [sub, ...args] = rest;
+      if (sub !== 'setup') throw new UsageError(`unknown command "broker ${sub ?? ''}". Did you mean "passerelle broker setup"?`);
+      const { values } = parseArgs({ args, options: { passwords: { type: 'string' }, 'definitions-out': { type: 'string' }, vhost: { type: 'string' }, rabbitmqctl: { type: 'string' } } });
+      if (values.passwords === undefined && values['definitions-out'] === undefined) {
+        throw new UsageError('usage: passerelle broker setup [--passwords DIR] [--definitions-out FILE] [--vhost V] [--rabbitmqctl PATH] (at least one of --passwords and --definitions-out)');
+      }
+      return runBrokerSetup({
+        settings: loadSettings(),
+        ...(values.passwords !== undefined ? { passwordsDir: values.passwords } : {}),
+        ...(values['definitions-out'] !== undefined ? { definitionsOut: values['definitions-out'] } : {}),
+        ...(values.vhost !== undefined ? { vhost: values.vhost } : {}),
+        ...(values.rabbitmqctl !== undefined ? { rabbitmqctl: values.rabbitmqctl } : {}),
+      });
+    }
     case undefined:
     case 'help':
     case '--help':

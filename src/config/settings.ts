@@ -3,6 +3,7 @@
  * module receives a frozen Settings object. Each setting is validated here, so a wrong value stops the
  * process at start with one line naming the variable, never later in the middle of an exchange.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { GatewayError } from '../domain/errors.js';
 
@@ -14,6 +15,10 @@ export interface Settings {
   readonly databaseUrl: string | undefined;
   readonly amqpUrl: string;
   readonly amqpPrefix: string;
+  /** TLS to the broker (amqps:): the CA file that verifies it, and this process's client certificate and key. */
+  readonly amqpCaFile: string | undefined;
+  readonly amqpCertFile: string | undefined;
+  readonly amqpKeyFile: string | undefined;
   /** Largest request body accepted, checked before any decryption. */
   readonly maxBodyBytes: number;
   /** Largest signed document accepted once decrypted and decompressed (compression bombs). */
@@ -39,6 +44,8 @@ export interface Settings {
   readonly dossierRetentionDays: number;
   /** Minutes between two retention sweeps of the gateway. */
   readonly retentionSweepMinutes: number;
+  /** Worker threads for the per-message OpenPGP work (src/crypto/worker-pool.ts); 0 runs it on the main thread. */
+  readonly cryptoWorkers: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -55,9 +62,12 @@ export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
   { variable: 'PASSERELLE_PORT', default: '8443', meaning: 'port of the HTTPS API (0 picks a free port)' },
   { variable: 'PASSERELLE_CERTS_DIR', default: 'certs.example', meaning: 'trust configuration directory' },
   { variable: 'PASSERELLE_DATA_DIR', default: './data', meaning: 'embedded store (SQLite) and local state' },
-  { variable: 'PASSERELLE_DATABASE_URL', default: '(unset)', meaning: 'postgres://… to use PostgreSQL (not yet available)' },
+  { variable: 'PASSERELLE_DATABASE_URL', default: '(unset)', meaning: 'postgres://user@host:5432/db: use PostgreSQL instead of SQLite (several gateways share it)' },
   { variable: 'PASSERELLE_AMQP_URL', default: 'amqp://guest:guest@127.0.0.1:5672', meaning: 'RabbitMQ broker' },
   { variable: 'PASSERELLE_AMQP_PREFIX', default: 'passerelle', meaning: 'prefix of every exchange and queue' },
+  { variable: 'PASSERELLE_AMQP_CA', default: '(system CAs)', meaning: 'PEM file of the CA(s) that verify the broker certificate (amqps: only)' },
+  { variable: 'PASSERELLE_AMQP_CERT', default: '(unset)', meaning: 'PEM client certificate for the broker (amqps: only; with PASSERELLE_AMQP_KEY)' },
+  { variable: 'PASSERELLE_AMQP_KEY', default: '(unset)', meaning: 'PEM private key of PASSERELLE_AMQP_CERT' },
   { variable: 'PASSERELLE_MAX_BODY_BYTES', default: '1048576', meaning: 'largest request body (before decryption)' },
   { variable: 'PASSERELLE_MAX_DOCUMENT_BYTES', default: '4194304', meaning: 'largest decrypted, decompressed document' },
   { variable: 'PASSERELLE_MAX_FUTURE_SECONDS', default: '300', meaning: 'how far in the future sentAt may be' },
@@ -73,6 +83,7 @@ export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
   { variable: 'PASSERELLE_ORIENTATION_EXPIRY_DAYS', default: '30', meaning: 'days after which an unacknowledged orientation expires' },
   { variable: 'PASSERELLE_DOSSIER_RETENTION_DAYS', default: '730', meaning: "days after a person's last event before the dossier is destroyed" },
   { variable: 'PASSERELLE_RETENTION_SWEEP_MINUTES', default: '60', meaning: 'minutes between two retention sweeps' },
+  { variable: 'PASSERELLE_CRYPTO_WORKERS', default: '(number of cores)', meaning: 'worker threads for decryption, verification, re-encryption and receipts, 0 to 64 (0: on the main thread, for debugging)' },
 ]);
 
 const PREFIX_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -111,6 +122,27 @@ function url(env: Env, variable: string, fallback: string | undefined, schemes: 
   return raw;
 }
 
+/**
+ * The broker TLS files. Set on a plain amqp: URL they would suggest an encryption that does not
+ * happen, so that is refused; a certificate without its key (or the reverse) cannot be used either.
+ */
+function amqpTls(env: Env, cwd: string): Pick<Settings, 'amqpCaFile' | 'amqpCertFile' | 'amqpKeyFile'> {
+  const file = (variable: string): string | undefined => {
+    const raw = env[variable];
+    return raw === undefined || raw === '' ? undefined : path.resolve(cwd, raw);
+  };
+  const files = { amqpCaFile: file('PASSERELLE_AMQP_CA'), amqpCertFile: file('PASSERELLE_AMQP_CERT'), amqpKeyFile: file('PASSERELLE_AMQP_KEY') };
+  const amqpUrl = env['PASSERELLE_AMQP_URL'] ?? '';
+  if (!amqpUrl.startsWith('amqps:')) {
+    const set = Object.entries({ PASSERELLE_AMQP_CA: files.amqpCaFile, PASSERELLE_AMQP_CERT: files.amqpCertFile, PASSERELLE_AMQP_KEY: files.amqpKeyFile }).find(([, v]) => v !== undefined);
+    if (set) fail(set[0], set[1]!, 'unset, or PASSERELLE_AMQP_URL starting with amqps: (TLS files apply to TLS connections only)');
+  }
+  if ((files.amqpCertFile === undefined) !== (files.amqpKeyFile === undefined)) {
+    fail(files.amqpCertFile === undefined ? 'PASSERELLE_AMQP_KEY' : 'PASSERELLE_AMQP_CERT', (files.amqpCertFile ?? files.amqpKeyFile)!, 'set together with its pair (PASSERELLE_AMQP_CERT and PASSERELLE_AMQP_KEY)');
+  }
+  return files;
+}
+
 /** A URL without its password, for messages and logs. */
 export function redactUrl(raw: string): string {
   try {
@@ -129,10 +161,10 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) fail('PASSERELLE_LOG_LEVEL', logLevel, 'error, warn, info or debug');
   const databaseUrl = url(env, 'PASSERELLE_DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
   if (databaseUrl !== undefined) {
-    throw new GatewayError(
-      'config_invalid',
-      'PASSERELLE_DATABASE_URL is set, but the PostgreSQL store is not available in this version. Unset PASSERELLE_DATABASE_URL to use the embedded SQLite store.',
-    );
+    const parsed = new URL(databaseUrl);
+    if (parsed.hostname === '' || parsed.pathname.length <= 1) {
+      fail('PASSERELLE_DATABASE_URL', redactUrl(databaseUrl), 'postgres://user[:password]@host[:port]/database (a host and a database name)');
+    }
   }
   const headersTimeoutMs = integer(env, 'PASSERELLE_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
   const requestTimeoutMs = integer(env, 'PASSERELLE_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
@@ -148,6 +180,7 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     databaseUrl,
     amqpUrl: url(env, 'PASSERELLE_AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:'])!,
     amqpPrefix,
+    ...amqpTls(env, cwd),
     maxBodyBytes: integer(env, 'PASSERELLE_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxDocumentBytes: integer(env, 'PASSERELLE_MAX_DOCUMENT_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxFutureSeconds: integer(env, 'PASSERELLE_MAX_FUTURE_SECONDS', 300, 0, 86400),
@@ -163,6 +196,8 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     orientationExpiryDays: integer(env, 'PASSERELLE_ORIENTATION_EXPIRY_DAYS', 30, 1, 365),
     dossierRetentionDays: integer(env, 'PASSERELLE_DOSSIER_RETENTION_DAYS', 730, 1, 3650),
     retentionSweepMinutes: integer(env, 'PASSERELLE_RETENTION_SWEEP_MINUTES', 60, 1, 1440),
+    // More threads than cores only adds switching; 64 is a bound on mistakes, not a recommendation.
+    cryptoWorkers: integer(env, 'PASSERELLE_CRYPTO_WORKERS', os.availableParallelism(), 0, 64),
   };
   return Object.freeze(settings);
 }
