@@ -256,6 +256,10 @@ export class SqliteStore implements Store {
          FROM outbox o JOIN messages m ON m.message_id = o.message_id ORDER BY o.seq LIMIT ?`,
       )
       .all(limit) as OutboxRow[];
+    // Rows of a group transaction are visible before its WAL sync: publishing one then would deliver a
+    // message that a crash could still remove from the store and its audit log. Every row read here
+    // was committed by a batch counted now, so waiting for those batches is enough.
+    await this.group.synced();
     return rows.map(toOutboxEntry);
   }
 
@@ -320,8 +324,12 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
   }
 
+  // The audit readers answer only with what is on disk (see pendingOutbox): an entry that a crash could
+  // still remove, once shown to an auditor, would look like a fork of the log when its index is reused.
   async auditSize(): Promise<number> {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
+    const size = (this.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
+    await this.group.synced();
+    return size;
   }
 
   /** Raw audit rows, for tests and (later) the audit endpoints. */
@@ -334,11 +342,15 @@ export class SqliteStore implements Store {
   }
 
   async readAuditEntries(start: number, end: number, limit: number): Promise<StoredAuditEntry[]> {
-    return this.auditTree.entries(start, end, limit);
+    const entries = this.auditTree.entries(start, end, limit);
+    await this.group.synced();
+    return entries;
   }
 
   async readAuditEntriesNaming(partnerId: string, start: number, end: number, limit: number): Promise<StoredAuditEntry[]> {
-    return this.auditTree.entriesNaming(partnerId, start, end, limit);
+    const entries = this.auditTree.entriesNaming(partnerId, start, end, limit);
+    await this.group.synced();
+    return entries;
   }
 
   async auditNode(level: number, index: number): Promise<string> {

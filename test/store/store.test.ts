@@ -3,6 +3,7 @@
  * duplicates, the outbox, acknowledgements, receipts, lock contention and reopening.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import canonicalize from 'canonicalize';
 import { expect } from 'chai';
@@ -205,5 +206,41 @@ describe('store (postgresql) opening', () => {
     expect((error as GatewayError).code).to.equal('store_unavailable');
     expect((error as GatewayError).message).to.include('PASSERELLE_DATABASE_URL').and.include('127.0.0.1:1').and.not.include('s3cret-pw');
     expect((error as GatewayError).message).not.to.include('\n');
+  });
+});
+
+describe('store (sqlite) group commit: nothing leaves the store before its WAL sync', () => {
+  let temp: TempStore;
+  const realFsync = fs.fsync;
+  beforeEach(async () => {
+    temp = await openTempStore('passerelle-store-sync-', 'sqlite');
+  });
+  afterEach(async () => {
+    fs.fsync = realFsync;
+    await disposeTempStore(temp);
+  });
+
+  it('the relay and the audit readers do not see an acceptance whose commit is not yet on disk', async () => {
+    const held: Array<() => void> = [];
+    fs.fsync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+      held.push(() => realFsync(fd, callback));
+    }) as typeof fs.fsync;
+    const message = newMessage();
+    const accepting = temp.store.accept(message);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(held, 'the commit is done and its WAL sync is running').to.have.length(1);
+
+    const answered: string[] = [];
+    const outbox = temp.store.pendingOutbox(10).then((rows) => (answered.push('outbox'), rows));
+    const entries = temp.store.readAuditEntries(0, 10, 10).then((rows) => (answered.push('entries'), rows));
+    const size = temp.store.auditSize().then((n) => (answered.push('size'), n));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered, 'a crash now could still remove the message: nothing of it may be published or shown').to.deep.equal([]);
+
+    held.shift()!();
+    await accepting;
+    expect((await outbox).map((row) => row.messageId)).to.deep.equal([message.messageId]);
+    expect(await entries).to.have.length(1);
+    expect(await size).to.equal(1);
   });
 });
