@@ -8,7 +8,9 @@
  * as confirms come back, because awaiting each confirm caps a quorum queue publisher below a thousand
  * messages per second (persistent messages are fsynced in batches before the confirm).
  *
- * One relay per outbox: rows in flight are tracked in this process only.
+ * Rows in flight are tracked in this process only. With SQLite there is one gateway, so one relay per
+ * outbox; with PostgreSQL several relays share it, and the store leases each row it hands out to one
+ * of them (src/store/pg.ts), so that two relays publish a row twice only after one of them died.
  */
 import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
