@@ -4,7 +4,8 @@
  * then everything observable outside the encrypted documents is searched for every personal value of
  * every document the scenario sent: the log lines, every audit entry, the AMQP properties and headers
  * of every delivered message, every HTTP answer (problem details included), the statistics in JSON and
- * CSV, and every table of the SQLite file except the outbox bodies (ciphertext).
+ * CSV, and every table of the store except the outbox bodies (ciphertext): the SQLite file, and the
+ * PostgreSQL schema when the same scenario runs on PostgreSQL.
  *
  * Personal values are the string leaves of the documents' bodies and header.beneficiaryRef, except:
  * code-list values (any enum or const of schemas/), booleans and numbers (code-like, too short to
@@ -22,6 +23,7 @@ import { expect } from 'chai';
 import { requestGateway, type HttpAnswer } from '../../src/client/gateway-client.js';
 import { queueName } from '../../src/broker/topology.js';
 import type { SqliteStore } from '../../src/store/sqlite.js';
+import { createSchema, dropSchema, ENGINES, PG_TEST_URL, pgQuery, type Engine } from '../fixtures/store.js';
 import { drainQueue, eventually, PROJECT_ROOT, RECIPIENTS, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { example, get, partner, send, type Json } from '../fixtures/partner.js';
 
@@ -99,26 +101,37 @@ function scan(values: PersonalValue[], observed: Observed[]): string[] {
   return hits;
 }
 
+/** Every row of every table, as text, except the outbox bodies (ciphertext). */
+function tableRows(engine: Engine, table: string, rows: Array<Record<string, unknown>>): Observed[] {
+  return rows.map((row, index) => {
+    const shown = Object.entries(row)
+      .filter(([column]) => !(table === 'outbox' && column === 'body'))
+      .map(([column, value]) => `${column}=${Buffer.isBuffer(value) ? value.toString('latin1') : String(value)}`);
+    return { where: `${engine} table ${table}, row ${index}`, text: shown.join('\u0000') };
+  });
+}
+
 function sqliteTables(file: string): Observed[] {
   const db = new Database(file, { readonly: true });
   try {
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name);
-    return tables.flatMap((table) =>
-      (db.prepare(`SELECT * FROM "${table}"`).all() as Array<Record<string, unknown>>).map((row, index) => {
-        const shown = Object.entries(row)
-          .filter(([column]) => !(table === 'outbox' && column === 'body'))
-          .map(([column, value]) => `${column}=${Buffer.isBuffer(value) ? value.toString('latin1') : String(value)}`);
-        return { where: `SQLite table ${table}, row ${index}`, text: shown.join('\u0000') };
-      }),
-    );
+    return tables.flatMap((table) => tableRows('sqlite', table, db.prepare(`SELECT * FROM "${table}"`).all() as Array<Record<string, unknown>>));
   } finally {
     db.close();
   }
 }
 
-describe('@integration security: no personal data outside the encrypted documents', function () {
+async function postgresTables(schema: string): Promise<Observed[]> {
+  const tables = (await pgQuery<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema])).map((t) => t.table_name);
+  const observed: Observed[] = [];
+  for (const table of tables) observed.push(...tableRows('postgresql', table, await pgQuery(`SELECT * FROM "${table}"`, [], schema)));
+  return observed;
+}
+
+for (const engine of ENGINES) describe(`@integration security: no personal data outside the encrypted documents (${engine} store)`, function () {
   this.timeout(120_000);
   let gw: TestGateway;
+  let schema: string | undefined;
   const codes = codeListValues();
   const sent: Array<{ label: string; document: Json }> = [];
   const answers: Array<{ label: string; answer: HttpAnswer }> = [];
@@ -139,7 +152,14 @@ describe('@integration security: no personal data outside the encrypted document
   }
 
   before(async () => {
-    gw = await startTestGateway();
+    if (engine === 'postgresql') {
+      schema = await createSchema();
+      const url = new URL(PG_TEST_URL);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      gw = await startTestGateway({ PASSERELLE_DATABASE_URL: url.toString() });
+    } else {
+      gw = await startTestGateway();
+    }
 
     // The main path: OFII orients to Mission Locale, which acknowledges and reports an event.
     const orientation = awayFromToday(example('orientation'));
@@ -184,26 +204,28 @@ describe('@integration security: no personal data outside the encrypted document
   });
   after(async () => {
     await gw?.dispose();
+    if (schema !== undefined) await dropSchema(schema);
   });
 
-  it('finds none of the personal values of the documents in logs, audit, AMQP, HTTP answers, statistics or SQLite', async () => {
+  it(`finds none of the personal values of the documents in logs, audit, AMQP, HTTP answers, statistics or the ${engine} tables`, async () => {
     const values = sent.flatMap(({ label, document }) => personalValues(label, document, codes));
     // The scenario carries what the scanner must look for.
     for (const expected of ['KARIMI', 'Darya', '7503123456', '+33639980012', 'darya.karimi@example.org', "14 rue de l'Exemple", 'ML75-2026-004512', '284037512345678', 'NGUYEN', 'CE75-2026-777', '1986-05-05']) {
       expect(values.map((v) => v.value), expected).to.include(expected);
     }
 
-    const store = gw.store as SqliteStore;
+    const store = gw.store;
     const delivered = (await Promise.all(RECIPIENTS.map(async (id) => (await drainQueue(queueName(gw.settings.amqpPrefix, id))).map((m, i) => ({ id, i, m }))))).flat();
     expect(delivered).to.have.length(4);
     const observed: Observed[] = [
       ...gw.logLines.map((line, i) => ({ where: `log line ${i} (${String(line['message'])})`, text: JSON.stringify(line) })),
-      ...store.auditEntries(0, await store.auditSize()).map((e) => ({ where: `audit entry ${e.index}`, text: e.entry })),
+      ...(await store.readAuditEntries(0, await store.auditSize(), Number.MAX_SAFE_INTEGER)).map((e) => ({ where: `audit entry ${e.index}`, text: e.entry })),
       ...delivered.map(({ id, i, m }) => ({ where: `AMQP message ${i} of ${id} (properties, headers, fields)`, text: JSON.stringify({ properties: m.properties, fields: m.fields }) })),
       ...answers.map(({ label, answer }) => ({ where: `HTTP answer to ${label}`, text: `${JSON.stringify(answer.headers)}\n${typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body)}` })),
-      ...sqliteTables(store.file),
+      ...(engine === 'sqlite' ? sqliteTables((store as SqliteStore).file) : await postgresTables(schema!)),
     ];
-    expect(observed.some((o) => o.where.startsWith('SQLite table stats_facts'))).to.equal(true);
+    expect(observed.some((o) => o.where.startsWith(`${engine} table stats_facts`))).to.equal(true);
+    expect(observed.some((o) => o.where.startsWith(`${engine} table subjects`))).to.equal(true);
     expect(observed.some((o) => o.where.startsWith('HTTP answer to orientation with a NIR') && o.text.includes('schema_invalid'))).to.equal(true);
 
     expect(scan(values, observed)).to.deep.equal([]);
