@@ -43,8 +43,7 @@ describe('crypto worker pool', function () {
 
   before(async () => {
     [gateway, ofii, other, recipient] = await Promise.all([party('gateway'), party('ofii'), party('other'), party('recipient')]);
-    // Never inline: these tests are about what crosses to the worker threads and back.
-    pool = createCryptoPool({ size: 2, inlineWhenIdle: false });
+    pool = createCryptoPool({ size: 2 });
   });
   after(async () => pool?.close());
 
@@ -98,10 +97,9 @@ describe('crypto worker pool', function () {
       );
       const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as GatewayError);
       const opened = outcomes.filter((o) => o.status === 'fulfilled');
-      // 1 on the calling thread (the pool was idle), 4 running on the one worker (TASKS_PER_WORKER) and
-      // 2 waiting; the other 5 are refused.
-      expect(opened).to.have.length(7);
-      expect(refused).to.have.length(5);
+      // 4 running on the one worker (TASKS_PER_WORKER) and 2 waiting; the other 6 are refused.
+      expect(opened).to.have.length(6);
+      expect(refused).to.have.length(6);
       for (const err of refused) {
         expect(err).to.be.instanceOf(GatewayError);
         expect(err.code).to.equal('unavailable');
