@@ -121,9 +121,9 @@ export const WORKER_YOUNG_GENERATION_MB = 8;
 /**
  * Every task goes to a worker, even when the pool is idle. Running a lone task on the calling thread
  * instead (tried: it saves the hand-off to an idle thread) blocks the event loop for the 5 ms of a
- * message's crypto, so requests arriving meanwhile wait: in paired runs of the bench on the quiet
- * machine it gave a steady-100/s p99 of 35 to 55 ms against 30 to 38 ms, and no better lone p50
- * (7.9 to 11.9 ms against 9.3 to 10.1 ms).
+ * message's crypto while other requests wait; in paired bench runs it bought nothing measurable
+ * (lone p50 7.9 to 11.9 ms against 9.3 to 10.1 ms, steady-100/s p99 35 to 55 ms against 30 to 38 ms,
+ * all within this machine's run-to-run noise), so the simpler path stays.
  */
 export function createCryptoPool(opts: { size: number; queueLimit?: number }): GatewayCrypto {
   if (opts.size <= 0) return INLINE_CRYPTO;
