@@ -5,6 +5,8 @@
  * stored or queued (checked per test and once more at the end against the recipient's queue).
  */
 import { randomUUID } from 'node:crypto';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { expect } from 'chai';
 import { queueName } from '../../src/broker/topology.js';
 import { PROBLEM_CATALOGUE, type ProblemCode } from '../../src/domain/errors.js';
@@ -90,25 +92,46 @@ describe('@integration security: HTTP attacks', function () {
       expect(answer.ended).to.equal('closed');
     });
 
-    it('oversized body: a chunked body is cut with 413 as soon as it crosses the limit', async () => {
+    it('oversized body: a chunked body is cut with 413 as soon as it crosses the limit, and the gateway reads no further', async () => {
+      // What the gateway itself read is counted on its own end of the connection (Node's documented
+      // 'net.server.socket' channel): the client's count also holds what sits in the kernel's socket
+      // buffers, which on this machine may grow to tens of megabytes (tcp_rmem) whatever the gateway does.
+      const serverSockets = new Map<number, Socket>();
+      const onSocket = (message: unknown) => {
+        const { socket } = message as { socket: Socket };
+        if (socket.localPort === gw.port && socket.remotePort !== undefined) serverSockets.set(socket.remotePort, socket);
+      };
+      diagnosticsChannel.subscribe('net.server.socket', onSocket);
       const chunk = Buffer.alloc(32 * 1024, 0x42);
-      const answer = await rawRequest({
-        port: gw.port,
-        client: 'ofii-paris',
-        deadlineMs: 15_000,
-        drive: async (x) => {
-          await x.write(requestBytes('POST /v1/messages HTTP/1.1', [['Host', 'localhost'], ['Content-Type', 'application/octet-stream'], ['Transfer-Encoding', 'chunked']]));
-          // Up to 20 times the limit, stopping as soon as the gateway answered.
-          for (let sent = 0; sent < 20 * gw.settings.maxBodyBytes && !x.isAnswered(); sent += chunk.length) {
-            await x.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
-          }
-          await Promise.race([x.answered, sleep(5_000)]);
-        },
-      });
+      let clientPort = -1;
+      let answer: RawAnswer;
+      try {
+        answer = await rawRequest({
+          port: gw.port,
+          client: 'ofii-paris',
+          deadlineMs: 15_000,
+          drive: async (x) => {
+            clientPort = x.socket.localPort ?? -1;
+            await x.write(requestBytes('POST /v1/messages HTTP/1.1', [['Host', 'localhost'], ['Content-Type', 'application/octet-stream'], ['Transfer-Encoding', 'chunked']]));
+            // Up to 20 times the limit, stopping as soon as the gateway answered.
+            for (let sent = 0; sent < 20 * gw.settings.maxBodyBytes && !x.isAnswered(); sent += chunk.length) {
+              await x.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
+            }
+            await Promise.race([x.answered, sleep(5_000)]);
+          },
+        });
+      } finally {
+        diagnosticsChannel.unsubscribe('net.server.socket', onSocket);
+      }
       expectProblem(answer, 'payload_too_large');
-      // Socket buffers hold some bytes in flight; the gateway stopped reading near the limit, not at 20 times it.
-      expect(answer.bytesWrittenAtAnswer).to.be.lessThan(4 * gw.settings.maxBodyBytes);
       expect(answer.ended).to.equal('closed');
+      expect(answer.bytesWrittenAtAnswer, 'the answer came before the client had sent its whole body').to.be.lessThan(20 * gw.settings.maxBodyBytes);
+      const server = serverSockets.get(clientPort);
+      expect(server, 'the gateway end of the connection').to.not.equal(undefined);
+      await eventually(async () => (server!.destroyed ? true : undefined));
+      // The limit, plus what was in flight when it was crossed: one TLS record, one socket read, one
+      // stream buffer. Reading on to the end of a 20 MiB body would be twenty times this.
+      expect(server!.bytesRead).to.be.greaterThan(gw.settings.maxBodyBytes).and.lessThan(gw.settings.maxBodyBytes + 256 * 1024);
     });
 
     it('oversized body: chunk extensions over the limit are refused', async () => {
