@@ -74,6 +74,7 @@ const { values: options } = parseArgs({
     'crypto-messages': { type: 'string', default: '1000' },
     'crypto-workers': { type: 'string' },
     binary: { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     out: { type: 'string', default: 'bench.json' },
     help: { type: 'boolean', default: false },
@@ -90,6 +91,8 @@ if (options.help) {
   --crypto-messages M   messages of each crypto-only measurement (default 1000)
   --crypto-workers W    PASSERELLE_CRYPTO_WORKERS of the gateway (default: the gateway's default)
   --binary              send binary OpenPGP instead of armored (default armored, as the CLI sends)
+  --source              run the gateway's TypeScript through tsx (bin/passerelle.js) instead of the
+                        compiled dist/ that \`npm start\` runs (built first by \`npm run build\`)
   --cpu-prof DIR        run the gateway under node --cpu-prof, profiles written to DIR
   --out FILE            JSON figures (default bench.json)
 `);
@@ -114,6 +117,7 @@ const settings = {
   cryptoMessages: positive('crypto-messages', options['crypto-messages']),
   cryptoWorkers: options['crypto-workers'],
   armor: !options.binary,
+  fromSource: options.source === true,
   cpuProfileDir: options['cpu-prof'] ? path.resolve(options['cpu-prof']) : undefined,
   out: path.resolve(options.out!),
 };
@@ -344,7 +348,8 @@ async function startGatewayProcess(dataDir: string, prefix: string): Promise<Gat
     PASSERELLE_RATE_LIMIT_BURST: String(BENCH_RATE_LIMIT_BURST),
     ...(settings.cryptoWorkers === undefined ? {} : { PASSERELLE_CRYPTO_WORKERS: settings.cryptoWorkers }),
   };
-  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin', 'passerelle.js'), 'serve'], { cwd: dataDir, env, stdio: ['ignore', log, 'pipe'] });
+  const entry = settings.fromSource ? path.join(ROOT, 'bin', 'passerelle.js') : path.join(ROOT, 'dist', 'cli', 'main.js');
+  const child = spawn(process.execPath, [...nodeArgs, entry, 'serve'], { cwd: dataDir, env, stdio: ['ignore', log, 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
@@ -497,6 +502,10 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-'));
   const steadyCount = settings.rate * settings.steadySeconds;
   const total = WARMUP_MESSAGES + settings.lone + steadyCount + settings.messages;
+  if (!settings.fromSource) {
+    process.stderr.write('bench: building dist/ (npm run build)...\n');
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  }
   process.stderr.write(`bench: ${machine.cores} cores (${machine.cpuModel}), load ${machine.loadAverageAtStart.join(' ')}; sealing ${total} messages...\n`);
 
   const workers = await startWorkers(machine.cores);
@@ -613,6 +622,7 @@ async function main(): Promise<void> {
         documentBytes: documentSize,
         sealedBytes: bulk[0]?.length ?? 0,
         armored: settings.armor,
+        gatewayRuns: settings.fromSource ? 'TypeScript through tsx' : 'compiled (dist/)',
         rateLimitPerMinute: BENCH_RATE_LIMIT_PER_MINUTE,
         note: 'gateway = node bin/passerelle.js serve on the embedded defaults (SQLite WAL synchronous=FULL, local RabbitMQ quorum queue, publisher confirms, log level info to a file); only the rate limit is raised. The bench client, its recipient consumer and RabbitMQ run on the same cores.',
       },
@@ -678,7 +688,7 @@ function printTable(result: Record<string, unknown>): void {
   const lines = [
     `Passerelle bench, ${r.date}`,
     `machine: ${r.machine.cores} cores ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, node ${r.machine.node}, RabbitMQ ${r.machine.rabbitmq}, load ${r.machine.loadAverageAtStart.join(' ')} at start`,
-    `settings: ${s.messages} messages, ${s.concurrency} clients, document ${s.documentBytes} B (${s.armored ? 'armored' : 'binary'} ${s.sealedBytes} B), gateway crypto workers ${s.gatewayCryptoWorkers}, rate limit raised to ${s.rateLimitPerMinute}/min for the bench`,
+    `settings: ${s.messages} messages, ${s.concurrency} clients, document ${s.documentBytes} B (${s.armored ? 'armored' : 'binary'} ${s.sealedBytes} B), gateway ${s.gatewayRuns} with crypto workers ${s.gatewayCryptoWorkers}, rate limit raised to ${s.rateLimitPerMinute}/min for the bench`,
     '',
     `crypto alone (${s.cryptoWorkers} workers, ${s.cryptoMessages} messages): ${f.cryptoOnly.before.perSecond}/s before, ${f.cryptoOnly.after.perSecond}/s after, mean ${f.cryptoOnly.meanPerSecond}/s`,
     `accepted:   ${f.acceptedPerSecond}/s (${f.accepted}), ratio ${f.ratioAccepted}`,

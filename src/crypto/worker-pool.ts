@@ -20,7 +20,7 @@ import type { Key, PrivateKey } from 'openpgp';
 import { GatewayError, type ProblemCode } from '../domain/errors.js';
 import { keyBytes, openFromPartner, sealForRecipient, type OpenedMessage } from './openpgp.js';
 import { signReceipt, type AcceptedAnswer } from './receipt.js';
-import { startModuleWorker } from './worker-thread.js';
+import { siblingModule, startModuleWorker } from './worker-thread.js';
 
 export type OpenArguments = Parameters<typeof openFromPartner>[0];
 export type SealArguments = Parameters<typeof sealForRecipient>[0];
@@ -109,7 +109,7 @@ interface Slot {
   running: Map<number, Pending>;
 }
 
-const WORKER_MODULE = new URL('./crypto-worker.ts', import.meta.url);
+const WORKER_MODULE = siblingModule('crypto-worker', import.meta.url);
 
 /**
  * The young generation of each worker's heap, in MiB. V8 sizes it by default for throughput (up to

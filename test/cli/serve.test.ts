@@ -1,21 +1,23 @@
 /**
  * `passerelle serve` as an operator runs it: a child process with settings from the environment.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { deleteTopology, EXAMPLE_CERTS, PROJECT_ROOT, uniquePrefix } from '../fixtures/gateway.js';
-import { example, partner, seal } from '../fixtures/partner.js';
+import { queueName } from '../../src/broker/topology.js';
+import { deleteTopology, drainQueue, eventually, EXAMPLE_CERTS, PROJECT_ROOT, uniquePrefix } from '../fixtures/gateway.js';
+import { example, partner, post, seal } from '../fixtures/partner.js';
 
 const CLI = path.join(PROJECT_ROOT, 'bin', 'passerelle.js');
+const COMPILED_CLI = path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
 
-function startServe(env: Record<string, string>): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+function startServe(env: Record<string, string>, cli = CLI): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
   let out = '';
   let err = '';
-  const child = spawn(process.execPath, [CLI, 'serve'], { env: { PATH: process.env['PATH'] ?? '', HOME: os.tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'serve'], { env: { PATH: process.env['PATH'] ?? '', HOME: os.tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -79,6 +81,30 @@ describe('@integration cli: passerelle serve', function () {
       expect(await serve.exited).to.equal(0);
       const logged = serve.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(logged.map((l) => l['message'])).to.include('gateway stopped');
+    } finally {
+      serve.child.kill('SIGKILL');
+      await deleteTopology(prefix);
+    }
+  });
+
+  it('runs compiled, as `npm start` does: built into dist/, it accepts a message, opens it on a crypto worker thread and delivers it', async function () {
+    this.timeout(120_000);
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: PROJECT_ROOT, stdio: 'pipe' });
+    const prefix = uniquePrefix();
+    const serve = startServe({ PASSERELLE_DATA_DIR: dataDir, PASSERELLE_PORT: '0', PASSERELLE_AMQP_PREFIX: prefix, PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_CRYPTO_WORKERS: '1' }, COMPILED_CLI);
+    try {
+      await waitFor(() => /listening on https:\/\/127\.0\.0\.1:\d+/.test(serve.stderr()), 30_000);
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(serve.stderr())![1]);
+      const document = example('orientation');
+      const answer = await post(`https://127.0.0.1:${port}`, 'ofii-paris', await seal('ofii-paris', document));
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
+      const delivered = await eventually(async () => {
+        const messages = await drainQueue(queueName(prefix, 'mission-locale-paris'));
+        return messages.length > 0 ? messages : undefined;
+      });
+      expect(delivered.map((m) => m.properties['messageId'])).to.deep.equal([document['header']['messageId']]);
+      serve.child.kill('SIGTERM');
+      expect(await serve.exited).to.equal(0);
     } finally {
       serve.child.kill('SIGKILL');
       await deleteTopology(prefix);
