@@ -1,24 +1,52 @@
 import { redactUrl, type Settings } from '../config/settings.js';
-import { startGateway } from '../gateway.js';
+import { startGateway, type RunningGateway } from '../gateway.js';
 import { createLogger } from '../log/logger.js';
 
-/** Runs until SIGTERM or SIGINT, then finishes in-flight work and exits 0. SIGHUP re-reads crl.pem and the OpenPGP keys. */
+/**
+ * Runs until SIGTERM or SIGINT, then finishes in-flight work and exits 0. SIGHUP re-reads crl.pem and
+ * the OpenPGP keys.
+ *
+ * The handlers are in place before start-up, whose default actions would end a half-started process
+ * without a word (SIGHUP's included, so a reload sent while the service restarts would kill it). A stop
+ * asked for during start-up ends the process at once: nothing has been accepted yet, and what start-up
+ * writes is transactional. A reload asked for during start-up runs once the gateway is up, in case the
+ * files changed after they were read.
+ */
 export async function runServe(settings: Settings): Promise<number> {
   const logger = createLogger({ level: settings.logLevel });
-  const gateway = await startGateway({ settings, logger });
-  process.stderr.write(`passerelle: listening on https://${settings.host}:${gateway.port} (trust ${settings.certsDir}, store ${settings.databaseUrl === undefined ? settings.dataDir : `${redactUrl(settings.databaseUrl)}, secrets ${settings.dataDir}`}); SIGTERM stops\n`);
-  const onHangup = () => void Promise.all([gateway.reloadRevocations(), gateway.reloadTrust()]);
+  let gateway: RunningGateway | undefined;
+  let reloadAfterStart = false;
+  let stopRequested: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  const reload = (running: RunningGateway) => void Promise.all([running.reloadRevocations(), running.reloadTrust()]);
+  const onHangup = () => {
+    if (gateway) reload(gateway);
+    else reloadAfterStart = true;
+  };
+  const onSignal = () => {
+    if (gateway) return stopRequested();
+    logger.warn('gateway stopped during start-up', {});
+    process.exit(0);
+  };
+  const release = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onHangup);
+  };
   process.on('SIGHUP', onHangup);
-  await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
-  process.off('SIGHUP', onHangup);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    gateway = await startGateway({ settings, logger });
+  } catch (err) {
+    release();
+    throw err;
+  }
+  process.stderr.write(`passerelle: listening on https://${settings.host}:${gateway.port} (trust ${settings.certsDir}, store ${settings.databaseUrl === undefined ? settings.dataDir : `${redactUrl(settings.databaseUrl)}, secrets ${settings.dataDir}`}); SIGTERM stops\n`);
+  if (reloadAfterStart) reload(gateway);
+  await stopped;
+  // A second signal during the graceful stop takes its default action: the operator's way out.
+  release();
   await gateway.stop();
   return 0;
 }

@@ -4,6 +4,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -48,6 +49,38 @@ describe('@integration cli: passerelle serve', function () {
     expect(lines, serve.stderr()).to.have.length(1);
     expect(lines[0]).to.include('PASSERELLE_AMQP_URL').and.include('rabbitmq-server').and.not.include('s3cret');
     expect(lines[0]).not.to.match(/\n\s+at /);
+  });
+
+  it('survives a SIGHUP during start-up, and a SIGTERM then stops it at once with a log line and exit code 0', async () => {
+    // A broker that accepts the connection and never answers holds the gateway in start-up (its
+    // connection timeout is 10 s); that the connection came proves the signal handlers are in place.
+    const held: net.Socket[] = [];
+    let connected: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => (connected = resolve));
+    const silent = net.createServer((socket) => {
+      held.push(socket);
+      connected();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const brokerPort = (silent.address() as net.AddressInfo).port;
+    const serve = startServe({ PASSERELLE_DATA_DIR: dataDir, PASSERELLE_PORT: '0', PASSERELLE_AMQP_URL: `amqp://guest:guest@127.0.0.1:${brokerPort}` });
+    try {
+      await reached;
+      serve.child.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(serve.child.exitCode, `still starting after SIGHUP: ${serve.stderr()}`).to.equal(null);
+      expect(serve.child.signalCode).to.equal(null);
+      const signalledAt = Date.now();
+      serve.child.kill('SIGTERM');
+      expect(await serve.exited).to.equal(0);
+      expect(Date.now() - signalledAt, 'stopped at once, not after the broker timeout').to.be.below(5_000);
+      const logged = serve.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logged.map((l) => l['message'])).to.include('gateway stopped during start-up');
+    } finally {
+      serve.child.kill('SIGKILL');
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
   });
 
   it('finishes an in-flight request on SIGTERM, then exits 0', async () => {
