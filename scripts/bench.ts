@@ -624,7 +624,7 @@ async function main(): Promise<void> {
         armored: settings.armor,
         gatewayRuns: settings.fromSource ? 'TypeScript through tsx' : 'compiled (dist/)',
         rateLimitPerMinute: BENCH_RATE_LIMIT_PER_MINUTE,
-        note: 'gateway = node bin/passerelle.js serve on the embedded defaults (SQLite WAL synchronous=FULL, local RabbitMQ quorum queue, publisher confirms, log level info to a file); only the rate limit is raised. The bench client, its recipient consumer and RabbitMQ run on the same cores.',
+        note: 'gateway = passerelle serve (compiled, as npm start runs it, unless gatewayRuns says otherwise) on the embedded defaults (SQLite WAL synchronous=FULL, local RabbitMQ quorum queue, publisher confirms, log level info to a file); only the rate limit is raised. The bench client, its recipient consumer and RabbitMQ run on the same cores.',
       },
       figures: {
         acceptedPerSecond,
