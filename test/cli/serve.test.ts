@@ -33,6 +33,13 @@ async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<voi
   }
 }
 
+/** The port `passerelle serve` says it listens on, once it says so. */
+async function listeningPort(serve: { stderr: () => string }): Promise<number> {
+  const listening = /listening on https:\/\/127\.0\.0\.1:(\d+)/;
+  await waitFor(() => listening.test(serve.stderr()), 30_000);
+  return Number(listening.exec(serve.stderr())![1]);
+}
+
 describe('@integration cli: passerelle serve', function () {
   this.timeout(60_000);
   let dataDir: string;
@@ -87,8 +94,7 @@ describe('@integration cli: passerelle serve', function () {
     const prefix = uniquePrefix();
     const serve = startServe({ PASSERELLE_DATA_DIR: dataDir, PASSERELLE_PORT: '0', PASSERELLE_AMQP_PREFIX: prefix, PASSERELLE_CERTS_DIR: EXAMPLE_CERTS });
     try {
-      await waitFor(() => /listening on https:\/\/127\.0\.0\.1:\d+/.test(serve.stderr()), 30_000);
-      const port = Number(/127\.0\.0\.1:(\d+)/.exec(serve.stderr())![1]);
+      const port = await listeningPort(serve);
       const view = await partner('ofii-paris');
       const sealed = Buffer.from(await seal('ofii-paris', example('orientation')));
 
@@ -126,8 +132,7 @@ describe('@integration cli: passerelle serve', function () {
     const prefix = uniquePrefix();
     const serve = startServe({ PASSERELLE_DATA_DIR: dataDir, PASSERELLE_PORT: '0', PASSERELLE_AMQP_PREFIX: prefix, PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_CRYPTO_WORKERS: '1' }, COMPILED_CLI);
     try {
-      await waitFor(() => /listening on https:\/\/127\.0\.0\.1:\d+/.test(serve.stderr()), 30_000);
-      const port = Number(/127\.0\.0\.1:(\d+)/.exec(serve.stderr())![1]);
+      const port = await listeningPort(serve);
       const document = example('orientation');
       const answer = await post(`https://127.0.0.1:${port}`, 'ofii-paris', await seal('ofii-paris', document));
       expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
