@@ -8,7 +8,7 @@
  */
 import { GatewayError } from '../domain/errors.js';
 import type { LookupKey } from '../privacy/pseudonym.js';
-import type { DossierStore, ErasureOutcome } from '../store/dossiers.js';
+import type { DossierPort, GatewayNotice } from '../store/port.js';
 import type { Dossiers } from './dossiers.js';
 import type { GatewayNotices } from './gateway-notices.js';
 
@@ -17,40 +17,58 @@ const BENEFICIARY_REF = /^[0-9]{10}$/;
 const REASON_CODE = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 export interface ErasureDependencies {
-  store: DossierStore;
+  store: DossierPort;
   lookup: LookupKey;
   notices: GatewayNotices;
   dossiers: Dossiers;
   now: () => Date;
 }
 
-export interface ErasureReport extends ErasureOutcome {
+export interface ErasureReport {
+  /** False when the gateway held nothing about the person. */
+  erased: boolean;
+  /** Dossier documents destroyed. */
+  documents: number;
+  /** Withdrawal notices queued. */
+  notices: number;
+  /** Index of the `erased` audit entry. */
+  auditIndex: number | undefined;
   /** The agencies notified (partner ids). */
   notified: string[];
 }
 
+/**
+ * How many times the notices are prepared again when messages about the person are accepted while
+ * they are signed; past this the erasure stops with nothing done, to be run again.
+ */
+export const ERASURE_PREPARATIONS = 5;
+
 export async function eraseBeneficiary(deps: ErasureDependencies, opts: { beneficiaryRef: string; reason: string }): Promise<ErasureReport> {
   if (!BENEFICIARY_REF.test(opts.beneficiaryRef)) {
-    throw new GatewayError('config_invalid', '--beneficiary-ref must be the 10-digit reference OFII gave the person (header.beneficiaryRef).');
+    throw new GatewayError('usage_invalid', '--beneficiary-ref must be the 10-digit reference OFII gave the person (header.beneficiaryRef).');
   }
   if (!REASON_CODE.test(opts.reason)) {
-    throw new GatewayError('config_invalid', '--reason must be a code of lower-case letters, digits and dashes (e.g. art17-request), never free text: it goes into the audit log.');
+    throw new GatewayError('usage_invalid', '--reason must be a code of lower-case letters, digits and dashes (e.g. art17-request), never free text: it goes into the audit log.');
   }
+  const nothing: ErasureReport = { erased: false, documents: 0, notices: 0, auditIndex: undefined, notified: [] };
   const beneficiary = await deps.store.findSubject(deps.lookup(opts.beneficiaryRef));
-  if (beneficiary === undefined) return { erased: false, documents: 0, notices: 0, auditIndex: undefined, notified: [] };
+  if (beneficiary === undefined) return nothing;
   const now = deps.now();
-  const notified = deps.dossiers.withdrawalRecipients(await deps.store.recipientsOf(beneficiary));
-  const notices = [];
-  for (const recipient of notified) {
-    notices.push(
-      await deps.notices.compose({
-        type: 'withdrawal',
+  const composed = new Map<string, GatewayNotice>();
+  let recipients = await deps.store.recipientsOf(beneficiary);
+  for (let attempt = 0; attempt < ERASURE_PREPARATIONS; attempt++) {
+    const notified = deps.dossiers.withdrawalRecipients(recipients);
+    for (const recipient of notified.filter((id) => !composed.has(id))) {
+      composed.set(
         recipient,
-        beneficiaryRef: opts.beneficiaryRef,
-        body: { reason: 'EFFACEMENT', effectiveOn: now.toISOString().slice(0, 10) },
-      }),
-    );
+        await deps.notices.compose({ type: 'withdrawal', recipient, beneficiaryRef: opts.beneficiaryRef, body: { reason: 'EFFACEMENT', effectiveOn: now.toISOString().slice(0, 10) } }),
+      );
+    }
+    const notices = notified.map((id) => composed.get(id)!);
+    const outcome = await deps.store.erase({ beneficiary, reason: `operator-${opts.reason}`, at: now.toISOString(), notices, preparedFor: recipients });
+    if (outcome.kind === 'unknown') return nothing;
+    if (outcome.kind === 'erased') return { erased: true, documents: outcome.documents, notices: outcome.notices, auditIndex: outcome.auditIndex, notified };
+    recipients = outcome.recipients;
   }
-  const outcome = await deps.store.erase({ beneficiary, reason: `operator-${opts.reason}`, at: now.toISOString(), notices });
-  return { ...outcome, notified: outcome.erased ? notified : [] };
+  throw new GatewayError('unavailable', `Messages about this person kept being accepted while the erasure was prepared (${ERASURE_PREPARATIONS} times); nothing was erased. Run the command again.`);
 }

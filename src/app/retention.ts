@@ -10,12 +10,12 @@
  * The sweep runs in the gateway every PASSERELLE_RETENTION_SWEEP_MINUTES and on demand
  * (`passerelle retention run`); runs never overlap.
  */
-import type { PublicKey } from 'openpgp';
-import { openSigned } from '../crypto/openpgp.js';
+import type { PublicKey } from '../crypto/keys.js';
+import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/service.js';
 import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
-import type { DossierStore, GatewayNotice, PendingOrientation } from '../store/dossiers.js';
-import type { Partner } from '../trust/partner.js';
+import type { DossierPort, GatewayNotice, PendingOrientation } from '../store/port.js';
+import type { Partner } from '../domain/partner.js';
 import type { GatewayNotices } from './gateway-notices.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -28,13 +28,15 @@ export interface RetentionPolicy {
 }
 
 export interface RetentionDependencies {
-  store: DossierStore;
+  store: DossierPort;
   notices: GatewayNotices;
   findPartner: (id: string) => Partner | undefined;
   senderKeys: (partnerId: string) => PublicKey[];
   policy: RetentionPolicy;
   maxDocumentBytes: number;
   now: () => Date;
+  /** Where the stored orientations are verified (the gateway's worker pool); on this thread when absent. */
+  crypto?: GatewayCrypto;
 }
 
 export interface RetentionSummary {
@@ -61,11 +63,13 @@ async function beneficiaryRefOf(deps: RetentionDependencies, orientation: Pendin
   const stored = (await deps.store.readDossier(orientation.beneficiary))?.find((d) => d.messageId === orientation.messageId);
   if (stored === undefined) return undefined;
   try {
-    const opened = await openSigned({ signedMessage: stored.signedMessage, senderKeys: deps.senderKeys(stored.sender), maxDocumentBytes: deps.maxDocumentBytes });
+    const opened = await (deps.crypto ?? INLINE_CRYPTO).openSigned({ signedMessage: stored.signedMessage, senderKeys: deps.senderKeys(stored.sender), maxDocumentBytes: deps.maxDocumentBytes });
     return (JSON.parse(new TextDecoder().decode(opened.document)) as { header: { beneficiaryRef: string } }).header.beneficiaryRef;
   } catch (err) {
-    // The sender's key changed since (rotation, expiry): the orientation still expires, without a notice.
-    if (isGatewayError(err)) return undefined;
+    // The sender's key changed since (rotation, expiry): the orientation still expires, without a
+    // notice. Any other failure (the crypto service stopping) fails the sweep, and the next one
+    // expires the orientation with its notice.
+    if (isGatewayError(err, 'signature_invalid') || isGatewayError(err, 'malformed_message')) return undefined;
     throw err;
   }
 }
@@ -102,9 +106,11 @@ export async function runRetention(deps: RetentionDependencies): Promise<Retenti
     // The store answers in batches; stop when a batch changed nothing (answered meanwhile) or was the last.
     if (!progressed || pending.length === 0) break;
   }
-  for (const { beneficiary, reason } of await deps.store.dueForDestruction(before(now, deps.policy.dossierRetentionDays))) {
-    const outcome = await deps.store.erase({ beneficiary, reason, at, notices: [] });
-    if (!outcome.erased) continue;
+  const lastEventBefore = before(now, deps.policy.dossierRetentionDays);
+  for (const { beneficiary, reason } of await deps.store.dueForDestruction(lastEventBefore)) {
+    // Checked again inside the destruction: a message accepted since the list was read keeps the dossier.
+    const outcome = await deps.store.destroyIfDue({ beneficiary, reason, lastEventBefore, at });
+    if (!outcome.destroyed) continue;
     summary.documentsDestroyed += outcome.documents;
     if (reason === 'retention') summary.destroyedAfterRetention++;
     else summary.destroyedNotTakenInCharge++;

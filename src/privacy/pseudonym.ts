@@ -13,10 +13,11 @@
  * OFII references have 10 digits, so anyone with the secret could recompute every pseudonym.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { GatewayError } from '../domain/errors.js';
 import { loadOrCreateSecret, SECRET_BYTES } from './secret-file.js';
 
-/** The pseudonym of the person named by a beneficiaryRef (lower-case hex); a promise with the PostgreSQL store. */
-export type Pseudonymiser = (beneficiaryRef: string) => string | Promise<string>;
+/** The pseudonym of the person named by a beneficiaryRef (lower-case hex). */
+export type Pseudonymiser = (beneficiaryRef: string) => Promise<string>;
 
 /** The lookup key of the person named by a beneficiaryRef (lower-case hex). */
 export type LookupKey = (beneficiaryRef: string) => string;
@@ -29,13 +30,10 @@ export interface NewSubject {
   createdAt: string;
 }
 
-/**
- * Where subjects live (the store's subject table). The embedded store answers at once; the PostgreSQL
- * store answers with a promise.
- */
+/** Where subjects live (the store's subject table). */
 export interface SubjectDirectory {
   /** The pseudonym of the subject with this lookup, creating the subject with `create()` at first sight. */
-  pseudonymFor(lookup: string, create: () => NewSubject): string | Promise<string>;
+  pseudonymFor(lookup: string, create: () => NewSubject): Promise<string>;
 }
 
 function hmacHex(key: Uint8Array, beneficiaryRef: string): string {
@@ -43,7 +41,10 @@ function hmacHex(key: Uint8Array, beneficiaryRef: string): string {
 }
 
 export function createLookupKey(secret: Uint8Array): LookupKey {
-  if (secret.length < SECRET_BYTES) throw new RangeError('the pseudonym secret must be at least 32 bytes');
+  if (secret.length < SECRET_BYTES) {
+    // loadPseudonymSecret refuses a shorter one at start.
+    throw new GatewayError('internal', `The pseudonym secret has ${secret.length} bytes, fewer than ${SECRET_BYTES}. This is a defect: report it.`);
+  }
   const key = Buffer.from(secret);
   return (beneficiaryRef) => hmacHex(key, beneficiaryRef);
 }

@@ -1,36 +1,130 @@
 /**
- * The audit log's part of the store port: entries, the stored nodes of the Merkle tree, checkpoints
- * and cosignatures (interface contract, section 6).
+ * The audit log in the store (interface contract, section 6), for both engines: appending an entry with
+ * the tree nodes it completes, and the reads behind proofs, checkpoints and cosignatures.
  *
- * Invariant the implementations keep: when an entry is appended, every perfect subtree it completes
- * is stored in the same transaction (a "compact range"), so `auditNode` answers any perfect subtree
- * inside the tree with one read and proofs cost O(log n) reads. Stored nodes and checkpoints are never
- * changed afterwards.
+ * Indexes are gap-free: an entry takes MAX(idx) + 1 inside the transaction that commits it, so a
+ * transaction that rolls back releases its index with everything else (a sequence would leave a
+ * hole). Concurrent appenders are excluded by the engine (SQLite: one writer; PostgreSQL: the audit
+ * sequencer row, see src/store/postgres/engine.ts), and the primary key on idx refuses any other race.
  */
 import type { Checkpoint, Cosignature, SignedCheckpoint } from '../audit/checkpoint.js';
+import { entryBytes, leafHash, toEntry, type AuditEvent } from '../audit/entry.js';
+import { hashChildren } from '../audit/merkle.js';
+import { GatewayError } from '../domain/errors.js';
+import type { StoredAuditEntry } from './port.js';
+import { execute, row, rows, template, type Sql, type Tx } from './transaction.js';
 
-export interface StoredAuditEntry {
-  index: number;
-  /** The RFC 8785 canonical JSON of the entry, as appended. */
-  entry: string;
-  leafHash: string;
+/**
+ * The perfect subtrees that the leaf at `leafIndex` completes, lowest first: each new node's left
+ * child is the stored node (level - 1, 2 * index) and its right child the node before it in this list
+ * (the leaf for the first). An odd position completes a pair (RFC 9162 section 2.1.1).
+ */
+export function subtreesCompletedBy(leafIndex: number): Array<{ level: number; index: number }> {
+  const completed: Array<{ level: number; index: number }> = [];
+  for (let level = 0, position = leafIndex; position % 2 === 1; ) {
+    level += 1;
+    position = (position - 1) / 2;
+    completed.push({ level, index: position });
+  }
+  return completed;
 }
 
-export interface AuditLogPort {
-  /** Entries with start <= index < end, in index order, at most `limit`. */
-  readAuditEntries(start: number, end: number, limit: number): Promise<StoredAuditEntry[]>;
-  /** Like readAuditEntries, only the entries whose sender or recipient is `partnerId`. */
-  readAuditEntriesNaming(partnerId: string, start: number, end: number, limit: number): Promise<StoredAuditEntry[]>;
-  /** The hash of the perfect subtree (level, index); level 0 is the leaf hash. Throws if it is not complete. */
-  auditNode(level: number, index: number): Promise<string>;
-  latestCheckpoint(): Promise<SignedCheckpoint | undefined>;
-  findCheckpoint(treeSize: number): Promise<SignedCheckpoint | undefined>;
-  /**
-   * Keeps the first checkpoint signed for a tree size: when one exists already (a concurrent signer),
-   * that one is returned and `checkpoint` is dropped.
-   */
-  saveCheckpoint(checkpoint: SignedCheckpoint): Promise<{ checkpoint: SignedCheckpoint; created: boolean }>;
-  /** Keeps a partner's first cosignature of a checkpoint and returns the stored one. */
-  addCosignature(checkpoint: Checkpoint, cosignature: Cosignature): Promise<{ cosignature: Cosignature; created: boolean }>;
-  cosignatures(treeSize: number): Promise<Cosignature[]>;
+const LAST = template((sql) => sql.selectFrom('audit_log').select((eb) => eb.fn.max('idx').as('last')));
+const LEAF = template((sql, p: { index: number }) => sql.selectFrom('audit_log').select('leaf_hash as hash').where('idx', '=', p.index));
+const NODE = template((sql, p: { level: number; index: number }) => sql.selectFrom('audit_nodes').select('hash').where('level', '=', p.level).where('idx', '=', p.index));
+const INSERT_ENTRY = template((sql, p: { index: number; entry: string; leaf: string }) => sql.insertInto('audit_log').values({ idx: p.index, entry: p.entry, leaf_hash: p.leaf }));
+const INSERT_NODE = template((sql, p: { level: number; index: number; hash: string }) => sql.insertInto('audit_nodes').values({ level: p.level, idx: p.index, hash: p.hash }));
+const INSERT_PARTY = template((sql, p: { partner: string; index: number }) => sql.insertInto('audit_parties').values({ partner: p.partner, idx: p.index }));
+
+export function* auditSize(sql: Sql): Tx<number> {
+  const last = yield* row(LAST(sql, {}));
+  return last?.last === null || last?.last === undefined ? 0 : Number(last.last) + 1;
+}
+
+export function* auditNode(sql: Sql, level: number, index: number): Tx<string> {
+  const found = level === 0
+    ? yield* row(LEAF(sql, { index }))
+    : yield* row(NODE(sql, { level, index }));
+  // Callers ask only for subtrees inside the tree they measured: a missing one is a damaged store.
+  if (found === undefined) throw new GatewayError('internal', `The audit log has no stored subtree at level ${level}, index ${index}: the store is damaged or was changed by hand. Restore it from a backup and report it.`);
+  return found.hash;
+}
+
+/** Appends the event in the caller's transaction and returns its index. */
+export function* appendAudit(sql: Sql, event: AuditEvent): Tx<number> {
+  const index = yield* auditSize(sql);
+  const bytes = entryBytes(toEntry(index, event));
+  const leaf = leafHash(bytes);
+  yield* execute(INSERT_ENTRY(sql, { index, entry: bytes.toString('utf8'), leaf }));
+  let hash = leaf;
+  for (const node of subtreesCompletedBy(index)) {
+    hash = hashChildren(yield* auditNode(sql, node.level - 1, 2 * node.index), hash);
+    yield* execute(INSERT_NODE(sql, { level: node.level, index: node.index, hash }));
+  }
+  for (const partner of new Set([event.sender, event.recipient])) {
+    if (partner !== undefined) yield* execute(INSERT_PARTY(sql, { partner, index }));
+  }
+  return index;
+}
+
+function toStoredEntry(r: { idx: number; entry: string; leaf_hash: string }): StoredAuditEntry {
+  return { index: Number(r.idx), entry: r.entry, leafHash: r.leaf_hash };
+}
+
+export function* auditEntries(sql: Sql, range: { start: number; end: number; limit: number; naming?: string }): Tx<StoredAuditEntry[]> {
+  const { start, end, limit, naming } = range;
+  const found = naming === undefined
+    ? yield* rows(sql.selectFrom('audit_log').select(['idx', 'entry', 'leaf_hash']).where('idx', '>=', start).where('idx', '<', end).orderBy('idx').limit(limit))
+    : yield* rows(
+        sql
+          .selectFrom('audit_parties as p')
+          .innerJoin('audit_log as l', 'l.idx', 'p.idx')
+          .select(['l.idx', 'l.entry', 'l.leaf_hash'])
+          .where('p.partner', '=', naming)
+          .where('p.idx', '>=', start)
+          .where('p.idx', '<', end)
+          .orderBy('p.idx')
+          .limit(limit),
+      );
+  return found.map(toStoredEntry);
+}
+
+function toCheckpoint(r: { tree_size: number; root_hash: string; timestamp: string; signature: string }): SignedCheckpoint {
+  return { treeSize: Number(r.tree_size), rootHash: r.root_hash, timestamp: r.timestamp, signature: r.signature };
+}
+
+export function* findCheckpoint(sql: Sql, treeSize: number | 'latest'): Tx<SignedCheckpoint | undefined> {
+  const query = sql.selectFrom('checkpoints').selectAll();
+  const found = yield* row(treeSize === 'latest' ? query.orderBy('tree_size', 'desc').limit(1) : query.where('tree_size', '=', treeSize));
+  return found === undefined ? undefined : toCheckpoint(found);
+}
+
+export function* saveCheckpoint(sql: Sql, checkpoint: SignedCheckpoint): Tx<{ checkpoint: SignedCheckpoint; created: boolean }> {
+  const inserted = yield* execute(
+    sql
+      .insertInto('checkpoints')
+      .values({ tree_size: checkpoint.treeSize, root_hash: checkpoint.rootHash, timestamp: checkpoint.timestamp, signature: checkpoint.signature })
+      .onConflict((oc) => oc.column('tree_size').doNothing()),
+  );
+  return { checkpoint: (yield* findCheckpoint(sql, checkpoint.treeSize))!, created: inserted === 1 };
+}
+
+function toCosignature(r: { partner: string; signature: string; signed_at: string }): Cosignature {
+  return { partner: r.partner, signature: r.signature, signedAt: r.signed_at };
+}
+
+export function* cosignatures(sql: Sql, treeSize: number): Tx<Cosignature[]> {
+  const found = yield* rows(sql.selectFrom('cosignatures').select(['partner', 'signature', 'signed_at']).where('tree_size', '=', treeSize).orderBy('signed_at').orderBy('partner'));
+  return found.map(toCosignature);
+}
+
+export function* addCosignature(sql: Sql, checkpoint: Checkpoint, cosignature: Cosignature): Tx<{ cosignature: Cosignature; created: boolean }> {
+  const inserted = yield* execute(
+    sql
+      .insertInto('cosignatures')
+      .values({ tree_size: checkpoint.treeSize, partner: cosignature.partner, signature: cosignature.signature, signed_at: cosignature.signedAt })
+      .onConflict((oc) => oc.columns(['tree_size', 'partner']).doNothing()),
+  );
+  const stored = yield* row(sql.selectFrom('cosignatures').select(['partner', 'signature', 'signed_at']).where('tree_size', '=', checkpoint.treeSize).where('partner', '=', cosignature.partner));
+  return { cosignature: toCosignature(stored!), created: inserted === 1 };
 }

@@ -1,11 +1,11 @@
 /**
- * The dossier encryption as both engines apply it (src/privacy/envelope.ts): the key-encryption key
- * read from PASSERELLE_DATA_DIR/secrets/dossier.kek at first use, a subject's data key unwrapped or
- * created, and what the GCM tag binds a stored document to. The key file stays on the gateway host even
- * when the store is PostgreSQL: a copy of the database alone cannot decrypt a dossier.
+ * The dossier encryption (src/privacy/envelope.ts): the key-encryption key read from
+ * PASSERELLE_DATA_DIR/secrets/dossier.kek at first use, a subject's data key unwrapped or created, and
+ * what the GCM tag binds a stored document to. The key file stays on the gateway host even when the
+ * store is PostgreSQL: a copy of the database alone cannot decrypt a dossier.
  */
 import { GatewayError } from '../domain/errors.js';
-import type { DossierDocument } from './dossiers.js';
+import type { DossierDocument } from './port.js';
 import { keyEncryptionKeyId, loadKeyEncryptionKey, newDataKey, openWithDataKey, sealWithDataKey, unwrapDataKey, wrapDataKey } from '../privacy/envelope.js';
 
 /** What the GCM tag binds a stored document to: its row and its person. */
@@ -17,15 +17,6 @@ export interface WrappedKey {
   wrapped_data_key: Buffer | null;
   kek_id: string | null;
 }
-
-/** A row of `subjects` as the dossier components read it (never the pseudonym key). */
-export interface SubjectRow extends WrappedKey {
-  lookup: string;
-  pseudonym: string;
-  taken_in_charge_at: string | null;
-}
-
-export const SUBJECT_COLUMNS = 'lookup, pseudonym, wrapped_data_key, kek_id, taken_in_charge_at';
 
 /** A row of `dossier_documents`: the signed message sealed under the subject's data key. */
 export interface DocumentRow {

@@ -1,123 +1,278 @@
 /**
- * The dossier part of the store port (tell us once, opt-out, retention, erasure).
+ * The person's dossier in the store, for both engines (the DossierPort of src/store/port.ts): subjects,
+ * encrypted documents, followers, opt-out tombstones, and what acceptance, erasure and retention change
+ * in them.
  *
- * What is kept, per beneficiary:
- * - a SUBJECT row: the lookup key (HMAC under the gateway secret), the per-subject pseudonym key and
- *   pseudonym, and the wrapped data key of the dossier. Deleting it is erasure: the dossier can no longer
- *   be decrypted (crypto-shredding) and the pseudonym in the audit log links to nobody;
- * - the DOSSIER: the signed message of every accepted orientation, acknowledgement, status update and
- *   referral about the person, exactly as its sender signed it, encrypted with the data key;
- * - who FOLLOWS the person (src/domain/follow.ts), and whether they were ever taken in charge;
- * - an OPT-OUT tombstone, keyed by the lookup only: no personal data, but later messages about the
- *   person are refused.
+ * Subjects sit in a table of their own, which erasure deletes from. What a copy of the store still
+ * holds after an erasure: ciphertexts it can no longer decrypt (the data key was only ever stored
+ * wrapped, in the deleted subject row) and pseudonyms nobody can link back. What it holds BEFORE:
+ * everything, so a backup taken before an erasure keeps the person readable for whoever also holds the
+ * key-encryption key (README, "Data protection").
  *
- * Invariants the implementations keep: everything a message changes here is written in the transaction
- * that accepts it (Store.accept, through NewMessage.dossier); a gateway-originated message is written
- * with its outbox row and its audit entry in one transaction; audit entries are only ever appended.
+ * Every decision here reads the rows it depends on inside the transaction that acts on it.
  */
-import type { FollowEffects } from '../domain/follow.js';
-import type { SubjectDirectory } from '../privacy/pseudonym.js';
+import type { AuditEvent } from '../audit/entry.js';
+import { GatewayError } from '../domain/errors.js';
+import { assertFollows, assertNotOptedOut } from '../domain/follow.js';
+import type { NewSubject } from '../privacy/pseudonym.js';
+import { GATEWAY_ID } from '../domain/gateway-partner.js';
+import { appendAudit } from './audit-log.js';
+import type { DossierKeys } from './dossier-keys.js';
+import { insertMessage } from './message-row.js';
+import type { Destruction, DestructionReason, DossierDocument, ErasureOutcome, GatewayNotice, NewMessage, PendingOrientation, PreparedFrom } from './port.js';
+import type { SubjectsTable } from './tables.js';
+import { execute, row, rows, template, type Sql, type Tx } from './transaction.js';
 
-/** Types of the messages the gateway itself sends. */
-export type NoticeType = 'dossier' | 'withdrawal' | 'expiry';
+/** Orientations a retention sweep reads at once; it asks again until none is left. */
+export const UNANSWERED_BATCH = 1000;
 
-/** A message the gateway sends (src/app/gateway-notices.ts), already signed and sealed for its recipient. */
-export interface GatewayNotice {
-  messageId: string;
-  type: NoticeType;
-  recipient: string;
-  inReplyTo: string | undefined;
-  /** SHA-256 of the signed document, as for partners' messages. */
-  payloadSha256: string;
-  /** The armored message for the recipient, signed by the gateway and encrypted to the recipient's key. */
-  outboxBody: string;
-  /** Documents carried (a dossier's), for the audit entry. */
-  count?: number;
+type Subject = Pick<SubjectsTable, 'lookup' | 'pseudonym' | 'wrapped_data_key' | 'kek_id' | 'taken_in_charge_at'>;
+
+const SUBJECT_COLUMNS = ['lookup', 'pseudonym', 'wrapped_data_key', 'kek_id', 'taken_in_charge_at'] as const;
+const SUBJECT_BY_PSEUDONYM = template((sql, p: { pseudonym: string }) => sql.selectFrom('subjects').select(SUBJECT_COLUMNS).where('pseudonym', '=', p.pseudonym));
+const SUBJECT_BY_LOOKUP = template((sql, p: { lookup: string }) => sql.selectFrom('subjects').select(SUBJECT_COLUMNS).where('lookup', '=', p.lookup));
+const INSERT_SUBJECT = template((sql, p: NewSubject & { lookup: string }) =>
+  sql
+    .insertInto('subjects')
+    .values({ lookup: p.lookup, pseudonym: p.pseudonym, pseudonym_key: p.pseudonymKey, created_at: p.createdAt })
+    .onConflict((oc) => oc.column('lookup').doNothing()),
+);
+const OPTED_OUT = template((sql, p: { lookup: string }) => sql.selectFrom('opt_outs').select('lookup').where('lookup', '=', p.lookup));
+const FOLLOWERS = template((sql, p: { beneficiary: string }) => sql.selectFrom('followers').select('partner').where('beneficiary', '=', p.beneficiary).orderBy('partner'));
+const FOLLOW = template((sql, p: { beneficiary: string; partner: string; since: string }) =>
+  sql.insertInto('followers').values({ beneficiary: p.beneficiary, partner: p.partner, since: p.since }).onConflict((oc) => oc.columns(['beneficiary', 'partner']).doNothing()),
+);
+const UNFOLLOW = template((sql, p: { beneficiary: string; partner: string }) => sql.deleteFrom('followers').where('beneficiary', '=', p.beneficiary).where('partner', '=', p.partner));
+const TAKEN_IN_CHARGE = template((sql, p: { pseudonym: string; at: string }) => sql.updateTable('subjects').set({ taken_in_charge_at: p.at }).where('pseudonym', '=', p.pseudonym));
+const DATA_KEY = template((sql, p: { pseudonym: string; wrapped: Buffer; kekId: string }) => sql.updateTable('subjects').set({ wrapped_data_key: p.wrapped, kek_id: p.kekId }).where('pseudonym', '=', p.pseudonym));
+const INSERT_DOCUMENT = template((sql, p: { messageId: string; beneficiary: string; type: string; sender: string; recipient: string; acceptedAt: string; sealed: Buffer }) =>
+  sql.insertInto('dossier_documents').values({
+    message_id: p.messageId,
+    beneficiary: p.beneficiary,
+    type: p.type,
+    sender: p.sender,
+    recipient: p.recipient,
+    accepted_at: p.acceptedAt,
+    sealed: p.sealed,
+  }),
+);
+
+function* subjectBy(sql: Sql, by: { pseudonym: string } | { lookup: string }): Tx<Subject | undefined> {
+  return yield* row('pseudonym' in by ? SUBJECT_BY_PSEUDONYM(sql, by) : SUBJECT_BY_LOOKUP(sql, by));
 }
 
-/** What accepting a message changes in the dossier part, in the same transaction (NewMessage.dossier). */
-export interface DossierUpdate {
-  /** The person's lookup key: the opt-out tombstone is checked again inside the transaction. */
-  lookup: string;
-  /** The sender's signed message, to keep (encrypted) in the dossier. */
-  signedMessage?: Uint8Array;
-  follow: FollowEffects;
-  /** A referral: this agency must still follow the person when the transaction runs. */
-  referrer?: string;
-  /** Messages the gateway sends because of this one (a referral's dossier, an opt-out's withdrawals). */
-  notices: GatewayNotice[];
-  /**
-   * An opt-out: record the tombstone and destroy the dossier. `recipients` are the partners that had
-   * received data about the person when the notices were prepared: if that changed meanwhile, the
-   * transaction fails (unavailable) and the sender retries, so that no recipient misses its notice.
-   */
-  optOut?: { recipients: string[] };
+/** Two gateways seeing a new person at once: the first subject stays, both read it back. */
+export function* pseudonymFor(sql: Sql, lookup: string, subject: NewSubject): Tx<string> {
+  yield* execute(INSERT_SUBJECT(sql, { ...subject, lookup }));
+  return (yield* subjectBy(sql, { lookup }))!.pseudonym;
 }
 
-export interface DossierDocument {
-  messageId: string;
-  type: string;
-  sender: string;
-  recipient: string;
-  acceptedAt: string;
-  /** The one-pass signed OpenPGP message (binary), byte for byte as its sender signed it. */
-  signedMessage: Uint8Array;
+export function* findSubject(sql: Sql, lookup: string): Tx<string | undefined> {
+  return (yield* subjectBy(sql, { lookup }))?.pseudonym;
 }
 
-export interface PendingOrientation {
-  messageId: string;
-  sender: string;
-  recipient: string;
-  beneficiary: string;
-  acceptedAt: string;
+export function* isOptedOut(sql: Sql, lookup: string): Tx<boolean> {
+  return (yield* row(OPTED_OUT(sql, { lookup }))) !== undefined;
 }
 
-/** Why a dossier was destroyed; the `code` of its `erased` audit entry. */
-export type DestructionReason = 'opt-out' | 'not-taken-in-charge' | 'retention' | `operator-${string}`;
-
-export interface Destruction {
-  beneficiary: string;
-  reason: DestructionReason;
+export function* followers(sql: Sql, beneficiary: string): Tx<string[]> {
+  return (yield* rows(FOLLOWERS(sql, { beneficiary }))).map((r) => r.partner);
 }
 
-export interface ErasureOutcome {
-  /** False when the gateway held nothing about the person. */
-  erased: boolean;
-  /** Dossier documents destroyed. */
-  documents: number;
-  /** Withdrawal notices queued. */
-  notices: number;
-  /** Index of the `erased` audit entry. */
-  auditIndex: number | undefined;
+/** Partners that were sent a message about the person, the gateway's notices included. */
+export function* recipientsOf(sql: Sql, beneficiary: string): Tx<string[]> {
+  const found = yield* rows(sql.selectFrom('messages').select('recipient').distinct().where('beneficiary', '=', beneficiary).where('recipient', '<>', GATEWAY_ID).orderBy('recipient'));
+  return found.map((r) => r.recipient);
 }
 
-export interface DossierStore extends SubjectDirectory {
-  /** The pseudonym of the person with this lookup key, without creating anything. */
-  findSubject(lookup: string): Promise<string | undefined>;
-  isOptedOut(lookup: string): Promise<boolean>;
-  follows(beneficiary: string, partnerId: string): Promise<boolean>;
-  followers(beneficiary: string): Promise<string[]>;
-  /** Partners that were sent a message about the person (partners' messages and the gateway's). */
-  recipientsOf(beneficiary: string): Promise<string[]>;
-  /** The dossier, decrypted, oldest first; undefined when the gateway holds no key for the person (erased). */
-  readDossier(beneficiary: string): Promise<DossierDocument[] | undefined>;
-  /**
-   * Destroys the person's dossier and subject (crypto-shredding), queues the notices (withdrawals) and
-   * audits `withdrawal-notified` for each and `erased`, in one transaction.
-   */
-  erase(opts: { beneficiary: string; reason: DestructionReason; at: string; notices: GatewayNotice[] }): Promise<ErasureOutcome>;
-  /** Orientations accepted before `acceptedBefore` that nobody acknowledged and that did not expire yet. */
-  unansweredOrientations(acceptedBefore: string): Promise<PendingOrientation[]>;
-  /**
-   * The orientation becomes `expired` (its recipient stops following the person), audited `expired`,
-   * and the notice to its sender is queued, in one transaction. False when it was answered meanwhile.
-   */
-  expireOrientation(opts: { messageId: string; at: string; notice: GatewayNotice | undefined }): Promise<boolean>;
-  /**
-   * Subjects whose dossier must go now: nobody follows the person and nobody ever took them in charge,
-   * or their last event is older than `lastEventBefore`.
-   */
-  dueForDestruction(lastEventBefore: string): Promise<Destruction[]>;
-  /** Deletes subjects that no accepted message names (all refused) and created before `createdBefore`. */
-  forgetIdleSubjects(createdBefore: string): Promise<number>;
+function* documentIds(sql: Sql, beneficiary: string): Tx<string[]> {
+  return (yield* rows(sql.selectFrom('dossier_documents').select('message_id').where('beneficiary', '=', beneficiary).orderBy('message_id'))).map((r) => r.message_id);
+}
+
+export function* readDossier(sql: Sql, keys: DossierKeys, beneficiary: string): Tx<DossierDocument[] | undefined> {
+  const subject = yield* subjectBy(sql, { pseudonym: beneficiary });
+  if (subject === undefined) return undefined;
+  const dataKey = keys.dataKeyOf(subject);
+  if (dataKey === undefined) return [];
+  const documents = yield* rows(
+    sql
+      .selectFrom('dossier_documents')
+      .select(['message_id', 'type', 'sender', 'recipient', 'accepted_at', 'sealed'])
+      .where('beneficiary', '=', beneficiary)
+      .orderBy('accepted_at')
+      .orderBy('message_id'),
+  );
+  return documents.map((document) => keys.openDocument(dataKey, beneficiary, document));
+}
+
+/** Whether what the notices were prepared from is still what the store holds. */
+function* stillAsPrepared(sql: Sql, beneficiary: string, prepared: PreparedFrom | undefined): Tx<boolean> {
+  const same = (a: readonly string[], b: readonly string[]) => [...a].sort().join('\n') === [...b].sort().join('\n');
+  if (prepared?.recipients !== undefined && !same(yield* recipientsOf(sql, beneficiary), prepared.recipients)) return false;
+  if (prepared?.documents !== undefined && !same(yield* documentIds(sql, beneficiary), prepared.documents)) return false;
+  return true;
+}
+
+/**
+ * The checks an acceptance repeats inside its transaction, before it writes anything: an opt-out or
+ * an erasure may have committed since the checks of step 8, the referrer may have stopped following
+ * the person, and what the notices were prepared from may have changed (then `stale`).
+ */
+export function* checkDossierUpdate(sql: Sql, message: NewMessage): Tx<Subject | 'stale' | undefined> {
+  const update = message.dossier;
+  if (update === undefined) return undefined;
+  assertNotOptedOut(yield* isOptedOut(sql, update.lookup));
+  const subject = yield* subjectBy(sql, { pseudonym: message.beneficiary });
+  if (subject === undefined || subject.lookup !== update.lookup) {
+    throw new GatewayError('unavailable', "The beneficiary's record was erased or expired while the message was being checked; nothing was accepted. Send the message again.");
+  }
+  if (update.referrer !== undefined) {
+    assertFollows({ follows: (yield* followers(sql, subject.pseudonym)).includes(update.referrer), sender: update.referrer });
+  }
+  if (!(yield* stillAsPrepared(sql, subject.pseudonym, update.preparedFrom))) return 'stale';
+  return subject;
+}
+
+/** The audit event of a message the gateway sends: a dossier disclosed, or a withdrawal notified. */
+function noticeEvent(notice: GatewayNotice, beneficiary: string, at: string): AuditEvent {
+  return {
+    event: notice.type === 'dossier' ? 'dossier-disclosed' : 'withdrawal-notified',
+    timestamp: at,
+    messageId: notice.messageId,
+    type: notice.type,
+    sender: GATEWAY_ID,
+    recipient: notice.recipient,
+    beneficiary,
+    payloadSha256: notice.payloadSha256,
+    ...(notice.count === undefined ? {} : { count: notice.count }),
+  };
+}
+
+/** A gateway-originated message: its row and its outbox row, under the audit entry it follows from. */
+function* insertNotice(sql: Sql, notice: GatewayNotice, beneficiary: string, at: string, auditIndex: number): Tx<void> {
+  const facts = { messageId: notice.messageId, type: notice.type, version: 1, sender: GATEWAY_ID, recipient: notice.recipient, inReplyTo: notice.inReplyTo, beneficiary, payloadSha256: notice.payloadSha256, acceptedAt: at };
+  yield* insertMessage(sql, facts, auditIndex, notice.outboxBody);
+}
+
+function* sendNotice(sql: Sql, notice: GatewayNotice, beneficiary: string, at: string): Tx<void> {
+  yield* insertNotice(sql, notice, beneficiary, at, yield* appendAudit(sql, noticeEvent(notice, beneficiary, at)));
+}
+
+/** Crypto-shredding: the documents, the followers and the subject (with its wrapped data key) go; `erased` is appended. */
+function* destroy(sql: Sql, beneficiary: string, reason: DestructionReason, at: string): Tx<{ documents: number; auditIndex: number }> {
+  const documents = yield* execute(sql.deleteFrom('dossier_documents').where('beneficiary', '=', beneficiary));
+  yield* execute(sql.deleteFrom('followers').where('beneficiary', '=', beneficiary));
+  yield* execute(sql.deleteFrom('subjects').where('pseudonym', '=', beneficiary));
+  const auditIndex = yield* appendAudit(sql, { event: 'erased', timestamp: at, beneficiary, code: reason, count: documents });
+  return { documents, auditIndex };
+}
+
+function* keepDocument(sql: Sql, keys: DossierKeys, subject: Subject, message: NewMessage, signedMessage: Uint8Array): Tx<void> {
+  let dataKey = keys.dataKeyOf(subject);
+  if (dataKey === undefined) {
+    const created = keys.newDataKey();
+    dataKey = created.dataKey;
+    yield* execute(DATA_KEY(sql, { pseudonym: subject.pseudonym, wrapped: created.stored.wrapped_data_key, kekId: created.stored.kek_id }));
+  }
+  const sealed = keys.seal(dataKey, subject.pseudonym, message.messageId, signedMessage);
+  yield* execute(INSERT_DOCUMENT(sql, { ...message, beneficiary: subject.pseudonym, sealed }));
+}
+
+/**
+ * What an accepted message changes in the dossier, after its row and its `accepted` entry: keeps the
+ * document, moves the followers, queues the gateway's notices, records an opt-out.
+ */
+export function* applyDossierUpdate(sql: Sql, keys: DossierKeys, message: NewMessage, subject: Subject): Tx<void> {
+  const update = message.dossier!;
+  const at = message.acceptedAt;
+  const beneficiary = subject.pseudonym;
+  const event = (name: 'referred' | 'opted-out'): AuditEvent => ({ event: name, timestamp: at, messageId: message.messageId, type: message.type, sender: message.sender, recipient: message.recipient, beneficiary });
+  if (update.signedMessage !== undefined) yield* keepDocument(sql, keys, subject, message, update.signedMessage);
+  if (message.type === 'referral') yield* appendAudit(sql, event('referred'));
+  const { follow } = update;
+  if (follow.stops !== undefined) yield* execute(UNFOLLOW(sql, { beneficiary, partner: follow.stops }));
+  if (follow.starts !== undefined) yield* execute(FOLLOW(sql, { beneficiary, partner: follow.starts, since: at }));
+  if (follow.takenInCharge && subject.taken_in_charge_at === null) yield* execute(TAKEN_IN_CHARGE(sql, { pseudonym: beneficiary, at }));
+
+  for (const notice of update.notices) yield* sendNotice(sql, notice, beneficiary, at);
+
+  if (update.optOut === true) {
+    yield* execute(sql.insertInto('opt_outs').values({ lookup: update.lookup, message_id: message.messageId, recorded_at: at }).onConflict((oc) => oc.column('lookup').doNothing()));
+    yield* appendAudit(sql, event('opted-out'));
+    yield* destroy(sql, beneficiary, 'opt-out', at);
+  } else if (follow.stops !== undefined && !follow.takenInCharge && subject.taken_in_charge_at === null && (yield* followers(sql, beneficiary)).length === 0) {
+    // CASF R.263-8: a person nobody follows and nobody ever took in charge is not kept.
+    yield* destroy(sql, beneficiary, 'not-taken-in-charge', at);
+  }
+}
+
+export function* erase(sql: Sql, opts: { beneficiary: string; reason: DestructionReason; at: string; notices: GatewayNotice[]; preparedFor: readonly string[] }): Tx<ErasureOutcome> {
+  if ((yield* subjectBy(sql, { pseudonym: opts.beneficiary })) === undefined) return { kind: 'unknown' };
+  const recipients = yield* recipientsOf(sql, opts.beneficiary);
+  const covered = new Set(opts.preparedFor);
+  if (recipients.some((recipient) => !covered.has(recipient))) return { kind: 'stale', recipients };
+  for (const notice of opts.notices) yield* sendNotice(sql, notice, opts.beneficiary, opts.at);
+  const { documents, auditIndex } = yield* destroy(sql, opts.beneficiary, opts.reason, opts.at);
+  return { kind: 'erased', documents, notices: opts.notices.length, auditIndex };
+}
+
+export function* unansweredOrientations(sql: Sql, acceptedBefore: string): Tx<PendingOrientation[]> {
+  const found = yield* rows(
+    sql
+      .selectFrom('messages')
+      .select(['message_id', 'sender', 'recipient', 'beneficiary', 'accepted_at'])
+      .where('type', '=', 'orientation')
+      .where('status', 'in', ['accepted', 'queued'])
+      .where('accepted_at', '<', acceptedBefore)
+      .orderBy('accepted_at')
+      .limit(UNANSWERED_BATCH),
+  );
+  return found.map((r) => ({ messageId: r.message_id, sender: r.sender, recipient: r.recipient, beneficiary: r.beneficiary, acceptedAt: r.accepted_at }));
+}
+
+export function* expireOrientation(sql: Sql, opts: { messageId: string; at: string; notice: GatewayNotice | undefined }): Tx<boolean> {
+  const found = yield* row(sql.selectFrom('messages').select(['type', 'sender', 'recipient', 'beneficiary', 'status']).where('message_id', '=', opts.messageId));
+  if (found === undefined || found.type !== 'orientation' || (found.status !== 'accepted' && found.status !== 'queued')) return false;
+  yield* execute(sql.updateTable('messages').set({ status: 'expired', expired_at: opts.at }).where('message_id', '=', opts.messageId));
+  const auditIndex = yield* appendAudit(sql, { event: 'expired', timestamp: opts.at, messageId: opts.messageId, type: found.type, sender: found.sender, recipient: found.recipient, beneficiary: found.beneficiary });
+  yield* execute(UNFOLLOW(sql, { beneficiary: found.beneficiary, partner: found.recipient }));
+  // The notice to the orientation's sender is the consequence of this entry: it carries its index.
+  if (opts.notice !== undefined) yield* insertNotice(sql, opts.notice, found.beneficiary, opts.at, auditIndex);
+  return true;
+}
+
+/** Subjects of a sweep: never taken in charge and followed by nobody (CASF R.263-8), or past retention. */
+function* dueSubjects(sql: Sql, reason: Destruction['reason'], lastEventBefore: string, only?: string): Tx<string[]> {
+  let query = sql.selectFrom('subjects as s').select('s.pseudonym');
+  if (only !== undefined) query = query.where('s.pseudonym', '=', only);
+  query = reason === 'not-taken-in-charge'
+    ? query
+        .where('s.taken_in_charge_at', 'is', null)
+        .where((eb) => eb.exists(eb.selectFrom('messages as m').select('m.message_id').whereRef('m.beneficiary', '=', 's.pseudonym')))
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('followers as f').select('f.partner').whereRef('f.beneficiary', '=', 's.pseudonym'))))
+    : query.where((eb) => eb(eb.selectFrom('messages as m').select((m) => m.fn.max('m.accepted_at').as('last')).whereRef('m.beneficiary', '=', 's.pseudonym'), '<', lastEventBefore));
+  return (yield* rows(query)).map((r) => r.pseudonym);
+}
+
+/** Never taken in charge comes first: it is the stricter reason. */
+export function* dueForDestruction(sql: Sql, lastEventBefore: string): Tx<Destruction[]> {
+  const due = new Map<string, Destruction['reason']>();
+  for (const pseudonym of yield* dueSubjects(sql, 'not-taken-in-charge', lastEventBefore)) due.set(pseudonym, 'not-taken-in-charge');
+  for (const pseudonym of yield* dueSubjects(sql, 'retention', lastEventBefore)) if (!due.has(pseudonym)) due.set(pseudonym, 'retention');
+  return [...due].map(([beneficiary, reason]) => ({ beneficiary, reason }));
+}
+
+export function* destroyIfDue(sql: Sql, opts: Destruction & { lastEventBefore: string; at: string }): Tx<{ destroyed: boolean; documents: number }> {
+  if ((yield* dueSubjects(sql, opts.reason, opts.lastEventBefore, opts.beneficiary)).length === 0) return { destroyed: false, documents: 0 };
+  const { documents } = yield* destroy(sql, opts.beneficiary, opts.reason, opts.at);
+  return { destroyed: true, documents };
+}
+
+export function* forgetIdleSubjects(sql: Sql, createdBefore: string): Tx<number> {
+  return yield* execute(
+    sql
+      .deleteFrom('subjects')
+      .where('created_at', '<', createdBefore)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('messages as m').select('m.message_id').whereRef('m.beneficiary', '=', 'subjects.pseudonym')))),
+  );
 }

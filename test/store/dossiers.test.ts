@@ -1,19 +1,17 @@
 /**
- * The dossier part of the store on both engines: encryption at rest, and the checks the acceptance
- * transaction repeats (opt-out, referrer) with everything rolled back when they fail; on SQLite, the
- * migration that adds the `expired` status to a store written before it.
+ * The store contract, the person's dossier, on both engines: encryption at rest, the checks the
+ * acceptance transaction repeats (opt-out, referrer, what the notices were prepared from) with
+ * everything rolled back or nothing written when they fail, erasure, expiry and the retention sweep,
+ * each decided on the rows as they are when its transaction runs.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
 import { createLookupKey, createPseudonymiser } from '../../src/privacy/pseudonym.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
-import type { DossierUpdate } from '../../src/store/dossiers.js';
-import type { NewMessage } from '../../src/store/store.js';
-import { disposeTempStore, ENGINES, newMessage, openTempStore, rawQuery, reopenTempStore, type TempStore } from '../fixtures/store.js';
+import type { DossierUpdate, GatewayNotice, NewMessage } from '../../src/store/port.js';
+import { forEachEngine, newMessage, rawQuery, reopenTempStore, thrownBy } from '../fixtures/store.js';
 
 const REF = '7503123456';
 const DOCUMENT = new TextEncoder().encode('{"header":{"type":"orientation"},"body":{"identity":{"birthName":"KARIMI"}}}');
@@ -22,132 +20,205 @@ function message(beneficiary: string, overrides: Partial<NewMessage> = {}): NewM
   return newMessage({ messageId: randomUUID(), recipient: 'france-travail-paris', beneficiary, acceptedAt: new Date().toISOString(), ...overrides });
 }
 
-for (const engine of ENGINES) describe(`store dossiers (${engine})`, () => {
-  let temp: TempStore;
+function notice(type: GatewayNotice['type'], recipient: string): GatewayNotice {
+  const body = `${type} for ${recipient}`;
+  return { messageId: randomUUID(), type, recipient, inReplyTo: undefined, payloadSha256: createHash('sha256').update(body).digest('hex'), outboxBody: body };
+}
+
+forEachEngine('store contract: dossiers', (current) => {
   let lookup: string;
   let beneficiary: string;
   const update = (overrides: Partial<DossierUpdate> = {}): DossierUpdate => ({ lookup, signedMessage: DOCUMENT, follow: { starts: 'france-travail-paris', takenInCharge: false }, notices: [], ...overrides });
+  const events = async () => (await current().store.readAuditEntries(0, 1000, 1000)).map((e) => JSON.parse(e.entry) as { event: string; recipient?: string; code?: string });
 
   beforeEach(async () => {
-    temp = await openTempStore('passerelle-dossiers-', engine);
     const lookupKey = createLookupKey(randomBytes(32));
     lookup = lookupKey(REF);
-    beneficiary = await createPseudonymiser({ lookup: lookupKey, subjects: temp.store.dossiers, now: () => new Date() })(REF);
+    beneficiary = await createPseudonymiser({ lookup: lookupKey, subjects: current().store, now: () => new Date() })(REF);
   });
-  afterEach(() => disposeTempStore(temp));
+
+  it('gives one person one subject, also when two requests see the person first at once', async () => {
+    const { store } = current();
+    const lookupKey = createLookupKey(randomBytes(32));
+    const pseudonymise = createPseudonymiser({ lookup: lookupKey, subjects: store, now: () => new Date() });
+    const [a, b] = await Promise.all([pseudonymise('7503000001'), pseudonymise('7503000001')]);
+    expect(a).to.equal(b);
+    expect(await store.findSubject(lookupKey('7503000001'))).to.equal(a);
+    expect(await store.findSubject(lookupKey('7503000002'))).to.equal(undefined);
+  });
 
   it('keeps the signed message encrypted at rest and gives it back byte for byte', async () => {
-    const { store, dir } = temp;
+    const temp = current();
     const accepted = message(beneficiary);
-    await store.accept({ ...accepted, dossier: update() });
-    const [document] = (await store.dossiers.readDossier(beneficiary))!;
+    await temp.store.accept({ ...accepted, dossier: update() });
+    const [document] = (await temp.store.readDossier(beneficiary))!;
     expect(Buffer.from(document!.signedMessage).equals(Buffer.from(DOCUMENT))).to.equal(true);
     expect(document).to.include({ messageId: accepted.messageId, type: 'orientation', sender: 'ofii-paris', recipient: 'france-travail-paris' });
-    expect(await store.dossiers.followers(beneficiary)).to.deep.equal(['france-travail-paris']);
+    expect(await temp.store.followers(beneficiary)).to.deep.equal(['france-travail-paris']);
+    expect(await temp.store.follows(beneficiary, 'france-travail-paris')).to.equal(true);
 
     const [{ sealed }] = (await rawQuery<{ sealed: Buffer }>(temp, 'SELECT sealed FROM dossier_documents')) as [{ sealed: Buffer }];
     const [{ wrapped }] = (await rawQuery<{ wrapped: Buffer }>(temp, 'SELECT wrapped_data_key AS wrapped FROM subjects')) as [{ wrapped: Buffer }];
     expect(sealed.includes(Buffer.from('KARIMI'))).to.equal(false);
     expect(wrapped).to.have.length(40);
 
-    // Another key-encryption key file: the store refuses to read rather than return garbage.
-    fs.writeFileSync(path.join(dir, 'secrets', 'dossier.kek'), randomBytes(32), { mode: 0o600 });
-    let thrown: unknown;
-    try {
-      // PostgreSQL refuses the key file at open already (src/store/pg-secrets.ts), SQLite at first use.
-      await reopenTempStore(temp);
-      await temp.store.dossiers.readDossier(beneficiary);
-    } catch (err) {
-      thrown = err;
-    }
-    expect(thrown).to.be.instanceOf(GatewayError);
+    // Another key-encryption key file beside the store: it refuses to open rather than return garbage.
+    fs.writeFileSync(path.join(temp.dir, 'secrets', 'dossier.kek'), randomBytes(32), { mode: 0o600 });
+    const thrown = await thrownBy(() => reopenTempStore(temp));
+    expect(thrown).to.be.instanceOf(GatewayError).with.property('code', 'config_invalid');
     expect((thrown as GatewayError).message).to.include('dossier.kek');
   });
 
   it('rolls the whole acceptance back when the referrer no longer follows the person at commit time', async () => {
-    const { store } = temp;
+    const { store } = current();
     await store.accept({ ...message(beneficiary), dossier: update() });
     const size = await store.auditSize();
     const handOver = message(beneficiary, { type: 'referral', sender: 'cap-emploi-75', recipient: 'epec-paris' });
-    let thrown: unknown;
-    try {
-      await store.accept({ ...handOver, dossier: update({ referrer: 'cap-emploi-75', follow: { starts: 'epec-paris', stops: 'cap-emploi-75', takenInCharge: false } }) });
-    } catch (err) {
-      thrown = err;
-    }
+    const thrown = await thrownBy(() =>
+      store.accept({ ...handOver, dossier: update({ referrer: 'cap-emploi-75', follow: { starts: 'epec-paris', stops: 'cap-emploi-75', takenInCharge: false }, notices: [notice('dossier', 'epec-paris')] }) }),
+    );
     expect(thrown).to.be.instanceOf(GatewayError).with.property('rule', 'referrer-follows-beneficiary');
     expect(await store.findMessage(handOver.messageId)).to.equal(undefined);
     expect(await store.auditSize()).to.equal(size);
     expect(await store.outboxDepth()).to.equal(1);
-    expect(await store.dossiers.readDossier(beneficiary)).to.have.length(1);
+    expect(await store.readDossier(beneficiary)).to.have.length(1);
   });
 
   it('refuses, inside the transaction, a message about a person whose opt-out committed meanwhile', async () => {
-    const { store } = temp;
+    const { store } = current();
     await store.accept({ ...message(beneficiary), dossier: update() });
     const request = message(beneficiary, { type: 'opt-out', recipient: 'passerelle', outboxBody: undefined });
-    await store.accept({ ...request, dossier: update({ signedMessage: undefined, follow: { takenInCharge: false }, optOut: { recipients: ['france-travail-paris'] } }) });
-    expect((await store.findMessage(request.messageId))!.status).to.equal('accepted');
-    expect(await store.outboxDepth(), 'nothing to deliver for an opt-out').to.equal(1);
-    expect(await store.dossiers.isOptedOut(lookup)).to.equal(true);
-    expect(await store.dossiers.readDossier(beneficiary)).to.equal(undefined);
+    const outcome = await store.accept({
+      ...request,
+      dossier: update({ signedMessage: undefined, follow: { takenInCharge: false }, optOut: true, notices: [notice('withdrawal', 'france-travail-paris')], preparedFrom: { recipients: ['france-travail-paris'] } }),
+    });
+    expect(outcome.kind).to.equal('accepted');
+    expect(await store.outboxDepth(), 'the withdrawal notice, besides the orientation').to.equal(2);
+    expect(await store.isOptedOut(lookup)).to.equal(true);
+    expect(await store.readDossier(beneficiary)).to.equal(undefined);
+    expect((await events()).map((e) => e.event)).to.deep.equal(['accepted', 'accepted', 'withdrawal-notified', 'opted-out', 'erased']);
 
-    let thrown: unknown;
-    try {
-      await store.accept({ ...message(beneficiary), dossier: update() });
-    } catch (err) {
-      thrown = err;
-    }
+    const thrown = await thrownBy(() => store.accept({ ...message(beneficiary), dossier: update() }));
     expect(thrown).to.be.instanceOf(GatewayError).with.property('rule', 'beneficiary-opted-out');
   });
-});
 
-describe('store dossiers (sqlite, written before the dossiers)', () => {
-  let temp: TempStore;
-  beforeEach(async () => {
-    temp = await openTempStore('passerelle-dossiers-', 'sqlite');
+  it('writes nothing of an opt-out whose withdrawal notices were prepared before another agency received data (stale)', async () => {
+    const { store } = current();
+    await store.accept({ ...message(beneficiary), dossier: update() });
+    const prepared = { recipients: ['france-travail-paris'] };
+    // Mission Locale receives an orientation after the notices were prepared for France Travail alone.
+    await store.accept({ ...message(beneficiary, { recipient: 'mission-locale-paris' }), dossier: update({ follow: { starts: 'mission-locale-paris', takenInCharge: false } }) });
+    const size = await store.auditSize();
+    const request = message(beneficiary, { type: 'opt-out', recipient: 'passerelle', outboxBody: undefined });
+    const outcome = await store.accept({
+      ...request,
+      dossier: update({ signedMessage: undefined, follow: { takenInCharge: false }, optOut: true, notices: [notice('withdrawal', 'france-travail-paris')], preparedFrom: prepared }),
+    });
+    expect(outcome).to.deep.equal({ kind: 'stale' });
+    expect(await store.findMessage(request.messageId)).to.equal(undefined);
+    expect(await store.auditSize()).to.equal(size);
+    expect(await store.isOptedOut(lookup)).to.equal(false);
+    expect(await store.readDossier(beneficiary)).to.have.length(2);
   });
-  afterEach(() => disposeTempStore(temp));
 
-  it('adds the expired status to a store written before the dossiers, keeping its messages and outbox rows', async () => {
-    const { dir } = temp;
-    let store = temp.store as SqliteStore;
-    const old = message('c'.repeat(64));
-    await store.accept(old);
-    await store.close();
+  it('writes nothing of a referral whose dossier was read before another document joined it (stale)', async () => {
+    const { store } = current();
+    const orientation = message(beneficiary);
+    await store.accept({ ...orientation, dossier: update() });
+    const read = (await store.readDossier(beneficiary))!.map((d) => d.messageId);
+    await store.accept({
+      ...message(beneficiary, { type: 'status-update', sender: 'france-travail-paris', recipient: 'ofii-paris', inReplyTo: orientation.messageId }),
+      dossier: update({ follow: { takenInCharge: true } }),
+    });
+    const referral = message(beneficiary, { type: 'referral', sender: 'france-travail-paris', recipient: 'epec-paris' });
+    const referralUpdate = update({ referrer: 'france-travail-paris', follow: { starts: 'epec-paris', stops: 'france-travail-paris', takenInCharge: false }, notices: [notice('dossier', 'epec-paris')] });
+    expect(await store.accept({ ...referral, dossier: { ...referralUpdate, preparedFrom: { documents: read } } })).to.deep.equal({ kind: 'stale' });
+    expect(await store.findMessage(referral.messageId)).to.equal(undefined);
 
-    // Turn the file back into what the previous version wrote: messages without `expired`, no dossier tables.
-    const raw = new Database(path.join(dir, 'passerelle.sqlite'));
-    raw.pragma('foreign_keys = OFF');
-    raw.exec(`
-      DELETE FROM schema_migrations WHERE component = 'dossiers';
-      DROP TABLE subjects; DROP TABLE dossier_documents; DROP TABLE followers; DROP TABLE opt_outs;
-      DROP INDEX messages_unanswered;
-      CREATE TABLE messages_old AS SELECT message_id, type, version, sender, recipient, in_reply_to, beneficiary, payload_sha256, status, audit_index, accepted_at, queued_at, acknowledged_at, dead_lettered_at, receipt FROM messages;
-      DROP TABLE messages;
-      CREATE TABLE messages (
-        message_id TEXT PRIMARY KEY, type TEXT NOT NULL, version INTEGER NOT NULL, sender TEXT NOT NULL, recipient TEXT NOT NULL,
-        in_reply_to TEXT, beneficiary TEXT NOT NULL, payload_sha256 TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('accepted', 'queued', 'acknowledged', 'dead-lettered')),
-        audit_index INTEGER NOT NULL, accepted_at TEXT NOT NULL, queued_at TEXT, acknowledged_at TEXT, dead_lettered_at TEXT, receipt TEXT
-      ) STRICT;
-      INSERT INTO messages SELECT * FROM messages_old; DROP TABLE messages_old;
-      CREATE INDEX messages_beneficiary ON messages (beneficiary);
-    `);
-    expect(() => raw.prepare("UPDATE messages SET status = 'expired'").run()).to.throw(/CHECK constraint/);
-    const seqBefore = (raw.prepare('SELECT seq FROM outbox').get() as { seq: number }).seq;
-    raw.close();
+    const now = (await store.readDossier(beneficiary))!.map((d) => d.messageId);
+    expect((await store.accept({ ...referral, dossier: { ...referralUpdate, preparedFrom: { documents: now } } })).kind).to.equal('accepted');
+    expect(await store.followers(beneficiary)).to.deep.equal(['epec-paris']);
+    expect((await events()).map((e) => e.event).slice(-3)).to.deep.equal(['accepted', 'referred', 'dossier-disclosed']);
+  });
 
-    store = SqliteStore.open({ dataDir: dir });
-    temp.store = store;
-    const [pending] = await store.pendingOutbox(10);
-    expect(pending).to.include({ messageId: old.messageId, recipient: 'france-travail-paris', type: 'orientation' });
-    expect(await store.findMessage(old.messageId)).to.include({ status: 'accepted', expiredAt: undefined });
-    const check = new Database(path.join(dir, 'passerelle.sqlite'), { readonly: true });
-    expect((check.prepare('SELECT seq FROM outbox').get() as { seq: number }).seq).to.equal(seqBefore);
-    expect(check.prepare('PRAGMA foreign_key_check').all()).to.deep.equal([]);
-    check.close();
-    expect(await store.dossiers.expireOrientation({ messageId: old.messageId, at: new Date().toISOString(), notice: undefined })).to.equal(true);
-    expect((await store.findMessage(old.messageId))!.status).to.equal('expired');
+  it('destroys a dossier nobody follows and nobody took in charge at once, with the refusal that ends it', async () => {
+    const { store } = current();
+    const orientation = message(beneficiary);
+    await store.accept({ ...orientation, dossier: update() });
+    await store.accept({
+      ...message(beneficiary, { type: 'acknowledgement', sender: 'france-travail-paris', recipient: 'ofii-paris', inReplyTo: orientation.messageId }),
+      dossier: update({ follow: { stops: 'france-travail-paris', takenInCharge: false } }),
+    });
+    expect(await store.readDossier(beneficiary)).to.equal(undefined);
+    expect((await events()).at(-1)).to.include({ event: 'erased', code: 'not-taken-in-charge' });
+  });
+
+  it('erases with a withdrawal notice to every agency that received data, or answers stale when one is missing', async () => {
+    const { store } = current();
+    await store.accept({ ...message(beneficiary), dossier: update() });
+    await store.accept({ ...message(beneficiary, { recipient: 'mission-locale-paris' }), dossier: update({ follow: { starts: 'mission-locale-paris', takenInCharge: false } }) });
+    const at = new Date().toISOString();
+    const size = await store.auditSize();
+    const stale = await store.erase({ beneficiary, reason: 'operator-art17', at, notices: [notice('withdrawal', 'france-travail-paris')], preparedFor: ['france-travail-paris'] });
+    expect(stale).to.deep.equal({ kind: 'stale', recipients: ['france-travail-paris', 'mission-locale-paris'] });
+    expect(await store.auditSize()).to.equal(size);
+    expect(await store.readDossier(beneficiary)).to.have.length(2);
+
+    const notices = [notice('withdrawal', 'france-travail-paris'), notice('withdrawal', 'mission-locale-paris')];
+    const erased = await store.erase({ beneficiary, reason: 'operator-art17', at, notices, preparedFor: stale.kind === 'stale' ? stale.recipients : [] });
+    expect(erased).to.deep.include({ kind: 'erased', documents: 2, notices: 2 });
+    expect(await store.readDossier(beneficiary)).to.equal(undefined);
+    expect(await store.findSubject(lookup)).to.equal(undefined);
+    expect((await events()).slice(-3).map((e) => [e.event, e.recipient ?? e.code])).to.deep.equal([
+      ['withdrawal-notified', 'france-travail-paris'],
+      ['withdrawal-notified', 'mission-locale-paris'],
+      ['erased', 'operator-art17'],
+    ]);
+    expect(await store.erase({ beneficiary, reason: 'operator-art17', at, notices: [], preparedFor: [] })).to.deep.equal({ kind: 'unknown' });
+  });
+
+  it('expires an unanswered orientation once, with its notice under the same audit entry, and never an answered one', async () => {
+    const { store } = current();
+    const unanswered = message(beneficiary, { acceptedAt: '2026-01-01T00:00:00.000Z' });
+    const answered = message(beneficiary, { acceptedAt: '2026-01-02T00:00:00.000Z', recipient: 'mission-locale-paris' });
+    await store.accept({ ...unanswered, dossier: update() });
+    await store.accept({ ...answered, dossier: update({ follow: { starts: 'mission-locale-paris', takenInCharge: false } }) });
+    await store.accept({ ...message(beneficiary, { type: 'acknowledgement', sender: 'mission-locale-paris', recipient: 'ofii-paris', inReplyTo: answered.messageId }), dossier: update({ follow: { takenInCharge: true } }) });
+    expect((await store.unansweredOrientations('2026-06-01T00:00:00.000Z')).map((o) => o.messageId)).to.deep.equal([unanswered.messageId]);
+
+    const expiry = notice('expiry', 'ofii-paris');
+    expect(await store.expireOrientation({ messageId: unanswered.messageId, at: '2026-06-01T00:00:00.000Z', notice: expiry })).to.equal(true);
+    expect(await store.expireOrientation({ messageId: unanswered.messageId, at: '2026-06-01T00:00:01.000Z', notice: expiry })).to.equal(false);
+    expect(await store.expireOrientation({ messageId: answered.messageId, at: '2026-06-01T00:00:01.000Z', notice: undefined })).to.equal(false);
+    expect(await store.findMessage(unanswered.messageId)).to.include({ status: 'expired', expiredAt: '2026-06-01T00:00:00.000Z' });
+    expect(await store.followers(beneficiary)).to.deep.equal(['mission-locale-paris']);
+    const expired = (await events()).findIndex((e) => e.event === 'expired');
+    expect((await store.findMessage(expiry.messageId))?.auditIndex).to.equal(expired);
+    expect(await store.unansweredOrientations('2026-06-01T00:00:00.000Z')).to.deep.equal([]);
+  });
+
+  it('keeps a dossier the sweep listed when a message about the person is accepted before the destruction runs', async () => {
+    const { store } = current();
+    const old = message(beneficiary, { acceptedAt: '2020-01-01T00:00:00.000Z' });
+    await store.accept({ ...old, dossier: update({ follow: { starts: 'france-travail-paris', takenInCharge: true } }) });
+    const lastEventBefore = '2024-01-01T00:00:00.000Z';
+    expect(await store.dueForDestruction(lastEventBefore)).to.deep.equal([{ beneficiary, reason: 'retention' }]);
+    // The person comes back between the sweep's list and its destruction.
+    await store.accept({ ...message(beneficiary, { recipient: 'mission-locale-paris' }), dossier: update({ follow: { starts: 'mission-locale-paris', takenInCharge: false } }) });
+    expect(await store.destroyIfDue({ beneficiary, reason: 'retention', lastEventBefore, at: new Date().toISOString() })).to.deep.equal({ destroyed: false, documents: 0 });
+    expect(await store.readDossier(beneficiary)).to.have.length(2);
+
+    expect(await store.destroyIfDue({ beneficiary, reason: 'retention', lastEventBefore: '2100-01-01T00:00:00.000Z', at: new Date().toISOString() })).to.deep.equal({ destroyed: true, documents: 2 });
+    expect((await events()).at(-1)).to.include({ event: 'erased', code: 'retention' });
+  });
+
+  it('forgets a subject that no accepted message names, and only such a subject', async () => {
+    const { store } = current();
+    const lookupKey = createLookupKey(randomBytes(32));
+    await createPseudonymiser({ lookup: lookupKey, subjects: store, now: () => new Date('2026-01-01T00:00:00.000Z') })('7503000009');
+    await store.accept({ ...message(beneficiary), dossier: update() });
+    expect(await store.forgetIdleSubjects('2100-01-01T00:00:00.000Z')).to.equal(1);
+    expect(await store.findSubject(lookupKey('7503000009'))).to.equal(undefined);
+    expect(await store.findSubject(lookup)).to.equal(beneficiary);
   });
 });

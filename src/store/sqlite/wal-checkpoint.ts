@@ -23,7 +23,7 @@ export const CHECKPOINT_POLL_MS = 250;
  */
 export const SAFETY_NET_PAGES = 16_384;
 
-const WORKER = new URL('./sqlite-checkpoint-worker.mjs', import.meta.url);
+const WORKER = new URL('./checkpoint-worker.mjs', import.meta.url);
 
 export class WalCheckpointer {
   private worker: Worker | undefined;

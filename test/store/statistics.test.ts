@@ -1,11 +1,11 @@
 /**
- * The statistics component on both engines: one row of categories per accepted message, written in
+ * The store contract, statistics, on both engines: one row of categories per accepted message, written in
  * the acceptance transaction, with no identifier of the person.
  */
 import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
 import { factOf } from '../../src/stats/facts.js';
-import { columnsOf, disposeTempStore, ENGINES, newMessage, openTempStore, rawQuery, type TempStore } from '../fixtures/store.js';
+import { columnsOf, forEachEngine, newMessage, rawQuery, rawWrite } from '../fixtures/store.js';
 
 const ORIENTATION = '8d4c2f9e-1b7a-4c3e-9f60-2a5b7d9e1c44';
 const ACK = '9aa0eb3a-8da6-4446-8121-d15a7731e3eb';
@@ -31,19 +31,13 @@ const statusUpdate = newMessage({
   facts: factOf({ header: { ...answer, type: 'status-update' }, body: { event: { type: 'PREMIER_ENTRETIEN_REALISE', effectiveOn: '2026-11-20' } } }, '2026-12-01T10:00:01.000Z'),
 });
 
-for (const engine of ENGINES) describe(`store statistics (${engine})`, () => {
-  let temp: TempStore;
-  beforeEach(async () => {
-    temp = await openTempStore('passerelle-stats-store-', engine);
-  });
-  afterEach(() => disposeTempStore(temp));
-
+forEachEngine('store contract: statistics', (current) => {
   it('keeps one row of categories per accepted message, and the delay instead of the date of a status update', async () => {
-    const { store } = temp;
+    const { store } = current();
     await store.accept(orientation);
     await store.accept(acknowledgement);
     await store.accept(statusUpdate);
-    expect(await store.statistics.facts()).to.deep.equal([
+    expect(await store.statisticsFacts()).to.deep.equal([
       { seq: 1, messageId: ORIENTATION, month: '2026-11', type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', permitFamily: 'PROTECTION_INTERNATIONALE', languageLevel: 'A1', sentOn: '2026-11-02' },
       { seq: 2, messageId: ACK, month: '2026-11', type: 'acknowledgement', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, acknowledgementStatus: 'ACCEPTEE' },
       { seq: 3, messageId: UPDATE, month: '2026-12', type: 'status-update', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, eventType: 'PREMIER_ENTRETIEN_REALISE', daysFromOrientation: 18 },
@@ -51,20 +45,21 @@ for (const engine of ENGINES) describe(`store statistics (${engine})`, () => {
   });
 
   it('stores no identifier of the person, no pseudonym and no date of the person\'s life in its table', async () => {
-    const { store } = temp;
+    const { store } = current();
     await store.accept(orientation);
     await store.accept(statusUpdate);
-    const columns = await columnsOf(temp, 'stats_facts');
+    const columns = await columnsOf(current(), 'stats_facts');
     expect(columns).to.include('month');
     for (const column of ['beneficiary', 'beneficiary_ref', 'effective_on']) expect(columns).not.to.include(column);
-    const text = JSON.stringify(await rawQuery(temp, 'SELECT * FROM stats_facts'));
+    const text = JSON.stringify(await rawQuery(current(), 'SELECT * FROM stats_facts'));
     expect(text).to.include('PREMIER_ENTRETIEN_REALISE');
     for (const value of ['a'.repeat(64), '2004-03-14', '2026-11-20', 'ML75-2026-004512']) expect(text).not.to.include(value);
   });
 
   it('writes the fact in the acceptance transaction: a fact that cannot be written leaves no message either', async () => {
-    const { store } = temp;
-    await store.statistics.record(ORIENTATION, orientation.facts!); // a row already there: the insert of accept() will fail
+    const { store } = current();
+    // A row already there: the insert of accept() will fail.
+    await rawWrite(current(), "INSERT INTO stats_facts (message_id, month, type, sender, recipient) VALUES (?, '2026-11', 'orientation', 'ofii-paris', 'x')", [ORIENTATION]);
     let thrown: unknown;
     try {
       await store.accept(orientation);
@@ -78,10 +73,10 @@ for (const engine of ENGINES) describe(`store statistics (${engine})`, () => {
   });
 
   it('writes nothing for a duplicate, nor for a message accepted without facts', async () => {
-    const { store } = temp;
+    const { store } = current();
     await store.accept(orientation);
     expect((await store.accept(orientation)).kind).to.equal('duplicate');
     await store.accept(newMessage({ messageId: ACK, facts: undefined }));
-    expect((await store.statistics.facts()).map((f) => f.messageId)).to.deep.equal([ORIENTATION]);
+    expect((await store.statisticsFacts()).map((f) => f.messageId)).to.deep.equal([ORIENTATION]);
   });
 });

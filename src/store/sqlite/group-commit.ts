@@ -71,14 +71,35 @@ export class GroupCommit {
   }
 
   /**
-   * Runs `work` (synchronous, in a savepoint) in the next group transaction; resolves after its commit.
-   * A deferred write waits up to DEFERRED_WRITE_DELAY_MS for a write that is not deferred.
+   * Runs `work` (synchronous, in a savepoint) in the next group transaction; resolves once it is on
+   * disk. A deferred write waits up to DEFERRED_WRITE_DELAY_MS for a write that is not deferred.
+   *
+   * A write that need not be durable (`durable: false`) commits at once in a transaction of its own,
+   * without a sync: a later durable commit covers it, the WAL being written in order. Queued instead, it
+   * would flush the deferred writes waiting for the next acceptance and start a sync that the
+   * acceptance, committed while it runs, would then wait behind.
    */
-  run<T>(work: () => T, options: { deferred?: boolean } = {}): Promise<T> {
+  run<T>(work: () => T, options: { deferred?: boolean; durable?: boolean } = {}): Promise<T> {
+    if (options.durable === false) {
+      try {
+        return Promise.resolve(this.commitWithoutSync(work));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, deferred: options.deferred ?? false, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
+  }
+
+  private commitWithoutSync<T>(work: () => T): T {
+    if (this.walSync) this.relaxSync.run();
+    try {
+      return this.db.transaction(work).immediate();
+    } finally {
+      if (this.walSync) this.restoreSync.run();
+    }
   }
 
   /** Commits what is pending now, synchronously, waits for the WAL syncs in flight, and closes the WAL file (before the database closes). */

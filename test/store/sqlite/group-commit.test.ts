@@ -3,7 +3,33 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DEFERRED_WRITE_DELAY_MS, GroupCommit } from '../../src/store/sqlite-group-commit.js';
+import { DEFERRED_WRITE_DELAY_MS, GroupCommit } from '../../../src/store/sqlite/group-commit.js';
+
+/**
+ * Holds every fsync until released: `started` resolves at the first one, so a test knows the commit
+ * is done and its WAL sync is running, without guessing how long that takes.
+ */
+function holdFsync(): { started: Promise<string>; count(): number; releaseAll(): void; restore(): void } {
+  const realFsync = fs.fsync;
+  const held: Array<() => void> = [];
+  let started!: (file: string) => void;
+  const first = new Promise<string>((resolve) => (started = resolve));
+  fs.fsync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+    held.push(() => realFsync(fd, callback));
+    started(fs.readlinkSync(`/proc/self/fd/${fd}`));
+  }) as typeof fs.fsync;
+  return {
+    started: first,
+    count: () => held.length,
+    releaseAll: () => held.splice(0).forEach((release) => release()),
+    restore: () => {
+      fs.fsync = realFsync;
+    },
+  };
+}
+
+/** Lets every callback already due run (I/O, immediates, promise jobs): what could settle now has settled. */
+const turn = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 
 /** A WAL database with one table, as the store opens its file. */
 function openWalDatabase(dir: string): Database.Database {
@@ -74,10 +100,33 @@ describe('SQLite group commit', () => {
     expect(rows()).to.deep.equal([]);
   });
 
+  it('commits a write that need not be durable at once, without a sync, leaving the deferred writes to wait for the next acceptance', async () => {
+    const fsync = holdFsync();
+    try {
+      const before = commits();
+      const receipt = group.run(insert('receipt'), { deferred: true });
+      expect(await group.run(insert('subject'), { durable: false }), 'answered at its commit').to.equal(1);
+      expect(rows(), 'committed alone: the deferred receipt still waits').to.deep.equal(['subject']);
+      expect(commits() - before).to.equal(1);
+      await group.synced();
+      await turn();
+      expect(fsync.count(), 'no sync for it, and synced() waits for none').to.equal(0);
+      const accepted = group.run(insert('message'));
+      await fsync.started;
+      fsync.releaseAll();
+      await Promise.all([accepted, receipt]);
+      expect(rows()).to.deep.equal(['message', 'receipt', 'subject']);
+      expect(commits() - before, 'the receipt joined the acceptance').to.equal(2);
+      expect(db.pragma('synchronous', { simple: true })).to.equal(2);
+    } finally {
+      fsync.restore();
+    }
+  });
+
   it('holds a deferred write for the next batch, or commits it alone after the delay', async () => {
     const before = commits();
     const deferred = group.run(insert('receipt'), { deferred: true });
-    await new Promise((resolve) => setTimeout(resolve, DEFERRED_WRITE_DELAY_MS / 4));
+    await turn();
     expect(rows(), 'not committed before the delay').to.deep.equal([]);
     await Promise.all([deferred, group.run(insert('accept'))]);
     expect(rows()).to.deep.equal(['accept', 'receipt']);
@@ -95,7 +144,6 @@ describe('SQLite group commit: the WAL sync off the main thread', () => {
   let db: Database.Database;
   let group: GroupCommit;
   const realFsync = fs.fsync;
-
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-group-'));
     db = openWalDatabase(dir);
@@ -109,21 +157,20 @@ describe('SQLite group commit: the WAL sync off the main thread', () => {
   });
 
   it('answers only after the fsync of the WAL that follows the commit, and restores synchronous=FULL', async () => {
-    let release: (() => void) | undefined;
-    const synced: string[] = [];
-    fs.fsync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
-      synced.push(fs.readlinkSync(`/proc/self/fd/${fd}`));
-      release = () => realFsync(fd, callback);
-    }) as typeof fs.fsync;
-    let resolved = false;
-    const write = group.run(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('a')).then(() => (resolved = true));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(synced, 'the WAL file is synced').to.deep.equal([path.join(fs.realpathSync(dir), 'g.sqlite-wal')]);
-    expect(resolved, 'not answered before the sync completed').to.equal(false);
-    release!();
-    await write;
-    expect(resolved).to.equal(true);
-    expect(db.pragma('synchronous', { simple: true })).to.equal(2);
+    const fsync = holdFsync();
+    try {
+      let resolved = false;
+      const write = group.run(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('a')).then(() => (resolved = true));
+      expect(await fsync.started, 'the WAL file is synced').to.equal(path.join(fs.realpathSync(dir), 'g.sqlite-wal'));
+      await turn();
+      expect(resolved, 'not answered before the sync completed').to.equal(false);
+      fsync.releaseAll();
+      await write;
+      expect(resolved).to.equal(true);
+      expect(db.pragma('synchronous', { simple: true })).to.equal(2);
+    } finally {
+      fsync.restore();
+    }
   });
 
   it('fails the writes of a batch whose WAL sync failed, as a store fault', async () => {
@@ -141,25 +188,21 @@ describe('SQLite group commit: reads of what is committed but not yet synced', (
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-group-'));
     const db = openWalDatabase(dir);
     const group = new GroupCommit(db);
-    const realFsync = fs.fsync;
-    const held: Array<() => void> = [];
-    fs.fsync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
-      held.push(() => realFsync(fd, callback));
-    }) as typeof fs.fsync;
+    await group.synced();
+    const fsync = holdFsync();
     try {
-      await group.synced();
       const write = group.run(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('a'));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(held, 'one sync running').to.have.length(1);
+      await fsync.started;
+      expect(fsync.count(), 'one sync running').to.equal(1);
       let synced = false;
       const waiting = group.synced().then(() => (synced = true));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await turn();
       expect(synced, 'not before the sync').to.equal(false);
-      held.shift()!();
+      fsync.releaseAll();
       await Promise.all([write, waiting]);
       expect(synced).to.equal(true);
     } finally {
-      fs.fsync = realFsync;
+      fsync.restore();
       await group.close();
       db.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,14 +1,15 @@
 /**
- * The PostgreSQL connection of the store: one pool per gateway process, the fault mapping every query
- * goes through, and transactions.
+ * The PostgreSQL connections of the store: one pool per gateway process, and the fault mapping every
+ * statement goes through.
  *
  * Limits chosen here (README, "PostgreSQL"): POOL_SIZE connections per process; a statement waits at
- * most LOCK_TIMEOUT_MS for a lock (the audit sequencer, src/store/pg-sequencer.ts) and a new connection
- * at most CONNECT_TIMEOUT_MS, after which the request fails with 503 instead of hanging.
+ * most LOCK_TIMEOUT_MS for a lock (the audit sequencer, src/store/postgres/engine.ts) and a new
+ * connection at most CONNECT_TIMEOUT_MS, after which the request fails with 503 instead of hanging.
  */
 import pg from 'pg';
-import { redactUrl } from '../config/settings.js';
-import { GatewayError } from '../domain/errors.js';
+import { redactUrl } from '../../config/settings.js';
+import { GatewayError } from '../../domain/errors.js';
+import { storeUnavailable } from '../engine.js';
 
 export const POOL_SIZE = 10;
 export const LOCK_TIMEOUT_MS = 5000;
@@ -26,7 +27,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** `applicationName` shows in pg_stat_activity, so an operator sees which gateway holds what. */
 export function createPool(opts: { url: string; schema?: string; lockTimeoutMs?: number; applicationName: string }): pg.Pool {
-  if (opts.schema !== undefined && !IDENTIFIER.test(opts.schema)) throw new RangeError(`not a plain schema name: ${opts.schema}`);
+  if (opts.schema !== undefined && !IDENTIFIER.test(opts.schema)) throw new GatewayError('config_invalid', `${opts.schema} is not a plain PostgreSQL schema name (lower-case letters, digits and underscores).`);
   // node-postgres lets the URL's own `options` parameter (e.g. `-c search_path=passerelle`) replace
   // ours: it is taken out of the URL and kept after the lock timeout instead.
   const url = new URL(opts.url);
@@ -71,9 +72,8 @@ export function isUnavailable(err: unknown): boolean {
 
 /** Rethrows a store fault as GatewayError('unavailable') (503, retry), anything else as it is. */
 export function pgFault(err: unknown): never {
-  if (isUnavailable(err)) {
-    throw new GatewayError('unavailable', 'The gateway cannot store messages right now; nothing was accepted. Retry later.', { cause: err });
-  }
+  if (err instanceof GatewayError) throw err;
+  if (isUnavailable(err)) throw storeUnavailable(err);
   throw err;
 }
 
@@ -84,48 +84,4 @@ export function openFailure(url: string, err: unknown): GatewayError {
     `Cannot open the PostgreSQL store at ${redactUrl(url)} (PASSERELLE_DATABASE_URL): ${(err as Error).message}. Check that the server is running and reachable, that the database exists and that the user may create tables in it, or unset PASSERELLE_DATABASE_URL to use the embedded SQLite store.`,
     { cause: err },
   );
-}
-
-export type Queryable = Pick<pg.PoolClient, 'query'>;
-
-/** Runs `work` in one READ COMMITTED transaction on one connection; any error rolls it back. */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (err) {
-    return pgFault(err);
-  }
-  let broken = false;
-  // node-postgres also emits a lost connection as an 'error' event on a checked-out client, which
-  // would crash the process unheard; the failing query reports it to the transaction.
-  const ignore = (): void => {
-    broken = true;
-  };
-  client.on('error', ignore);
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    if (err instanceof GatewayError) throw err;
-    return pgFault(err);
-  } finally {
-    client.off('error', ignore);
-    // A connection whose rollback failed is in an unknown state: the pool must not hand it out again.
-    client.release(broken);
-  }
-}
-
-/** One statement outside a transaction, faults mapped. */
-export async function run<R extends pg.QueryResultRow>(db: Queryable, sql: string, values: unknown[] = []): Promise<R[]> {
-  try {
-    return (await db.query<R>(sql, values)).rows;
-  } catch (err) {
-    return pgFault(err);
-  }
 }

@@ -1,5 +1,5 @@
 // The WAL checkpoints of the embedded store, on their own thread and connection (see
-// src/store/sqlite-wal-checkpoint.ts). Plain JavaScript: it needs no project module, and a worker that
+// src/store/sqlite/wal-checkpoint.ts). Plain JavaScript: it needs no project module, and a worker that
 // starts without the TypeScript loader starts in a few milliseconds.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';

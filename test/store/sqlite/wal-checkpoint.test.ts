@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { CHECKPOINT_AT_BYTES, SAFETY_NET_PAGES, WalCheckpointer } from '../../src/store/sqlite-wal-checkpoint.js';
+import { CHECKPOINT_AT_BYTES, SAFETY_NET_PAGES, WalCheckpointer } from '../../../src/store/sqlite/wal-checkpoint.js';
 
 describe('SQLite WAL checkpoints off the main thread', () => {
   let dir: string;

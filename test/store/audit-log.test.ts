@@ -1,16 +1,13 @@
 /**
- * The audit tree in a real store, on both engines: the nodes stored at append time are exactly the
+ * The store contract, audit log, on both engines: the nodes stored at append time are exactly the
  * perfect subtrees of the RFC 9162 tree, partners' views are by name, and checkpoints and
- * cosignatures are kept once; a SQLite store written before the tree existed gets them once.
+ * cosignatures are kept once.
  */
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import type { AuditEvent } from '../../src/audit/entry.js';
 import { consistencyProof, inclusionPath, nodeSourceOf, rootOf, treeRoot, type NodeSource } from '../../src/audit/merkle.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
-import type { Store } from '../../src/store/store.js';
-import { disposeTempStore, ENGINES, openTempStore, rawQuery, type TempStore } from '../fixtures/store.js';
+import type { Store } from '../../src/store/port.js';
+import { forEachEngine, rawQuery } from '../fixtures/store.js';
 
 const PARTNERS = ['ofii-paris', 'france-travail-paris', 'mission-locale-paris'];
 
@@ -30,18 +27,15 @@ function popcount(n: number): number {
   return ones;
 }
 
-for (const engine of ENGINES) describe(`store audit tree (${engine})`, () => {
-  let temp: TempStore;
+forEachEngine('store contract: audit log', (current) => {
   let store: Store;
   const nodesOf = (s: Store): NodeSource => ({ node: (level, index) => s.auditNode(level, index) });
   const leafHashes = async (s: Store) => (await s.readAuditEntries(0, Number.MAX_SAFE_INTEGER, 1_000_000)).map((e) => e.leafHash);
-  const countNodes = async () => Number((await rawQuery<{ n: number }>(temp, 'SELECT COUNT(*) AS n FROM audit_nodes'))[0]!.n);
+  const countNodes = async () => Number((await rawQuery<{ n: number }>(current(), 'SELECT COUNT(*) AS n FROM audit_nodes'))[0]!.n);
 
-  beforeEach(async () => {
-    temp = await openTempStore('passerelle-audit-tree-', engine);
-    store = temp.store;
+  beforeEach(() => {
+    store = current().store;
   });
-  afterEach(() => disposeTempStore(temp));
 
   it('stores every perfect subtree when its last leaf is appended, so proofs from the store equal proofs from the leaves', async () => {
     for (let i = 0; i < 37; i++) {
@@ -93,35 +87,4 @@ for (const engine of ENGINES) describe(`store audit tree (${engine})`, () => {
     expect(await store.cosignatures(3)).to.deep.equal([cosignature]);
     expect(await store.cosignatures(5)).to.deep.equal([]);
   });
-});
-
-describe('store audit tree (sqlite, written before the tree)', () => {
-  let temp: TempStore;
-  const nodesOf = (s: Store): NodeSource => ({ node: (level, index) => s.auditNode(level, index) });
-  const leafHashes = async (s: Store) => (await s.readAuditEntries(0, Number.MAX_SAFE_INTEGER, 1_000_000)).map((e) => e.leafHash);
-  const countNodes = async () => Number((await rawQuery<{ n: number }>(temp, 'SELECT COUNT(*) AS n FROM audit_nodes'))[0]!.n);
-  beforeEach(async () => {
-    temp = await openTempStore('passerelle-audit-tree-', 'sqlite');
-  });
-  afterEach(() => disposeTempStore(temp));
-
-  it('gives a store written before the tree existed its nodes and parties once, at open', async () => {
-    const { dir } = temp;
-    let store = temp.store as SqliteStore;
-    for (let i = 0; i < 23; i++) await store.recordEvent(event(i));
-    const root = await treeRoot(nodesOf(store), 23);
-    await store.close();
-    const db = new Database(path.join(dir, 'passerelle.sqlite'));
-    db.exec("DROP TABLE audit_nodes; DROP TABLE audit_parties; DROP TABLE cosignatures; DROP TABLE checkpoints; DROP TABLE audit_tree_backfill; DELETE FROM schema_migrations WHERE component = 'audit-tree';");
-    db.close();
-
-    store = SqliteStore.open({ dataDir: dir });
-    temp.store = store;
-    expect(await countNodes()).to.equal(23 - popcount(23));
-    expect(await treeRoot(nodesOf(store), 23)).to.equal(root);
-    expect((await store.readAuditEntriesNaming('ofii-paris', 0, 23, 100)).length).to.be.greaterThan(0);
-    await store.recordEvent(event(23));
-    expect(await treeRoot(nodesOf(store), 24)).to.equal(rootOf(await leafHashes(store)));
-  });
-
 });

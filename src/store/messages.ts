@@ -1,0 +1,123 @@
+/**
+ * Messages and the outbox, for both engines: acceptance with everything it changes, the message's
+ * later states (queued, acknowledged, dead-lettered) each with its audit entry, receipts, and the rows
+ * the relay publishes.
+ */
+import type { AuditEvent } from '../audit/entry.js';
+import type { DossierKeys } from './dossier-keys.js';
+import { appendAudit } from './audit-log.js';
+import { insertMessage } from './message-row.js';
+import { applyDossierUpdate, checkDossierUpdate } from './dossiers.js';
+import type { OutboxRow } from './engine.js';
+import type { AcceptOutcome, MessageRecord, NewMessage, OutboxEntry } from './port.js';
+import { recordFact } from './statistics.js';
+import type { MessagesTable } from './tables.js';
+import { execute, row, template, type Sql, type Tx } from './transaction.js';
+
+function toRecord(r: MessagesTable): MessageRecord {
+  return {
+    messageId: r.message_id,
+    type: r.type,
+    version: r.version,
+    sender: r.sender,
+    recipient: r.recipient,
+    inReplyTo: r.in_reply_to ?? undefined,
+    beneficiary: r.beneficiary,
+    payloadSha256: r.payload_sha256,
+    status: r.status,
+    auditIndex: Number(r.audit_index),
+    acceptedAt: r.accepted_at,
+    queuedAt: r.queued_at ?? undefined,
+    acknowledgedAt: r.acknowledged_at ?? undefined,
+    deadLetteredAt: r.dead_lettered_at ?? undefined,
+    receipt: r.receipt ?? undefined,
+    expiredAt: r.expired_at ?? undefined,
+  };
+}
+
+export function toOutboxEntry(r: OutboxRow): OutboxEntry {
+  return { messageId: r.message_id, recipient: r.recipient, type: r.type, sender: r.sender, auditIndex: Number(r.audit_index), body: r.body, acceptedAt: r.accepted_at, attempts: r.attempts };
+}
+
+/** The audit event of a change to an accepted message. */
+function messageEvent(event: AuditEvent['event'], timestamp: string, message: Pick<MessageRecord, 'messageId' | 'type' | 'sender' | 'recipient' | 'beneficiary'>): AuditEvent {
+  return { event, timestamp, messageId: message.messageId, type: message.type, sender: message.sender, recipient: message.recipient, beneficiary: message.beneficiary };
+}
+
+/** States after which an answer or a dead letter changes nothing: final states stay final. */
+const OPEN_STATUSES: ReadonlySet<string> = new Set(['accepted', 'queued']);
+
+const FIND = template((sql, p: { id: string }) => sql.selectFrom('messages').selectAll().where('message_id', '=', p.id));
+const ACKNOWLEDGED = template((sql, p: { id: string; at: string }) => sql.updateTable('messages').set({ status: 'acknowledged', acknowledged_at: p.at }).where('message_id', '=', p.id));
+const DEAD_LETTERED = template((sql, p: { id: string; at: string }) => sql.updateTable('messages').set({ status: 'dead-lettered', dead_lettered_at: p.at }).where('message_id', '=', p.id));
+const SAVE_RECEIPT = template((sql, p: { id: string; receipt: string }) => sql.updateTable('messages').set({ receipt: p.receipt }).where('message_id', '=', p.id).where('receipt', 'is', null));
+const UNQUEUE = template((sql, p: { id: string }) => sql.deleteFrom('outbox').where('message_id', '=', p.id));
+const QUEUED = template((sql, p: { id: string; at: string }) =>
+  sql
+    .updateTable('messages')
+    .set((eb) => ({ queued_at: p.at, status: eb.case().when('status', '=', 'accepted').then('queued' as const).else(eb.ref('status')).end() }))
+    .where('message_id', '=', p.id),
+);
+const PUBLISH_FAILED = template((sql, p: { id: string }) => sql.updateTable('outbox').set((eb) => ({ attempts: eb('attempts', '+', 1) })).where('message_id', '=', p.id));
+
+export function* findMessage(sql: Sql, messageId: string): Tx<MessageRecord | undefined> {
+  const found = yield* row(FIND(sql, { id: messageId }));
+  return found === undefined ? undefined : toRecord(found);
+}
+
+/** The answered message becomes `acknowledged` once, and only by the party it was sent to. */
+function* acknowledge(sql: Sql, ack: NewMessage): Tx<void> {
+  const original = yield* findMessage(sql, ack.inReplyTo!);
+  if (!original || original.recipient !== ack.sender || original.sender !== ack.recipient || !OPEN_STATUSES.has(original.status)) return;
+  yield* execute(ACKNOWLEDGED(sql, { id: original.messageId, at: ack.acceptedAt }));
+  yield* appendAudit(sql, messageEvent('acknowledged', ack.acceptedAt, original));
+}
+
+export function* accept(sql: Sql, keys: DossierKeys, message: NewMessage): Tx<AcceptOutcome> {
+  const existing = yield* findMessage(sql, message.messageId);
+  if (existing) return { kind: 'duplicate', existing };
+  const subject = yield* checkDossierUpdate(sql, message);
+  if (subject === 'stale') return { kind: 'stale' };
+
+  const auditIndex = yield* appendAudit(sql, { ...messageEvent('accepted', message.acceptedAt, message), payloadSha256: message.payloadSha256 });
+  yield* insertMessage(sql, message, auditIndex, message.outboxBody);
+  if (message.type === 'acknowledgement' && message.inReplyTo !== undefined) yield* acknowledge(sql, message);
+  if (subject !== undefined) yield* applyDossierUpdate(sql, keys, message, subject);
+  if (message.facts !== undefined) yield* recordFact(sql, message.messageId, message.facts);
+  return { kind: 'accepted', auditIndex };
+}
+
+export function* saveReceipt(sql: Sql, messageId: string, receipt: string): Tx<void> {
+  yield* execute(SAVE_RECEIPT(sql, { id: messageId, receipt }));
+}
+
+export function* markQueued(sql: Sql, messageId: string, queuedAt: string): Tx<void> {
+  // A second confirm of the same row (at-least-once relay, or another gateway's relay) changes nothing and audits nothing.
+  if ((yield* execute(UNQUEUE(sql, { id: messageId }))) === 0) return;
+  const message = (yield* findMessage(sql, messageId))!;
+  yield* execute(QUEUED(sql, { id: messageId, at: queuedAt }));
+  yield* appendAudit(sql, messageEvent('queued', queuedAt, message));
+}
+
+export function* markDeadLettered(sql: Sql, messageId: string, at: string): Tx<'marked' | 'unchanged' | 'unknown'> {
+  const message = yield* findMessage(sql, messageId);
+  if (!message) return 'unknown';
+  // A copy of a dead letter that comes twice changes nothing; a recipient's acknowledgement stands.
+  if (!OPEN_STATUSES.has(message.status)) return 'unchanged';
+  yield* execute(DEAD_LETTERED(sql, { id: messageId, at }));
+  yield* appendAudit(sql, messageEvent('dead-lettered', at, message));
+  return 'marked';
+}
+
+export function* recordPublishFailure(sql: Sql, messageId: string): Tx<void> {
+  yield* execute(PUBLISH_FAILED(sql, { id: messageId }));
+}
+
+export function* outboxDepth(sql: Sql): Tx<number> {
+  const counted = yield* row(sql.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')));
+  return Number(counted!.n);
+}
+
+export function* probeWrite(sql: Sql, at: string): Tx<void> {
+  yield* execute(sql.insertInto('write_probe').values({ id: 1, probed_at: at }).onConflict((oc) => oc.column('id').doUpdateSet({ probed_at: at })));
+}

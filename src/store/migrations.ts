@@ -1,0 +1,264 @@
+/**
+ * The store's schema migrations: one list for both engines, written with Kysely's schema builder and
+ * run by Kysely's migrator (its table `kysely_migration` records what was applied). A few column
+ * types differ by engine and are named once, in `columnTypes`; everything else is the same text.
+ *
+ * Published migrations are never edited; a change of schema is a new entry of the list. Each engine
+ * runs the whole list in one transaction, holding a lock, so that gateways starting together on one
+ * database never race (src/store/sqlite/engine.ts, src/store/postgres/engine.ts).
+ *
+ * Stores written by Passerelle 0.1 kept their own per-component table `schema_migrations`: the first
+ * migration adopts such a store when every component is at the last 0.1 version, adds what 0.1 had on
+ * one engine only, and refuses any other state with a message saying what to do.
+ */
+import { sql, type Kysely, type Migration, type ColumnDataType, type CreateTableBuilder, type Expression } from 'kysely';
+import { GatewayError } from '../domain/errors.js';
+import type { Dialect } from './engine.js';
+
+export interface MigrationContext {
+  dialect: Dialect;
+  /** PostgreSQL: the schema the store lives in (introspection lists every schema's tables). */
+  schema: string | undefined;
+}
+
+// Kysely's migration functions receive an untyped database: the tables they create are not yet those
+// of src/store/tables.ts.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = Kysely<any>;
+
+/** The types that differ: SQLite's STRICT tables know INTEGER, TEXT and BLOB only. */
+function columnTypes(dialect: Dialect): { bigint: ColumnDataType; bytes: ColumnDataType; instant: ColumnDataType } {
+  return dialect === 'sqlite' ? { bigint: 'integer', bytes: 'blob', instant: 'text' } : { bigint: 'bigint', bytes: 'bytea', instant: 'timestamptz' };
+}
+
+type Table = CreateTableBuilder<string, never>;
+
+/** SQLite tables are STRICT (a value of the wrong type is refused, as PostgreSQL would). */
+function finish(table: Table, dialect: Dialect, options: { withoutRowid?: boolean } = {}): Table {
+  if (dialect !== 'sqlite') return table;
+  return table.modifyEnd(options.withoutRowid ? sql`strict, without rowid` : sql`strict`);
+}
+
+/** An ever-growing key: SQLite's AUTOINCREMENT (never reused), PostgreSQL's identity. */
+function sequenceColumn(table: Table, dialect: Dialect): Table {
+  return dialect === 'sqlite'
+    ? table.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+    : table.addColumn('seq', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity());
+}
+
+const MESSAGE_STATUSES = sql`status in ('accepted', 'queued', 'acknowledged', 'dead-lettered', 'expired')`;
+
+async function createSchema(db: AnyDb, dialect: Dialect): Promise<void> {
+  const t = columnTypes(dialect);
+  const create = (name: string) => db.schema.createTable(name);
+
+  await finish(
+    create('messages')
+      .addColumn('message_id', 'text', (c) => c.primaryKey())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('sender', 'text', (c) => c.notNull())
+      .addColumn('recipient', 'text', (c) => c.notNull())
+      .addColumn('in_reply_to', 'text')
+      .addColumn('beneficiary', 'text', (c) => c.notNull())
+      .addColumn('payload_sha256', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull().check(MESSAGE_STATUSES as Expression<boolean>))
+      .addColumn('audit_index', t.bigint, (c) => c.notNull())
+      .addColumn('accepted_at', 'text', (c) => c.notNull())
+      .addColumn('queued_at', 'text')
+      .addColumn('acknowledged_at', 'text')
+      .addColumn('dead_lettered_at', 'text')
+      .addColumn('receipt', 'text')
+      .addColumn('expired_at', 'text'),
+    dialect,
+  ).execute();
+  await db.schema.createIndex('messages_beneficiary').on('messages').column('beneficiary').execute();
+  await db.schema.createIndex('messages_unanswered').on('messages').columns(['type', 'status', 'accepted_at']).execute();
+
+  await finish(
+    sequenceColumn(create('outbox'), dialect)
+      .addColumn('message_id', 'text', (c) => c.notNull().unique().references('messages.message_id'))
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('lease_owner', 'text')
+      .addColumn('lease_until', t.instant),
+    dialect,
+  ).execute();
+
+  await finish(
+    create('audit_log')
+      .addColumn('idx', t.bigint, (c) => c.primaryKey().check(sql`idx >= 0` as Expression<boolean>))
+      .addColumn('entry', 'text', (c) => c.notNull())
+      .addColumn('leaf_hash', 'text', (c) => c.notNull()),
+    dialect,
+  ).execute();
+  await createAuditSequencer(db, dialect);
+  await finish(
+    create('audit_nodes')
+      .addColumn('level', 'integer', (c) => c.notNull().check(sql`level > 0` as Expression<boolean>))
+      .addColumn('idx', t.bigint, (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('audit_nodes_pkey', ['level', 'idx']),
+    dialect,
+    { withoutRowid: true },
+  ).execute();
+  await finish(
+    create('audit_parties')
+      .addColumn('partner', 'text', (c) => c.notNull())
+      .addColumn('idx', t.bigint, (c) => c.notNull())
+      .addPrimaryKeyConstraint('audit_parties_pkey', ['partner', 'idx']),
+    dialect,
+    { withoutRowid: true },
+  ).execute();
+  await finish(
+    create('checkpoints')
+      .addColumn('tree_size', t.bigint, (c) => c.primaryKey())
+      .addColumn('root_hash', 'text', (c) => c.notNull())
+      .addColumn('timestamp', 'text', (c) => c.notNull())
+      .addColumn('signature', 'text', (c) => c.notNull()),
+    dialect,
+  ).execute();
+  await finish(
+    create('cosignatures')
+      .addColumn('tree_size', t.bigint, (c) => c.notNull().references('checkpoints.tree_size'))
+      .addColumn('partner', 'text', (c) => c.notNull())
+      .addColumn('signature', 'text', (c) => c.notNull())
+      .addColumn('signed_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('cosignatures_pkey', ['tree_size', 'partner']),
+    dialect,
+  ).execute();
+
+  await finish(
+    create('subjects')
+      .addColumn('lookup', 'text', (c) => c.primaryKey())
+      .addColumn('pseudonym', 'text', (c) => c.notNull().unique())
+      .addColumn('pseudonym_key', t.bytes, (c) => c.notNull())
+      .addColumn('wrapped_data_key', t.bytes)
+      .addColumn('kek_id', 'text')
+      .addColumn('taken_in_charge_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull()),
+    dialect,
+  ).execute();
+  await finish(
+    create('dossier_documents')
+      .addColumn('message_id', 'text', (c) => c.primaryKey())
+      .addColumn('beneficiary', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('sender', 'text', (c) => c.notNull())
+      .addColumn('recipient', 'text', (c) => c.notNull())
+      .addColumn('accepted_at', 'text', (c) => c.notNull())
+      .addColumn('sealed', t.bytes, (c) => c.notNull()),
+    dialect,
+  ).execute();
+  await db.schema.createIndex('dossier_documents_beneficiary').on('dossier_documents').columns(['beneficiary', 'accepted_at']).execute();
+  await finish(
+    create('followers')
+      .addColumn('beneficiary', 'text', (c) => c.notNull())
+      .addColumn('partner', 'text', (c) => c.notNull())
+      .addColumn('since', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('followers_pkey', ['beneficiary', 'partner']),
+    dialect,
+  ).execute();
+  await finish(
+    create('opt_outs')
+      .addColumn('lookup', 'text', (c) => c.primaryKey())
+      .addColumn('message_id', 'text', (c) => c.notNull())
+      .addColumn('recorded_at', 'text', (c) => c.notNull()),
+    dialect,
+  ).execute();
+
+  await finish(
+    sequenceColumn(create('stats_facts'), dialect)
+      .addColumn('message_id', 'text', (c) => c.notNull().unique())
+      .addColumn('month', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('sender', 'text', (c) => c.notNull())
+      .addColumn('recipient', 'text', (c) => c.notNull())
+      .addColumn('permit_family', 'text')
+      .addColumn('language_level', 'text')
+      .addColumn('sent_on', 'text')
+      .addColumn('answers', 'text')
+      .addColumn('acknowledgement_status', 'text')
+      .addColumn('event_type', 'text')
+      .addColumn('days_from_orientation', 'integer'),
+    dialect,
+  ).execute();
+  await db.schema.createIndex('stats_facts_answers').on('stats_facts').column('answers').execute();
+
+  await finish(
+    create('write_probe')
+      .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1` as Expression<boolean>))
+      .addColumn('probed_at', 'text', (c) => c.notNull()),
+    dialect,
+  ).execute();
+  await createSecretFingerprints(db, dialect);
+}
+
+async function createAuditSequencer(db: AnyDb, dialect: Dialect): Promise<void> {
+  await finish(db.schema.createTable('audit_sequencer').addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1` as Expression<boolean>)), dialect).execute();
+  await db.insertInto('audit_sequencer').values({ id: 1 }).execute();
+}
+
+async function createSecretFingerprints(db: AnyDb, dialect: Dialect): Promise<void> {
+  await finish(
+    db.schema
+      .createTable('secret_fingerprints')
+      .addColumn('file', 'text', (c) => c.primaryKey())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('recorded_at', 'text', (c) => c.notNull()),
+    dialect,
+  ).execute();
+}
+
+/** The components and last versions of a Passerelle 0.1 store (its `schema_migrations` table). */
+const LEGACY_COMPONENTS: Record<Dialect, Record<string, number>> = {
+  sqlite: { core: 1, 'audit-tree': 1, 'write-probe': 1, dossiers: 1, stats: 1 },
+  postgres: { core: 1, 'audit-tree': 1, 'write-probe': 1, dossiers: 1, stats: 1, secrets: 1 },
+};
+
+async function tableNames(db: AnyDb, context: MigrationContext): Promise<Set<string>> {
+  const tables = await db.introspection.getTables();
+  return new Set(tables.filter((table) => context.schema === undefined || table.schema === context.schema).map((table) => table.name));
+}
+
+function legacyRefusal(detail: string): GatewayError {
+  return new GatewayError(
+    'store_unavailable',
+    `The store was written by Passerelle 0.1 and ${detail}. Open it once with Passerelle 0.1.0 (it completes its own migrations), then start this version again; or restore a backup of the store.`,
+  );
+}
+
+/** A Passerelle 0.1 store at its last schema becomes a store of this list's first migration. */
+async function adoptLegacy(db: AnyDb, context: MigrationContext, tables: Set<string>): Promise<void> {
+  const applied = await db.selectFrom('schema_migrations').select(['component', sql<number>`max(version)`.as('version')]).groupBy('component').execute();
+  const versions = Object.fromEntries(applied.map((r: { component: string; version: number }) => [r.component, Number(r.version)]));
+  const expected = LEGACY_COMPONENTS[context.dialect];
+  for (const [component, version] of Object.entries(expected)) {
+    if (versions[component] !== version) throw legacyRefusal(`its ${component} schema is at version ${versions[component] ?? 'none'}, not ${version}`);
+  }
+  if (tables.has('audit_tree_backfill')) {
+    const pending = await db.selectFrom('audit_tree_backfill').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    if (Number(pending.n) > 0) throw legacyRefusal('its audit tree was never completed');
+    await db.schema.dropTable('audit_tree_backfill').execute();
+  }
+  if (!tables.has('audit_sequencer')) await createAuditSequencer(db, context.dialect);
+  if (!tables.has('secret_fingerprints')) await createSecretFingerprints(db, context.dialect);
+  const outboxColumns = (await db.introspection.getTables()).find((table) => table.name === 'outbox' && (context.schema === undefined || table.schema === context.schema))!.columns.map((c) => c.name);
+  if (!outboxColumns.includes('lease_owner')) {
+    await db.schema.alterTable('outbox').addColumn('lease_owner', 'text').execute();
+    await db.schema.alterTable('outbox').addColumn('lease_until', columnTypes(context.dialect).instant).execute();
+  }
+  await db.schema.dropTable('schema_migrations').execute();
+}
+
+export function migrations(context: MigrationContext): Record<string, Migration> {
+  return {
+    '0001-exchange-store': {
+      async up(db: AnyDb): Promise<void> {
+        const tables = await tableNames(db, context);
+        if (tables.has('schema_migrations')) return adoptLegacy(db, context, tables);
+        await createSchema(db, context.dialect);
+      },
+    },
+  };
+}

@@ -1,0 +1,285 @@
+/**
+ * The store port: everything the gateway keeps, as the application sees it, whichever the engine
+ * (embedded SQLite or PostgreSQL). One implementation (src/store/gateway-store.ts) writes every
+ * business rule and every audit event once, over a small engine interface (src/store/engine.ts).
+ *
+ * Invariants every operation keeps:
+ * - an accepted message, its outbox row, its audit entries, what it changes in the person's dossier and
+ *   its statistics row are written in one transaction; so is each change of a message's state with
+ *   its audit entry;
+ * - the audit log is only ever appended to, with gap-free indexes, and every perfect subtree an
+ *   appended leaf completes is stored in the same transaction (a compact range), so a proof costs
+ *   O(log n) reads; stored nodes and checkpoints never change;
+ * - a decision that depends on rows another request can change (who received data about a person,
+ *   who follows them, what their dossier holds, whether they opted out) is read inside the transaction
+ *   that acts on it: when what the caller prepared (sealed notices) no longer matches, nothing is
+ *   written and the outcome says `stale`, so the caller prepares again.
+ *
+ * Segregated views (OutboxPort, AuditLogPort, DossierPort) let each component depend on what it uses.
+ */
+import type { Checkpoint, Cosignature, SignedCheckpoint } from '../audit/checkpoint.js';
+import type { AuditEvent } from '../audit/entry.js';
+import type { FollowEffects } from '../domain/follow.js';
+import type { MessageStatus } from '../domain/message.js';
+import type { SubjectDirectory } from '../privacy/pseudonym.js';
+import type { StatisticsFact, StoredFact } from '../stats/facts.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Messages
+
+/** What is known of a message from the moment it is accepted. */
+export interface MessageFacts {
+  messageId: string;
+  type: string;
+  version: number;
+  sender: string;
+  recipient: string;
+  inReplyTo: string | undefined;
+  /** Keyed pseudonym of the beneficiary, never the reference itself. */
+  beneficiary: string;
+  payloadSha256: string;
+  acceptedAt: string;
+}
+
+export interface NewMessage extends MessageFacts {
+  /** The armored message for the recipient (encrypted to its key); absent when the gateway itself is the recipient (opt-out). */
+  outboxBody: string | undefined;
+  /** What the message changes in the beneficiary's dossier. */
+  dossier?: DossierUpdate;
+  /** The message's categories for the statistics. */
+  facts?: StatisticsFact;
+}
+
+export interface MessageRecord extends MessageFacts {
+  status: MessageStatus;
+  auditIndex: number;
+  queuedAt: string | undefined;
+  acknowledgedAt: string | undefined;
+  deadLetteredAt: string | undefined;
+  /** The gateway's receipt as first answered; undefined only between commit and signature. */
+  receipt: string | undefined;
+  /** When an orientation expired unanswered (retention sweep). */
+  expiredAt: string | undefined;
+}
+
+export type AcceptOutcome =
+  | { kind: 'accepted'; auditIndex: number }
+  /** The message id was already taken (possibly by a concurrent request): nothing was written. */
+  | { kind: 'duplicate'; existing: MessageRecord }
+  /** What the dossier update was prepared from changed meanwhile (see DossierUpdate.preparedFrom): nothing was written. */
+  | { kind: 'stale' };
+
+// ---------------------------------------------------------------------------------------------------
+// Outbox
+
+export interface OutboxEntry {
+  messageId: string;
+  /** Routing: the recipient partner id and the message type give the key `<recipient>.<type>`. */
+  recipient: string;
+  type: string;
+  sender: string;
+  /** Index of the audit entry that recorded the acceptance (AMQP header x-passerelle-audit-index). */
+  auditIndex: number;
+  /** The armored OpenPGP message to publish, encrypted to the recipient's key at acceptance. The store never holds a document in clear. */
+  body: string;
+  /** RFC 3339 time of acceptance, used as the AMQP timestamp. */
+  acceptedAt: string;
+  /** Publish attempts so far (failed or unconfirmed). */
+  attempts: number;
+}
+
+/** What the relay needs: a row is written with its message; it goes only after the broker confirmed it. */
+export interface OutboxPort {
+  /** Rows not yet confirmed by the broker, oldest first, on disk (and, with several gateways, held by this one). */
+  pendingOutbox(limit: number): Promise<OutboxEntry[]>;
+  /** The broker confirmed the publish: the row goes, the message becomes `queued`, audited. A second confirm changes nothing. */
+  markQueued(messageId: string, queuedAt: string): Promise<void>;
+  /** A publish was returned, nacked or unconfirmed: counted, retried later. */
+  recordPublishFailure(messageId: string): Promise<void>;
+  outboxDepth(): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Audit log (interface contract, section 6)
+
+export interface StoredAuditEntry {
+  index: number;
+  /** The RFC 8785 canonical JSON of the entry, as appended. */
+  entry: string;
+  leafHash: string;
+}
+
+export interface AuditLogPort {
+  /** Entries appended and on disk. */
+  auditSize(): Promise<number>;
+  /** Entries with start <= index < end, in index order, at most `limit`. */
+  readAuditEntries(start: number, end: number, limit: number): Promise<StoredAuditEntry[]>;
+  /** Like readAuditEntries, only the entries whose sender or recipient is `partnerId`. */
+  readAuditEntriesNaming(partnerId: string, start: number, end: number, limit: number): Promise<StoredAuditEntry[]>;
+  /** The hash of the perfect subtree (level, index); level 0 is the leaf hash. Throws if it is not complete. */
+  auditNode(level: number, index: number): Promise<string>;
+  latestCheckpoint(): Promise<SignedCheckpoint | undefined>;
+  findCheckpoint(treeSize: number): Promise<SignedCheckpoint | undefined>;
+  /** Keeps the first checkpoint signed for a tree size: when one exists already (a concurrent signer), that one is returned. */
+  saveCheckpoint(checkpoint: SignedCheckpoint): Promise<{ checkpoint: SignedCheckpoint; created: boolean }>;
+  /** Keeps a partner's first cosignature of a checkpoint and returns the stored one. */
+  addCosignature(checkpoint: Checkpoint, cosignature: Cosignature): Promise<{ cosignature: Cosignature; created: boolean }>;
+  cosignatures(treeSize: number): Promise<Cosignature[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The person's dossier (tell us once, opt-out, retention, erasure)
+//
+// Per person: a SUBJECT row (lookup key, pseudonym key and pseudonym, the wrapped data key of the
+// dossier; deleting it is erasure by crypto-shredding), the DOSSIER (every accepted orientation,
+// acknowledgement, status update and referral, exactly as signed, encrypted with the data key), who
+// FOLLOWS the person (src/domain/follow.ts) and an OPT-OUT tombstone keyed by the lookup only.
+
+/** Types of the messages the gateway itself sends. */
+export type NoticeType = 'dossier' | 'withdrawal' | 'expiry';
+
+/** A message the gateway sends (src/app/gateway-notices.ts), already signed and sealed for its recipient. */
+export interface GatewayNotice {
+  messageId: string;
+  type: NoticeType;
+  recipient: string;
+  inReplyTo: string | undefined;
+  /** SHA-256 of the signed document, as for partners' messages. */
+  payloadSha256: string;
+  /** The armored message for the recipient, signed by the gateway and encrypted to the recipient's key. */
+  outboxBody: string;
+  /** Documents carried (a dossier's), for the audit entry. */
+  count?: number;
+}
+
+/** What the notices of a dossier update were prepared from; checked again inside the transaction. */
+export interface PreparedFrom {
+  /** The partners that had received data about the person (an opt-out's withdrawal notices). */
+  recipients?: readonly string[];
+  /** The message ids of the person's dossier documents (a referral's dossier). */
+  documents?: readonly string[];
+}
+
+/** What accepting a message changes in the dossier, in the same transaction (NewMessage.dossier). */
+export interface DossierUpdate {
+  /** The person's lookup key: the opt-out tombstone is checked again inside the transaction. */
+  lookup: string;
+  /** The sender's signed message, to keep (encrypted) in the dossier. */
+  signedMessage?: Uint8Array;
+  follow: FollowEffects;
+  /** A referral: this agency must still follow the person when the transaction runs. */
+  referrer?: string;
+  /** Messages the gateway sends because of this one (a referral's dossier, an opt-out's withdrawals). */
+  notices: GatewayNotice[];
+  /** An opt-out: record the tombstone and destroy the dossier. */
+  optOut?: boolean;
+  /** When what the notices were prepared from changed, the acceptance is `stale` and writes nothing. */
+  preparedFrom?: PreparedFrom;
+}
+
+export interface DossierDocument {
+  messageId: string;
+  type: string;
+  sender: string;
+  recipient: string;
+  acceptedAt: string;
+  /** The one-pass signed OpenPGP message (binary), byte for byte as its sender signed it. */
+  signedMessage: Uint8Array;
+}
+
+export interface PendingOrientation {
+  messageId: string;
+  sender: string;
+  recipient: string;
+  beneficiary: string;
+  acceptedAt: string;
+}
+
+/** Why a dossier was destroyed; the `code` of its `erased` audit entry. */
+export type DestructionReason = 'opt-out' | 'not-taken-in-charge' | 'retention' | `operator-${string}`;
+
+export interface Destruction {
+  beneficiary: string;
+  reason: 'not-taken-in-charge' | 'retention';
+}
+
+export type ErasureOutcome =
+  | {
+      kind: 'erased';
+      /** Dossier documents destroyed. */
+      documents: number;
+      /** Withdrawal notices queued. */
+      notices: number;
+      /** Index of the `erased` audit entry. */
+      auditIndex: number;
+    }
+  /** The gateway held nothing about the person (never seen, or erased already). */
+  | { kind: 'unknown' }
+  /** Partners received data about the person since the notices were prepared: nothing was written. */
+  | { kind: 'stale'; recipients: string[] };
+
+export interface DossierPort extends SubjectDirectory {
+  /** The pseudonym of the person with this lookup key, without creating anything. */
+  findSubject(lookup: string): Promise<string | undefined>;
+  isOptedOut(lookup: string): Promise<boolean>;
+  follows(beneficiary: string, partnerId: string): Promise<boolean>;
+  followers(beneficiary: string): Promise<string[]>;
+  /** Partners that were sent a message about the person (partners' messages and the gateway's). */
+  recipientsOf(beneficiary: string): Promise<string[]>;
+  /** The dossier, decrypted, oldest first; undefined when the gateway holds no key for the person (erased). */
+  readDossier(beneficiary: string): Promise<DossierDocument[] | undefined>;
+  /**
+   * Destroys the person's dossier and subject (crypto-shredding), queues the withdrawal notices and
+   * audits `withdrawal-notified` for each and `erased`, in one transaction. `notices` must cover every
+   * partner in `preparedFor`, and `preparedFor` every partner that received data about the person when
+   * the transaction runs; otherwise the outcome is `stale` with the current recipients.
+   */
+  erase(opts: { beneficiary: string; reason: DestructionReason; at: string; notices: GatewayNotice[]; preparedFor: readonly string[] }): Promise<ErasureOutcome>;
+  /** Orientations accepted before `acceptedBefore` that nobody acknowledged and that did not expire yet (a batch). */
+  unansweredOrientations(acceptedBefore: string): Promise<PendingOrientation[]>;
+  /**
+   * The orientation becomes `expired` (its recipient stops following the person), audited `expired`,
+   * and the notice to its sender is queued, in one transaction. False when it was answered meanwhile.
+   */
+  expireOrientation(opts: { messageId: string; at: string; notice: GatewayNotice | undefined }): Promise<boolean>;
+  /**
+   * Subjects whose dossier must go now: nobody follows the person and nobody ever took them in charge,
+   * or their last event is older than `lastEventBefore`.
+   */
+  dueForDestruction(lastEventBefore: string): Promise<Destruction[]>;
+  /**
+   * Destroys the dossier if the reason still holds when the transaction runs (a message accepted since
+   * the sweep listed the person keeps it); false otherwise.
+   */
+  destroyIfDue(opts: Destruction & { lastEventBefore: string; at: string }): Promise<{ destroyed: boolean; documents: number }>;
+  /** Deletes subjects that no accepted message names (all refused) and created before `createdBefore`. */
+  forgetIdleSubjects(createdBefore: string): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The whole port
+
+export interface Store extends OutboxPort, AuditLogPort, DossierPort {
+  /**
+   * One transaction: the message, its outbox row and its `accepted` audit entry, its dossier update and
+   * statistics row. An acknowledgement answering a message its sender received makes that message
+   * `acknowledged` (audited) in the same transaction.
+   */
+  accept(message: NewMessage): Promise<AcceptOutcome>;
+  /** Keeps the receipt that was answered, so a retry gets the same body; never waited for, never fails the caller. */
+  saveReceipt(messageId: string, receipt: string): Promise<void>;
+  findMessage(messageId: string): Promise<MessageRecord | undefined>;
+  /**
+   * RabbitMQ dead-lettered the message. One transaction: status `dead-lettered`, its time, an audit
+   * entry. `unchanged` when it is dead-lettered already or was answered; `unknown` when no such message
+   * was accepted here.
+   */
+  markDeadLettered(messageId: string, deadLetteredAt: string): Promise<'marked' | 'unchanged' | 'unknown'>;
+  /** Appends a rejection (or any standalone event) to the audit log and returns its index. */
+  recordEvent(event: AuditEvent): Promise<number>;
+  /** Every statistics row, in order of acceptance. */
+  statisticsFacts(): Promise<StoredFact[]>;
+  /** Throws GatewayError('store_unavailable') when the store cannot take a write. */
+  checkWritable(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,56 @@
+/**
+ * The statistics rows (src/stats/facts.ts): one row of categories per accepted message, written in its
+ * acceptance transaction so that the figures count exactly the accepted messages.
+ *
+ * No column identifies a person: no reference, no pseudonym, no date of the person's life. An answer
+ * points at the orientation it answers by message id; a status update keeps its delay from that
+ * orientation in days, computed here, never its effective date.
+ */
+import { daysBetween, type StatisticsFact, type StoredFact } from '../stats/facts.js';
+import type { StatsFactsTable } from './tables.js';
+import { execute, row, rows, template, type Sql, type Tx } from './transaction.js';
+
+const SENT_ON = template((sql, p: { orientation: string }) => sql.selectFrom('stats_facts').select('sent_on').where('message_id', '=', p.orientation).where('type', '=', 'orientation'));
+const INSERT_FACT = template((sql, p: StatisticsFact & { messageId: string; days: number | null }) =>
+  sql.insertInto('stats_facts').values({
+    message_id: p.messageId,
+    month: p.month,
+    type: p.type,
+    sender: p.sender,
+    recipient: p.recipient,
+    permit_family: p.permitFamily ?? null,
+    language_level: p.languageLevel ?? null,
+    sent_on: p.sentOn ?? null,
+    answers: p.answers ?? null,
+    acknowledgement_status: p.acknowledgementStatus ?? null,
+    event_type: p.eventType ?? null,
+    days_from_orientation: p.days,
+  }),
+);
+
+export function* recordFact(sql: Sql, messageId: string, fact: StatisticsFact): Tx<void> {
+  let days: number | null = null;
+  if (fact.effectiveOn !== undefined && fact.answers !== undefined) {
+    const answered = yield* row(SENT_ON(sql, { orientation: fact.answers }));
+    if (answered?.sent_on) days = daysBetween(answered.sent_on, fact.effectiveOn);
+  }
+  yield* execute(INSERT_FACT(sql, { ...fact, messageId, days }));
+}
+
+type FactRow = Omit<StatsFactsTable, 'seq'> & { seq: number };
+
+function toFact(r: FactRow): StoredFact {
+  const fact: StoredFact = { seq: Number(r.seq), messageId: r.message_id, month: r.month, type: r.type, sender: r.sender, recipient: r.recipient };
+  if (r.permit_family !== null) fact.permitFamily = r.permit_family;
+  if (r.language_level !== null) fact.languageLevel = r.language_level;
+  if (r.sent_on !== null) fact.sentOn = r.sent_on;
+  if (r.answers !== null) fact.answers = r.answers;
+  if (r.acknowledgement_status !== null) fact.acknowledgementStatus = r.acknowledgement_status;
+  if (r.event_type !== null) fact.eventType = r.event_type;
+  if (r.days_from_orientation !== null) fact.daysFromOrientation = r.days_from_orientation;
+  return fact;
+}
+
+export function* statisticsFacts(sql: Sql): Tx<StoredFact[]> {
+  return (yield* rows(sql.selectFrom('stats_facts').selectAll().orderBy('seq'))).map(toFact);
+}

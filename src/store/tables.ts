@@ -1,0 +1,157 @@
+/**
+ * The store's tables as the query builder sees them (Kysely's table interfaces): the same names and
+ * columns on SQLite and PostgreSQL, created by the one migration list (src/store/migrations.ts).
+ * Integers are JavaScript numbers on both engines (audit indexes and counts stay far below 2^53);
+ * binary columns are Buffers; times are RFC 3339 text, except the PostgreSQL outbox lease.
+ */
+import type { Generated } from 'kysely';
+import type { MessageStatus } from '../domain/message.js';
+
+export interface MessagesTable {
+  message_id: string;
+  type: string;
+  version: number;
+  sender: string;
+  recipient: string;
+  in_reply_to: string | null;
+  /** Keyed pseudonym of the person (src/privacy/pseudonym.ts), never the reference itself. */
+  beneficiary: string;
+  payload_sha256: string;
+  status: MessageStatus;
+  audit_index: number;
+  accepted_at: string;
+  queued_at: string | null;
+  acknowledged_at: string | null;
+  dead_lettered_at: string | null;
+  receipt: string | null;
+  expired_at: string | null;
+}
+
+export interface OutboxTable {
+  seq: Generated<number>;
+  message_id: string;
+  body: string;
+  attempts: Generated<number>;
+  /** Which gateway process holds the row while it publishes it (PostgreSQL: several relays share one outbox). */
+  lease_owner: string | null;
+  lease_until: Date | string | null;
+}
+
+export interface AuditLogTable {
+  idx: number;
+  /** RFC 8785 canonical JSON of the entry: the bytes its leaf hash covers. */
+  entry: string;
+  leaf_hash: string;
+}
+
+/** Every perfect subtree of two or more leaves, stored when its last leaf is appended. */
+export interface AuditNodesTable {
+  level: number;
+  idx: number;
+  hash: string;
+}
+
+/** Which partners an entry names, so that a partner's view of the log is an index lookup. */
+export interface AuditPartiesTable {
+  partner: string;
+  idx: number;
+}
+
+/** One row, locked by every PostgreSQL transaction that appends (src/store/postgres/engine.ts). */
+export interface AuditSequencerTable {
+  id: number;
+}
+
+export interface CheckpointsTable {
+  tree_size: number;
+  root_hash: string;
+  timestamp: string;
+  signature: string;
+}
+
+export interface CosignaturesTable {
+  tree_size: number;
+  partner: string;
+  signature: string;
+  signed_at: string;
+}
+
+export interface SubjectsTable {
+  /** HMAC of the reference under the gateway secret: finds the row, never written anywhere else. */
+  lookup: string;
+  pseudonym: string;
+  pseudonym_key: Buffer;
+  wrapped_data_key: Buffer | null;
+  kek_id: string | null;
+  taken_in_charge_at: string | null;
+  created_at: string;
+}
+
+export interface DossierDocumentsTable {
+  message_id: string;
+  beneficiary: string;
+  type: string;
+  sender: string;
+  recipient: string;
+  accepted_at: string;
+  /** The sender's signed message sealed under the subject's data key (src/store/dossier-keys.ts). */
+  sealed: Buffer;
+}
+
+export interface FollowersTable {
+  beneficiary: string;
+  partner: string;
+  since: string;
+}
+
+export interface OptOutsTable {
+  lookup: string;
+  message_id: string;
+  recorded_at: string;
+}
+
+/** One row of categories per accepted message; no column identifies a person (src/stats/facts.ts). */
+export interface StatsFactsTable {
+  seq: Generated<number>;
+  message_id: string;
+  month: string;
+  type: string;
+  sender: string;
+  recipient: string;
+  permit_family: string | null;
+  language_level: string | null;
+  sent_on: string | null;
+  answers: string | null;
+  acknowledgement_status: string | null;
+  event_type: string | null;
+  days_from_orientation: number | null;
+}
+
+export interface WriteProbeTable {
+  id: number;
+  probed_at: string;
+}
+
+export interface SecretFingerprintsTable {
+  file: string;
+  fingerprint: string;
+  recorded_at: string;
+}
+
+export interface Tables {
+  messages: MessagesTable;
+  outbox: OutboxTable;
+  audit_log: AuditLogTable;
+  audit_nodes: AuditNodesTable;
+  audit_parties: AuditPartiesTable;
+  audit_sequencer: AuditSequencerTable;
+  checkpoints: CheckpointsTable;
+  cosignatures: CosignaturesTable;
+  subjects: SubjectsTable;
+  dossier_documents: DossierDocumentsTable;
+  followers: FollowersTable;
+  opt_outs: OptOutsTable;
+  stats_facts: StatsFactsTable;
+  write_probe: WriteProbeTable;
+  secret_fingerprints: SecretFingerprintsTable;
+}
