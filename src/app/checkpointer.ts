@@ -4,17 +4,20 @@
  * checkpoint is a public commitment, so two different ones for the same size would look like a
  * split view.
  */
-import type { PrivateKey } from 'openpgp';
+import type { PrivateKey } from '../crypto/keys.js';
+import type { GatewayCrypto } from '../crypto/service.js';
 import { signCheckpoint, type PublishedCheckpoint, type SignedCheckpoint } from '../audit/checkpoint.js';
 import { treeRoot, type NodeSource } from '../audit/merkle.js';
 import type { Logger } from '../log/logger.js';
-import type { AuditLogPort } from '../store/audit-log.js';
-import type { Store } from '../store/store.js';
+import type { AuditLogPort } from '../store/port.js';
+import type { Store } from '../store/port.js';
 
 export interface CheckpointerOptions {
   store: AuditLogPort & Pick<Store, 'auditSize'>;
   /** The gateway's signing key, or a function giving the current one (it changes when the gateway key is rotated while running). */
   signingKey: PrivateKey | (() => PrivateKey);
+  /** Where the signature is made (the gateway's worker pool). */
+  crypto: GatewayCrypto;
   now: () => Date;
   logger: Logger;
   /** Period of the automatic checkpoint; nothing is signed when the tree did not grow. */
@@ -62,14 +65,14 @@ export class Checkpointer {
   }
 
   private async signIfGrown(): Promise<{ checkpoint: SignedCheckpoint; created: boolean }> {
-    const { store, signingKey, now, logger } = this.options;
+    const { store, signingKey, crypto, now, logger } = this.options;
     const treeSize = await store.auditSize();
     const latest = await store.latestCheckpoint();
     if (latest && latest.treeSize >= treeSize) return { checkpoint: latest, created: false };
     // Nodes inside [0, treeSize) never change once appended, so entries appended meanwhile do not matter.
     const rootHash = await treeRoot(this.nodes, treeSize);
     const key = typeof signingKey === 'function' ? signingKey() : signingKey;
-    const signed = await signCheckpoint({ treeSize, rootHash, timestamp: now().toISOString() }, key);
+    const signed = await signCheckpoint({ treeSize, rootHash, timestamp: now().toISOString() }, key, crypto);
     const saved = await store.saveCheckpoint(signed);
     // auditIndex: the last entry the checkpoint covers.
     if (saved.created) logger.info('audit checkpoint signed', { component: 'checkpointer', ...(treeSize > 0 ? { auditIndex: treeSize - 1 } : {}) });

@@ -3,11 +3,12 @@
  * `passerelle retention run`), which open the same store and secrets from PASSERELLE_DATA_DIR.
  */
 import type { Settings } from '../config/settings.js';
+import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/service.js';
 import { loadKeyEncryptionKey } from '../privacy/envelope.js';
 import { createLookupKey, createPseudonymiser, loadPseudonymSecret, type LookupKey, type Pseudonymiser } from '../privacy/pseudonym.js';
 import type { DocumentValidator } from '../schema/validator.js';
-import type { DossierStore } from '../store/dossiers.js';
-import { GATEWAY_ID, GATEWAY_PARTNER } from '../trust/gateway-partner.js';
+import type { DossierPort } from '../store/port.js';
+import { GATEWAY_ID, GATEWAY_PARTNER } from '../domain/gateway-partner.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { Dossiers } from './dossiers.js';
 import { eraseBeneficiary, type ErasureReport } from './erasure.js';
@@ -26,18 +27,21 @@ export interface DossierServices {
 export function createDossierServices(opts: {
   settings: Settings;
   trust: TrustStore;
-  store: DossierStore;
+  store: DossierPort;
   validator: DocumentValidator;
   now: () => Date;
+  /** The gateway passes its worker pool; the operator commands sign and verify on their own thread. */
+  crypto?: GatewayCrypto;
 }): DossierServices {
   const { settings, trust, store, validator, now } = opts;
+  const crypto = opts.crypto ?? INLINE_CRYPTO;
   const lookup = createLookupKey(loadPseudonymSecret(settings.dataDir));
   // Created at the first start, like the pseudonym secret, so that a data folder it cannot be written to stops the start.
   loadKeyEncryptionKey(settings.dataDir);
   const keysOf = (partnerId: string) => trust.partner(partnerId)?.publicKeys ?? [];
   const findPartner = (id: string) => (id === GATEWAY_ID ? GATEWAY_PARTNER : trust.registry.get(id));
-  const notices = new GatewayNotices({ signingKey: () => trust.gateway.privateKey, recipientKeys: keysOf, validator, now });
-  const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: keysOf, maxDocumentBytes: settings.maxDocumentBytes });
+  const notices = new GatewayNotices({ signingKey: () => trust.gateway.privateKey, recipientKeys: keysOf, validator, now, crypto });
+  const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: keysOf, maxDocumentBytes: settings.maxDocumentBytes, crypto });
   return {
     lookup,
     pseudonymise: createPseudonymiser({ lookup, subjects: store, now }),
@@ -52,6 +56,7 @@ export function createDossierServices(opts: {
         policy: { orientationExpiryDays: settings.orientationExpiryDays, dossierRetentionDays: settings.dossierRetentionDays },
         maxDocumentBytes: settings.maxDocumentBytes,
         now,
+        crypto,
       }),
     erase: (request) => eraseBeneficiary({ store, lookup, notices, dossiers, now }, request),
   };

@@ -6,12 +6,13 @@
  * verifies it exactly as any delivery, with the gateway's public key.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { PrivateKey, PublicKey } from 'openpgp';
-import { signAndEncrypt } from '../crypto/openpgp.js';
+import type { PrivateKey, PublicKey } from '../crypto/keys.js';
+import type { GatewayCrypto } from '../crypto/service.js';
 import { GatewayError } from '../domain/errors.js';
+import { encryptionKeysOf } from '../domain/recipient-keys.js';
 import type { DocumentValidator } from '../schema/validator.js';
-import type { GatewayNotice, NoticeType } from '../store/dossiers.js';
-import { GATEWAY_ID } from '../trust/gateway-partner.js';
+import type { GatewayNotice, NoticeType } from '../store/port.js';
+import { GATEWAY_ID } from '../domain/gateway-partner.js';
 
 export interface NoticeDraft {
   type: NoticeType;
@@ -31,6 +32,8 @@ export interface GatewayNoticesDependencies {
   recipientKeys: (partnerId: string) => PublicKey[];
   validator: DocumentValidator;
   now: () => Date;
+  /** Where the signing and encryption run (the gateway's worker pool, or INLINE_CRYPTO in the CLI). */
+  crypto: GatewayCrypto;
 }
 
 export class GatewayNotices {
@@ -58,12 +61,9 @@ export class GatewayNotices {
     } catch (err) {
       throw new GatewayError('internal', `The gateway built a ${draft.type} that does not match its own schema; nothing was sent. This is a defect: report it.`, { cause: err });
     }
-    const recipientKeys = this.deps.recipientKeys(draft.recipient);
-    if (recipientKeys.length === 0) {
-      throw new GatewayError('config_invalid', `Partner ${draft.recipient} has no OpenPGP key registered and cannot receive the gateway's ${draft.type}.`);
-    }
+    const recipientKeys = encryptionKeysOf(draft.recipient, this.deps.recipientKeys(draft.recipient));
     const bytes = new TextEncoder().encode(JSON.stringify(document));
-    const outboxBody = (await signAndEncrypt({ document: bytes, signingKey: this.deps.signingKey(), encryptionKeys: recipientKeys, armor: true })) as string;
+    const outboxBody = await this.deps.crypto.signAndEncrypt({ document: bytes, signingKey: this.deps.signingKey(), encryptionKeys: recipientKeys });
     return {
       messageId,
       type: draft.type,

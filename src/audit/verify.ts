@@ -7,7 +7,7 @@
  * Input is treated as hostile: an export is a file anyone may have edited, so its shape is checked
  * before any value is used.
  */
-import type { PublicKey } from 'openpgp';
+import type { PublicKey } from '../crypto/keys.js';
 import { GatewayError } from '../domain/errors.js';
 import { verifyCheckpoint, type Checkpoint, type PublishedCheckpoint } from './checkpoint.js';
 import { entryBytes, leafHash, type AuditEntry } from './entry.js';

@@ -6,11 +6,11 @@
  * that is what a dossier is. Its sender, message id and type must be what the dossier lists, and it
  * must be about the same person as the dossier.
  */
-import { openSigned } from '../crypto/openpgp.js';
+import { openSigned } from '../crypto/open.js';
 import { GatewayError } from '../domain/errors.js';
 import type { MessageHeader } from '../domain/message.js';
 import { parseStrictJson } from '../domain/strict-json.js';
-import { GATEWAY_ID } from '../trust/gateway-partner.js';
+import { GATEWAY_ID } from '../domain/gateway-partner.js';
 import type { PartnerView } from './partner-view.js';
 
 export interface DossierEntry {

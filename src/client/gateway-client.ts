@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import https from 'node:https';
-import type { PrivateKey, PublicKey } from 'openpgp';
-import { signAndEncrypt } from '../crypto/openpgp.js';
+import type { PrivateKey, PublicKey } from '../crypto/keys.js';
+import { signAndEncrypt } from '../crypto/seal.js';
 import { verifyReceipt, type ReceiptedAnswer } from '../crypto/receipt.js';
 
 export interface PartnerTls {

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { GatewayError } from '../domain/errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -16,7 +17,9 @@ export class Inbox {
 
   private file(messageId: string): string {
     // The id came over AMQP: it becomes a file name only if it is exactly a UUID.
-    if (!UUID.test(messageId)) throw new Error('message id is not a lower-case UUID');
+    if (!UUID.test(messageId)) {
+      throw new GatewayError('malformed_message', 'The message id is not a lower-case UUID, so it cannot name a file of the inbox; the message is refused. Tell the gateway operator.');
+    }
     return path.join(this.dir, `${messageId}.json`);
   }
 

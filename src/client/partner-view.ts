@@ -5,10 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PrivateKey, PublicKey } from 'openpgp';
-import { readPublicKeys } from '../crypto/openpgp.js';
+import { readPublicKeys, type PrivateKey, type PublicKey } from '../crypto/keys.js';
 import { GatewayError } from '../domain/errors.js';
-import { GATEWAY_ID } from '../trust/gateway-partner.js';
+import { GATEWAY_ID } from '../domain/gateway-partner.js';
 import { loadPartnerCredentials } from '../trust/trust-store.js';
 import type { PartnerTls } from './gateway-client.js';
 

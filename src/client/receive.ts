@@ -3,7 +3,7 @@
  * verify the ORIGINAL sender's signature with that sender's key, and check that the signed header
  * agrees with what the delivery claims in clear. The AMQP properties are not signed; the document is.
  */
-import { openDelivered } from '../crypto/openpgp.js';
+import { openDelivered } from '../crypto/open.js';
 import { GatewayError } from '../domain/errors.js';
 import type { MessageHeader } from '../domain/message.js';
 import { parseStrictJson } from '../domain/strict-json.js';

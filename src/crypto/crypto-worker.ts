@@ -1,12 +1,12 @@
 /**
- * A crypto worker thread of the gateway (src/crypto/worker-pool.ts): runs the adapter's functions on
- * the keys each task carries and posts back the result, or the error as code and message.
+ * A crypto worker thread of the gateway (src/crypto/worker-pool.ts): runs the operations of the crypto
+ * service (src/crypto/service.ts, INLINE_CRYPTO) on the keys each task carries and posts back the
+ * result, or the error as code and message.
  */
 import { parentPort } from 'node:worker_threads';
-import type { Key, PrivateKey, PublicKey } from 'openpgp';
 import { GatewayError } from '../domain/errors.js';
-import { openFromPartner, readKeyBytes, sealForRecipient } from './openpgp.js';
-import { signReceipt } from './receipt.js';
+import { readKeyBytes, type Key, type PrivateKey, type PublicKey } from './keys.js';
+import { INLINE_CRYPTO } from './service.js';
 import type { CryptoReply, CryptoTask, KeyTransfer, TransferredError } from './worker-pool.js';
 
 /**
@@ -37,22 +37,35 @@ const keysOf = (transfers: KeyTransfer[]) => Promise.all(transfers.map(keyOf));
 async function perform(task: CryptoTask): Promise<unknown> {
   switch (task.op) {
     case 'open':
-      return openFromPartner({
+      return INLINE_CRYPTO.openFromPartner({
         message: task.message,
         decryptionKey: (await keysOf(task.decryptionKeys)) as PrivateKey[],
         senderKeys: (await keysOf(task.senderKeys)) as PublicKey[],
         maxDocumentBytes: task.maxDocumentBytes,
       });
+    case 'openSigned':
+      return INLINE_CRYPTO.openSigned({ signedMessage: task.signedMessage, senderKeys: (await keysOf(task.senderKeys)) as PublicKey[], maxDocumentBytes: task.maxDocumentBytes });
     case 'seal':
-      return sealForRecipient({ signedMessage: task.signedMessage, recipientKeys: (await keysOf(task.recipientKeys)) as PublicKey[] });
+      return INLINE_CRYPTO.sealForRecipient({ signedMessage: task.signedMessage, recipientKeys: (await keysOf(task.recipientKeys)) as PublicKey[] });
+    case 'signAndEncrypt':
+      return INLINE_CRYPTO.signAndEncrypt({ document: task.document, signingKey: (await keyOf(task.signingKey)) as PrivateKey, encryptionKeys: (await keysOf(task.encryptionKeys)) as PublicKey[] });
     case 'receipt':
-      return signReceipt(task.answer, (await keyOf(task.gatewayKey)) as PrivateKey);
+      return INLINE_CRYPTO.signReceipt(task.answer, (await keyOf(task.gatewayKey)) as PrivateKey);
+    case 'signDetached':
+      return INLINE_CRYPTO.signDetached({ data: task.data, signingKey: (await keyOf(task.signingKey)) as PrivateKey });
+    case 'verifyDetached':
+      return INLINE_CRYPTO.verifyDetached({
+        data: task.data,
+        signature: task.signature,
+        verificationKeys: (await keysOf(task.verificationKeys)) as PublicKey[],
+        signerValidNow: task.signerValidNow,
+      });
   }
 }
 
 function transferable(err: unknown): TransferredError {
   if (err instanceof GatewayError) return { gateway: true, code: err.code, message: err.message, ...(err.rule === undefined ? {} : { rule: err.rule }) };
-  return { gateway: false, message: err instanceof Error ? err.message : String(err) };
+  return { gateway: false, ...(err instanceof Error ? { name: err.name } : {}), message: err instanceof Error ? err.message : String(err) };
 }
 
 const port = parentPort!;

@@ -5,7 +5,7 @@
  * sections 5.2.3.18 and 5.2.3.23), which is what GnuPG users already manage with `gpg --quick-set-expire`
  * and `gpg --gen-revoke`. No date is kept anywhere else.
  *
- * Pure: the dates are read once from the keys (src/crypto/openpgp.ts readKeyRing), then compared here.
+ * Pure: the dates are read once from the keys (src/crypto/keys.ts readKeyRing), then compared here.
  */
 import type { PrivateKey, PublicKey } from 'openpgp';
 

@@ -4,8 +4,8 @@
  * sender's proof of submission, checkable with GnuPG alone.
  */
 import canonicalize from 'canonicalize';
-import type { PrivateKey, PublicKey } from 'openpgp';
-import { signDetached, verifyDetached } from './openpgp.js';
+import { signDetached, verifyDetached } from './detached.js';
+import type { PrivateKey, PublicKey } from './keys.js';
 
 export interface AcceptedAnswer {
   messageId: string;

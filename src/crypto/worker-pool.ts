@@ -1,9 +1,8 @@
 /**
- * The gateway's per-message crypto (open = decrypt + verify, seal for the recipient, receipt signature)
- * on worker threads, so that it runs on every core instead of the one the HTTP server, the store and
- * the broker share. The operations are those of src/crypto/openpgp.ts and src/crypto/receipt.ts,
- * called by the worker (src/crypto/crypto-worker.ts) with the same arguments; only the transport
- * differs.
+ * The crypto service (src/crypto/service.ts) on worker threads, so that the gateway's OpenPGP work runs
+ * on every core instead of the one the HTTP server, the store and the broker share. The worker
+ * (src/crypto/crypto-worker.ts) calls the same functions as INLINE_CRYPTO with the same arguments;
+ * only the transport differs.
  *
  * Keys travel with every task, as bytes: the trust configuration can change at run time (a partner's
  * new key, the gateway's key rotation), so a worker must never keep using a key it was given at start.
@@ -16,30 +15,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
-import type { Key, PrivateKey } from 'openpgp';
 import { GatewayError, type ProblemCode } from '../domain/errors.js';
-import { keyBytes, openFromPartner, sealForRecipient, type OpenedMessage } from './openpgp.js';
-import { signReceipt, type AcceptedAnswer } from './receipt.js';
+import { keyBytes, type Key } from './keys.js';
+import type { AcceptedAnswer } from './receipt.js';
+import { INLINE_CRYPTO, type GatewayCrypto } from './service.js';
 import { siblingModule, startModuleWorker } from './worker-thread.js';
-
-export type OpenArguments = Parameters<typeof openFromPartner>[0];
-export type SealArguments = Parameters<typeof sealForRecipient>[0];
-
-/** The per-message crypto of the accept path (src/app/ingest.ts), inline or on worker threads. */
-export interface GatewayCrypto {
-  openFromPartner(opts: OpenArguments): Promise<OpenedMessage>;
-  sealForRecipient(opts: SealArguments): Promise<string>;
-  signReceipt(answer: AcceptedAnswer, gatewayKey: PrivateKey): Promise<string>;
-  close(): Promise<void>;
-}
-
-/** On the calling thread: PASSERELLE_CRYPTO_WORKERS=0, the CLI and the tests that need no pool. */
-export const INLINE_CRYPTO: GatewayCrypto = {
-  openFromPartner,
-  sealForRecipient,
-  signReceipt,
-  close: async () => undefined,
-};
 
 /** A key as the worker receives it: bytes, and their hash under which the worker caches the parsed key. */
 export interface KeyTransfer {
@@ -50,12 +30,27 @@ export interface KeyTransfer {
 
 export type CryptoTask =
   | { op: 'open'; message: Uint8Array; decryptionKeys: KeyTransfer[]; senderKeys: KeyTransfer[]; maxDocumentBytes: number }
+  | { op: 'openSigned'; signedMessage: Uint8Array; senderKeys: KeyTransfer[]; maxDocumentBytes: number }
   | { op: 'seal'; signedMessage: Uint8Array; recipientKeys: KeyTransfer[] }
-  | { op: 'receipt'; answer: AcceptedAnswer; gatewayKey: KeyTransfer };
+  | { op: 'signAndEncrypt'; document: Uint8Array; signingKey: KeyTransfer; encryptionKeys: KeyTransfer[] }
+  | { op: 'receipt'; answer: AcceptedAnswer; gatewayKey: KeyTransfer }
+  | { op: 'signDetached'; data: Uint8Array; signingKey: KeyTransfer }
+  | { op: 'verifyDetached'; data: Uint8Array; signature: string; verificationKeys: KeyTransfer[]; signerValidNow: boolean };
+
+/**
+ * Tasks on input from outside the gateway (a partner's message, a partner's cosignature) are new work:
+ * refused with 503 when the queue is full, and failed, not run again, when their worker dies (input
+ * that kills a worker does not get a second try). The others continue work in progress on the
+ * gateway's own data (a message being accepted or delivered, its receipt, the gateway's notices, a
+ * stored orientation, a checkpoint): they go first, are never refused, and run again on a new worker.
+ */
+const FROM_OUTSIDE: ReadonlySet<CryptoTask['op']> = new Set(['open', 'verifyDetached']);
 
 export interface TransferredError {
   gateway: boolean;
   code?: ProblemCode;
+  /** The class name of an error that is not a GatewayError (TypeError …), which the HTTP edge logs. */
+  name?: string;
   message: string;
   rule?: string;
 }
@@ -69,10 +64,10 @@ export type CryptoReply = { id: number; ok: true; value: unknown } | { id: numbe
 export const TASKS_PER_WORKER = 4;
 
 /**
- * Tasks waiting for a worker beyond which a new message is refused with 503 and Retry-After (the
- * partner retries) rather than queued: about a second of work at this machine's crypto rate, so that a
- * burst cannot grow the queue, and the memory and the latency with it, without bound. Receipts and
- * re-encryptions of messages already opened are never refused: their message is in progress.
+ * Tasks waiting for a worker beyond which new work from outside (a message, a cosignature) is refused
+ * with 503 and Retry-After (the partner retries) rather than queued: about a second of work at this
+ * machine's crypto rate, so that a burst cannot grow the queue, and the memory and the latency with
+ * it, without bound. Work in progress (see FROM_OUTSIDE) is never refused.
  */
 export const CRYPTO_QUEUE_LIMIT = 512;
 
@@ -92,9 +87,16 @@ function transferAll(keys: Key | readonly Key[]): KeyTransfer[] {
   return (Array.isArray(keys) ? keys : [keys as Key]).map(transfer);
 }
 
+/**
+ * The worker's error rebuilt on this thread. Anything but a GatewayError is a failure the gateway did
+ * not foresee: it comes back as the same kind of error it would be inline (name and message), so
+ * that the HTTP edge answers and logs it as an unexpected error, without its text reaching a partner.
+ */
 function revive(error: TransferredError): Error {
   if (error.gateway && error.code !== undefined) return new GatewayError(error.code, error.message, error.rule === undefined ? {} : { rule: error.rule });
-  return new Error(error.message);
+  const unforeseen = new Error(error.message);
+  if (error.name !== undefined) unforeseen.name = error.name;
+  return unforeseen;
 }
 
 interface Pending {
@@ -119,18 +121,17 @@ const WORKER_MODULE = siblingModule('crypto-worker', import.meta.url);
 export const WORKER_YOUNG_GENERATION_MB = 8;
 
 /**
- * Every task goes to a worker, even when the pool is idle. Running a lone task on the calling thread
- * instead (tried: it saves the hand-off to an idle thread) blocks the event loop for the 5 ms of a
- * message's crypto while other requests wait; in paired bench runs it bought nothing measurable
- * (lone p50 7.9 to 11.9 ms against 9.3 to 10.1 ms, steady-100/s p99 35 to 55 ms against 30 to 38 ms,
- * all within this machine's run-to-run noise), so the simpler path stays.
+ * Every task goes to a worker, even when the pool is idle: a task run on the calling thread would block
+ * the event loop for the few milliseconds of a message's crypto while other requests wait, for a
+ * hand-off saving that the performance report shows to be within the noise.
  */
 export function createCryptoPool(opts: { size: number; queueLimit?: number }): GatewayCrypto {
   if (opts.size <= 0) return INLINE_CRYPTO;
   const queueLimit = opts.queueLimit ?? CRYPTO_QUEUE_LIMIT;
   let nextId = 0;
   let closing = false;
-  /** Continuations of messages in progress (seal, receipt) go before new messages (open). */
+  let closed = false;
+  /** Continuations of work in progress go before new work from outside (see FROM_OUTSIDE). */
   const urgent: Pending[] = [];
   const waiting: Pending[] = [];
   const slots: Slot[] = [];
@@ -150,13 +151,13 @@ export function createCryptoPool(opts: { size: number; queueLimit?: number }): G
       // 'error' is followed by 'exit': one replacement only.
       if (dead) return;
       dead = true;
-      // A worker that died takes its tasks with it and a new worker takes its place. A message being
-      // opened fails with 503 (the partner retries; a message that kills workers does not get a second
-      // try). A re-encryption or a receipt is run again: its message is in progress, or already
-      // committed, and a 503 would tell the partner that nothing was accepted.
+      // A worker that died takes its tasks with it and a new worker takes its place. Work from outside
+      // fails with 503 (the partner retries; input that kills workers does not get a second try).
+      // Work in progress is run again: its message may be in progress or already committed, and a
+      // 503 would tell the partner that nothing was accepted.
       for (const pending of slot.running.values()) {
-        if (pending.task.op === 'open') {
-          pending.reject(new GatewayError('unavailable', 'The gateway could not complete the cryptographic processing of this message; nothing was accepted. Retry later.', { cause: err }));
+        if (FROM_OUTSIDE.has(pending.task.op)) {
+          pending.reject(new GatewayError('unavailable', 'The gateway could not complete the cryptographic processing of this request; nothing was accepted. Retry later.', { cause: err }));
         } else {
           urgent.unshift(pending);
         }
@@ -169,7 +170,7 @@ export function createCryptoPool(opts: { size: number; queueLimit?: number }): G
     };
     slot.worker.once('error', fail);
     slot.worker.once('exit', (code) => {
-      if (!closing) fail(new Error(`crypto worker exited with code ${code}`));
+      if (!closing) fail(new GatewayError('internal', `A crypto worker thread exited unexpectedly with code ${code} (out of memory, or a defect of the gateway); a new thread takes its place.`));
     });
     return slot;
   };
@@ -189,8 +190,9 @@ export function createCryptoPool(opts: { size: number; queueLimit?: number }): G
   }
 
   function run<T>(task: CryptoTask): Promise<T> {
-    const isNew = task.op === 'open';
-    if (closing && isNew) return Promise.reject(new GatewayError('unavailable', 'The gateway is stopping; nothing was accepted. Retry later.'));
+    const isNew = FROM_OUTSIDE.has(task.op);
+    // Once stopped, no thread is left to run anything, so even work in progress is refused.
+    if ((closing && isNew) || closed) return Promise.reject(new GatewayError('unavailable', 'The gateway is stopping; nothing was accepted. Retry later.'));
     if (isNew && waiting.length >= queueLimit) {
       return Promise.reject(
         new GatewayError('unavailable', `The gateway is at capacity (${queueLimit} messages waiting for decryption); nothing was accepted. Retry in a few seconds.`, { retryAfterSeconds: 5 }),
@@ -205,14 +207,20 @@ export function createCryptoPool(opts: { size: number; queueLimit?: number }): G
   return {
     openFromPartner: (o) =>
       run({ op: 'open', message: o.message, decryptionKeys: transferAll(o.decryptionKey), senderKeys: transferAll(o.senderKeys), maxDocumentBytes: o.maxDocumentBytes }),
+    openSigned: (o) => run({ op: 'openSigned', signedMessage: o.signedMessage, senderKeys: transferAll(o.senderKeys), maxDocumentBytes: o.maxDocumentBytes }),
     sealForRecipient: (o) => run({ op: 'seal', signedMessage: o.signedMessage, recipientKeys: transferAll(o.recipientKeys) }),
+    signAndEncrypt: (o) => run({ op: 'signAndEncrypt', document: o.document, signingKey: transfer(o.signingKey), encryptionKeys: transferAll(o.encryptionKeys) }),
     signReceipt: (answer, gatewayKey) => run({ op: 'receipt', answer, gatewayKey: transfer(gatewayKey) }),
+    signDetached: (o) => run({ op: 'signDetached', data: o.data, signingKey: transfer(o.signingKey) }),
+    verifyDetached: (o) =>
+      run({ op: 'verifyDetached', data: o.data, signature: o.signature, verificationKeys: transferAll(o.verificationKeys), signerValidNow: o.signerValidNow ?? false }),
     async close() {
       closing = true;
       const stopped = new GatewayError('unavailable', 'The gateway is stopping; nothing was accepted. Retry later.');
       for (const pending of waiting.splice(0)) pending.reject(stopped);
-      // Re-encryptions and receipts finish first: their messages may already be committed.
+      // Work in progress finishes first: its messages may already be committed.
       while (urgent.length > 0 || slots.some((slot) => slot.running.size > 0)) await new Promise((resolve) => setTimeout(resolve, 10));
+      closed = true;
       await Promise.all(slots.map((slot) => slot.worker.terminate()));
     },
   };

@@ -56,20 +56,28 @@ interface Tlv {
   end: number;
 }
 
+/**
+ * A CRL whose DER does not follow RFC 5280 section 5.1. parseRevocationList adds the file and what to
+ * do; this says what is wrong.
+ */
+function malformed(detail: string): GatewayError {
+  return new GatewayError('config_invalid', `it is not a well-formed DER certificate revocation list (${detail})`);
+}
+
 function readTlv(der: Uint8Array, offset: number, limit: number): Tlv {
-  if (offset + 2 > limit) throw new Error('truncated');
+  if (offset + 2 > limit) throw malformed('an element runs past the end of its enclosing data');
   const tag = der[offset]!;
   let length = der[offset + 1]!;
   let start = offset + 2;
   if (length & 0x80) {
     const count = length & 0x7f;
-    if (count === 0 || count > 4 || start + count > limit) throw new Error('bad length');
+    if (count === 0 || count > 4 || start + count > limit) throw malformed('an element has an invalid length');
     length = 0;
     for (let i = 0; i < count; i++) length = length * 256 + der[start + i]!;
     start += count;
   }
   const end = start + length;
-  if (end > limit) throw new Error('truncated');
+  if (end > limit) throw malformed('an element runs past the end of its enclosing data');
   return { tag, offset, start, end };
 }
 
@@ -84,7 +92,7 @@ function children(der: Uint8Array, parent: Tlv): Tlv[] {
 }
 
 function oid(der: Uint8Array, tlv: Tlv): string {
-  if (tlv.tag !== 0x06) throw new Error('expected an OID');
+  if (tlv.tag !== 0x06) throw malformed('an object identifier was expected');
   const bytes = der.subarray(tlv.start, tlv.end);
   const parts = [Math.floor(bytes[0]! / 40), bytes[0]! % 40];
   let value = 0;
@@ -102,7 +110,7 @@ function time(der: Uint8Array, tlv: Tlv): Date {
   const text = Buffer.from(der.subarray(tlv.start, tlv.end)).toString('latin1');
   // RFC 5280 section 5.1.2.4: UTCTime YYMMDDHHMMSSZ (years 1950-2049), GeneralizedTime YYYYMMDDHHMMSSZ.
   const match = tlv.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : tlv.tag === 0x18 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : null;
-  if (!match) throw new Error('bad time');
+  if (!match) throw malformed('a date is neither a UTCTime nor a GeneralizedTime');
   let year = Number(match[1]);
   if (tlv.tag === 0x17) year += year >= 50 ? 1900 : 2000;
   return new Date(Date.UTC(year, Number(match[2]) - 1, Number(match[3]), Number(match[4]), Number(match[5]), Number(match[6])));
@@ -116,7 +124,7 @@ function isTime(tlv: Tlv | undefined): tlv is Tlv {
 function decodeCrl(der: Uint8Array, ca: X509Certificate): { serials: string[]; thisUpdate: Date; nextUpdate: Date | undefined } {
   const outer = readTlv(der, 0, der.length);
   const [tbs, algorithm, signature] = children(der, outer);
-  if (outer.tag !== 0x30 || tbs?.tag !== 0x30 || algorithm?.tag !== 0x30 || signature?.tag !== 0x03) throw new Error('not a CertificateList');
+  if (outer.tag !== 0x30 || tbs?.tag !== 0x30 || algorithm?.tag !== 0x30 || signature?.tag !== 0x03) throw malformed('its outer structure is not a CertificateList');
   const algorithmOid = oid(der, children(der, algorithm)[0]!);
   if (!(algorithmOid in SIGNATURE_ALGORITHMS)) {
     throw new GatewayError('config_invalid', `signed with algorithm ${algorithmOid}, which the gateway does not accept; sign it with SHA-256 or stronger (openssl ca -gencrl -md sha256)`);
@@ -130,14 +138,14 @@ function decodeCrl(der: Uint8Array, ca: X509Certificate): { serials: string[]; t
   let index = fields[0]?.tag === 0x02 ? 1 : 0; // optional version
   index += 2; // signature algorithm, issuer
   const thisUpdateField = fields[index++];
-  if (!isTime(thisUpdateField)) throw new Error('no thisUpdate');
+  if (!isTime(thisUpdateField)) throw malformed('it has no thisUpdate date');
   const nextUpdateField = isTime(fields[index]) ? fields[index++] : undefined;
   const serials: string[] = [];
   const revoked = fields[index];
   if (revoked?.tag === 0x30) {
     for (const entry of children(der, revoked)) {
       const serial = children(der, entry)[0];
-      if (serial?.tag !== 0x02) throw new Error('bad revoked entry');
+      if (serial?.tag !== 0x02) throw malformed('a revoked entry has no serial number');
       serials.push(normaliseSerial(Buffer.from(der.subarray(serial.start, serial.end)).toString('hex')));
     }
   }

@@ -15,10 +15,10 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readKeyRing, readPrivateKeys } from '../crypto/openpgp.js';
+import { openpgpKeyPair } from '../crypto/key-generation.js';
+import { readKeyRing, readPrivateKeys } from '../crypto/keys.js';
 import { unrevoked } from '../crypto/key-ring.js';
 import { GatewayError } from '../domain/errors.js';
-import { openpgpKeyPair } from './pki.js';
 import { LAYOUT } from './trust-store.js';
 
 /** Validity of a new gateway key when none is given: two years and a little, the same as the example directory's keys. */

@@ -9,8 +9,8 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { GatewayError } from '../domain/errors.js';
-import { GATEWAY_ID, GATEWAY_RECEIVES, GATEWAY_SENDS } from './gateway-partner.js';
-import type { Partner } from './partner.js';
+import { GATEWAY_ID, GATEWAY_RECEIVES, GATEWAY_SENDS } from '../domain/gateway-partner.js';
+import type { Partner } from '../domain/partner.js';
 
 export interface Registry {
   /** Every partner by id, in the order of the file. */

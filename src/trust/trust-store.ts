@@ -17,12 +17,11 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { PrivateKey, PublicKey } from 'openpgp';
 import { newestCurrent, unrevoked, type RingKey } from '../crypto/key-ring.js';
-import { readKeyRing, readPrivateKey, readPrivateKeys } from '../crypto/openpgp.js';
-import { GATEWAY_ID } from './gateway-partner.js';
+import { readKeyRing, readPrivateKey, readPrivateKeys, type PrivateKey, type PublicKey } from '../crypto/keys.js';
+import { GATEWAY_ID } from '../domain/gateway-partner.js';
 import { GatewayError } from '../domain/errors.js';
-import type { Partner } from './partner.js';
+import type { Partner } from '../domain/partner.js';
 import { parseRegistry, type Registry } from './registry.js';
 
 export interface PartnerTrust {

@@ -10,7 +10,7 @@ import { signCheckpoint } from '../../src/audit/checkpoint.js';
 import { entryBytes, leafHash, toEntry, type AuditEvent } from '../../src/audit/entry.js';
 import { inclusionPath, nodeSourceOf, rootOf } from '../../src/audit/merkle.js';
 import { EXPORT_FORMAT, recomputeLeafHash, verifyEntryInclusion, verifyExport, type AuditExport, type ExportedEntry } from '../../src/audit/verify.js';
-import { readPrivateKey, readPublicKeys } from '../../src/crypto/openpgp.js';
+import { readPrivateKey, readPublicKeys } from '../../src/crypto/keys.js';
 import { GatewayError } from '../../src/domain/errors.js';
 import { EXAMPLE_CERTS } from '../fixtures/gateway.js';
 

@@ -3,7 +3,7 @@ import * as openpgp from 'openpgp';
 import { enums } from 'openpgp';
 import type { PrivateKey } from 'openpgp';
 import { isGatewayError } from '../../src/domain/errors.js';
-import { readPrivateKey, readPublicKeys } from '../../src/crypto/openpgp.js';
+import { readPrivateKey, readPublicKeys } from '../../src/crypto/keys.js';
 import {
   ACCEPTED_HASH_ALGORITHMS,
   REFUSED_HASH_ALGORITHMS,

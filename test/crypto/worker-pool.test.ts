@@ -2,9 +2,12 @@ import { expect } from 'chai';
 import * as openpgp from 'openpgp';
 import type { PrivateKey, PublicKey } from 'openpgp';
 import { GatewayError } from '../../src/domain/errors.js';
-import { openDelivered, readPrivateKey, readPublicKeys, signAndEncrypt } from '../../src/crypto/openpgp.js';
+import { readPrivateKey, readPublicKeys } from '../../src/crypto/keys.js';
+import { openDelivered, openSigned } from '../../src/crypto/open.js';
+import { signAndEncrypt } from '../../src/crypto/seal.js';
 import { verifyReceipt, type AcceptedAnswer } from '../../src/crypto/receipt.js';
-import { createCryptoPool, INLINE_CRYPTO, type GatewayCrypto } from '../../src/crypto/worker-pool.js';
+import { INLINE_CRYPTO, type GatewayCrypto } from '../../src/crypto/service.js';
+import { createCryptoPool } from '../../src/crypto/worker-pool.js';
 
 interface Party {
   key: PrivateKey;
@@ -59,11 +62,38 @@ describe('crypto worker pool', function () {
     await verifyReceipt({ ...answer, receipt }, [gateway.publicKey]);
   });
 
-  it('gives back the same GatewayError (class, code, message) as the adapter on the main thread', async () => {
+  it("runs the gateway's own operations on worker threads: notices, stored documents, checkpoint signatures and cosignature checks", async () => {
+    // A notice: signed by the gateway, sealed to the recipient, which reads it with the gateway's key.
+    const notice = await pool.signAndEncrypt({ document: DOCUMENT, signingKey: gateway.key, encryptionKeys: [recipient.publicKey] });
+    expect(notice).to.match(/^-----BEGIN PGP MESSAGE-----/);
+    const read = await openDelivered({ message: notice, decryptionKey: recipient.key, senderKeys: [gateway.publicKey], maxDocumentBytes: MAX });
+    expect(read.document).to.deep.equal(DOCUMENT);
+    expect(read.signerFingerprint).to.equal(gateway.publicKey.getFingerprint().toLowerCase());
+
+    // A stored signed message, read back with its sender's key on a worker, as on this thread.
+    const opened = await pool.openFromPartner({ message: await sealFrom(ofii, gateway), decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX });
+    const stored = await pool.openSigned({ signedMessage: opened.signedMessage, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX });
+    expect(stored).to.deep.equal(await openSigned({ signedMessage: opened.signedMessage, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX }));
+
+    // A checkpoint's signature made on a worker verifies on this thread, and the other way round.
+    const data = new TextEncoder().encode('{"rootHash":"00","timestamp":"2026-11-27T10:00:00.000Z","treeSize":1}');
+    const signature = await pool.signDetached({ data, signingKey: gateway.key });
+    await INLINE_CRYPTO.verifyDetached({ data, signature, verificationKeys: [gateway.publicKey] });
+    await pool.verifyDetached({ data, signature: await INLINE_CRYPTO.signDetached({ data, signingKey: ofii.key }), verificationKeys: [ofii.publicKey], signerValidNow: true });
+  });
+
+  it('gives back the same GatewayError (class, code, message) as INLINE_CRYPTO on the main thread', async () => {
+    const data = new TextEncoder().encode('checkpoint bytes');
     const cases: Array<(crypto: GatewayCrypto) => Promise<unknown>> = [
       (crypto) => crypto.openFromPartner({ message: new TextEncoder().encode('not OpenPGP at all'), decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX }),
       async (crypto) => crypto.openFromPartner({ message: await sealFrom(other, gateway), decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX }),
       async (crypto) => crypto.openFromPartner({ message: await sealFrom(ofii, recipient), decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX }),
+      async (crypto) => {
+        const { signedMessage } = await INLINE_CRYPTO.openFromPartner({ message: await sealFrom(ofii, gateway), decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX });
+        return crypto.openSigned({ signedMessage, senderKeys: [other.publicKey], maxDocumentBytes: MAX });
+      },
+      async (crypto) => crypto.verifyDetached({ data, signature: await INLINE_CRYPTO.signDetached({ data, signingKey: other.key }), verificationKeys: [ofii.publicKey] }),
+      (crypto) => crypto.signAndEncrypt({ document: DOCUMENT, signingKey: gateway.key, encryptionKeys: [] }),
     ];
     const codes: string[] = [];
     for (const make of cases) {
@@ -74,7 +104,7 @@ describe('crypto worker pool', function () {
       expect(pooled.message).to.equal(inline.message);
       codes.push(pooled.code!);
     }
-    expect(codes).to.deep.equal(['malformed_message', 'signature_invalid', 'malformed_message']);
+    expect(codes).to.deep.equal(['malformed_message', 'signature_invalid', 'malformed_message', 'signature_invalid', 'receipt_invalid', 'recipient_not_allowed']);
   });
 
   it('uses the keys each task carries: a key replaced at run time takes effect at once', async () => {
@@ -108,6 +138,35 @@ describe('crypto worker pool', function () {
     } finally {
       await small.close();
     }
+  });
+
+  it("refuses cosignature checks like new messages once its queue is full, never the gateway's own work", async () => {
+    const small = createCryptoPool({ size: 1, queueLimit: 2 });
+    try {
+      const data = new TextEncoder().encode('checkpoint bytes');
+      const signature = await INLINE_CRYPTO.signDetached({ data, signingKey: ofii.key });
+      const checks = await Promise.allSettled(Array.from({ length: 12 }, () => small.verifyDetached({ data, signature, verificationKeys: [ofii.publicKey] })));
+      const signatures = await Promise.allSettled(Array.from({ length: 12 }, () => small.signDetached({ data, signingKey: gateway.key })));
+      // 4 running on the one worker (TASKS_PER_WORKER) and 2 waiting; the other 6 are refused.
+      expect(checks.filter((o) => o.status === 'fulfilled')).to.have.length(6);
+      for (const refused of checks.filter((o) => o.status === 'rejected')) expect(((refused as PromiseRejectedResult).reason as GatewayError).code).to.equal('unavailable');
+      expect(signatures.every((o) => o.status === 'fulfilled'), 'no signature of the gateway refused').to.equal(true);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('refuses every operation once closed, rather than leave it waiting for a thread that is gone', async () => {
+    const closed = createCryptoPool({ size: 1 });
+    await closed.close();
+    const data = new TextEncoder().encode('checkpoint bytes');
+    const message = await sealFrom(ofii, gateway);
+    const operations: Array<() => Promise<unknown>> = [
+      () => closed.signDetached({ data, signingKey: gateway.key }),
+      () => closed.signAndEncrypt({ document: DOCUMENT, signingKey: gateway.key, encryptionKeys: [recipient.publicKey] }),
+      () => closed.openFromPartner({ message, decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX }),
+    ];
+    for (const operation of operations) expect((await refusal(operation())).code).to.equal('unavailable');
   });
 
   it('runs inline when configured with 0 workers', () => {

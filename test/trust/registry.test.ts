@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GatewayError } from '../../src/domain/errors.js';
-import type { Partner } from '../../src/trust/partner.js';
+import type { Partner } from '../../src/domain/partner.js';
 import { loadRegistry, parseRegistry } from '../../src/trust/registry.js';
 
 const SOURCE = 'certs.example/partners.json';

@@ -1,73 +1,22 @@
+/**
+ * src/crypto/open.ts: the gateway opening partners' messages (decrypt, check the packet structure,
+ * verify the one signature), against openpgp and GnuPG 2.2 as partners run them, and every refusal
+ * the interface contract names, each with its control.
+ */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import * as openpgp from 'openpgp';
 import { LiteralDataPacket, Message, PacketList, SignaturePacket, enums } from 'openpgp';
-import type { AnyPacket, PrivateKey, PublicKey } from 'openpgp';
-import { isGatewayError } from '../../src/domain/errors.js';
-import {
-  openDelivered,
-  openFromPartner,
-  readPrivateKey,
-  readPublicKeys,
-  sealForRecipient,
-  signAndEncrypt,
-  signDetached,
-  verifyDetached,
-} from '../../src/crypto/openpgp.js';
-import { GnupgHome, goodSignatures, validSignatures } from '../fixtures/gpg.js';
+import type { AnyPacket, PublicKey } from 'openpgp';
+import { openDelivered, openFromPartner } from '../../src/crypto/open.js';
+import { sealForRecipient, signAndEncrypt } from '../../src/crypto/seal.js';
+import type { GnupgHome } from '../fixtures/gpg.js';
+import { MAX_DOCUMENT_BYTES, crlf, encoder, expectRefused, openpgpParties, party, sampleDocument, type OpenpgpParties, type Party } from '../fixtures/openpgp-parties.js';
 
-interface Party {
-  name: string;
-  key: PrivateKey;
-  publicKey: PublicKey;
-  /** Lower-case hex, as the adapter reports it. */
-  fingerprint: string;
-  publicArmored: string;
-  privateArmored: string;
-}
-
-type KeyOptions = Omit<Parameters<typeof openpgp.generateKey>[0], 'format' | 'userIDs'>;
-
-/** Generates a key and reads it back through the adapter, as the gateway would from its trust directory. */
-async function party(name: string, options: KeyOptions = { type: 'ecc', curve: 'curve25519Legacy' }): Promise<Party> {
-  const { privateKey, publicKey } = await openpgp.generateKey({ ...options, userIDs: [{ name, email: `${name}@example.test` }], format: 'armored' });
-  const key = await readPrivateKey({ armored: privateKey, source: `${name}.key.asc` });
-  const [pub] = await readPublicKeys({ armored: publicKey, source: `${name}.asc` });
-  return { name, key, publicKey: pub!, fingerprint: key.getFingerprint(), publicArmored: publicKey, privateArmored: privateKey };
-}
-
-async function expectRefused(promise: Promise<unknown>, code: string, fragment?: string | RegExp): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(isGatewayError(err), `expected a GatewayError, got ${String(err)}`).to.equal(true);
-    const error = err as Error & { code: string };
-    expect(error.code, error.message).to.equal(code);
-    if (typeof fragment === 'string') expect(error.message).to.contain(fragment);
-    if (fragment instanceof RegExp) expect(error.message).to.match(fragment);
-    return error;
-  }
-  return expect.fail(`expected GatewayError ${code}, but the call succeeded`);
-}
-
-const MAX_DOCUMENT_BYTES = 1 << 20;
-const encoder = new TextEncoder();
-
-/** A JSON-like document, compressible, with LF line ends and some non-ASCII text. */
-function sampleDocument(lines = 400): Uint8Array {
-  const body = Array.from({ length: lines }, (_, i) => `  {"ligne": ${i}, "commune": "Paris 19e arrondissement", "libellé": "Orientation"},`).join('\n');
-  return encoder.encode(`{\n "items": [\n${body}\n ]\n}\n`);
-}
-
-function crlf(bytes: Uint8Array): Uint8Array {
-  return encoder.encode(new TextDecoder().decode(bytes).replace(/\r?\n/g, '\r\n'));
-}
-
-describe('crypto/openpgp adapter', function () {
+describe('crypto/open', function () {
   this.timeout(60_000);
 
+  let parties: OpenpgpParties;
   let sender: Party;
   let other: Party;
   let gateway: Party;
@@ -75,37 +24,18 @@ describe('crypto/openpgp adapter', function () {
   let gpg: GnupgHome;
 
   before(async () => {
-    [sender, other, gateway, recipient] = await Promise.all([party('sender'), party('other'), party('gateway'), party('recipient')]);
-    gpg = await GnupgHome.create();
-    // GnuPG plays the partners (sender, other) and the recipient; the gateway's secret stays in openpgp.
-    await gpg.importKeys(sender.privateArmored, other.privateArmored, recipient.privateArmored, gateway.publicArmored);
+    parties = await openpgpParties();
+    ({ sender, other, gateway, recipient, gpg } = parties);
   });
 
   after(async () => {
-    await gpg?.remove();
+    await parties?.remove();
   });
 
-  /** `gpg … --encrypt` of `document` as a partner would run it; returns the message bytes. */
-  async function gpgMessage(args: string[], document: Uint8Array): Promise<Buffer> {
-    const made = await gpg.run(['--trust-model', 'always', ...args], { stdin: document });
-    return made.stdout;
-  }
-
-  function signEncryptArgs(...extra: string[]): string[] {
-    return ['-u', sender.fingerprint, '-r', gateway.fingerprint, ...extra, '--sign', '--encrypt'];
-  }
-
-  function open(message: Uint8Array, senderKeys: PublicKey[] = [sender.publicKey], maxDocumentBytes = MAX_DOCUMENT_BYTES) {
-    return openFromPartner({ message, decryptionKey: gateway.key, senderKeys, maxDocumentBytes });
-  }
-
-  /** Decrypts a sealed delivery with GnuPG holding the recipient's secret key. */
-  async function gnupgReads(sealed: string) {
-    const result = await gpg.run(['--trust-model', 'always', '--decrypt'], { stdin: sealed });
-    // DECRYPTION_INFO <mdc_method> <sym_algo>: the cipher GnuPG had to use (9 = AES-256).
-    const cipher = result.status.find((line) => line.keyword === 'DECRYPTION_INFO')?.args[1];
-    return { content: result.stdout, valid: validSignatures(result.status), good: goodSignatures(result.status), cipher };
-  }
+  const gpgMessage = (args: string[], document: Uint8Array) => parties.gpgMessage(args, document);
+  const signEncryptArgs = (...extra: string[]) => parties.signEncryptArgs(...extra);
+  const open = (message: Uint8Array, senderKeys?: PublicKey[], maxDocumentBytes?: number) => parties.open(message, senderKeys, maxDocumentBytes);
+  const gnupgReads = (sealed: string) => parties.gnupgReads(sealed);
 
   describe('round trip with openpgp at both ends', () => {
     it('signAndEncrypt → openFromPartner → sealForRecipient → openDelivered keeps the document and the signer', async () => {
@@ -203,56 +133,6 @@ describe('crypto/openpgp adapter', function () {
         expect(read.content.equals(Buffer.from(document))).to.equal(true);
       });
     }
-
-    it('GnuPG verifies a delivery of a message made by signAndEncrypt (openpgp sender)', async () => {
-      const made = await signAndEncrypt({ document, signingKey: sender.key, encryptionKeys: [gateway.publicKey], armor: false });
-      const opened = await open(made as Uint8Array);
-      const sealed = await sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys: [recipient.publicKey] });
-      const read = await gnupgReads(sealed);
-      expect(read.valid.map((sig) => sig.primaryFingerprint)).to.deep.equal([sender.fingerprint.toUpperCase()]);
-      expect(read.good).to.have.length(1);
-      expect(read.content.equals(Buffer.from(document))).to.equal(true);
-    });
-
-    it('GnuPG opens what signAndEncrypt sends to a GnuPG-held key', async () => {
-      const made = await signAndEncrypt({ document, signingKey: sender.key, encryptionKeys: [recipient.publicKey], armor: true });
-      const read = await gnupgReads(made as string);
-      expect(read.valid.map((sig) => sig.primaryFingerprint)).to.deep.equal([sender.fingerprint.toUpperCase()]);
-      expect(read.content.equals(Buffer.from(document))).to.equal(true);
-    });
-  });
-
-  describe('receipts (detached signatures)', () => {
-    const answer = encoder.encode('{"acceptedAt":"2026-11-27T09:30:01Z","auditIndex":41,"messageId":"8d4c2f9e-1b7a-4c3e-9f60-2a5b7d9e1c44","payloadSha256":"00","status":"accepted"}');
-
-    it('signDetached makes a receipt that gpg --verify accepts and verifyDetached accepts', async () => {
-      const receipt = await signDetached({ data: answer, signingKey: gateway.key });
-      expect(receipt).to.match(/^-----BEGIN PGP SIGNATURE-----/);
-      await writeFile(path.join(gpg.dir, 'answer.json'), answer);
-      await writeFile(path.join(gpg.dir, 'answer.json.asc'), receipt);
-      const verified = await gpg.run(['--verify', path.join(gpg.dir, 'answer.json.asc'), path.join(gpg.dir, 'answer.json')]);
-      expect(validSignatures(verified.status).map((sig) => sig.primaryFingerprint)).to.deep.equal([gateway.fingerprint.toUpperCase()]);
-      await verifyDetached({ data: answer, signature: receipt, verificationKeys: [gateway.publicKey] });
-    });
-
-    it('refuses a receipt over other bytes, by another key, or that is not a signature', async () => {
-      const receipt = await signDetached({ data: answer, signingKey: gateway.key });
-      const altered = answer.slice();
-      altered[altered.length - 3] = 0x41;
-      await expectRefused(verifyDetached({ data: altered, signature: receipt, verificationKeys: [gateway.publicKey] }), 'receipt_invalid', 'does not verify');
-      await expectRefused(verifyDetached({ data: answer, signature: receipt, verificationKeys: [other.publicKey] }), 'receipt_invalid', 'not the gateway key');
-      await expectRefused(verifyDetached({ data: answer, signature: 'not a signature', verificationKeys: [gateway.publicKey] }), 'receipt_invalid', 'not an armored');
-    });
-
-    it('refuses a SHA-1 detached signature and a detached signature by two keys', async () => {
-      const sha1 = await gpg.run(['--armor', '--digest-algo', 'SHA1', '-u', sender.fingerprint, '--detach-sign'], { stdin: answer });
-      await expectRefused(verifyDetached({ data: answer, signature: sha1.stdout.toString(), verificationKeys: [sender.publicKey] }), 'receipt_invalid', 'SHA1');
-      const two = await gpg.run(['--armor', '-u', sender.fingerprint, '-u', other.fingerprint, '--detach-sign'], { stdin: answer });
-      await expectRefused(verifyDetached({ data: answer, signature: two.stdout.toString(), verificationKeys: [sender.publicKey, other.publicKey] }), 'receipt_invalid', '2 signature packets');
-      // The control: the same GnuPG detached signature with one key and SHA-256 is accepted.
-      const good = await gpg.run(['--armor', '--digest-algo', 'SHA256', '-u', sender.fingerprint, '--detach-sign'], { stdin: answer });
-      await verifyDetached({ data: answer, signature: good.stdout.toString(), verificationKeys: [sender.publicKey] });
-    });
   });
 
   describe('refusals', () => {
@@ -415,23 +295,6 @@ describe('crypto/openpgp adapter', function () {
       await expectRefused(open(message, [sender.publicKey], MAX_DOCUMENT_BYTES), 'malformed_message', 'decompresses to more than');
       const opened = await open(message, [sender.publicKey], 4 * MAX_DOCUMENT_BYTES);
       expect(Buffer.from(opened.document).equals(Buffer.from(zeros))).to.equal(true);
-    });
-  });
-
-  describe('sealForRecipient', () => {
-    it('refuses a recipient whose only key expired (recipient_not_allowed), and, for the operator, a key under the policy', async () => {
-      const opened = await open(await gpgMessage(signEncryptArgs(), sampleDocument(5)));
-      const day = 86_400_000;
-      const expired = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'old' }], date: new Date(Date.now() - 3 * day), keyExpirationTime: 86_400, format: 'object' });
-      await expectRefused(sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys: [expired.publicKey] }), 'recipient_not_allowed', 'no OpenPGP key that can encrypt now');
-      const weak = await openpgp.generateKey({ type: 'rsa', rsaBits: 1024, userIDs: [{ name: 'weak' }], format: 'object', config: { minRSABits: 1024 } });
-      await expectRefused(sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys: [weak.publicKey] }), 'config_invalid', '1024 bits');
-    });
-
-    it('refuses stored bytes that are not a one-pass signed literal', async () => {
-      await expectRefused(sealForRecipient({ signedMessage: randomBytes(100), recipientKeys: [recipient.publicKey] }), 'internal');
-      const unsigned = (await openpgp.createMessage({ binary: sampleDocument(2) })).write() as Uint8Array;
-      await expectRefused(sealForRecipient({ signedMessage: unsigned, recipientKeys: [recipient.publicKey] }), 'internal');
     });
   });
 
