@@ -11,21 +11,28 @@ import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../audit/entry.js';
 import type { Dossiers } from './dossiers.js';
 import type { AcceptedAnswer, ReceiptedAnswer } from '../crypto/receipt.js';
-import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/worker-pool.js';
+import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/service.js';
 import { assertEligible } from '../domain/eligibility.js';
 import { assertMinimised } from '../domain/minimisation.js';
-import { GatewayError } from '../domain/errors.js';
+import { GatewayError, partnerFacing, type RejectionRecord } from '../domain/errors.js';
 import { assertFresh, type FreshnessPolicy } from '../domain/freshness.js';
 import { assertReplyMatches } from '../domain/replies.js';
 import { parseStrictJson } from '../domain/strict-json.js';
+import { encryptionKeysOf } from '../domain/recipient-keys.js';
 import { assertRoutable } from '../domain/routing.js';
 import type { Pseudonymiser } from '../privacy/pseudonym.js';
 import { factOf } from '../stats/facts.js';
-import { GATEWAY_ID, GATEWAY_PARTNER } from '../trust/gateway-partner.js';
+import { GATEWAY_ID, GATEWAY_PARTNER } from '../domain/gateway-partner.js';
 import type { DocumentValidator } from '../schema/validator.js';
-import type { MessageRecord, Store } from '../store/store.js';
-import type { Partner } from '../trust/partner.js';
+import type { AcceptOutcome, MessageRecord, Store } from '../store/port.js';
+import type { Partner } from '../domain/partner.js';
 import type { TrustStore } from '../trust/trust-store.js';
+
+/**
+ * How many times a message's dossier update (a referral's dossier, an opt-out's withdrawal notices) is
+ * prepared again when the store finds it stale; past this the partner gets 503 and retries.
+ */
+export const ACCEPT_PREPARATIONS = 3;
 
 /** Message types that answer an earlier message and must name it in header.inReplyTo. */
 const ANSWER_TYPES = new Set(['acknowledgement', 'status-update']);
@@ -49,21 +56,7 @@ export type IngestResult =
   | { outcome: 'replayed'; status: 200; answer: ReceiptedAnswer; recipient: string; type: string };
 
 /** What the log and the audit entry of a rejection may name: identifiers only, once proven. */
-export interface RejectionContext {
-  messageId?: string;
-  type?: string;
-  recipient?: string;
-}
-
-export class IngestRejection extends Error {
-  constructor(
-    readonly error: GatewayError,
-    readonly context: RejectionContext,
-    readonly auditIndex: number | undefined,
-  ) {
-    super(error.message, { cause: error });
-  }
-}
+export type RejectionContext = Omit<RejectionRecord, 'auditIndex'>;
 
 /** A parsed JSON object whose shape is not yet checked. */
 type UncheckedDocument = Record<string, unknown>;
@@ -96,7 +89,7 @@ export class Ingest {
 
   /**
    * @param partner the partner named by the verified client certificate (step 1 done by the HTTP edge).
-   * @throws IngestRejection for every refusal; its error carries the problem code.
+   * @throws GatewayError for every refusal, with what the audit log recorded of it (`rejection`).
    */
   async submit(partner: Partner, message: Uint8Array): Promise<IngestResult> {
     const context: RejectionContext = {};
@@ -104,9 +97,6 @@ export class Ingest {
     let beneficiary: string | undefined;
     try {
       const { trust, store, now } = this.deps;
-      if (partner.sends.length === 0) {
-        throw new GatewayError('forbidden', `Partner ${partner.id} may not send messages (role ${partner.role}).`);
-      }
       const senderKeys = trust.partner(partner.id)?.publicKeys ?? [];
       // Steps 2 and 3: only this partner's keys may verify, so a valid signature by any other partner fails.
       const opened = await this.crypto.openFromPartner({
@@ -163,28 +153,34 @@ export class Ingest {
 
       let outboxBody: string | undefined;
       if (recipient.id !== GATEWAY_ID) {
-        const recipientKeys = trust.partner(recipient.id)?.publicKeys ?? [];
-        if (recipientKeys.length === 0) {
-          throw new GatewayError('recipient_not_allowed', `Partner ${recipient.id} has no OpenPGP key registered and cannot receive messages.`);
-        }
+        const recipientKeys = encryptionKeysOf(recipient.id, trust.partner(recipient.id)?.publicKeys);
         outboxBody = await this.crypto.sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys });
       }
-      const dossier = await this.deps.dossiers.prepare({ document, signedMessage: opened.signedMessage, recipient, beneficiary });
       const acceptedAt = acceptedAtDate.toISOString();
-      const outcome = await store.accept({
-        messageId: header.messageId,
-        type: header.type,
-        version: header.version,
-        sender: partner.id,
-        recipient: recipient.id,
-        inReplyTo: header.inReplyTo,
-        beneficiary,
-        payloadSha256,
-        acceptedAt,
-        outboxBody,
-        dossier,
-        facts: factOf(document, acceptedAt),
-      });
+      const facts = factOf(document, acceptedAt);
+      let outcome: AcceptOutcome;
+      for (let preparations = 1; ; preparations++) {
+        const dossier = await this.deps.dossiers.prepare({ document, signedMessage: opened.signedMessage, recipient, beneficiary });
+        outcome = await store.accept({
+          messageId: header.messageId,
+          type: header.type,
+          version: header.version,
+          sender: partner.id,
+          recipient: recipient.id,
+          inReplyTo: header.inReplyTo,
+          beneficiary,
+          payloadSha256,
+          acceptedAt,
+          outboxBody,
+          dossier,
+          facts,
+        });
+        // Stale: messages about the person were accepted while its notices were signed; prepare again.
+        if (outcome.kind !== 'stale') break;
+        if (preparations >= ACCEPT_PREPARATIONS) {
+          throw new GatewayError('unavailable', 'Messages about this beneficiary kept being accepted while this one was being prepared; nothing was accepted. Send it again.');
+        }
+      }
       if (outcome.kind === 'duplicate') return await this.replay(outcome.existing, payloadSha256, partner);
 
       const fields: AcceptedAnswer = { messageId: header.messageId, status: 'accepted', acceptedAt, auditIndex: outcome.auditIndex, payloadSha256 };
@@ -220,29 +216,32 @@ export class Ingest {
     return { outcome: 'replayed', status: 200, answer: { ...fields, receipt }, recipient: existing.recipient, type: existing.type };
   }
 
-  private async reject(error: GatewayError, partner: Partner, context: RejectionContext, payloadSha256: string | undefined, beneficiary: string | undefined): Promise<IngestRejection> {
+  private async reject(error: GatewayError, partner: Partner, context: RejectionContext, payloadSha256: string | undefined, beneficiary: string | undefined): Promise<GatewayError> {
     // A store that cannot write cannot audit either; the partner gets 503 and retries.
-    if (error.code === 'unavailable') return new IngestRejection(error, context, undefined);
+    if (error.code === 'unavailable') return error.recordedAs(context);
     const event: AuditEvent = {
       event: 'rejected',
       timestamp: this.deps.now().toISOString(),
       sender: partner.id,
-      code: error.code,
+      // Partners read the entries that name them: the code recorded is the one they were answered.
+      code: partnerFacing(error).code,
       ...context,
       ...(beneficiary === undefined ? {} : { beneficiary }),
       ...(payloadSha256 === undefined ? {} : { payloadSha256 }),
     };
     try {
       const auditIndex = await this.deps.store.recordEvent(event);
-      return new IngestRejection(error, context, auditIndex);
+      return error.recordedAs({ ...context, auditIndex });
     } catch (auditError) {
-      const unavailable = new GatewayError('unavailable', 'The gateway cannot record this request right now; nothing was accepted. Retry later.', { cause: auditError });
-      return new IngestRejection(unavailable, context, undefined);
+      return new GatewayError('unavailable', 'The gateway cannot record this request right now; nothing was accepted. Retry later.', { cause: auditError, rejection: context });
     }
   }
 
-  /** Records a refusal made at the HTTP edge (size, media type) for an authenticated partner. */
-  async rejectAtEdge(error: GatewayError, partner: Partner): Promise<IngestRejection> {
+  /**
+   * Records a refusal made at the HTTP edge (authorisation, size, media type) for an authenticated
+   * partner, and returns the error to answer.
+   */
+  async rejectAtEdge(error: GatewayError, partner: Partner): Promise<GatewayError> {
     return this.reject(error, partner, {}, undefined, undefined);
   }
 }

@@ -15,15 +15,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { PublicKey } from 'openpgp';
 import { verifyCheckpoint, type SignedCheckpoint } from '../audit/checkpoint.js';
 import { verifyConsistency } from '../audit/merkle.js';
 import { EXPORT_FORMAT, verifyEntries, verifyEntryInclusion, verifyExport, type AuditExport, type ExportSummary } from '../audit/verify.js';
 import { AuditClient } from '../client/audit-client.js';
 import { loadPartnerView } from '../client/partner-view.js';
 import type { Settings } from '../config/settings.js';
-import { readPublicKeys } from '../crypto/openpgp.js';
+import { readPublicKeys, type PublicKey } from '../crypto/keys.js';
 import { GatewayError } from '../domain/errors.js';
+import { auditScope } from '../http/authorization.js';
 import { LAYOUT } from '../trust/trust-store.js';
 import { loadRegistry } from '../trust/registry.js';
 import { gatewayUrl } from './send.js';
@@ -70,8 +70,7 @@ export async function runAudit(opts: { settings: Settings; args: string[]; print
   if (sub === 'verify' && values.live && !values.export) return verifyLive(context, values.state ?? defaultStateFile(context));
   if (sub === 'checkpoint') return requestCheckpoint(context);
   if (sub === 'prove' && values.index !== undefined && /^\d{1,16}$/.test(values.index)) return prove(context, Number(values.index));
-  process.stderr.write(`passerelle: ${USAGE}\n`);
-  return 64;
+  throw new GatewayError('usage_invalid', USAGE);
 }
 
 async function gatewayKeys(context: AuditContext): Promise<PublicKey[]> {
@@ -93,7 +92,7 @@ async function connect(context: AuditContext): Promise<AuditClient> {
 /** A full view needs the auditor's credentials: an agency sees only the entries that name it. */
 function requireAuditor(context: AuditContext): void {
   const partner = loadRegistry(path.join(context.settings.certsDir, LAYOUT.registry)).get(context.as);
-  if (partner?.role !== 'auditor') {
+  if (partner === undefined || auditScope(partner).kind !== 'every-entry') {
     throw new GatewayError('forbidden', `${context.as} is not the auditor: an agency sees only the entries that name it, so a full export or verification needs --as <the auditor's id>. Check single entries with "passerelle audit prove --index N --as ${context.as}".`);
   }
 }

@@ -16,7 +16,10 @@ import { runServe } from './serve.js';
 import { runStats } from './stats.js';
 import { HELP } from './help.js';
 
-export class UsageError extends Error {}
+/** A command line that names no command, or a command without its required options (exit code 64). */
+function usage(detail: string): GatewayError {
+  return new GatewayError('usage_invalid', detail);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -27,23 +30,23 @@ async function main(argv: string[]): Promise<number> {
       const [sub, ...args] = rest;
       if (sub === 'rotate-gateway-key') {
         const { values } = parseArgs({ args, options: { dir: { type: 'string' }, 'validity-days': { type: 'string' } } });
-        if (!values.dir) throw new UsageError('usage: passerelle pki rotate-gateway-key --dir <trust directory> [--validity-days N]');
+        if (!values.dir) throw usage('usage: passerelle pki rotate-gateway-key --dir <trust directory> [--validity-days N]');
         const days = values['validity-days'] === undefined ? undefined : Number(values['validity-days']);
-        if (days !== undefined && !(Number.isInteger(days) && days >= 1)) throw new UsageError('--validity-days takes a whole number of days (1 or more)');
+        if (days !== undefined && !(Number.isInteger(days) && days >= 1)) throw usage('--validity-days takes a whole number of days (1 or more)');
         return runRotateGatewayKey({ dir: values.dir, validityDays: days });
       }
-      if (sub !== 'init') throw new UsageError(`unknown command "pki ${sub ?? ''}". Did you mean "passerelle pki init" or "passerelle pki rotate-gateway-key"?`);
+      if (sub !== 'init') throw usage(`unknown command "pki ${sub ?? ''}". Did you mean "passerelle pki init" or "passerelle pki rotate-gateway-key"?`);
       const { values } = parseArgs({ args, options: { dir: { type: 'string', default: 'certs.example' }, overwrite: { type: 'boolean', default: false } } });
       return runPkiInit({ dir: values.dir, overwrite: values.overwrite });
     }
     case 'send': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: 'string' }, gateway: { type: 'string' } } });
-      if (!values.as || positionals.length !== 1) throw new UsageError('usage: passerelle send --as <partner> <document.json>');
+      if (!values.as || positionals.length !== 1) throw usage('usage: passerelle send --as <partner> <document.json>');
       return runSend({ settings: loadSettings(), as: values.as, file: positionals[0]!, gateway: values.gateway });
     }
     case 'status': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: 'string' }, gateway: { type: 'string' } } });
-      if (!values.as || positionals.length !== 1) throw new UsageError('usage: passerelle status --as <partner> <messageId>');
+      if (!values.as || positionals.length !== 1) throw usage('usage: passerelle status --as <partner> <messageId>');
       return runStatus({ settings: loadSettings(), as: values.as, messageId: positionals[0]!, gateway: values.gateway });
     }
     case 'consume': {
@@ -51,35 +54,35 @@ async function main(argv: string[]): Promise<number> {
         args: rest,
         options: { as: { type: 'string' }, out: { type: 'string' }, follow: { type: 'boolean', default: false }, 'idle-exit': { type: 'string', default: '2' } },
       });
-      if (!values.as) throw new UsageError('usage: passerelle consume --as <partner> [--out <folder>] [--follow] [--idle-exit <seconds>]');
+      if (!values.as) throw usage('usage: passerelle consume --as <partner> [--out <folder>] [--follow] [--idle-exit <seconds>]');
       const idle = Number(values['idle-exit']);
-      if (!Number.isFinite(idle) || idle < 0) throw new UsageError('--idle-exit takes a number of seconds');
+      if (!Number.isFinite(idle) || idle < 0) throw usage('--idle-exit takes a number of seconds');
       return runConsume({ settings: loadSettings(), as: values.as, out: values.out, follow: values.follow, idleExitMs: idle * 1000 });
     }
     case 'stats': {
       const { values } = parseArgs({ args: rest, options: { as: { type: 'string' }, format: { type: 'string', default: 'text' }, gateway: { type: 'string' } } });
-      if (!values.as || !['text', 'csv', 'json'].includes(values.format)) throw new UsageError('usage: passerelle stats --as <partner> [--format text|csv|json]');
+      if (!values.as || !['text', 'csv', 'json'].includes(values.format)) throw usage('usage: passerelle stats --as <partner> [--format text|csv|json]');
       return runStats({ settings: loadSettings(), as: values.as, format: values.format as 'text' | 'csv' | 'json', gateway: values.gateway });
     }
     case 'demo':
       return runDemo(loadSettings());
     case 'erase': {
       const { values } = parseArgs({ args: rest, options: { 'beneficiary-ref': { type: 'string' }, reason: { type: 'string' } } });
-      if (!values['beneficiary-ref'] || !values.reason) throw new UsageError('usage: passerelle erase --beneficiary-ref <10-digit reference> --reason <code>');
+      if (!values['beneficiary-ref'] || !values.reason) throw usage('usage: passerelle erase --beneficiary-ref <10-digit reference> --reason <code>');
       return runErase({ settings: loadSettings(), beneficiaryRef: values['beneficiary-ref'], reason: values.reason });
     }
     case 'retention': {
-      if (rest.length !== 1 || rest[0] !== 'run') throw new UsageError('usage: passerelle retention run');
+      if (rest.length !== 1 || rest[0] !== 'run') throw usage('usage: passerelle retention run');
       return runRetentionSweep({ settings: loadSettings() });
     }
     case 'audit':
       return runAudit({ settings: loadSettings(), args: rest });
     case 'broker': {
       const [sub, ...args] = rest;
-      if (sub !== 'setup') throw new UsageError(`unknown command "broker ${sub ?? ''}". Did you mean "passerelle broker setup"?`);
+      if (sub !== 'setup') throw usage(`unknown command "broker ${sub ?? ''}". Did you mean "passerelle broker setup"?`);
       const { values } = parseArgs({ args, options: { passwords: { type: 'string' }, 'definitions-out': { type: 'string' }, vhost: { type: 'string' }, rabbitmqctl: { type: 'string' } } });
       if (values.passwords === undefined && values['definitions-out'] === undefined) {
-        throw new UsageError('usage: passerelle broker setup [--passwords DIR] [--definitions-out FILE] [--vhost V] [--rabbitmqctl PATH] (at least one of --passwords and --definitions-out)');
+        throw usage('usage: passerelle broker setup [--passwords DIR] [--definitions-out FILE] [--vhost V] [--rabbitmqctl PATH] (at least one of --passwords and --definitions-out)');
       }
       return runBrokerSetup({
         settings: loadSettings(),
@@ -96,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     default:
-      throw new UsageError(`unknown command "${command}". Run "passerelle help" for the list of commands.`);
+      throw usage(`unknown command "${command}". Run "passerelle help" for the list of commands.`);
   }
 }
 
@@ -105,9 +108,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof GatewayError || err instanceof UsageError) {
+    if (err instanceof GatewayError) {
       process.stderr.write(`passerelle: ${err.message}\n`);
-      process.exitCode = err instanceof UsageError ? 64 : 1;
+      // sysexits.h: EX_USAGE for a wrong command line, 1 for a failure of the command itself.
+      process.exitCode = err.code === 'usage_invalid' ? 64 : 1;
       return;
     }
     if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

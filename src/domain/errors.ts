@@ -1,50 +1,221 @@
 /**
  * The one error type of Passerelle and its catalogue of stable codes.
  *
- * Partner-facing codes are those of the interface contract (section 4, "Errors"); each carries its
- * HTTP status so that the HTTP edge never decides a status by itself. Operator-facing codes
- * (configuration, broker, store at start) are never sent to partners: they end the process with one
- * readable line.
+ * Each code has its HTTP status, its audience and a title and a default message for people (what went
+ * wrong, what to do), so that neither the HTTP edge nor the command line decides a status or a wording
+ * by itself.
+ *
+ * Audience `partner`: the codes of the interface contract (section 4, "Errors"; the README's "Problem
+ * codes" table), answered to partners. Audience `operator`: configuration, broker, store, command
+ * line, receipts and audit verification; they end a process or a command with one readable line, and
+ * the HTTP edge answers them to a partner as `internal` with the generic message (`partnerFacing`),
+ * while the gateway's log keeps the real code.
  */
 
+export type Audience = 'partner' | 'operator';
+
+export interface ProblemDefinition {
+  status: number;
+  audience: Audience;
+  title: string;
+  /** The default sentence for people: what went wrong and what to do. */
+  message: string;
+}
+
 export const PROBLEM_CATALOGUE = {
-  malformed_message: { status: 400, title: 'Malformed message' },
-  bad_request: { status: 400, title: 'Bad request' },
-  signature_invalid: { status: 400, title: 'Invalid signature' },
-  unauthenticated: { status: 401, title: 'Unauthenticated' },
-  forbidden: { status: 403, title: 'Forbidden' },
-  sender_mismatch: { status: 403, title: 'Sender mismatch' },
-  type_not_allowed: { status: 403, title: 'Message type not allowed for this sender' },
-  not_found: { status: 404, title: 'Not found' },
-  method_not_allowed: { status: 405, title: 'Method not allowed' },
-  // Answered by the HTTPS server itself, before express sees the request (src/http/server.ts).
-  request_timeout: { status: 408, title: 'Request timeout' },
-  request_header_fields_too_large: { status: 431, title: 'Request header fields too large' },
-  duplicate_conflict: { status: 409, title: 'Duplicate message identifier with different content' },
-  payload_too_large: { status: 413, title: 'Payload too large' },
-  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
-  schema_invalid: { status: 422, title: 'Document does not match its schema' },
-  stale_message: { status: 422, title: 'Message too old or in the future' },
-  unknown_recipient: { status: 422, title: 'Unknown recipient' },
-  recipient_not_allowed: { status: 422, title: 'Recipient may not receive this message type' },
-  rule_violation: { status: 422, title: 'Business rule violated' },
-  rate_limited: { status: 429, title: 'Too many requests' },
-  internal: { status: 500, title: 'Internal error' },
-  unavailable: { status: 503, title: 'Service unavailable' },
-  // Operator-facing: raised at start or by the CLI, never answered to a partner.
-  config_invalid: { status: 500, title: 'Invalid configuration' },
-  broker_unreachable: { status: 503, title: 'Message broker unreachable' },
-  store_unavailable: { status: 503, title: 'Store unavailable' },
-  receipt_invalid: { status: 500, title: 'Receipt does not verify' },
-  audit_invalid: { status: 500, title: 'Audit log does not verify' },
-} as const satisfies Record<string, { status: number; title: string }>;
+  malformed_message: {
+    status: 400,
+    audience: 'partner',
+    title: 'Malformed message',
+    message: 'The request body is not a message the gateway can read. Send one OpenPGP message, signed with your registered key then encrypted to the gateway key, whose content is a UTF-8 JSON object with "header" and "body".',
+  },
+  bad_request: {
+    status: 400,
+    audience: 'partner',
+    title: 'Bad request',
+    message: 'The request is not well-formed. Check its method, path, query parameters and body against the interface documentation.',
+  },
+  signature_invalid: {
+    status: 400,
+    audience: 'partner',
+    title: 'Invalid signature',
+    message: 'The signature does not verify with a key registered for your organisation. Sign with your current registered key, with SHA-256 or stronger.',
+  },
+  unauthenticated: {
+    status: 401,
+    audience: 'partner',
+    title: 'Unauthenticated',
+    message: 'No registered partner could be identified. Connect over TLS with the client certificate the partner CA issued to your organisation.',
+  },
+  forbidden: {
+    status: 403,
+    audience: 'partner',
+    title: 'Forbidden',
+    message: 'The role of your organisation does not allow this request. See "Who may call what" in the interface documentation.',
+  },
+  sender_mismatch: {
+    status: 403,
+    audience: 'partner',
+    title: 'Sender mismatch',
+    message: 'header.sender is not the partner of your client certificate and signing key. Put your own partner id there.',
+  },
+  type_not_allowed: {
+    status: 403,
+    audience: 'partner',
+    title: 'Message type not allowed for this sender',
+    message: 'Your organisation may not send this message type. Ask the gateway operator to update the partner registry if your agreement allows it.',
+  },
+  not_found: {
+    status: 404,
+    audience: 'partner',
+    title: 'Not found',
+    message: 'Nothing visible to your organisation is at this path. Check the path and the identifier.',
+  },
+  method_not_allowed: {
+    status: 405,
+    audience: 'partner',
+    title: 'Method not allowed',
+    message: 'This path does not serve this method; the Allow header lists the methods it serves.',
+  },
+  // Answered by the HTTPS server itself, before express sees the request (src/http/client-error.ts).
+  request_timeout: {
+    status: 408,
+    audience: 'partner',
+    title: 'Request timeout',
+    message: 'The request did not arrive in time; nothing was accepted. Send the whole request at once.',
+  },
+  request_header_fields_too_large: {
+    status: 431,
+    audience: 'partner',
+    title: 'Request header fields too large',
+    message: 'The request headers are too large. Send fewer or shorter headers.',
+  },
+  duplicate_conflict: {
+    status: 409,
+    audience: 'partner',
+    title: 'Duplicate message identifier with different content',
+    message: 'This message id was already used for another document. Use a new UUID for every new message.',
+  },
+  payload_too_large: {
+    status: 413,
+    audience: 'partner',
+    title: 'Payload too large',
+    message: 'The request body is too large. Large attachments are not part of the exchange.',
+  },
+  unsupported_media_type: {
+    status: 415,
+    audience: 'partner',
+    title: 'Unsupported media type',
+    message: 'The media type or the Content-Encoding of the request is not accepted. Send the media type the endpoint documents, without Content-Encoding.',
+  },
+  schema_invalid: {
+    status: 422,
+    audience: 'partner',
+    title: 'Document does not match its schema',
+    message: 'The document does not match its schema. Correct the fields listed in errors and send it again.',
+  },
+  stale_message: {
+    status: 422,
+    audience: 'partner',
+    title: 'Message too old or in the future',
+    message: 'header.sentAt is too old or in the future. Check your clock and send the message again with the current time.',
+  },
+  unknown_recipient: {
+    status: 422,
+    audience: 'partner',
+    title: 'Unknown recipient',
+    message: 'header.recipient is not a registered partner. Check the id of the recipient.',
+  },
+  recipient_not_allowed: {
+    status: 422,
+    audience: 'partner',
+    title: 'Recipient may not receive this message type',
+    message: 'The recipient may not receive this message now. Check the recipient and the message type against the partner registry.',
+  },
+  rule_violation: {
+    status: 422,
+    audience: 'partner',
+    title: 'Business rule violated',
+    message: 'A business rule is not met; the answer names it in "rule". Correct the document or choose another recipient.',
+  },
+  rate_limited: {
+    status: 429,
+    audience: 'partner',
+    title: 'Too many requests',
+    message: 'Your organisation sent too many requests. Retry after the delay given in Retry-After.',
+  },
+  internal: {
+    status: 500,
+    audience: 'partner',
+    title: 'Internal error',
+    message: 'The gateway failed to process the request; nothing was accepted. Retry later, and give the operator the request id (X-Request-Id) if it persists.',
+  },
+  unavailable: {
+    status: 503,
+    audience: 'partner',
+    title: 'Service unavailable',
+    message: 'The gateway cannot take this request right now; nothing was accepted. Retry after the delay given in Retry-After.',
+  },
+  config_invalid: {
+    status: 500,
+    audience: 'operator',
+    title: 'Invalid configuration',
+    message: 'The configuration is invalid. Fix the setting or the file named in the message and start again.',
+  },
+  broker_unreachable: {
+    status: 503,
+    audience: 'operator',
+    title: 'Message broker unreachable',
+    message: 'RabbitMQ cannot be reached. Check PASSERELLE_AMQP_URL and that the broker is running.',
+  },
+  store_unavailable: {
+    status: 503,
+    audience: 'operator',
+    title: 'Store unavailable',
+    message: 'The store cannot be opened or written. Check PASSERELLE_DATA_DIR (or the PostgreSQL settings) and the free disk space.',
+  },
+  receipt_invalid: {
+    status: 500,
+    audience: 'operator',
+    title: 'Receipt does not verify',
+    message: "A receipt does not verify with the gateway's published keys. Keep the answer and its receipt, and tell the gateway operator.",
+  },
+  audit_invalid: {
+    status: 500,
+    audience: 'operator',
+    title: 'Audit log does not verify',
+    message: 'The audit log does not verify; the message names the first index at fault. Keep the export and tell the auditor.',
+  },
+  // The command line was called with unknown commands or options (exit code 64, EX_USAGE of sysexits.h).
+  usage_invalid: {
+    status: 400,
+    audience: 'operator',
+    title: 'Invalid command line',
+    message: 'The command line is not valid. Run "passerelle help" for the commands and their options.',
+  },
+} as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof PROBLEM_CATALOGUE;
+
+export const PROBLEM_CODES = Object.keys(PROBLEM_CATALOGUE) as ProblemCode[];
+
+export function isPartnerCode(code: ProblemCode): boolean {
+  return PROBLEM_CATALOGUE[code].audience === 'partner';
+}
 
 export interface FieldError {
   /** JSON Pointer (RFC 6901) into the document. */
   pointer: string;
   message: string;
+}
+
+/** What the audit log recorded of a refused request: identifiers once proven, and the entry's index. */
+export interface RejectionRecord {
+  messageId?: string;
+  type?: string;
+  recipient?: string;
+  /** Absent when the refusal could not be recorded (the store cannot write). */
+  auditIndex?: number;
 }
 
 export interface GatewayErrorOptions {
@@ -56,6 +227,8 @@ export interface GatewayErrorOptions {
   retryAfterSeconds?: number;
   /** The first audit log index at fault (audit_invalid). */
   index?: number;
+  /** Set once the refusal was written to the audit log (src/app/ingest.ts), for the request log. */
+  rejection?: RejectionRecord;
   cause?: unknown;
 }
 
@@ -66,12 +239,14 @@ export class GatewayError extends Error {
   readonly errors: FieldError[] | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly index: number | undefined;
+  readonly rejection: RejectionRecord | undefined;
 
   /**
-   * @param detail a sentence for a person: what went wrong and what to do. It is sent to partners, so it
-   *   must never contain personal data or payload content.
+   * @param detail a sentence for a person: what went wrong and what to do; the catalogue's message when
+   *   absent. A partner-facing code's detail is sent to partners, so it must never contain personal
+   *   data or payload content.
    */
-  constructor(code: ProblemCode, detail: string, options: GatewayErrorOptions = {}) {
+  constructor(code: ProblemCode, detail: string = PROBLEM_CATALOGUE[code].message, options: GatewayErrorOptions = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;
@@ -80,13 +255,43 @@ export class GatewayError extends Error {
     this.errors = options.errors;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.index = options.index;
+    this.rejection = options.rejection;
   }
 
   get title(): string {
     return PROBLEM_CATALOGUE[this.code].title;
   }
+
+  get audience(): Audience {
+    return PROBLEM_CATALOGUE[this.code].audience;
+  }
+
+  /** This error, with what the audit log recorded of the refusal. */
+  recordedAs(rejection: RejectionRecord): GatewayError {
+    const copy = new GatewayError(this.code, this.message, {
+      ...(this.rule === undefined ? {} : { rule: this.rule }),
+      ...(this.errors === undefined ? {} : { errors: this.errors }),
+      ...(this.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: this.retryAfterSeconds }),
+      ...(this.index === undefined ? {} : { index: this.index }),
+      ...(this.cause === undefined ? {} : { cause: this.cause }),
+      rejection,
+    });
+    if (this.stack !== undefined) copy.stack = this.stack;
+    return copy;
+  }
 }
 
 export function isGatewayError(err: unknown, code?: ProblemCode): err is GatewayError {
   return err instanceof GatewayError && (code === undefined || err.code === code);
+}
+
+/**
+ * The error as a partner may see it. A partner-facing code is shown as it is, except `internal`,
+ * whose detail explains a fault of the gateway to its operator; an operator-facing code becomes
+ * `internal`. Both then carry the catalogue's message only, so no file, setting or state of the
+ * gateway or of another partner reaches a partner.
+ */
+export function partnerFacing(error: GatewayError): GatewayError {
+  if (error.audience === 'partner' && error.code !== 'internal') return error;
+  return new GatewayError('internal', PROBLEM_CATALOGUE.internal.message);
 }

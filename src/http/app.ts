@@ -4,11 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GatewayError } from '../domain/errors.js';
-import { IngestRejection, type Ingest } from '../app/ingest.js';
+import { GatewayError, partnerFacing } from '../domain/errors.js';
+import type { Ingest } from '../app/ingest.js';
 import type { Logger } from '../log/logger.js';
-import type { Store } from '../store/store.js';
-import type { Partner } from '../trust/partner.js';
+import type { Store } from '../store/port.js';
+import type { Partner } from '../domain/partner.js';
+import { callerOf, permit, visibleMessage } from './authorization.js';
 import { readBoundedBody } from './body.js';
 import { authenticatePartner } from './client-identity.js';
 import { sendProblem } from './problem.js';
@@ -34,10 +35,6 @@ export interface HttpDependencies {
 const MESSAGE_MEDIA_TYPES = ['application/pgp-encrypted', 'application/octet-stream'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function partnerOf(res: Response): Partner {
-  return res.locals['partner'] as Partner;
-}
-
 export function createHttpApp(deps: HttpDependencies): express.Express {
   const { logger } = deps;
   const app = express();
@@ -53,11 +50,12 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
       logger.info('request', {
         requestId: res.locals['requestId'] as string,
         method: req.method,
-        path: req.route ? `${req.baseUrl}${req.route.path as string}` : '(unmatched)',
+        path: (res.locals['route'] as string | undefined) ?? routeOf(req),
         status: res.statusCode,
         durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        ...(res.locals['partner'] ? { partner: partnerOf(res).id } : {}),
+        ...(res.locals['partner'] ? { partner: (res.locals['partner'] as Partner).id } : {}),
         ...(res.locals['messageId'] ? { messageId: res.locals['messageId'] as string } : {}),
+        ...(res.locals['auditIndex'] !== undefined ? { auditIndex: res.locals['auditIndex'] as number } : {}),
         ...(res.locals['outcome'] ? { outcome: res.locals['outcome'] as string } : {}),
         ...(res.locals['code'] ? { code: res.locals['code'] as string } : {}),
       });
@@ -93,8 +91,9 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     next();
   });
 
-  v1.post('/messages', async (req, res, next) => {
-    const partner = partnerOf(res);
+  // A refused sender is recorded in the audit log like every refusal of an authenticated partner.
+  v1.post('/messages', permit('message.send', (refusal, partner) => deps.ingest.rejectAtEdge(refusal, partner)), async (req, res, next) => {
+    const partner = callerOf(res);
     let body: Buffer;
     try {
       if (!req.is(MESSAGE_MEDIA_TYPES)) {
@@ -105,8 +104,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     } catch (err) {
       const error = edgeError(err, deps.maxBodyBytes);
       if (!error) return next(err);
-      const rejection = await deps.ingest.rejectAtEdge(error, partner);
-      return next(rejection);
+      return next(await deps.ingest.rejectAtEdge(error, partner));
     }
     try {
       const result = await deps.ingest.submit(partner, body);
@@ -119,14 +117,9 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     }
   });
 
-  v1.get('/messages/:messageId', async (req, res) => {
-    const partner = partnerOf(res);
+  v1.get('/messages/:messageId', permit('message.read'), async (req, res) => {
     const id = String(req.params['messageId']);
-    const record = UUID.test(id) ? await deps.store.findMessage(id) : undefined;
-    // Anyone else than the sender and the recipient learns nothing, not even that the id exists.
-    if (!record || (record.sender !== partner.id && record.recipient !== partner.id)) {
-      throw new GatewayError('not_found', 'No message with this id is visible to your organisation.');
-    }
+    const record = visibleMessage(callerOf(res), UUID.test(id) ? await deps.store.findMessage(id) : undefined);
     res.locals['messageId'] = record.messageId;
     res.json({
       messageId: record.messageId,
@@ -146,6 +139,11 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   for (const router of [deps.suggestionRouter, deps.statsRouter]) if (router) v1.use(router);
   v1.all('/messages', methodNotAllowed('POST'));
   v1.all('/messages/:messageId', methodNotAllowed('GET'));
+  // Express restores req.baseUrl once an error leaves the router: the route is taken here, before.
+  v1.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    res.locals['route'] = routeOf(req);
+    next(err);
+  });
   app.use('/v1', v1);
 
   app.use((_req, _res, next) => {
@@ -153,16 +151,18 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const requestId = res.locals['requestId'] as string;
     let error: GatewayError;
-    if (err instanceof IngestRejection) {
-      error = err.error;
-      if (err.context.messageId) res.locals['messageId'] = err.context.messageId;
-    } else if (err instanceof GatewayError) {
+    if (err instanceof GatewayError) {
       error = err;
+      // What a partner is not shown stays in the gateway's log (src/domain/errors.ts, partnerFacing).
+      if (partnerFacing(error) !== error) logger.error('fault answered as internal', { requestId, code: error.code, reason: error.message });
     } else {
-      error = edgeError(err, deps.maxBodyBytes) ?? new GatewayError('internal', 'The gateway failed to process the request; nothing was accepted. Retry later, and tell the operator if it persists.');
-      if (error.code === 'internal') logger.error('unexpected error', { requestId: res.locals['requestId'] as string, reason: (err as Error)?.name ?? 'unknown' });
+      error = edgeError(err, deps.maxBodyBytes) ?? new GatewayError('internal', 'An unexpected error ended the request; nothing was accepted.');
+      if (error.code === 'internal') logger.error('unexpected error', { requestId, reason: (err as Error)?.name ?? 'unknown' });
     }
+    if (error.rejection?.messageId) res.locals['messageId'] = error.rejection.messageId;
+    if (error.rejection?.auditIndex !== undefined) res.locals['auditIndex'] = error.rejection.auditIndex;
     res.locals['outcome'] = 'rejected';
     res.locals['code'] = error.code;
     if (res.headersSent) return;
@@ -179,9 +179,16 @@ function methodNotAllowed(allowed: string) {
   };
 }
 
-/** Errors raised by express's body reader, translated to the contract's codes. */
+/** The route template a request matched (never the path as sent, which may hold identifiers). */
+function routeOf(req: Request): string {
+  return req.route ? `${req.baseUrl}${req.route.path as string}` : '(unmatched)';
+}
+
+/** Errors raised by express's body reader and router, translated to the contract's codes. */
 function edgeError(err: unknown, maxBodyBytes: number): GatewayError | undefined {
   if (err instanceof GatewayError) return err;
+  // The router could not decode a path parameter (RFC 3986 section 2.1): the client's fault.
+  if (err instanceof URIError) return new GatewayError('bad_request', 'The path holds a malformed percent-encoding. Encode the path again (RFC 3986, section 2.1).');
   const type = (err as { type?: string } | undefined)?.type;
   if (type === 'entity.too.large') {
     return new GatewayError('payload_too_large', `The request body exceeds ${maxBodyBytes} bytes. Large attachments are not part of the exchange.`);

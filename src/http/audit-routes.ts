@@ -2,23 +2,23 @@
  * The audit log endpoints of the interface contract, section 6, mounted under /v1/audit behind the
  * client-certificate authentication of /v1.
  *
- * Who sees what: the auditor sees every entry; an agency sees the entries that name it (as sender or
- * recipient), with their leaf hashes and inclusion proofs, so that it can check its own exchanges
- * without seeing anyone else's; the statistics role sees nothing. Checkpoints and consistency proofs
- * reveal no entry, so every agency may fetch them and compare the checkpoints it holds with others'.
+ * Who sees what is decided in src/http/authorization.ts: the auditor every entry, an agency the
+ * entries that name it, the statistics role nothing. Checkpoints and consistency proofs reveal no
+ * entry, so every agency may fetch them and compare the checkpoints it holds with others'.
  *
  * Proofs may be asked for any tree size up to the current size (not only the latest checkpoint's),
  * so that a partner holding an older checkpoint can still check entries and growth against it.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
-import type { PublicKey } from 'openpgp';
+import express, { type Request, type Response } from 'express';
 import type { Checkpointer } from '../app/checkpointer.js';
 import { verifyCosignature, type PublishedCheckpoint } from '../audit/checkpoint.js';
 import { consistencyProof, inclusionPath, type NodeSource } from '../audit/merkle.js';
+import type { PublicKey } from '../crypto/keys.js';
+import type { GatewayCrypto } from '../crypto/service.js';
 import { GatewayError } from '../domain/errors.js';
-import type { AuditLogPort, StoredAuditEntry } from '../store/audit-log.js';
-import type { Store } from '../store/store.js';
-import type { Partner } from '../trust/partner.js';
+import type { AuditLogPort, StoredAuditEntry } from '../store/port.js';
+import type { Store } from '../store/port.js';
+import { auditScope, callerOf, permit, unseenAuditEntry } from './authorization.js';
 import { readBoundedBody } from './body.js';
 
 export interface AuditRouterDependencies {
@@ -26,20 +26,14 @@ export interface AuditRouterDependencies {
   checkpointer: Checkpointer;
   /** The registered OpenPGP keys of a partner, to check its cosignatures. */
   partnerKeys: (partnerId: string) => PublicKey[];
+  /** Where cosignatures are verified (the gateway's worker pool). */
+  crypto: GatewayCrypto;
   now: () => Date;
 }
 
 /** Entries per answer (interface contract, section 6). */
 export const MAX_ENTRIES_PER_ANSWER = 1000;
 const MAX_COSIGNATURE_BYTES = 64 * 1024;
-
-function partnerOf(res: Response): Partner {
-  return res.locals['partner'] as Partner;
-}
-
-function isAuditor(res: Response): boolean {
-  return partnerOf(res).role === 'auditor';
-}
 
 /** A query (or body) value that must be one whole number. */
 function integer(raw: unknown, name: string, fallback?: number): number {
@@ -75,22 +69,16 @@ export function createAuditRouter(deps: AuditRouterDependencies): express.Router
   const nodes: NodeSource = { node: (level, index) => store.auditNode(level, index) };
   const router = express.Router();
 
-  router.use((_req: Request, res: Response, next: NextFunction) => {
-    if (partnerOf(res).role === 'statistics') {
-      throw new GatewayError('forbidden', 'The statistics role has no access to the audit log; use the statistics endpoint.');
-    }
-    next();
-  });
-
-  router.get('/entries', async (req, res) => {
+  router.get('/entries', permit('audit.read'), async (req, res) => {
+    const scope = auditScope(callerOf(res));
     const treeSize = await store.auditSize();
     const start = integer(req.query['start'], 'start', 0);
     const end = integer(req.query['end'], 'end', treeSize);
     if (start > end) throw new GatewayError('bad_request', `start (${start}) is after end (${end}); start is inclusive and end exclusive.`);
     const until = Math.min(end, treeSize);
-    const rows = isAuditor(res)
+    const rows = scope.kind === 'every-entry'
       ? await store.readAuditEntries(start, until, MAX_ENTRIES_PER_ANSWER + 1)
-      : await store.readAuditEntriesNaming(partnerOf(res).id, start, until, MAX_ENTRIES_PER_ANSWER + 1);
+      : await store.readAuditEntriesNaming(scope.partnerId, start, until, MAX_ENTRIES_PER_ANSWER + 1);
     const page = rows.slice(0, MAX_ENTRIES_PER_ANSWER);
     res.json({
       entries: page.map(toAnswer),
@@ -99,36 +87,35 @@ export function createAuditRouter(deps: AuditRouterDependencies): express.Router
     });
   });
 
-  router.get('/checkpoint', async (_req, res) => {
+  router.get('/checkpoint', permit('audit.read'), async (_req, res) => {
     res.json(await checkpointer.latest());
   });
 
-  router.post('/checkpoint', async (_req, res) => {
-    if (!isAuditor(res)) throw new GatewayError('forbidden', 'Only the auditor may ask for a new checkpoint; GET /v1/audit/checkpoint returns the latest one.');
+  router.post('/checkpoint', permit('audit.checkpoint'), async (_req, res) => {
     const { checkpoint, created } = await checkpointer.checkpoint();
     const published: PublishedCheckpoint = { ...checkpoint, cosignatures: await store.cosignatures(checkpoint.treeSize) };
     res.status(created ? 201 : 200).json(published);
   });
 
-  router.get('/proofs/inclusion', async (req, res) => {
+  router.get('/proofs/inclusion', permit('audit.read'), async (req, res) => {
+    const scope = auditScope(callerOf(res));
     const index = integer(req.query['index'], 'index');
     const treeSize = await checkedTreeSize(integer(req.query['treeSize'], 'treeSize'), 'treeSize', 1);
     if (index >= treeSize) throw new GatewayError('bad_request', `index ${index} is not in a tree of ${treeSize} entries; ask with a treeSize above the index.`);
-    // An agency learns nothing of entries that do not name it, not even that they exist.
-    if (!isAuditor(res) && (await store.readAuditEntriesNaming(partnerOf(res).id, index, index + 1, 1)).length === 0) {
-      throw new GatewayError('not_found', `No audit entry ${index} is visible to your organisation: an agency sees the entries that name it.`);
+    if (scope.kind === 'entries-naming' && (await store.readAuditEntriesNaming(scope.partnerId, index, index + 1, 1)).length === 0) {
+      throw unseenAuditEntry(index);
     }
     res.json({ index, treeSize, leafHash: await store.auditNode(0, index), auditPath: await inclusionPath(nodes, index, treeSize) });
   });
 
-  router.get('/proofs/consistency', async (req, res) => {
+  router.get('/proofs/consistency', permit('audit.read'), async (req, res) => {
     const second = await checkedTreeSize(integer(req.query['second'], 'second'), 'second', 0);
     const first = integer(req.query['first'], 'first');
     if (first > second) throw new GatewayError('bad_request', `first (${first}) is larger than second (${second}); a log only grows.`);
     res.json({ first, second, proof: await consistencyProof(nodes, first, second) });
   });
 
-  router.post('/checkpoint/cosignatures', async (req, res) => {
+  router.post('/checkpoint/cosignatures', permit('audit.cosign'), async (req, res) => {
     const text = (await readBoundedBody(req, MAX_COSIGNATURE_BYTES)).toString('utf8');
     let signature = text;
     let treeSizeRaw: unknown = req.query['treeSize'];
@@ -147,8 +134,8 @@ export function createAuditRouter(deps: AuditRouterDependencies): express.Router
     if (!checkpoint) {
       throw new GatewayError('not_found', `No checkpoint of ${treeSize} entries was signed; cosign a checkpoint that GET /v1/audit/checkpoint returned.`);
     }
-    const partner = partnerOf(res);
-    await verifyCosignature(checkpoint, signature, deps.partnerKeys(partner.id));
+    const partner = callerOf(res);
+    await verifyCosignature(checkpoint, signature, deps.partnerKeys(partner.id), deps.crypto);
     const { cosignature, created } = await store.addCosignature(checkpoint, { partner: partner.id, signature, signedAt: deps.now().toISOString() });
     res.status(created ? 201 : 200).json({ treeSize, ...cosignature });
   });

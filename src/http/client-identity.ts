@@ -5,7 +5,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { Request } from 'express';
 import { GatewayError } from '../domain/errors.js';
-import type { Partner } from '../trust/partner.js';
+import type { Partner } from '../domain/partner.js';
 
 export function authenticatePartner(req: Request, findPartner: (id: string) => Partner | undefined): Partner {
   const socket = req.socket as TLSSocket;

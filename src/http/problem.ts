@@ -1,6 +1,10 @@
-/** RFC 9457 problem details, the one shape of every error the API answers. */
+/**
+ * RFC 9457 problem details, the one shape of every error the API answers, and the one writer of them:
+ * every answer goes through `problemBody`, which shows a partner only what `partnerFacing` lets it see
+ * (src/domain/errors.ts).
+ */
 import type { Response } from 'express';
-import { GatewayError } from '../domain/errors.js';
+import { partnerFacing, type GatewayError } from '../domain/errors.js';
 
 export interface ProblemBody {
   type: string;
@@ -14,14 +18,15 @@ export interface ProblemBody {
 }
 
 export function problemBody(error: GatewayError, requestId: string | undefined): ProblemBody {
+  const shown = partnerFacing(error);
   return {
-    type: `/problems/${error.code}`,
-    title: error.title,
-    status: error.status,
-    detail: error.message,
-    code: error.code,
-    ...(error.rule === undefined ? {} : { rule: error.rule }),
-    ...(error.errors === undefined ? {} : { errors: error.errors }),
+    type: `/problems/${shown.code}`,
+    title: shown.title,
+    status: shown.status,
+    detail: shown.message,
+    code: shown.code,
+    ...(shown.rule === undefined ? {} : { rule: shown.rule }),
+    ...(shown.errors === undefined ? {} : { errors: shown.errors }),
     ...(requestId === undefined ? {} : { requestId }),
   };
 }
@@ -29,15 +34,18 @@ export function problemBody(error: GatewayError, requestId: string | undefined):
 /** Largest unread request body drained to keep a connection alive after an error. */
 const UNREAD_BODY_DRAIN_BYTES = 64 * 1024;
 
+/** Answers `error` as problem+json. The caller logs the error itself: the answer may hide its code. */
 export function sendProblem(res: Response, error: GatewayError): void {
   const requestId = res.locals['requestId'] as string | undefined;
-  if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-  else if (error.code === 'rate_limited' || error.code === 'unavailable') res.setHeader('Retry-After', '5');
+  const body = problemBody(error, requestId);
+  const shown = partnerFacing(error);
+  if (shown.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(shown.retryAfterSeconds));
+  else if (shown.code === 'rate_limited' || shown.code === 'unavailable') res.setHeader('Retry-After', '5');
   // A request body not read to its end (refused before or while reading it) would be read and
   // discarded by Node before the connection serves another request: cheap for a few bytes, not for an
   // oversized, chunked or large one, whose connection closes after this answer instead.
   const { complete, headers } = res.req;
   const largeOrEndless = headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > UNREAD_BODY_DRAIN_BYTES;
-  if (error.code === 'payload_too_large' || (!complete && largeOrEndless)) res.setHeader('Connection', 'close');
-  res.status(error.status).type('application/problem+json').send(JSON.stringify(problemBody(error, requestId)));
+  if (shown.code === 'payload_too_large' || (!complete && largeOrEndless)) res.setHeader('Connection', 'close');
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }

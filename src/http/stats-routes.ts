@@ -1,14 +1,15 @@
 /**
  * GET /v1/stats: the steering committee's statistics (src/stats/report.ts), for the statistics and
- * auditor roles only; agencies get 403. JSON by default, CSV with `Accept: text/csv` or
- * `?format=csv` (`?format=json` forces JSON whatever Accept says).
+ * auditor roles only (src/http/authorization.ts); agencies get 403. JSON by default, CSV with
+ * `Accept: text/csv` or `?format=csv` (`?format=json` forces JSON whatever Accept says).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GatewayError } from '../domain/errors.js';
 import { statisticsCsv } from '../stats/csv.js';
 import type { StoredFact } from '../stats/facts.js';
 import { buildStatistics } from '../stats/report.js';
-import type { Partner, PartnerRole } from '../trust/partner.js';
+import type { Partner } from '../domain/partner.js';
+import { permit } from './authorization.js';
 
 export interface StatsRouterDependencies {
   facts: () => Promise<StoredFact[]>;
@@ -16,8 +17,6 @@ export interface StatsRouterDependencies {
   partners: () => Iterable<Partner>;
   now: () => Date;
 }
-
-const READERS: readonly PartnerRole[] = ['statistics', 'auditor'];
 
 function format(req: Request): 'json' | 'csv' {
   const asked = req.query['format'];
@@ -29,12 +28,8 @@ function format(req: Request): 'json' | 'csv' {
 export function createStatsRouter(deps: StatsRouterDependencies): express.Router {
   const router = express.Router();
 
-  router.get('/stats', async (req: Request, res: Response, next: NextFunction) => {
+  router.get('/stats', permit('stats.read'), async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const partner = res.locals['partner'] as Partner;
-      if (!READERS.includes(partner.role)) {
-        throw new GatewayError('forbidden', `The statistics are for the steering committee and the auditor; ${partner.id} has the ${partner.role} role.`);
-      }
       const as = format(req);
       const partners = [...deps.partners()];
       const report = buildStatistics(await deps.facts(), {

@@ -3,9 +3,10 @@
  * may take it and why (src/domain/suggestions.ts).
  *
  * The request carries a person's data in clear JSON, so it comes only over the mutual-TLS channel of
- * /v1, only from a partner that sends orientations, and it is held in memory for the answer only:
- * never stored, never logged (the request line logs the path and the status), never audited. The
- * body must match the orientation schema, as it will when sent; errors name fields, never values.
+ * /v1, only from a partner that sends orientations (src/http/authorization.ts), and it is held in
+ * memory for the answer only: never stored, never logged (the request line logs the path and the
+ * status), never audited. The body must match the orientation schema, as it will when sent; errors
+ * name fields, never values.
  */
 import { parseStrictJson } from '../domain/strict-json.js';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +14,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { GatewayError } from '../domain/errors.js';
 import { suggestRecipients } from '../domain/suggestions.js';
 import type { DocumentValidator } from '../schema/validator.js';
-import type { Partner } from '../trust/partner.js';
+import type { Partner } from '../domain/partner.js';
+import { callerOf, permit } from './authorization.js';
 import { readBoundedBody } from './body.js';
 
 export interface SuggestionRouterDependencies {
@@ -56,12 +58,9 @@ function rfc3339Seconds(date: Date): string {
 export function createSuggestionRouter(deps: SuggestionRouterDependencies): express.Router {
   const router = express.Router();
 
-  router.post(SUGGESTIONS_PATH, async (req: Request, res: Response, next: NextFunction) => {
+  router.post(SUGGESTIONS_PATH, permit('suggestions.ask'), async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const partner = res.locals['partner'] as Partner;
-      if (!partner.sends.includes(TYPE)) {
-        throw new GatewayError('forbidden', `Suggestions are for the partners that send orientations; ${partner.id} does not.`);
-      }
+      const partner = callerOf(res);
       if (!req.is('application/json')) {
         throw new GatewayError('unsupported_media_type', 'Send the request as application/json: {"body": <orientation body>, "sentAt": <optional RFC 3339 time>}.');
       }

@@ -26,9 +26,12 @@ export function loadOrCreateSecret(opts: { dataDir: string; fileName: string; wh
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const secret = fs.readFileSync(file);
-    if (secret.length < SECRET_BYTES) throw new Error(`${file} holds ${secret.length} bytes, ${SECRET_BYTES} expected`);
+    if (secret.length < SECRET_BYTES) {
+      throw new GatewayError('store_unavailable', `${file}, ${opts.what}, holds ${secret.length} bytes instead of ${SECRET_BYTES}: restore it from the backup of PASSERELLE_DATA_DIR.`);
+    }
     return secret;
   } catch (err) {
+    if (err instanceof GatewayError) throw err;
     throw new GatewayError('store_unavailable', `Cannot read or create ${opts.what} ${file}: ${(err as Error).message}. Check PASSERELLE_DATA_DIR.`, { cause: err });
   }
 }

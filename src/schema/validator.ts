@@ -219,8 +219,10 @@ export function createValidator(options: ValidatorOptions): DocumentValidator {
   }
   // Compile every schema now, shared ones included, so that strict mode checks them all at start.
   for (const { fileName, schema } of files) {
+    if (typeof schema.$id !== 'string') {
+      throw new GatewayError('config_invalid', `The schema file ${fileName} has no $id: give it the URL under which the other schemas refer to it.`);
+    }
     try {
-      if (typeof schema.$id !== 'string') throw new Error('it has no $id');
       ajv.getSchema(schema.$id);
     } catch (cause) {
       throw new GatewayError(

@@ -18,11 +18,13 @@ describe('@integration ingest: a store fault after the commit', function () {
   after(async () => gw?.dispose());
 
   it('still answers 202 with a valid receipt when the receipt cannot be stored, and a retry gets 200 with a valid receipt', async () => {
-    const saveReceipt = gw.store.saveReceipt.bind(gw.store);
+    const saveReceipt = gw.store.saveReceipt;
     // The fault the SQLite store raises when its disk is full (SQLITE_FULL) or read-only.
-    gw.store.saveReceipt = async () => {
-      throw new GatewayError('unavailable', 'The gateway cannot store messages right now; nothing was accepted. Retry later.');
-    };
+    Object.assign(gw.store, {
+      saveReceipt: async () => {
+        throw new GatewayError('unavailable', 'The gateway cannot store messages right now; nothing was accepted. Retry later.');
+      },
+    });
     const document = example('orientation');
     const sealed = await seal('ofii-paris', document);
     const view = await partner('ofii-paris');
@@ -30,7 +32,7 @@ describe('@integration ingest: a store fault after the commit', function () {
     try {
       first = await post(gw.baseUrl, 'ofii-paris', sealed);
     } finally {
-      gw.store.saveReceipt = saveReceipt;
+      Object.assign(gw.store, { saveReceipt });
     }
     expect(first.status, JSON.stringify(first.body)).to.equal(202);
     const messageId = document['header']['messageId'] as string;

@@ -12,7 +12,7 @@
 import { expect } from 'chai';
 import { checkpointBytes, type PublishedCheckpoint } from '../../src/audit/checkpoint.js';
 import { requestGateway, type HttpAnswer, type PartnerTls } from '../../src/client/gateway-client.js';
-import { signDetached } from '../../src/crypto/openpgp.js';
+import { signDetached } from '../../src/crypto/detached.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SUGGESTIONS_PATH } from '../../src/http/suggestion-routes.js';
@@ -22,8 +22,14 @@ import { example, partner, seal, send, type Json } from '../fixtures/partner.js'
 
 const CALLERS = ['ofii-paris', 'france-travail-paris', 'prefecture-paris', 'auditor', 'unknown CN', 'no certificate'] as const;
 type Caller = (typeof CALLERS)[number];
-/** `2xx` where 200 and 201 both mean "served" (a checkpoint or cosignature new, or kept from before). */
-type Expected = number | '2xx';
+/**
+ * `2xx` where 200 and 201 both mean "served" (a checkpoint or cosignature new, or kept from before).
+ * A refusal has one code per status (REFUSAL_CODES); a refusal with another code is written with it.
+ */
+type Expected = number | '2xx' | `${number} ${string}`;
+
+/** One code per refusal: not authenticated, not allowed, not visible (src/http/authorization.ts). */
+const REFUSAL_CODES: Record<number, string> = { 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found' };
 
 interface Request {
   method: 'GET' | 'POST';
@@ -67,7 +73,7 @@ describe('@integration security: HTTP authorisation matrix (every role against e
     row('POST /v1/messages (an orientation signed by the caller)', async (caller) => ({
       method: 'POST', path: '/v1/messages', contentType: 'application/pgp-encrypted',
       body: await seal(signerOf(caller), example('orientation', { sender: signerOf(caller), recipient: 'france-travail-paris' })),
-    }),                                                                           202, 403, 403, 403,   401,    401),
+    }),                                                                           202, '403 type_not_allowed', 403, 403, 401, 401),
     row('GET /v1/messages/{id} (OFII to France Travail)', async () => ({ method: 'GET', path: `/v1/messages/${toFranceTravail}` }),
                                                                                   200, 200, 404, 404,   401,    401),
     row('GET /v1/messages/{id} (OFII to Mission Locale)', async () => ({ method: 'GET', path: `/v1/messages/${toMissionLocale}` }),
@@ -154,10 +160,14 @@ describe('@integration security: HTTP authorisation matrix (every role against e
       const got: Record<string, Expected> = {};
       for (const caller of CALLERS) {
         const answer = await call(caller, await entry.request(caller));
-        const status = entry.expected[caller] === '2xx' && (answer.status === 200 || answer.status === 201) ? '2xx' : answer.status;
+        let status: Expected = entry.expected[caller] === '2xx' && (answer.status === 200 || answer.status === 201) ? '2xx' : answer.status;
+        if (answer.status >= 400) {
+          // A refusal says why in the contract's problem format, never a bare status.
+          expect(answer.contentType, `${caller}: ${entry.endpoint}`).to.match(/^application\/problem\+json/);
+          const code = (answer.body as { code?: unknown }).code;
+          if (code !== REFUSAL_CODES[answer.status]) status = `${answer.status} ${String(code)}`;
+        }
         got[caller] = status;
-        // A refusal says why in the contract's problem format, never a bare status.
-        if (answer.status >= 400) expect(answer.contentType, `${caller}: ${entry.endpoint}`).to.match(/^application\/problem\+json/);
       }
       expect(got).to.deep.equal(entry.expected);
     });

@@ -1,0 +1,93 @@
+/**
+ * The authorisation policy (src/http/authorization.ts), against a table written here from the README's
+ * "Who may call what", not read from the policy; and the rule that every /v1 route names its
+ * capability before anything else runs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { GatewayError } from '../../src/domain/errors.js';
+import { auditScope, authorize, mayUse, visibleMessage, type Capability } from '../../src/http/authorization.js';
+import type { Partner } from '../../src/domain/partner.js';
+import { PROJECT_ROOT } from '../fixtures/gateway.js';
+
+function partner(id: string, role: Partner['role'], sends: string[], receives: string[]): Partner {
+  return { id, name: id, role, sends, receives, eligibility: [], minimisation: [] };
+}
+
+const ofii = partner('ofii-paris', 'agency', ['orientation', 'opt-out'], ['acknowledgement', 'status-update']);
+const franceTravail = partner('france-travail-paris', 'agency', ['acknowledgement', 'status-update', 'referral'], ['orientation', 'referral']);
+const receiverOnly = partner('receiver-only', 'agency', [], ['orientation']);
+const statistics = partner('prefecture-paris', 'statistics', [], []);
+const auditor = partner('auditor', 'auditor', [], []);
+const CALLERS = [ofii, franceTravail, receiverOnly, statistics, auditor];
+
+//                                   OFII   FT     receiver  stats  auditor
+const EXPECTED: Record<Capability, boolean[]> = {
+  'message.send':                  [true,  true,  false,    false, false],
+  'message.read':                  [true,  true,  true,     true,  true],
+  'audit.read':                    [true,  true,  true,     false, true],
+  'audit.cosign':                  [true,  true,  true,     false, true],
+  'audit.checkpoint':              [false, false, false,    false, true],
+  'suggestions.ask':               [true,  false, false,    false, false],
+  'stats.read':                    [false, false, false,    true,  true],
+};
+
+function refusal(fn: () => unknown): GatewayError | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    expect(err).to.be.instanceOf(GatewayError);
+    return err as GatewayError;
+  }
+}
+
+describe('http/authorization: the one policy of who may ask what', () => {
+  for (const [capability, expected] of Object.entries(EXPECTED) as Array<[Capability, boolean[]]>) {
+    it(`${capability}: ${CALLERS.filter((_, i) => expected[i]).map((p) => p.id).join(', ')}; every other caller gets forbidden`, () => {
+      CALLERS.forEach((caller, i) => {
+        expect(mayUse(caller, capability), caller.id).to.equal(expected[i]);
+        const error = refusal(() => authorize(caller, capability));
+        if (expected[i]) expect(error, caller.id).to.equal(undefined);
+        else expect(error, caller.id).to.include({ code: 'forbidden', status: 403 });
+      });
+    });
+  }
+
+  it('a message is visible to its sender and its recipient; to anyone else it does not exist (not_found)', () => {
+    const record = { messageId: 'm', sender: 'ofii-paris', recipient: 'france-travail-paris' };
+    expect(visibleMessage(ofii, record)).to.equal(record);
+    expect(visibleMessage(franceTravail, record)).to.equal(record);
+    for (const other of [receiverOnly, statistics, auditor]) expect(refusal(() => visibleMessage(other, record)), other.id).to.include({ code: 'not_found' });
+    const unknown = refusal(() => visibleMessage(ofii, undefined));
+    const hidden = refusal(() => visibleMessage(auditor, record));
+    // Not even the wording tells an existing message of others from an unknown id.
+    expect(hidden?.message).to.equal(unknown?.message);
+  });
+
+  it('the auditor sees every audit entry, an agency the entries naming it, the statistics role none (forbidden)', () => {
+    expect(auditScope(auditor)).to.deep.equal({ kind: 'every-entry' });
+    expect(auditScope(franceTravail)).to.deep.equal({ kind: 'entries-naming', partnerId: 'france-travail-paris' });
+    expect(refusal(() => auditScope(statistics))).to.include({ code: 'forbidden' });
+  });
+
+  it('every /v1 route in src/http names its capability first (permit), so no route can skip the policy', () => {
+    const dir = path.join(PROJECT_ROOT, 'src', 'http');
+    const unguarded: string[] = [];
+    let routes = 0;
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const source = fs.readFileSync(path.join(dir, file), 'utf8');
+      for (const m of source.matchAll(/\b(v1|router)\.(get|post|put|patch|delete)\(\s*('[^']+'|[A-Z_]+),\s*([a-zA-Z]+)\(/g)) {
+        routes++;
+        if (m[4] !== 'permit') unguarded.push(`${file}: ${m[2]!.toUpperCase()} ${m[3]}`);
+      }
+      // A registration the pattern above does not read would escape the check: there must be none.
+      const all = [...source.matchAll(/\b(v1|router)\.(get|post|put|patch|delete)\(/g)].length;
+      const read = [...source.matchAll(/\b(v1|router)\.(get|post|put|patch|delete)\(\s*('[^']+'|[A-Z_]+),\s*[a-zA-Z]+\(/g)].length;
+      expect(read, `${file}: a route registered in another form`).to.equal(all);
+    }
+    expect(routes).to.be.greaterThan(9);
+    expect(unguarded).to.deep.equal([]);
+  });
+});
