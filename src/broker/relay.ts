@@ -14,7 +14,7 @@
  */
 import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
-import type { OutboxEntry, OutboxPort } from '../store/outbox.js';
+import type { OutboxEntry, OutboxPort } from '../store/port.js';
 import type { BrokerConnection } from './connection.js';
 import { describeError } from './connection.js';
 import { createPublisher } from './publisher.js';
@@ -40,7 +40,22 @@ export interface RelayOptions {
   maxBackoffMs?: number;
   /** Passed to the publisher. */
   confirmTimeoutMs?: number;
+  /** The relay's time (backoffs, pauses, idle polling); the system clock when absent. */
+  clock?: RelayClock;
 }
+
+/** Wall-clock milliseconds and timers. Tests give a manual clock to step through the backoffs. */
+export interface RelayClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(timer: unknown): void;
+}
+
+const SYSTEM_CLOCK: RelayClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
+};
 
 const COMPONENT = 'relay';
 const FIRST_BACKOFF_MS = 100;
@@ -50,6 +65,7 @@ export function startRelay(opts: RelayOptions): Relay {
   const batchSize = opts.batchSize ?? 100;
   const idleDelayMs = opts.idleDelayMs ?? 1000;
   const maxBackoffMs = opts.maxBackoffMs ?? 30_000;
+  const clock = opts.clock ?? SYSTEM_CLOCK;
   const publisher = createPublisher({ broker, logger, confirmTimeoutMs: opts.confirmTimeoutMs });
 
   /** Rows being published. An id leaves only at the top of the loop, never during a read. */
@@ -78,9 +94,9 @@ export function startRelay(opts: RelayOptions): Relay {
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, Math.max(0, ms));
+      const timer = clock.setTimeout(done, Math.max(0, ms));
       function done(): void {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         wakeUp = undefined;
         signalled = false;
         resolve();
@@ -98,9 +114,9 @@ export function startRelay(opts: RelayOptions): Relay {
 
   const pause = (): void => {
     // A whole batch failing together counts once.
-    if (Date.now() < pausedUntil) return;
+    if (clock.now() < pausedUntil) return;
     failures += 1;
-    pausedUntil = Date.now() + delayFor(failures);
+    pausedUntil = clock.now() + delayFor(failures);
   };
 
   const relayOne = async (entry: OutboxEntry): Promise<void> => {
@@ -110,7 +126,7 @@ export function startRelay(opts: RelayOptions): Relay {
       await publisher.publish(entry, prefix);
     } catch (err) {
       logger.warn('relay.publish_failed', { ...fields, outcome: 'retry', code: isGatewayError(err) ? err.code : undefined, reason: describeError(err) });
-      retryAfter.set(entry.messageId, Date.now() + delayFor(attempt));
+      retryAfter.set(entry.messageId, clock.now() + delayFor(attempt));
       if (isGatewayError(err, 'broker_unreachable')) pause();
       try {
         await outbox.recordPublishFailure(entry.messageId);
@@ -122,12 +138,12 @@ export function startRelay(opts: RelayOptions): Relay {
     retryAfter.delete(entry.messageId);
     failures = 0;
     try {
-      await outbox.markQueued(entry.messageId, new Date().toISOString());
+      await outbox.markQueued(entry.messageId, new Date(clock.now()).toISOString());
       logger.info('relay.queued', { ...fields, outcome: 'queued' });
     } catch (err) {
       // The broker has it but the row stays: it will be published again, a duplicate the recipient drops.
       logger.error('relay.mark_queued_failed', { ...fields, outcome: 'retry', reason: describeError(err) });
-      retryAfter.set(entry.messageId, Date.now() + delayFor(attempt));
+      retryAfter.set(entry.messageId, clock.now() + delayFor(attempt));
       pause();
     }
   };
@@ -157,7 +173,7 @@ export function startRelay(opts: RelayOptions): Relay {
         await sleep(Math.max(idleDelayMs, 1000));
         continue;
       }
-      const paused = pausedUntil - Date.now();
+      const paused = pausedUntil - clock.now();
       if (paused > 0) {
         await sleep(paused);
         continue;
@@ -178,7 +194,7 @@ export function startRelay(opts: RelayOptions): Relay {
         const pending = new Set(rows.map((row) => row.messageId));
         for (const id of retryAfter.keys()) if (!pending.has(id) && !inFlight.has(id)) retryAfter.delete(id);
       }
-      const now = Date.now();
+      const now = clock.now();
       let nextDue = now + idleDelayMs;
       const fresh: OutboxEntry[] = [];
       for (const row of rows) {
@@ -203,13 +219,13 @@ export function startRelay(opts: RelayOptions): Relay {
   });
 
   const waitInFlight = async (timeoutMs: number): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: unknown;
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), timeoutMs);
+      timer = clock.setTimeout(() => resolve(true), timeoutMs);
     });
     const done = Promise.allSettled([...inFlight.values()]).then(() => false);
     const late = await Promise.race([done, timedOut]);
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     if (late) logger.warn('relay.drain_timeout', { component: COMPONENT, depth: inFlight.size, durationMs: timeoutMs });
   };
 

@@ -1,4 +1,4 @@
-import type { Channel, GetMessage } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { expect } from 'chai';
 import { consumeQueue } from '../../src/broker/consumer.js';
 import type { ConsumeOptions, ConsumeResult, Delivery } from '../../src/broker/consumer.js';
@@ -7,10 +7,10 @@ import type { Publisher } from '../../src/broker/publisher.js';
 import { deadLetterQueueName, queueName } from '../../src/broker/topology.js';
 import { isGatewayError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
-import type { OutboxEntry } from '../../src/store/outbox.js';
-import { openBrokerBed, outboxEntry, rejection } from '../fixtures/broker.js';
+import type { OutboxEntry } from '../../src/store/port.js';
+import { openBrokerBed, outboxEntry, rejection, takeAll } from '../fixtures/broker.js';
 import type { BrokerBed } from '../fixtures/broker.js';
-import { AMQP_URL, uniquePrefix } from '../fixtures/gateway.js';
+import { AMQP_URL, eventually, uniquePrefix } from '../fixtures/gateway.js';
 
 function entry(recipient: string, auditIndex: number): OutboxEntry {
   return outboxEntry(recipient, { auditIndex, acceptedAt: new Date().toISOString() });
@@ -50,10 +50,12 @@ describe('broker/consumer @integration', function () {
     const rows = [entry(recipient, 1), entry(recipient, 2), entry(recipient, 3)];
     await Promise.all(rows.map((row) => publisher.publish(row, prefix)));
     const seen: Delivery[] = [];
+    const controller = new AbortController();
     const result = await consume({
-      idleExitMs: 400,
+      signal: controller.signal,
       handle: async (delivery) => {
         seen.push(delivery);
+        if (seen.length === rows.length) controller.abort();
         return 'ack';
       },
     });
@@ -76,11 +78,13 @@ describe('broker/consumer @integration', function () {
     const row = entry(recipient, 7);
     await publisher.publish(row, prefix);
     const redelivered: boolean[] = [];
+    const controller = new AbortController();
     const result = await consume({
-      idleExitMs: 400,
+      signal: controller.signal,
       handle: async (delivery) => {
         redelivered.push(delivery.redelivered);
         if (redelivered.length === 1) throw new Error('store down');
+        controller.abort();
         return 'ack';
       },
     });
@@ -93,24 +97,23 @@ describe('broker/consumer @integration', function () {
     const row = entry(recipient, 9);
     await publisher.publish(row, prefix);
     let deliveries = 0;
+    const controller = new AbortController();
     const result = await consume({
-      idleExitMs: 800,
+      signal: controller.signal,
       handle: async () => {
         deliveries += 1;
+        // Delivery limit 2: the first delivery and two redeliveries, then the dead-letter queue.
+        if (deliveries === 3) controller.abort();
         return 'reject';
       },
     });
 
-    // Delivery limit 2: the first delivery and two redeliveries, then the dead-letter queue.
     expect(deliveries).to.equal(3);
     expect(result).to.deep.equal({ acked: 0, rejected: 3 });
-    let dead: GetMessage | false = false;
-    for (let i = 0; i < 100 && dead === false; i++) {
-      dead = await channel.get(deadQueue, { noAck: true });
-      if (dead === false) await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(dead, 'message in the dead-letter queue').to.not.equal(false);
-    const message = dead as GetMessage;
+    const message = await eventually(async () => {
+      const dead = await channel.get(deadQueue, { noAck: true });
+      return dead === false ? undefined : dead;
+    });
     expect(message.properties.messageId).to.equal(row.messageId);
     expect(message.content.toString('utf8')).to.equal(row.body);
     expect(message.fields.routingKey).to.equal(`${recipient}.orientation`);
@@ -122,14 +125,22 @@ describe('broker/consumer @integration', function () {
     await Promise.all(Array.from({ length: 8 }, (_, i) => publisher.publish(entry(recipient, i), prefix)));
     let inHandler = 0;
     let most = 0;
+    let handled = 0;
+    // The first deliveries stay in the handler until the prefetch window is full.
+    let windowFull!: () => void;
+    const full = new Promise<void>((resolve) => (windowFull = resolve));
+    const controller = new AbortController();
     const result = await consume({
       prefetch: 3,
-      idleExitMs: 400,
+      signal: controller.signal,
       handle: async () => {
         inHandler += 1;
         most = Math.max(most, inHandler);
-        await new Promise((r) => setTimeout(r, 40));
+        if (inHandler === 3) windowFull();
+        await full;
         inHandler -= 1;
+        handled += 1;
+        if (handled === 8) controller.abort();
         return 'ack';
       },
     });
@@ -139,27 +150,37 @@ describe('broker/consumer @integration', function () {
   });
 
   it('stops when the signal aborts and leaves unhandled messages in the queue', async () => {
-    await Promise.all(Array.from({ length: 5 }, (_, i) => publisher.publish(entry(recipient, i), prefix)));
+    const rows = Array.from({ length: 5 }, (_, i) => entry(recipient, i));
+    await Promise.all(rows.map((row) => publisher.publish(row, prefix)));
     const controller = new AbortController();
+    const handled: string[] = [];
     const result = await consume({
       prefetch: 1,
       signal: controller.signal,
-      handle: async () => {
+      handle: async (delivery) => {
+        handled.push(delivery.messageId);
         controller.abort();
         return 'ack';
       },
     });
 
     // A delivery already on the wire when the consumer is cancelled is still handled, not bounced.
-    expect(result.acked).to.be.within(1, 2);
-    expect(result.rejected).to.equal(0);
-    // The quorum queue takes back what the closed consumer held asynchronously: poll.
-    let ready = -1;
-    for (let i = 0; i < 100 && ready !== 5 - result.acked; i++) {
-      ready = (await channel.checkQueue(queue)).messageCount;
-      if (ready !== 5 - result.acked) await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(ready).to.equal(5 - result.acked);
+    expect(handled.length).to.be.within(1, 2);
+    expect(result).to.deep.equal({ acked: handled.length, rejected: 0 });
+    // The quorum queue takes back what the closed consumer held asynchronously: take messages until
+    // as many as were left unhandled are back, then compare which ones they are.
+    const unhandled = rows.map((row) => row.messageId).filter((id) => !handled.includes(id));
+    const left: string[] = [];
+    await eventually(async () => {
+      for (const message of await takeAll(channel, queue)) left.push(message.properties.messageId as string);
+      return left.length >= unhandled.length ? true : undefined;
+    });
+    expect(left.sort()).to.deep.equal(unhandled.sort());
+  });
+
+  it('ends by itself once no delivery came for idleExitMs', async () => {
+    const result = await consume({ idleExitMs: 100, handle: async () => 'ack' });
+    expect(result).to.deep.equal({ acked: 0, rejected: 0 });
   });
 
   it('says which queue is missing', async () => {

@@ -8,8 +8,9 @@ import { expect } from 'chai';
 import { deadLetterWatchQueueName, startDeadLetterWatcher, type DeadLetterStore, type DeadLetterWatcher } from '../../src/broker/dead-letter-watcher.js';
 import { deadLetterExchangeName, deadLetterQueueName, exchangeName, queueName, routingKey } from '../../src/broker/topology.js';
 import { GatewayError } from '../../src/domain/errors.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
-import type { NewMessage } from '../../src/store/store.js';
+import type { GatewayStore } from '../../src/store/gateway-store.js';
+import { openSqliteStore } from '../../src/store/open.js';
+import type { NewMessage } from '../../src/store/port.js';
 import { openBrokerBed, until, type BrokerBed } from '../fixtures/broker.js';
 import { capturingLogger, eventually, uniquePrefix } from '../fixtures/gateway.js';
 
@@ -36,7 +37,7 @@ describe('broker/dead-letter-watcher @integration', function () {
   let bed: BrokerBed;
   let channel: Channel;
   let dir: string;
-  let store: SqliteStore;
+  let store: GatewayStore;
   let watcher: DeadLetterWatcher | undefined;
   let logLines: Array<Record<string, unknown>>;
 
@@ -47,9 +48,9 @@ describe('broker/dead-letter-watcher @integration', function () {
   after(async () => {
     await bed.dispose();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-dead-letters-'));
-    store = SqliteStore.open({ dataDir: dir });
+    store = await openSqliteStore({ dataDir: dir });
     logLines = [];
   });
   afterEach(async () => {
@@ -94,7 +95,7 @@ describe('broker/dead-letter-watcher @integration', function () {
   }
 
   function auditEvents(messageId: string): string[] {
-    const db = new Database(store.file, { readonly: true });
+    const db = new Database(path.join(dir, 'passerelle.sqlite'), { readonly: true });
     try {
       return (db.prepare('SELECT entry FROM audit_log ORDER BY idx').all() as Array<{ entry: string }>)
         .map((r) => JSON.parse(r.entry) as { event: string; messageId?: string })

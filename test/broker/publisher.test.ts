@@ -6,7 +6,7 @@ import type { Publisher } from '../../src/broker/publisher.js';
 import { queueName } from '../../src/broker/topology.js';
 import { isGatewayError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
-import type { OutboxEntry } from '../../src/store/outbox.js';
+import type { OutboxEntry } from '../../src/store/port.js';
 import { openBrokerBed, outboxEntry, rejection, takeAll } from '../fixtures/broker.js';
 import type { BrokerBed } from '../fixtures/broker.js';
 import { AMQP_URL, uniquePrefix } from '../fixtures/gateway.js';

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
 import { assertMinimised, findForbiddenFields, resolvePointer, type MinimisationInput } from '../../src/domain/minimisation.js';
-import { DEFAULT_PARTNERS } from '../../src/trust/pki.js';
-import type { Partner } from '../../src/trust/partner.js';
+import { DEFAULT_PARTNERS } from '../../src/dev-pki/example-partners.js';
+import type { Partner } from '../../src/domain/partner.js';
 import { PROJECT_ROOT } from '../fixtures/gateway.js';
 
 const partners = new Map(DEFAULT_PARTNERS.map((p) => [p.id, p]));

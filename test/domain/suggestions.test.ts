@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { assertEligible, evaluateEligibility } from '../../src/domain/eligibility.js';
 import { suggestRecipients } from '../../src/domain/suggestions.js';
-import { DEFAULT_PARTNERS } from '../../src/trust/pki.js';
+import { DEFAULT_PARTNERS } from '../../src/dev-pki/example-partners.js';
 import { PROJECT_ROOT } from '../fixtures/gateway.js';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -71,7 +71,7 @@ describe('@integration opt-out: withdrawal notices, refusals, destruction', func
   });
 
   it('sends each agency that received data about the person a withdrawal notice signed by the gateway; none to OFII', async () => {
-    const notices = auditLog(gw).filter((e) => e.entry['event'] === 'withdrawal-notified');
+    const notices = (await auditLog(gw)).filter((e) => e.entry['event'] === 'withdrawal-notified');
     expect(notices.map((e) => e.entry['recipient']).sort()).to.deep.equal(['france-travail-paris', 'mission-locale-paris']);
     for (const notice of notices) {
       const id = notice.entry['recipient'] as string;
@@ -89,14 +89,15 @@ describe('@integration opt-out: withdrawal notices, refusals, destruction', func
       expect(document['header']).to.include({ type: 'withdrawal', sender: 'passerelle', recipient: id, beneficiaryRef: ref, inReplyTo: request['header']['messageId'] });
       expect(document['body']).to.deep.equal({ reason: 'DISPENSE', effectiveOn: request['body']['effectiveOn'] });
     }
-    await new Promise((r) => setTimeout(r, 300));
+    // Every message the gateway accepted is in its queue once the outbox is empty.
+    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
     expect(await drainQueue(queueName(gw.settings.amqpPrefix, 'ofii-paris'))).to.have.length(0);
   });
 
   it('destroys the dossier at once and logs the opt-out and the destruction', async () => {
     expect(await dossiersOf(gw).readDossier(beneficiary)).to.equal(undefined);
     expect(await dossiersOf(gw).followers(beneficiary)).to.deep.equal([]);
-    const events = auditLog(gw).map((e) => e.entry);
+    const events = (await auditLog(gw)).map((e) => e.entry);
     expect(events.find((e) => e['event'] === 'opted-out')).to.include({ messageId: request['header']['messageId'], sender: 'ofii-paris', recipient: 'passerelle', beneficiary });
     expect(events.find((e) => e['event'] === 'erased')).to.include({ beneficiary, code: 'opt-out', count: 3 });
   });
@@ -111,7 +112,7 @@ describe('@integration opt-out: withdrawal notices, refusals, destruction', func
     const late = await send(gw.baseUrl, 'france-travail-paris', acknowledgement('france-travail-paris', orientation, 'RECUE'));
     expect(late.body).to.include({ code: 'rule_violation', rule: 'beneficiary-opted-out' });
     expect((await send(gw.baseUrl, 'ofii-paris', optOut(ref, 'RETRAIT'))).body).to.include({ rule: 'beneficiary-opted-out' });
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
     expect(await drainQueue(queueName(gw.settings.amqpPrefix, 'epec-paris'))).to.have.length(0);
     // Another person is not affected.
     expect((await send(gw.baseUrl, 'ofii-paris', orientationTo('epec-paris', randomRef()))).status).to.equal(202);

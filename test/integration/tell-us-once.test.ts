@@ -56,7 +56,7 @@ describe('@integration tell us once: referral with the dossier', function () {
     const answer = await send(gw.baseUrl, 'france-travail-paris', handOver);
     expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
 
-    const disclosed = await eventually(async () => auditLog(gw).find((e) => e.entry['event'] === 'dossier-disclosed'));
+    const disclosed = await eventually(async () => (await auditLog(gw)).find((e) => e.entry['event'] === 'dossier-disclosed'));
     await queued(gw, handOver['header']['messageId']);
     await queued(gw, disclosed.entry['messageId'] as string);
     const delivered = await drainQueue(queueName(gw.settings.amqpPrefix, 'mission-locale-paris'));
@@ -100,7 +100,7 @@ describe('@integration tell us once: referral with the dossier', function () {
     expect((JSON.parse(fromOfii) as Json)['body']['identity']).to.deep.equal(orientation['body']['identity']);
 
     // The audit entry of the disclosure commits to exactly this document.
-    const disclosed = auditLog(gw).find((e) => e.entry['event'] === 'dossier-disclosed')!;
+    const disclosed = (await auditLog(gw)).find((e) => e.entry['event'] === 'dossier-disclosed')!;
     expect(disclosed.entry['payloadSha256']).to.equal(createHash('sha256').update(opened.stdout).digest('hex'));
     expect(disclosed.entry['count']).to.equal(3);
   });
@@ -135,7 +135,7 @@ describe('@integration tell us once: referral with the dossier', function () {
   });
 
   it('logs the referral and the disclosure, naming partners and the pseudonym only', async () => {
-    const entries = auditLog(gw);
+    const entries = await auditLog(gw);
     const beneficiary = (await gw.store.findMessage(orientation['header']['messageId']))!.beneficiary;
     const referred = entries.find((e) => e.entry['event'] === 'referred')!;
     expect(referred.entry).to.include({ messageId: handOver['header']['messageId'], type: 'referral', sender: 'france-travail-paris', recipient: 'mission-locale-paris', beneficiary });
@@ -156,9 +156,10 @@ describe('@integration tell us once: referral with the dossier', function () {
     // A person the gateway never saw is followed by nobody.
     const stranger = await send(gw.baseUrl, 'france-travail-paris', referral('france-travail-paris', 'epec-paris', randomRef()));
     expect(stranger.body).to.include({ code: 'rule_violation', rule: 'referrer-follows-beneficiary' });
-    await new Promise((r) => setTimeout(r, 300));
+    // Every message the gateway accepted is in its queue once the outbox is empty.
+    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
     expect(await drainQueue(queueName(gw.settings.amqpPrefix, 'epec-paris'))).to.have.length(0);
-    expect(auditLog(gw).filter((e) => e.entry['event'] === 'referred')).to.have.length(1);
+    expect((await auditLog(gw)).filter((e) => e.entry['event'] === 'referred')).to.have.length(1);
   });
 
   it("applies the new agency's rules to the orientation the dossier would disclose: age on the referral date, fields it may not receive", async () => {

@@ -1,5 +1,5 @@
 /**
- * A worker thread of `npm run bench` (scripts/bench.ts), on its own core:
+ * A worker thread of `npm run bench` (scripts/bench/seal.ts), on its own core:
  * - `seal`: signs and encrypts documents as the partner does (before timing starts);
  * - `crypto`: the gateway's crypto alone on already sealed messages (open = decrypt + verify, seal for
  *   the recipient = re-encrypt, and the receipt signature), the floor the whole path is compared with.
@@ -7,9 +7,11 @@
  */
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadPartnerView } from '../src/client/partner-view.js';
-import { openFromPartner, readPrivateKey, readPublicKeys, sealForRecipient, signAndEncrypt } from '../src/crypto/openpgp.js';
-import { signReceipt } from '../src/crypto/receipt.js';
+import { loadPartnerView } from '../../src/client/partner-view.js';
+import { readPrivateKey, readPublicKeys } from '../../src/crypto/keys.js';
+import { openFromPartner } from '../../src/crypto/open.js';
+import { sealForRecipient, signAndEncrypt } from '../../src/crypto/seal.js';
+import { signReceipt } from '../../src/crypto/receipt.js';
 import fs from 'node:fs';
 
 export interface BenchWorkerData {

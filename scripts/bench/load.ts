@@ -1,0 +1,216 @@
+/**
+ * The load phases, over keep-alive mutual TLS as a partner sends: a warm-up (not counted), lone
+ * messages (one in flight: latency), a steady paced rate (latency under a realistic load) and the
+ * throughput phase (N messages, C clients: accepted and delivered per second). CPU snapshots frame
+ * each phase for measure.ts.
+ */
+import https from 'node:https';
+import { type CpuSnapshot } from './measure.js';
+import type { Recipient } from './gateway.js';
+
+/**
+ * Messages sent before measuring, not counted: V8 optimises openpgp, a large library, over the first
+ * few hundred messages; TLS sessions and SQLite's page cache warm up too.
+ */
+export const WARMUP_MESSAGES = 1000;
+const WARMUP_CLIENTS = 8;
+/** Sockets of the steady phase: enough that a slow answer never holds back the next paced send. */
+const STEADY_SOCKETS = 256;
+/** How long the bench waits for the deliveries of what was accepted. */
+const DELIVERY_TIMEOUT_MS = 300_000;
+const DELIVERY_POLL_MS = 50;
+
+export interface Sent {
+  status: number;
+  latencyMs: number;
+  doneAt: number;
+  code?: string;
+}
+
+export interface PhaseMessages {
+  warmup: Uint8Array[];
+  lone: Uint8Array[];
+  steady: Uint8Array[];
+  bulk: Uint8Array[];
+}
+
+/** Cuts the sealed messages into the phases, in the order they are sent. */
+export function splitMessages(sealed: Uint8Array[], counts: { lone: number; steady: number }): PhaseMessages {
+  const loneEnd = WARMUP_MESSAGES + counts.lone;
+  const steadyEnd = loneEnd + counts.steady;
+  return { warmup: sealed.slice(0, WARMUP_MESSAGES), lone: sealed.slice(WARMUP_MESSAGES, loneEnd), steady: sealed.slice(loneEnd, steadyEnd), bulk: sealed.slice(steadyEnd) };
+}
+
+function post(agent: https.Agent, port: number, body: Uint8Array): Promise<Sent> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/v1/messages', agent, headers: { 'content-type': 'application/pgp-encrypted', 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const doneAt = performance.now();
+          let code: string | undefined;
+          if (res.statusCode !== 202) {
+            try {
+              code = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { code?: string }).code;
+            } catch {
+              code = undefined;
+            }
+          }
+          resolve({ status: res.statusCode ?? 0, latencyMs: doneAt - start, doneAt, ...(code ? { code } : {}) });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+type Tls = { certPem: string; keyPem: string; caPem: string };
+
+function newAgent(tls: Tls, maxSockets: number): https.Agent {
+  return new https.Agent({ keepAlive: true, maxSockets, cert: tls.certPem, key: tls.keyPem, ca: tls.caPem });
+}
+
+/** Refusals by status and problem code, over the whole run. */
+export class Refusals {
+  readonly counts = new Map<string, number>();
+
+  tally(result: Sent): void {
+    if (result.status === 202) return;
+    const key = `${result.status} ${result.code ?? ''}`.trim();
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+}
+
+async function sendClosedLoop(agent: https.Agent, port: number, messages: Uint8Array[], clients: number, refusals: Refusals): Promise<Sent[]> {
+  const results: Sent[] = new Array(messages.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < messages.length) {
+        const index = next++;
+        const result = await post(agent, port, messages[index]!);
+        refusals.tally(result);
+        results[index] = result;
+      }
+    }),
+  );
+  return results;
+}
+
+async function sendPaced(agent: https.Agent, port: number, messages: Uint8Array[], rate: number, refusals: Refusals): Promise<Sent[]> {
+  const start = performance.now();
+  const pending: Array<Promise<Sent>> = [];
+  for (let i = 0; i < messages.length; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(
+      post(agent, port, messages[i]!).then((r) => {
+        refusals.tally(r);
+        return r;
+      }),
+    );
+  }
+  return Promise.all(pending);
+}
+
+/** Waits until the recipient has `count` deliveries, or the timeout; true when it has them. */
+async function deliveries(recipient: Recipient, count: number, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (recipient.deliveredAt.size < count && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, DELIVERY_POLL_MS));
+  return recipient.deliveredAt.size >= count;
+}
+
+const accepted = (results: Sent[]): number => results.filter((r) => r.status === 202).length;
+
+export interface LoadRun {
+  lone: Sent[];
+  steady: Sent[];
+  bulk: Sent[];
+  refusals: Refusals;
+  /** Before the warm-up. */
+  baseline: CpuSnapshot;
+  steadyStart: CpuSnapshot;
+  steadyEnd: CpuSnapshot;
+  bulkStart: CpuSnapshot;
+  /** When the last answer of the throughput phase came. */
+  acceptedEnd: CpuSnapshot;
+  /** When the last delivery came (or the delivery timeout). */
+  deliveredEnd: CpuSnapshot;
+  /** Accepted in the throughput phase. */
+  accepted: number;
+  /** Delivered of those. */
+  delivered: number;
+  /** performance.now() of the last delivery. */
+  lastDelivery: number;
+}
+
+export interface LoadOptions {
+  port: number;
+  tls: Tls;
+  messages: PhaseMessages;
+  rate: number;
+  concurrency: number;
+  recipient: Recipient;
+  snapshot: () => CpuSnapshot;
+}
+
+export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
+  const { port, tls, messages, recipient, snapshot } = opts;
+  const refusals = new Refusals();
+  const baseline = snapshot();
+  process.stderr.write(`bench: warming up (${messages.warmup.length} messages)...\n`);
+  const warmAgent = newAgent(tls, WARMUP_CLIENTS);
+  const warm = await sendClosedLoop(warmAgent, port, messages.warmup, WARMUP_CLIENTS, refusals);
+  warmAgent.destroy();
+
+  process.stderr.write(`bench: lone messages (${messages.lone.length}, one in flight)...\n`);
+  const loneAgent = newAgent(tls, 1);
+  const lone = await sendClosedLoop(loneAgent, port, messages.lone, 1, refusals);
+  loneAgent.destroy();
+
+  process.stderr.write(`bench: steady rate (${opts.rate}/s for ${messages.steady.length / opts.rate} s)...\n`);
+  const steadyAgent = newAgent(tls, STEADY_SOCKETS);
+  const steadyStart = snapshot();
+  const steady = await sendPaced(steadyAgent, port, messages.steady, opts.rate, refusals);
+  const steadyEnd = snapshot();
+  steadyAgent.destroy();
+  // The throughput phase starts with the relay idle: what was accepted before is delivered first.
+  const acceptedBefore = accepted(warm) + accepted(lone) + accepted(steady);
+  if (!(await deliveries(recipient, acceptedBefore, DELIVERY_TIMEOUT_MS))) {
+    process.stderr.write(`bench: only ${recipient.deliveredAt.size} of the ${acceptedBefore} messages accepted before the throughput phase were delivered\n`);
+  }
+
+  process.stderr.write(`bench: throughput (${messages.bulk.length} messages, ${opts.concurrency} clients)...\n`);
+  const deliveredBefore = recipient.deliveredAt.size;
+  const bulkAgent = newAgent(tls, opts.concurrency);
+  const bulkStart = snapshot();
+  const bulk = await sendClosedLoop(bulkAgent, port, messages.bulk, opts.concurrency, refusals);
+  const acceptedEnd = snapshot();
+  bulkAgent.destroy();
+  const acceptedBulk = accepted(bulk);
+  await deliveries(recipient, deliveredBefore + acceptedBulk, DELIVERY_TIMEOUT_MS);
+  const deliveredEnd = snapshot();
+  let lastDelivery = -Infinity;
+  for (const at of recipient.deliveredAt.values()) lastDelivery = Math.max(lastDelivery, at);
+  return {
+    lone,
+    steady,
+    bulk,
+    refusals,
+    baseline,
+    steadyStart,
+    steadyEnd,
+    bulkStart,
+    acceptedEnd,
+    deliveredEnd,
+    accepted: acceptedBulk,
+    delivered: recipient.deliveredAt.size - deliveredBefore,
+    lastDelivery: Number.isFinite(lastDelivery) ? lastDelivery : performance.now(),
+  };
+}

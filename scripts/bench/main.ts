@@ -1,0 +1,129 @@
+/**
+ * `npm run bench`: the whole message path against the crypto it cannot go below, in one run.
+ *
+ * Stages, one file each:
+ *   options.ts  the command line;
+ *   seal.ts     the messages, sealed beforehand by worker threads as the partner would (worker.ts), and
+ *               the gateway's crypto alone on all cores, measured before and after the load;
+ *   gateway.ts  the gateway as its own process on the embedded defaults, and the recipient's consumer;
+ *   load.ts     the load phases: warm-up, lone messages, steady rate, throughput;
+ *   measure.ts  CPU, memory and latency figures;
+ *   report.ts   the JSON and the table, each target with its verdict (profile.ts: the CPU profile).
+ * The bench client runs on the same cores as the gateway and RabbitMQ: its CPU is reported too.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadPartnerView } from '../../src/client/partner-view.js';
+import { BENCH_RATE_LIMIT_PER_MINUTE, CERTS, consumeRecipient, deleteTopology, ROOT, SENDER, startGatewayProcess } from './gateway.js';
+import { runLoad, splitMessages, WARMUP_MESSAGES } from './load.js';
+import { brokerPid, round, sampleRss, snapshot, statusKb } from './measure.js';
+import { readOptions } from './options.js';
+import { summariseProfiles } from './profile.js';
+import { buildReport, machineInfo, printTable } from './report.js';
+import { CRYPTO_IN_FLIGHT, cryptoOnly, documentBytes, sealAll, startWorkers, stopWorkers } from './seal.js';
+
+/** How often the gateway's RSS is sampled. */
+const RSS_SAMPLE_MS = 1000;
+
+async function main(): Promise<void> {
+  const settings = readOptions();
+  const machine = machineInfo();
+  const date = new Date().toISOString();
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-'));
+  const steadyCount = settings.rate * settings.steadySeconds;
+  const total = WARMUP_MESSAGES + settings.lone + steadyCount + settings.messages;
+  if (!settings.fromSource) {
+    process.stderr.write('bench: building dist/ (npm run build)...\n');
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  process.stderr.write(`bench: ${machine.cores} cores (${machine.cpuModel}), load ${machine.loadAverageAtStart.join(' ')}; sealing ${total} messages...\n`);
+
+  const workers = await startWorkers(machine.cores);
+  const sealStart = performance.now();
+  const sealed = await sealAll(workers, total, settings.armor);
+  const sealSeconds = (performance.now() - sealStart) / 1000;
+  const messages = splitMessages(sealed, { lone: settings.lone, steady: steadyCount });
+
+  process.stderr.write(`bench: sealed in ${round(sealSeconds, 1)} s; crypto alone on ${workers.length} workers...\n`);
+  const cryptoSample = messages.bulk.slice(0, Math.min(settings.cryptoMessages, messages.bulk.length));
+  const cryptoBefore = await cryptoOnly(workers, cryptoSample);
+  process.stderr.write(`bench: crypto alone ${cryptoBefore.perSecond}/s; starting the gateway (prefix ${prefix}, data ${dataDir})...\n`);
+
+  const broker = brokerPid();
+  let gateway: Awaited<ReturnType<typeof startGatewayProcess>>;
+  try {
+    gateway = await startGatewayProcess({ dataDir, prefix, fromSource: settings.fromSource, cryptoWorkers: settings.cryptoWorkers, cpuProfileDir: settings.cpuProfileDir });
+  } catch (err) {
+    await stopWorkers(workers);
+    await deleteTopology(prefix).catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const recipient = await consumeRecipient(prefix);
+  const view = await loadPartnerView({ dir: CERTS, id: SENDER });
+  const rss = sampleRss(gateway.pid, RSS_SAMPLE_MS);
+
+  let report: ReturnType<typeof buildReport>;
+  try {
+    const load = await runLoad({
+      port: gateway.port,
+      tls: view.tls,
+      messages,
+      rate: settings.rate,
+      concurrency: settings.concurrency,
+      recipient,
+      snapshot: () => snapshot(gateway.pid, broker),
+    });
+    const peakRssMb = round(statusKb(gateway.pid, 'VmHWM') / 1024, 1);
+    rss.stop();
+    process.stderr.write('bench: crypto alone again...\n');
+    const cryptoAfter = await cryptoOnly(workers, cryptoSample);
+    report = buildReport({
+      machine,
+      date,
+      settings: {
+        messages: settings.messages,
+        concurrency: settings.concurrency,
+        steadyRate: settings.rate,
+        steadySeconds: settings.steadySeconds,
+        loneMessages: settings.lone,
+        warmupMessages: WARMUP_MESSAGES,
+        cryptoMessages: cryptoSample.length,
+        cryptoWorkers: workers.length,
+        cryptoInFlightPerWorker: CRYPTO_IN_FLIGHT,
+        gatewayCryptoWorkers: settings.cryptoWorkers ?? 'default',
+        documentBytes: documentBytes(0).length,
+        sealedBytes: messages.bulk[0]?.length ?? 0,
+        armored: settings.armor,
+        gatewayRuns: settings.fromSource ? 'TypeScript through tsx' : 'compiled (dist/)',
+        rateLimitPerMinute: BENCH_RATE_LIMIT_PER_MINUTE,
+        note: 'gateway = passerelle serve (compiled, as npm start runs it, unless gatewayRuns says otherwise) on the embedded defaults (SQLite WAL synchronous=FULL, local RabbitMQ quorum queue, publisher confirms, log level info to a file); only the rate limit is raised. The bench client, its recipient consumer and RabbitMQ run on the same cores.',
+      },
+      load,
+      cryptoBefore,
+      cryptoAfter,
+      totalMessages: total,
+      peakRssMb,
+      rss: rss.samples,
+      sealSeconds,
+    });
+  } finally {
+    rss.stop();
+    await recipient.close();
+    await gateway.stop();
+    await stopWorkers(workers);
+    await deleteTopology(prefix).catch((err: unknown) => process.stderr.write(`bench: could not delete the topology ${prefix}: ${String(err)}\n`));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  if (settings.cpuProfileDir) report.profile = summariseProfiles(settings.cpuProfileDir) ?? null;
+  fs.writeFileSync(settings.out, `${JSON.stringify(report, null, 2)}\n`);
+  printTable(report);
+  process.stdout.write(`\nJSON written to ${settings.out}\n`);
+}
+
+await main();

@@ -1,0 +1,81 @@
+/** The command line of `npm run bench`, read and checked once. */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { TARGETS } from './report.js';
+
+export interface BenchSettings {
+  messages: number;
+  concurrency: number;
+  rate: number;
+  steadySeconds: number;
+  lone: number;
+  cryptoMessages: number;
+  /** PASSERELLE_CRYPTO_WORKERS of the gateway; its default when undefined. */
+  cryptoWorkers: string | undefined;
+  armor: boolean;
+  fromSource: boolean;
+  cpuProfileDir: string | undefined;
+  out: string;
+}
+
+const HELP = `npm run bench -- [options]
+  --messages N          messages of the throughput phase (default 5000; the target is stated over 100000)
+  --concurrency C       concurrent keep-alive mutual-TLS clients in the throughput phase (default 16)
+  --rate R              messages per second of the steady phase (default 100)
+  --steady-seconds S    length of the steady phase (default 10)
+  --lone L              messages sent one at a time (default 200)
+  --crypto-messages M   messages of each crypto-only measurement (default 1000)
+  --crypto-workers W    PASSERELLE_CRYPTO_WORKERS of the gateway (default: the gateway's default)
+  --binary              send binary OpenPGP instead of armored (default armored, as the CLI sends)
+  --source              run the gateway's TypeScript through tsx (bin/passerelle.js) instead of the
+                        compiled dist/ that \`npm start\` runs (built first by \`npm run build\`)
+  --cpu-prof DIR        run the gateway under node --cpu-prof, profiles written to DIR
+  --out FILE            JSON figures (default bench.json)
+`;
+
+function positive(name: string, raw: string | undefined, min = 1): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    process.stderr.write(`bench: --${name} must be a whole number of at least ${min}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+/** The settings of this run; prints the help and exits for --help, exits 2 on a bad value. */
+export function readOptions(args: string[] = process.argv.slice(2)): BenchSettings {
+  const { values: options } = parseArgs({
+    args,
+    options: {
+      messages: { type: 'string', default: '5000' },
+      concurrency: { type: 'string', default: '16' },
+      rate: { type: 'string', default: String(TARGETS.steadyRate) },
+      'steady-seconds': { type: 'string', default: '10' },
+      lone: { type: 'string', default: '200' },
+      'crypto-messages': { type: 'string', default: '1000' },
+      'crypto-workers': { type: 'string' },
+      binary: { type: 'boolean', default: false },
+      source: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      out: { type: 'string', default: 'bench.json' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (options.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  return {
+    messages: positive('messages', options.messages),
+    concurrency: positive('concurrency', options.concurrency),
+    rate: positive('rate', options.rate),
+    steadySeconds: positive('steady-seconds', options['steady-seconds']),
+    lone: positive('lone', options.lone),
+    cryptoMessages: positive('crypto-messages', options['crypto-messages']),
+    cryptoWorkers: options['crypto-workers'],
+    armor: !options.binary,
+    fromSource: options.source === true,
+    cpuProfileDir: options['cpu-prof'] ? path.resolve(options['cpu-prof']) : undefined,
+    out: path.resolve(options.out!),
+  };
+}
