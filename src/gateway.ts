@@ -4,7 +4,7 @@
  * close the broker, close the store).
  */
 import { Checkpointer } from './app/checkpointer.js';
-import { createDossierServices } from './app/dossier-services.js';
+import { createDossierServices, type DossierServices } from './app/dossier-services.js';
 import { Ingest } from './app/ingest.js';
 import { scheduleRetention, type RetentionSummary } from './app/retention.js';
 import { brokerTlsOf, connectBroker, type BrokerConnection } from './broker/connection.js';
@@ -23,8 +23,8 @@ import { startHttpsServer, type RunningServer } from './http/server.js';
 import type { Logger } from './log/logger.js';
 import { createValidator, defaultSchemasDir } from './schema/validator.js';
 import { openStore } from './store/open.js';
-import type { Store } from './store/store.js';
-import { GATEWAY_PARTNER } from './trust/gateway-partner.js';
+import type { GatewayStore } from './store/gateway-store.js';
+import { GATEWAY_PARTNER } from './domain/gateway-partner.js';
 import { loadTrustStore, type TrustStore } from './trust/trust-store.js';
 import { loadRevocationList } from './trust/crl.js';
 import { followRevocations } from './http/tls-revocation.js';
@@ -34,7 +34,7 @@ import type { TrustReload } from './trust/trust-store.js';
 export interface RunningGateway {
   port: number;
   trust: TrustStore;
-  store: Store;
+  store: GatewayStore;
   /** Runs a retention sweep now (expiry, destruction of dossiers), as the timer does. */
   runRetention(): Promise<RetentionSummary>;
   /** Graceful stop; resolves once everything is closed. */
@@ -75,7 +75,16 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const validator = createValidator({ schemasDir: defaultSchemasDir() });
   assertRegistryTypesKnown(trust, validator.knownTypes());
   const store = await openStore(settings);
-  const personal = createDossierServices({ settings, trust, store: store.dossiers, validator, now });
+  const crypto = createCryptoPool({ size: settings.cryptoWorkers });
+  let personal: DossierServices;
+  try {
+    personal = createDossierServices({ settings, trust, store, validator, now, crypto });
+  } catch (err) {
+    // The pool's threads would keep the process alive after a refused start.
+    await crypto.close();
+    await store.close();
+    throw err;
+  }
 
   const recipients = [...trust.registry.partners.values()].filter((p) => p.receives.length > 0).map((p) => p.id);
   let broker: BrokerConnection;
@@ -97,13 +106,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       },
     });
   } catch (err) {
+    await crypto.close();
     await store.close();
     throw err;
   }
 
   const relay: Relay = startRelay({ outbox: store, broker, prefix: settings.amqpPrefix, logger });
   const deadLetters = startDeadLetterWatcher({ broker, store, prefix: settings.amqpPrefix, logger, now });
-  const crypto = createCryptoPool({ size: settings.cryptoWorkers });
   const ingest = new Ingest({
     trust,
     validator,
@@ -115,7 +124,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     now,
     crypto,
   });
-  const checkpointer = new Checkpointer({ store, signingKey: () => trust.gateway.privateKey, now, logger, intervalMs: settings.checkpointIntervalSeconds * 1000 });
+  const checkpointer = new Checkpointer({ store, signingKey: () => trust.gateway.privateKey, crypto, now, logger, intervalMs: settings.checkpointIntervalSeconds * 1000 });
   const app = createHttpApp({
     ingest,
     store,
@@ -125,9 +134,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     rateLimiter: new RateLimiter({ perMinute: settings.rateLimitPerMinute, burst: settings.rateLimitBurst }),
     brokerConnected: () => broker.isConnected(),
     onAccepted: () => relay.kick(),
-    auditRouter: createAuditRouter({ store, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], now }),
+    auditRouter: createAuditRouter({ store, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto, now }),
     suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
-    statsRouter: createStatsRouter({ facts: async () => store.statistics.facts(), partners: () => trust.registry.partners.values(), now }),
+    statsRouter: createStatsRouter({ facts: () => store.statisticsFacts(), partners: () => trust.registry.partners.values(), now }),
   });
 
   let server: RunningServer;
@@ -178,12 +187,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       revocationWatch.close();
       trustWatch.close();
       await server.close(settings.shutdownTimeoutMs);
-      await crypto.close();
       await retention.stop();
       await relay.drain(settings.shutdownTimeoutMs);
       await relay.stop();
       await deadLetters.stop();
       await checkpointer.stop();
+      // Last of the users of the crypto service: the sweep and the checkpoint above may still sign.
+      await crypto.close();
       await broker.close();
       await store.close();
       logger.info('gateway stopped', {});

@@ -13,10 +13,12 @@
  * - An opt-out queues a withdrawal notice for every agency that received data about the person, records
  *   a tombstone and destroys the dossier.
  * Everything is prepared here (signing is asynchronous) and written by the acceptance transaction,
- * which checks the opt-out and the referrer again (src/store/sqlite-dossiers.ts).
+ * which checks the opt-out and the referrer again, and answers `stale` when the recipients or the
+ * dossier the notices were prepared from changed meanwhile (src/store/dossiers.ts): then the caller
+ * prepares again.
  */
-import type { PublicKey } from 'openpgp';
-import { openSigned } from '../crypto/openpgp.js';
+import type { PublicKey } from '../crypto/keys.js';
+import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/service.js';
 import { evaluateEligibility } from '../domain/eligibility.js';
 import { GatewayError } from '../domain/errors.js';
 import { assertFollows, assertNotOptedOut, DOSSIER_TYPES, followEffects } from '../domain/follow.js';
@@ -24,8 +26,8 @@ import type { MessageDocument } from '../domain/message.js';
 import { findForbiddenFields } from '../domain/minimisation.js';
 import type { LookupKey } from '../privacy/pseudonym.js';
 import type { OptOutV1 } from '../schema/generated/index.js';
-import type { DossierDocument, DossierStore, DossierUpdate, GatewayNotice } from '../store/dossiers.js';
-import type { Partner } from '../trust/partner.js';
+import type { DossierDocument, DossierPort, DossierUpdate, GatewayNotice } from '../store/port.js';
+import type { Partner } from '../domain/partner.js';
 import type { GatewayNotices } from './gateway-notices.js';
 
 /** documents.maxItems of schemas/dossier.v1.schema.json: the latest orientation and the most recent history. */
@@ -34,13 +36,15 @@ export const DOSSIER_MAX_DOCUMENTS = 200;
 const HISTORY_TYPES = new Set(['acknowledgement', 'status-update']);
 
 export interface DossiersDependencies {
-  store: DossierStore;
+  store: DossierPort;
   lookup: LookupKey;
   notices: GatewayNotices;
   findPartner: (id: string) => Partner | undefined;
   /** Public keys of a partner, to check the stored documents before they are disclosed. */
   senderKeys: (partnerId: string) => PublicKey[];
   maxDocumentBytes: number;
+  /** Where the stored documents are verified (the gateway's worker pool); on this thread when absent. */
+  crypto?: GatewayCrypto;
 }
 
 function parse(bytes: Uint8Array): MessageDocument {
@@ -71,12 +75,15 @@ export class Dossiers {
     };
     if (document.header.type === 'referral') {
       update.referrer = header.sender;
-      update.notices.push(await this.dossierFor(document, opts.recipient, opts.beneficiary));
+      const documents = (await this.deps.store.readDossier(opts.beneficiary)) ?? [];
+      update.preparedFrom = { documents: documents.map((d) => d.messageId) };
+      update.notices.push(await this.dossierFor(document, opts.recipient, documents));
     }
     if (document.header.type === 'opt-out') {
       const { body } = document as OptOutV1;
       const recipients = await this.deps.store.recipientsOf(opts.beneficiary);
-      update.optOut = { recipients };
+      update.optOut = true;
+      update.preparedFrom = { recipients };
       for (const recipient of this.withdrawalRecipients(recipients)) {
         update.notices.push(
           await this.deps.notices.compose({
@@ -97,8 +104,7 @@ export class Dossiers {
     return recipients.filter((id) => this.deps.findPartner(id)?.receives.includes('withdrawal') === true);
   }
 
-  private async dossierFor(referral: MessageDocument, recipient: Partner, beneficiary: string): Promise<GatewayNotice> {
-    const documents = (await this.deps.store.readDossier(beneficiary)) ?? [];
+  private async dossierFor(referral: MessageDocument, recipient: Partner, documents: readonly DossierDocument[]): Promise<GatewayNotice> {
     const orientation = documents.filter((d) => d.type === 'orientation').at(-1);
     await this.assertMayReceive(referral, recipient, orientation);
     const history = documents.filter((d) => HISTORY_TYPES.has(d.type)).slice(-(DOSSIER_MAX_DOCUMENTS - 1));
@@ -132,7 +138,7 @@ export class Dossiers {
       const rule = recipient.eligibility.find((r) => r.messageTypes.includes('orientation'))!.rule;
       throw new GatewayError('rule_violation', `Rule ${rule}: the gateway holds no orientation of this person to check ${recipient.id}'s eligibility on; ask OFII to orient the person instead.`, { rule });
     }
-    const opened = await openSigned({ signedMessage: orientation.signedMessage, senderKeys: this.deps.senderKeys(orientation.sender), maxDocumentBytes: this.deps.maxDocumentBytes });
+    const opened = await (this.deps.crypto ?? INLINE_CRYPTO).openSigned({ signedMessage: orientation.signedMessage, senderKeys: this.deps.senderKeys(orientation.sender), maxDocumentBytes: this.deps.maxDocumentBytes });
     const stored = parse(opened.document);
     const asOfReferral = { header: { type: 'orientation', sentAt: referral.header.sentAt }, body: stored.body };
     const failed = evaluateEligibility(asOfReferral, recipient).find((result) => !result.holds);

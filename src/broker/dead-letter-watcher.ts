@@ -12,7 +12,7 @@
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../log/logger.js';
-import type { MessageRecord } from '../store/store.js';
+import type { MessageRecord } from '../store/port.js';
 import type { BrokerConnection } from './connection.js';
 import { describeError } from './connection.js';
 import { DEFAULT_MAX_LENGTH, deadLetterExchangeName, queueName } from './topology.js';

@@ -11,7 +11,7 @@
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { GatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
-import type { OutboxEntry } from '../store/outbox.js';
+import type { OutboxEntry } from '../store/port.js';
 import type { BrokerConnection } from './connection.js';
 import { describeError } from './connection.js';
 import { exchangeName, routingKey } from './topology.js';

@@ -15,7 +15,7 @@ async function withServices<T>(settings: Settings, work: (services: DossierServi
   const validator = createValidator({ schemasDir: defaultSchemasDir() });
   const store = await openStore(settings);
   try {
-    return await work(createDossierServices({ settings, trust, store: store.dossiers, validator, now: () => new Date() }));
+    return await work(createDossierServices({ settings, trust, store, validator, now: () => new Date() }));
   } finally {
     await store.close();
   }

@@ -4,7 +4,7 @@
  * and the detail never repeats the person's data (no age, no date, no permit ground).
  */
 import { GatewayError } from './errors.js';
-import type { EligibilityRule, Partner } from '../trust/partner.js';
+import type { EligibilityRule, Partner } from './partner.js';
 
 /** Codes of body.disability that show a recognised disability (Code du travail L.5212-13). */
 const RECOGNISED_RQTH = new Set(['OUI', 'EN_COURS']);

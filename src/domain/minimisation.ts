@@ -8,7 +8,7 @@
  * The detail never carries the field's value.
  */
 import { GatewayError } from './errors.js';
-import type { FieldValue, MinimisationRule, Partner } from '../trust/partner.js';
+import type { FieldValue, MinimisationRule, Partner } from './partner.js';
 
 /** What the rules read of a document that passed its schema: the header's type, the body. */
 export interface MinimisationInput {

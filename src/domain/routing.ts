@@ -1,6 +1,6 @@
 /** Step 7 of the acceptance checks (interface contract, section 3): who may send and receive what, from the registry. */
 import { GatewayError } from './errors.js';
-import type { Partner } from '../trust/partner.js';
+import type { Partner } from './partner.js';
 
 export function assertRoutable(opts: {
   sender: Partner;

@@ -5,7 +5,7 @@
  */
 import { evaluateEligibility, type EligibilityInput, type EligibilityResult } from './eligibility.js';
 import { findForbiddenFields, type MinimisationFinding } from './minimisation.js';
-import type { Partner } from '../trust/partner.js';
+import type { Partner } from './partner.js';
 
 export interface Suggestion {
   partner: string;

@@ -10,7 +10,7 @@ import { signCheckpoint } from '../../src/audit/checkpoint.js';
 import { entryBytes, leafHash, toEntry } from '../../src/audit/entry.js';
 import { rootOf } from '../../src/audit/merkle.js';
 import { EXPORT_FORMAT, type AuditExport, type ExportedEntry } from '../../src/audit/verify.js';
-import { readPrivateKey } from '../../src/crypto/openpgp.js';
+import { readPrivateKey } from '../../src/crypto/keys.js';
 import { runCli } from '../fixtures/cli.js';
 import { EXAMPLE_CERTS } from '../fixtures/gateway.js';
 

@@ -4,7 +4,7 @@ import { GatewayError } from '../../src/domain/errors.js';
 import { assertFresh } from '../../src/domain/freshness.js';
 import { assertReplyMatches, REPLY_RULE } from '../../src/domain/replies.js';
 import { assertRoutable } from '../../src/domain/routing.js';
-import type { Partner } from '../../src/trust/partner.js';
+import type { Partner } from '../../src/domain/partner.js';
 
 function thrown(fn: () => void): GatewayError {
   try {
