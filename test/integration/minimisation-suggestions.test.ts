@@ -5,7 +5,6 @@
 import { expect } from 'chai';
 import { requestGateway, type HttpAnswer } from '../../src/client/gateway-client.js';
 import { queueName } from '../../src/broker/topology.js';
-import type { SqliteStore } from '../../src/store/sqlite.js';
 import { drainQueue, eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { example, partner, send, type Json } from '../fixtures/partner.js';
 
@@ -41,7 +40,7 @@ describe('@integration minimisation and suggestions', function () {
     expect(problem['detail']).to.include('/body/disability');
     for (const value of ['OUI', 'AAH', '2026-11-26', 'KARIMI', orientation['header']['beneficiaryRef']]) expect(JSON.stringify(problem)).not.to.include(value);
     expect(await gw.store.findMessage(orientation['header']['messageId'])).to.equal(undefined);
-    const entries = (gw.store as SqliteStore).auditEntries(0, await gw.store.auditSize()).map((e) => JSON.parse(e.entry) as Json);
+    const entries = (await gw.store.readAuditEntries(0, await gw.store.auditSize(), Number.MAX_SAFE_INTEGER)).map((e) => JSON.parse(e.entry) as Json);
     expect(entries.at(-1)).to.include({ event: 'rejected', code: 'rule_violation', messageId: orientation['header']['messageId'], recipient: 'mission-locale-paris' });
     expect(await drainQueue(queueName(gw.settings.amqpPrefix, 'mission-locale-paris'))).to.have.length(0);
   });

@@ -20,7 +20,7 @@ import { verifyCheckpoint } from '../../src/audit/checkpoint.js';
 import { entryBytes, leafHash, type AuditEntry } from '../../src/audit/entry.js';
 import { rootOf, treeRoot } from '../../src/audit/merkle.js';
 import { verifyEntries, type ExportedEntry } from '../../src/audit/verify.js';
-import { PgStore } from '../../src/store/pg.js';
+import { openPgStore } from '../../src/store/open.js';
 import { consumeRecipient, FaultRun, GatewayProcess, Ledger, sealMessages, SENDER, sleep, waitUntil, type SealedMessage } from '../fixtures/faults.js';
 import { partner, post } from '../fixtures/partner.js';
 import { PG_TEST_URL, pgQuery } from '../fixtures/store.js';
@@ -147,7 +147,7 @@ async function readDatabase(url: string): Promise<PgState> {
 
 /** The log as an auditor verifies it, read through the store: tree from the stored nodes, latest signed checkpoint. */
 async function verifyAuditLog(url: string, dataDir: string): Promise<{ treeSize: number; checkpointSize: number | undefined }> {
-  const store = await PgStore.open({ url, dataDir });
+  const store = await openPgStore({ url, dataDir });
   try {
     const treeSize = await store.auditSize();
     const stored = await store.readAuditEntries(0, treeSize, treeSize);

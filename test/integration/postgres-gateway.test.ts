@@ -10,7 +10,8 @@ import { verifyCheckpoint, type SignedCheckpoint } from '../../src/audit/checkpo
 import { rootOf } from '../../src/audit/merkle.js';
 import { queueName } from '../../src/broker/topology.js';
 import { requestGateway } from '../../src/client/gateway-client.js';
-import { PgStore } from '../../src/store/pg.js';
+import type { GatewayStore } from '../../src/store/gateway-store.js';
+import { PgEngine } from '../../src/store/postgres/engine.js';
 import { runCli } from '../fixtures/cli.js';
 import { acknowledgement, orientationTo, randomRef, referral } from '../fixtures/dossier.js';
 import { drainQueue, EXAMPLE_CERTS, eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
@@ -22,7 +23,7 @@ describe('@integration the gateway on PostgreSQL', function () {
   let schema: string;
   let databaseUrl: string;
   let gw: TestGateway;
-  let store: PgStore;
+  let store: GatewayStore;
 
   before(async () => {
     schema = await createSchema();
@@ -30,8 +31,8 @@ describe('@integration the gateway on PostgreSQL', function () {
     url.searchParams.set('options', `-c search_path=${schema}`);
     databaseUrl = url.toString();
     gw = await startTestGateway({ PASSERELLE_DATABASE_URL: databaseUrl });
-    expect(gw.store).to.be.instanceOf(PgStore);
-    store = gw.store as PgStore;
+    expect(gw.store.engine).to.be.instanceOf(PgEngine);
+    store = gw.store;
   });
   after(async () => {
     await gw?.dispose();
@@ -57,12 +58,12 @@ describe('@integration the gateway on PostgreSQL', function () {
     await drainQueue(queueName(gw.settings.amqpPrefix, 'ofii-paris'));
 
     beneficiary = (await store.findMessage(orientation['header']['messageId']))!.beneficiary;
-    expect((await store.dossiers.readDossier(beneficiary))!.map((d) => d.type)).to.deep.equal(['orientation', 'acknowledgement', 'referral']);
-    expect(await store.dossiers.followers(beneficiary)).to.deep.equal(['mission-locale-paris']);
+    expect((await store.readDossier(beneficiary))!.map((d) => d.type)).to.deep.equal(['orientation', 'acknowledgement', 'referral']);
+    expect(await store.followers(beneficiary)).to.deep.equal(['mission-locale-paris']);
     // In the test's schema, not in public.
     const [{ n }] = (await pgQuery<{ n: number }>('SELECT COUNT(*)::int AS n FROM messages', [], schema)) as [{ n: number }];
     expect(n).to.equal(4);
-    expect((await store.statistics.facts()).map((f) => f.type)).to.deep.equal(['orientation', 'acknowledgement', 'referral']);
+    expect((await store.statisticsFacts()).map((f) => f.type)).to.deep.equal(['orientation', 'acknowledgement', 'referral']);
   });
 
   it('erases the person with `passerelle erase` on the same database', async () => {
@@ -70,7 +71,7 @@ describe('@integration the gateway on PostgreSQL', function () {
     const erased = await runCli(['erase', '--beneficiary-ref', ref, '--reason', 'art17-request'], env);
     expect(erased.code, erased.stderr).to.equal(0);
     expect(erased.stdout).to.include('erased one person: 3 dossier documents destroyed').and.include('2 withdrawal notices queued (france-travail-paris, mission-locale-paris)');
-    expect(await store.dossiers.readDossier(beneficiary)).to.equal(undefined);
+    expect(await store.readDossier(beneficiary)).to.equal(undefined);
     // The notices leave through the running gateway's relay.
     await eventually(async () => ((await store.outboxDepth()) === 0 ? true : undefined));
   });

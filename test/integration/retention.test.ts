@@ -43,7 +43,7 @@ describe('@integration retention: expiry of orientations, destruction of dossier
     expect((await send(gw.baseUrl, 'france-travail-paris', acknowledgement('france-travail-paris', refused, 'REFUSEE'))).status).to.equal(202);
     // Nobody follows the person and nobody took them in charge: CASF R.263-8, destroyed at once.
     expect(await dossiersOf(gw).readDossier(refusedPerson)).to.equal(undefined);
-    expect(auditLog(gw).find((e) => e.entry['event'] === 'erased')!.entry).to.include({ beneficiary: refusedPerson, code: 'not-taken-in-charge', count: 2 });
+    expect((await auditLog(gw)).find((e) => e.entry['event'] === 'erased')!.entry).to.include({ beneficiary: refusedPerson, code: 'not-taken-in-charge', count: 2 });
 
     await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
     await drainQueue(queueName(gw.settings.amqpPrefix, 'ofii-paris'));
@@ -67,7 +67,7 @@ describe('@integration retention: expiry of orientations, destruction of dossier
     expect(Date.parse((status.body as Json)['expiredAt'] as string) - Date.now()).to.be.within(30 * DAY, 32 * DAY);
     expect((await gw.store.findMessage(followed['header']['messageId']))!.status, 'acknowledged orientations do not expire').to.equal('acknowledged');
 
-    const expired = auditLog(gw).find((e) => e.entry['event'] === 'expired')!;
+    const expired = (await auditLog(gw)).find((e) => e.entry['event'] === 'expired')!;
     expect(expired.entry).to.include({ messageId: unanswered['header']['messageId'], sender: 'ofii-paris', recipient: 'france-travail-paris', beneficiary: person });
     expect(await dossiersOf(gw).readDossier(person)).to.equal(undefined);
 
@@ -96,7 +96,7 @@ describe('@integration retention: expiry of orientations, destruction of dossier
     const summary = await gw.runRetention();
     expect(summary).to.deep.include({ destroyedAfterRetention: 1, documentsDestroyed: 2 });
     expect(await dossiersOf(gw).readDossier(person)).to.equal(undefined);
-    expect(auditLog(gw).filter((e) => e.entry['event'] === 'erased').map((e) => e.entry['code'])).to.deep.equal(['not-taken-in-charge', 'not-taken-in-charge', 'retention']);
+    expect((await auditLog(gw)).filter((e) => e.entry['event'] === 'erased').map((e) => e.entry['code'])).to.deep.equal(['not-taken-in-charge', 'not-taken-in-charge', 'retention']);
   });
 
   it('passerelle retention run sweeps the same store on demand and prints counts', async () => {

@@ -9,7 +9,6 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { requestGateway, type HttpAnswer } from '../../src/client/gateway-client.js';
 import type { StatisticsReport } from '../../src/stats/report.js';
-import type { SqliteStore } from '../../src/store/sqlite.js';
 import { runCli } from '../fixtures/cli.js';
 import { parseCsv } from '../fixtures/csv.js';
 import { EXAMPLE_CERTS, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
@@ -76,7 +75,7 @@ describe('@integration statistics', function () {
   });
 
   it('records one fact of categories per accepted message, none for a refusal', async () => {
-    const facts = (gw.store as SqliteStore).statistics.facts();
+    const facts = await gw.store.statisticsFacts();
     const of = (type: string) => facts.filter((f) => f.type === type);
     expect(of('orientation')).to.have.length(15);
     expect(of('orientation').filter((f) => f.recipient === 'france-travail-paris' && f.permitFamily === 'PROTECTION_INTERNATIONALE' && f.languageLevel === 'INFRA_A1')).to.have.length(12);
@@ -120,7 +119,7 @@ describe('@integration statistics', function () {
 
   it('publishes only true counts, and none of the withheld ones can be worked out from the published tables', async () => {
     const report = (await stats(gw, 'auditor')).body as StatisticsReport;
-    const facts = (gw.store as SqliteStore).statistics.facts();
+    const facts = await gw.store.statisticsFacts();
     const view = attackerView(report);
     const truth = trueCounts(view, facts);
     for (const [id, value] of view.published) if (value !== null) expect(value, id).to.equal(truth.get(id));

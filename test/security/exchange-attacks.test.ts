@@ -1,7 +1,7 @@
 /**
  * Named attacks on the exchange, one per test, each against the real gateway (or the real consumer
  * path) and each proving that nothing is accepted or delivered. Cryptographic attacks on the OpenPGP
- * layer itself are in test/crypto/openpgp.test.ts.
+ * layer itself are in test/crypto/ (open, seal, detached).
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +12,7 @@ import { connect } from 'amqplib';
 import { expect } from 'chai';
 import { queueName } from '../../src/broker/topology.js';
 import { receiveDelivery } from '../../src/client/receive.js';
-import { signAndEncrypt } from '../../src/crypto/openpgp.js';
+import { signAndEncrypt } from '../../src/crypto/seal.js';
 import { AMQP_URL, EXAMPLE_CERTS, eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { bytesOf, example, get, partner, post, seal, send } from '../fixtures/partner.js';
 

@@ -11,7 +11,7 @@ import { enums } from 'openpgp';
 import { queueName } from '../../src/broker/topology.js';
 import type { HttpAnswer } from '../../src/client/gateway-client.js';
 import { receiveDelivery } from '../../src/client/receive.js';
-import { signAndEncrypt } from '../../src/crypto/openpgp.js';
+import { signAndEncrypt } from '../../src/crypto/seal.js';
 import { PROBLEM_CATALOGUE, type ProblemCode } from '../../src/domain/errors.js';
 import { drainQueue, eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { example, partner, post, send, type Json } from '../fixtures/partner.js';

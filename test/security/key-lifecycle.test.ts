@@ -18,7 +18,7 @@ import { checkpointBytes } from '../../src/audit/checkpoint.js';
 import { queueName } from '../../src/broker/topology.js';
 import { requestGateway, type HttpAnswer } from '../../src/client/gateway-client.js';
 import { receiptBytes, verifyReceipt, type ReceiptedAnswer } from '../../src/crypto/receipt.js';
-import { readPublicKeys } from '../../src/crypto/openpgp.js';
+import { readPublicKeys } from '../../src/crypto/keys.js';
 import { runCli } from '../fixtures/cli.js';
 import { deleteTopology, drainQueue, eventually, EXAMPLE_CERTS, PROJECT_ROOT, startTestGateway, uniquePrefix, type TestGateway } from '../fixtures/gateway.js';
 import { GnupgHome, hasStatus, validSignatures } from '../fixtures/gpg.js';

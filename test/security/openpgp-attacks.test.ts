@@ -3,7 +3,7 @@
  * (or with openpgp where GnuPG cannot make the shape), posted with OFII's client certificate to a real
  * gateway, and must get its problem code with nothing stored or queued.
  *
- * The OpenPGP adapter's own tests (test/crypto/openpgp.test.ts, "refusals") already cover these at
+ * The OpenPGP layer's own tests (test/crypto/open.test.ts, "refusals") already cover these at
  * the adapter level: another partner's key, unsigned, two signatures, SHA-1, an altered document,
  * RSA-1024, an expired and a revoked primary key, 3DES and CAST5, SED (--rfc2440), symmetric-only,
  * clear-signed, detached and signed-only, signature-before-literal, garbage/empty/truncated/altered,
