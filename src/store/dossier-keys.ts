@@ -6,11 +6,17 @@
  */
 import { GatewayError } from '../domain/errors.js';
 import type { DossierDocument } from './port.js';
-import { keyEncryptionKeyId, loadKeyEncryptionKey, newDataKey, openWithDataKey, sealWithDataKey, unwrapDataKey, wrapDataKey } from '../privacy/envelope.js';
+import { KEK_LABEL, newDataKey, openWithDataKey, sealWithDataKey, unwrapDataKey, wrapDataKey } from '../privacy/envelope.js';
+import { SecretRing } from '../privacy/secret-ring.js';
 
 /** What the GCM tag binds a stored document to: its row and its person. */
 export function documentContext(beneficiary: string, messageId: string): string {
   return `passerelle dossier document\n${beneficiary}\n${messageId}`;
+}
+
+/** What the GCM tag binds a held notice to: its message. */
+function heldContext(messageId: string): string {
+  return `passerelle held notice\n${messageId}`;
 }
 
 export interface WrappedKey {
@@ -29,32 +35,37 @@ export interface DocumentRow {
 }
 
 export class DossierKeys {
-  private kek: { key: Buffer; id: string } | undefined;
+  /** secrets/dossier.kek and its retired predecessors (a rotation in progress: src/app/secrets.ts). */
+  readonly ring: SecretRing;
 
-  constructor(private readonly dataDir: string) {}
+  constructor(dataDir: string) {
+    this.ring = new SecretRing({ dataDir, fileName: 'dossier.kek', what: 'the dossier key-encryption key', label: KEK_LABEL });
+  }
 
   private keyEncryptionKey(): { key: Buffer; id: string } {
-    if (this.kek === undefined) {
-      let key: Buffer;
-      try {
-        key = loadKeyEncryptionKey(this.dataDir);
-      } catch (err) {
-        // Read inside an acceptance: for the partner this is the store failing, and nothing was accepted.
-        throw new GatewayError('unavailable', 'The gateway cannot read its dossier key right now; nothing was accepted. Retry later.', { cause: err });
-      }
-      this.kek = { key, id: keyEncryptionKeyId(key) };
+    try {
+      return this.ring.now();
+    } catch (err) {
+      // Read inside an acceptance: for the partner this is the store failing, and nothing was accepted.
+      throw new GatewayError('unavailable', 'The gateway cannot read its dossier key right now; nothing was accepted. Retry later.', { cause: err });
     }
-    return this.kek;
   }
 
   /** The subject's data key; undefined when it has none yet. */
   dataKeyOf(subject: WrappedKey): Buffer | undefined {
     if (subject.wrapped_data_key === null) return undefined;
-    const kek = this.keyEncryptionKey();
-    if (subject.kek_id !== kek.id) {
-      throw new GatewayError('internal', 'A dossier data key was wrapped by another key-encryption key than PASSERELLE_DATA_DIR/secrets/dossier.kek; restore the key file that goes with this store.');
+    const kek = subject.kek_id === null ? undefined : this.ring.byId(subject.kek_id);
+    if (kek === undefined) {
+      throw new GatewayError('internal', `A dossier data key was wrapped by a key-encryption key (id ${subject.kek_id}) that PASSERELLE_DATA_DIR/secrets holds neither as dossier.kek nor in retired/; restore the secrets that go with this store.`);
     }
     return unwrapDataKey(kek.key, subject.wrapped_data_key);
+  }
+
+  /** The same data key, wrapped by the current key-encryption key (a rotation's re-wrap). */
+  rewrap(stored: WrappedKey): { wrapped_data_key: Buffer; kek_id: string } {
+    const dataKey = this.dataKeyOf(stored)!;
+    const kek = this.keyEncryptionKey();
+    return { wrapped_data_key: wrapDataKey(kek.key, dataKey), kek_id: kek.id };
   }
 
   /** A new data key and what to store of it (wrapped, with the id of the key that wrapped it). */
@@ -70,6 +81,20 @@ export class DossierKeys {
 
   open(dataKey: Buffer, beneficiary: string, messageId: string, sealed: Uint8Array): Uint8Array {
     return new Uint8Array(openWithDataKey(dataKey, sealed, documentContext(beneficiary, messageId)));
+  }
+
+  /**
+   * A gateway notice held until its recipient has a usable key: the signed message under a data key of
+   * its own (not the person's, so that it outlives an erasure it announces), wrapped by the KEK.
+   */
+  sealHeld(messageId: string, signedMessage: Uint8Array): { sealed: Buffer; wrapped_key: Buffer; kek_id: string } {
+    const { dataKey, stored } = this.newDataKey();
+    return { sealed: sealWithDataKey(dataKey, signedMessage, heldContext(messageId)), wrapped_key: stored.wrapped_data_key, kek_id: stored.kek_id };
+  }
+
+  openHeld(row: { message_id: string; sealed: Uint8Array; wrapped_key: Buffer; kek_id: string }): Uint8Array {
+    const dataKey = this.dataKeyOf({ wrapped_data_key: row.wrapped_key, kek_id: row.kek_id })!;
+    return new Uint8Array(openWithDataKey(dataKey, row.sealed, heldContext(row.message_id)));
   }
 
   /** The stored document, decrypted (the GCM tag checks it belongs to this row and this person). */

@@ -13,13 +13,14 @@
  */
 import type { AuditEvent } from '../audit/entry.js';
 import { GatewayError } from '../domain/errors.js';
+import { assertDossierCapacity, assertOutboxBody } from '../domain/dossier-limits.js';
 import { assertFollows, assertNotOptedOut } from '../domain/follow.js';
 import type { NewSubject } from '../privacy/pseudonym.js';
 import { GATEWAY_ID } from '../domain/gateway-partner.js';
 import { appendAudit } from './audit-log.js';
 import type { DossierKeys } from './dossier-keys.js';
 import { insertMessage } from './message-row.js';
-import type { Destruction, DestructionReason, DossierDocument, ErasureOutcome, GatewayNotice, NewMessage, PendingOrientation, PreparedFrom } from './port.js';
+import type { Destruction, DestructionReason, DossierDocument, ErasureOutcome, GatewayNotice, HeldNotice, NewMessage, PendingOrientation, PreparedFrom } from './port.js';
 import type { SubjectsTable } from './tables.js';
 import { execute, row, rows, template, type Sql, type Tx } from './transaction.js';
 
@@ -85,6 +86,19 @@ export function* recipientsOf(sql: Sql, beneficiary: string): Tx<string[]> {
   return found.map((r) => r.recipient);
 }
 
+const KEPT = template((sql, p: { beneficiary: string }) =>
+  sql
+    .selectFrom('dossier_documents')
+    .select((eb) => [eb.fn.countAll<number>().as('documents'), eb.fn.sum<number>(eb.fn('length', ['sealed'])).as('bytes')])
+    .where('beneficiary', '=', p.beneficiary),
+);
+
+/** What the person's dossier holds now: documents, and bytes sealed. */
+function* keptFor(sql: Sql, beneficiary: string): Tx<{ documents: number; bytes: number }> {
+  const kept = yield* row(KEPT(sql, { beneficiary }));
+  return { documents: Number(kept?.documents ?? 0), bytes: Number(kept?.bytes ?? 0) };
+}
+
 function* documentIds(sql: Sql, beneficiary: string): Tx<string[]> {
   return (yield* rows(sql.selectFrom('dossier_documents').select('message_id').where('beneficiary', '=', beneficiary).orderBy('message_id'))).map((r) => r.message_id);
 }
@@ -129,6 +143,7 @@ export function* checkDossierUpdate(sql: Sql, message: NewMessage): Tx<Subject |
   if (update.referrer !== undefined) {
     assertFollows({ follows: (yield* followers(sql, subject.pseudonym)).includes(update.referrer), sender: update.referrer });
   }
+  if (update.signedMessage !== undefined) assertDossierCapacity(yield* keptFor(sql, subject.pseudonym), update.signedMessage.length);
   if (!(yield* stillAsPrepared(sql, subject.pseudonym, update.preparedFrom))) return 'stale';
   return subject;
 }
@@ -148,14 +163,50 @@ function noticeEvent(notice: GatewayNotice, beneficiary: string, at: string): Au
   };
 }
 
-/** A gateway-originated message: its row and its outbox row, under the audit entry it follows from. */
-function* insertNotice(sql: Sql, notice: GatewayNotice, beneficiary: string, at: string, auditIndex: number): Tx<void> {
+const HOLD = template((sql, p: { messageId: string; recipient: string; sealed: Buffer; wrappedKey: Buffer; kekId: string; heldAt: string }) =>
+  sql.insertInto('held_notices').values({ message_id: p.messageId, recipient: p.recipient, sealed: p.sealed, wrapped_key: p.wrappedKey, kek_id: p.kekId, held_at: p.heldAt }),
+);
+
+/**
+ * A gateway-originated message: its row, under the audit entry it follows from, and its outbox row,
+ * or, when its recipient has no usable key yet, its signed message held (encrypted) until it has one.
+ */
+function* insertNotice(sql: Sql, keys: DossierKeys, notice: GatewayNotice, beneficiary: string, at: string, auditIndex: number): Tx<void> {
   const facts = { messageId: notice.messageId, type: notice.type, version: 1, sender: GATEWAY_ID, recipient: notice.recipient, inReplyTo: notice.inReplyTo, beneficiary, payloadSha256: notice.payloadSha256, acceptedAt: at };
   yield* insertMessage(sql, facts, auditIndex, notice.outboxBody);
+  if (notice.outboxBody === undefined) {
+    if (notice.held === undefined) throw new GatewayError('internal', `The gateway notice ${notice.messageId} has neither a sealed body nor a message to hold. This is a defect: report it.`);
+    const held = keys.sealHeld(notice.messageId, notice.held);
+    yield* execute(HOLD(sql, { messageId: notice.messageId, recipient: notice.recipient, sealed: held.sealed, wrappedKey: held.wrapped_key, kekId: held.kek_id, heldAt: at }));
+  }
 }
 
-function* sendNotice(sql: Sql, notice: GatewayNotice, beneficiary: string, at: string): Tx<void> {
-  yield* insertNotice(sql, notice, beneficiary, at, yield* appendAudit(sql, noticeEvent(notice, beneficiary, at)));
+function* sendNotice(sql: Sql, keys: DossierKeys, notice: GatewayNotice, beneficiary: string, at: string): Tx<void> {
+  yield* insertNotice(sql, keys, notice, beneficiary, at, yield* appendAudit(sql, noticeEvent(notice, beneficiary, at)));
+}
+
+const HELD = template((sql, p: { limit: number }) => sql.selectFrom('held_notices').selectAll().orderBy('held_at').orderBy('message_id').limit(p.limit));
+
+export function* heldNotices(sql: Sql, keys: DossierKeys, limit: number): Tx<HeldNotice[]> {
+  return (yield* rows(HELD(sql, { limit }))).map((r) => ({ messageId: r.message_id, recipient: r.recipient, heldAt: r.held_at, signedMessage: keys.openHeld(r) }));
+}
+
+export function* releaseHeldNotice(sql: Sql, messageId: string, outboxBody: string): Tx<boolean> {
+  assertOutboxBody(outboxBody.length);
+  if ((yield* execute(sql.deleteFrom('held_notices').where('message_id', '=', messageId))) === 0) return false;
+  yield* execute(sql.insertInto('outbox').values({ message_id: messageId, body: outboxBody }));
+  return true;
+}
+
+export function* heldNoticeCounts(sql: Sql): Tx<Array<{ recipient: string; count: number; oldest: string }>> {
+  const found = yield* rows(
+    sql
+      .selectFrom('held_notices')
+      .select((eb) => ['recipient', eb.fn.countAll<number>().as('count'), eb.fn.min('held_at').as('oldest')])
+      .groupBy('recipient')
+      .orderBy('recipient'),
+  );
+  return found.map((r) => ({ recipient: r.recipient, count: Number(r.count), oldest: String(r.oldest) }));
 }
 
 /** Crypto-shredding: the documents, the followers and the subject (with its wrapped data key) go; `erased` is appended. */
@@ -194,7 +245,7 @@ export function* applyDossierUpdate(sql: Sql, keys: DossierKeys, message: NewMes
   if (follow.starts !== undefined) yield* execute(FOLLOW(sql, { beneficiary, partner: follow.starts, since: at }));
   if (follow.takenInCharge && subject.taken_in_charge_at === null) yield* execute(TAKEN_IN_CHARGE(sql, { pseudonym: beneficiary, at }));
 
-  for (const notice of update.notices) yield* sendNotice(sql, notice, beneficiary, at);
+  for (const notice of update.notices) yield* sendNotice(sql, keys, notice, beneficiary, at);
 
   if (update.optOut === true) {
     yield* execute(sql.insertInto('opt_outs').values({ lookup: update.lookup, message_id: message.messageId, recorded_at: at }).onConflict((oc) => oc.column('lookup').doNothing()));
@@ -206,12 +257,12 @@ export function* applyDossierUpdate(sql: Sql, keys: DossierKeys, message: NewMes
   }
 }
 
-export function* erase(sql: Sql, opts: { beneficiary: string; reason: DestructionReason; at: string; notices: GatewayNotice[]; preparedFor: readonly string[] }): Tx<ErasureOutcome> {
+export function* erase(sql: Sql, keys: DossierKeys, opts: { beneficiary: string; reason: DestructionReason; at: string; notices: GatewayNotice[]; preparedFor: readonly string[] }): Tx<ErasureOutcome> {
   if ((yield* subjectBy(sql, { pseudonym: opts.beneficiary })) === undefined) return { kind: 'unknown' };
   const recipients = yield* recipientsOf(sql, opts.beneficiary);
   const covered = new Set(opts.preparedFor);
   if (recipients.some((recipient) => !covered.has(recipient))) return { kind: 'stale', recipients };
-  for (const notice of opts.notices) yield* sendNotice(sql, notice, opts.beneficiary, opts.at);
+  for (const notice of opts.notices) yield* sendNotice(sql, keys, notice, opts.beneficiary, opts.at);
   const { documents, auditIndex } = yield* destroy(sql, opts.beneficiary, opts.reason, opts.at);
   return { kind: 'erased', documents, notices: opts.notices.length, auditIndex };
 }
@@ -230,14 +281,14 @@ export function* unansweredOrientations(sql: Sql, acceptedBefore: string): Tx<Pe
   return found.map((r) => ({ messageId: r.message_id, sender: r.sender, recipient: r.recipient, beneficiary: r.beneficiary, acceptedAt: r.accepted_at }));
 }
 
-export function* expireOrientation(sql: Sql, opts: { messageId: string; at: string; notice: GatewayNotice | undefined }): Tx<boolean> {
+export function* expireOrientation(sql: Sql, keys: DossierKeys, opts: { messageId: string; at: string; notice: GatewayNotice | undefined }): Tx<boolean> {
   const found = yield* row(sql.selectFrom('messages').select(['type', 'sender', 'recipient', 'beneficiary', 'status']).where('message_id', '=', opts.messageId));
   if (found === undefined || found.type !== 'orientation' || (found.status !== 'accepted' && found.status !== 'queued')) return false;
   yield* execute(sql.updateTable('messages').set({ status: 'expired', expired_at: opts.at }).where('message_id', '=', opts.messageId));
   const auditIndex = yield* appendAudit(sql, { event: 'expired', timestamp: opts.at, messageId: opts.messageId, type: found.type, sender: found.sender, recipient: found.recipient, beneficiary: found.beneficiary });
   yield* execute(UNFOLLOW(sql, { beneficiary: found.beneficiary, partner: found.recipient }));
   // The notice to the orientation's sender is the consequence of this entry: it carries its index.
-  if (opts.notice !== undefined) yield* insertNotice(sql, opts.notice, found.beneficiary, opts.at, auditIndex);
+  if (opts.notice !== undefined) yield* insertNotice(sql, keys, opts.notice, found.beneficiary, opts.at, auditIndex);
   return true;
 }
 

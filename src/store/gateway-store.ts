@@ -10,6 +10,8 @@ import * as dossiers from './dossiers.js';
 import type { Engine, ReadOptions, WriteOptions } from './engine.js';
 import * as messages from './messages.js';
 import type { Store } from './port.js';
+import * as secrets from './secrets.js';
+import { recordSecrets } from './shared-secrets.js';
 import { statisticsFacts } from './statistics.js';
 import type { Tx } from './transaction.js';
 
@@ -48,7 +50,7 @@ export class GatewayStore implements Store {
   readonly accept: Store['accept'] = (message) => this.write(() => messages.accept(this.sql, this.keys, message));
   readonly markDeadLettered: Store['markDeadLettered'] = (id, at) => this.write(() => messages.markDeadLettered(this.sql, id, at));
   readonly recordEvent: Store['recordEvent'] = (event) => this.write(() => audit.appendAudit(this.sql, event));
-  readonly statisticsFacts: Store['statisticsFacts'] = () => this.read(() => statisticsFacts(this.sql));
+  readonly statisticsFacts: Store['statisticsFacts'] = (page) => this.read(() => statisticsFacts(this.sql, page));
   readonly pendingOutbox: Store['pendingOutbox'] = async (limit) => (await this.engine.claimOutbox(limit)).map(messages.toOutboxEntry);
   readonly markQueued: Store['markQueued'] = (id, at) => this.write(() => messages.markQueued(this.sql, id, at), { deferred: true });
   readonly recordPublishFailure: Store['recordPublishFailure'] = (id) => this.write(() => messages.recordPublishFailure(this.sql, id), SIDE_WRITE);
@@ -109,12 +111,27 @@ export class GatewayStore implements Store {
   readonly followers: Store['followers'] = (beneficiary) => this.read(() => dossiers.followers(this.sql, beneficiary));
   readonly recipientsOf: Store['recipientsOf'] = (beneficiary) => this.read(() => dossiers.recipientsOf(this.sql, beneficiary));
   readonly readDossier: Store['readDossier'] = (beneficiary) => this.read(() => dossiers.readDossier(this.sql, this.keys, beneficiary), { consistent: true });
-  readonly erase: Store['erase'] = (opts) => this.write(() => dossiers.erase(this.sql, opts));
+  readonly erase: Store['erase'] = (opts) => this.write(() => dossiers.erase(this.sql, this.keys, opts));
   readonly unansweredOrientations: Store['unansweredOrientations'] = (before) => this.read(() => dossiers.unansweredOrientations(this.sql, before));
-  readonly expireOrientation: Store['expireOrientation'] = (opts) => this.write(() => dossiers.expireOrientation(this.sql, opts));
+  readonly expireOrientation: Store['expireOrientation'] = (opts) => this.write(() => dossiers.expireOrientation(this.sql, this.keys, opts));
   readonly dueForDestruction: Store['dueForDestruction'] = (before) => this.read(() => dossiers.dueForDestruction(this.sql, before), { consistent: true });
   readonly destroyIfDue: Store['destroyIfDue'] = (opts) => this.write(() => dossiers.destroyIfDue(this.sql, opts));
   readonly forgetIdleSubjects: Store['forgetIdleSubjects'] = (before) => this.write(() => dossiers.forgetIdleSubjects(this.sql, before));
+  readonly heldNotices: Store['heldNotices'] = (limit) => this.read(() => dossiers.heldNotices(this.sql, this.keys, limit));
+  readonly releaseHeldNotice: Store['releaseHeldNotice'] = (id, body) => this.write(() => dossiers.releaseHeldNotice(this.sql, id, body), { serialised: false });
+  readonly heldNoticeCounts: Store['heldNoticeCounts'] = () => this.read(() => dossiers.heldNoticeCounts(this.sql));
+
+  // Secrets
+
+  readonly rekeyLookups: Store['rekeyLookups'] = async (current, previous) => {
+    // Read first: the write (and, with PostgreSQL, the sequencer) only for a person still under an old lookup.
+    if (!(await this.read(() => secrets.underAny(this.sql, previous)))) return 0;
+    return this.write(() => secrets.rekeyLookups(this.sql, current, previous));
+  };
+  readonly lookupCounts: Store['lookupCounts'] = () => this.read(() => secrets.lookupCounts(this.sql), { consistent: true });
+  readonly rewrapDataKeys: Store['rewrapDataKeys'] = (limit) => this.write(() => secrets.rewrapDataKeys(this.sql, this.keys, limit));
+  readonly wrappedKeyCounts: Store['wrappedKeyCounts'] = () => this.read(() => secrets.wrappedKeyCounts(this.sql), { consistent: true });
+  readonly recordSecrets: Store['recordSecrets'] = (files) => this.write(() => recordSecrets(this.sql, files, new Date().toISOString()), { serialised: false });
 
   readonly close: Store['close'] = () => this.engine.close();
 }

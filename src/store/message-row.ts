@@ -1,6 +1,7 @@
 /**
  * A message's row and its outbox row, as an acceptance and a gateway notice both write them.
  */
+import { assertOutboxBody } from '../domain/dossier-limits.js';
 import type { MessageFacts } from './port.js';
 import { execute, template, type Sql, type Tx } from './transaction.js';
 
@@ -24,5 +25,7 @@ const INSERT_OUTBOX = template((sql, p: { messageId: string; body: string }) => 
 
 export function* insertMessage(sql: Sql, message: MessageFacts, auditIndex: number, outboxBody: string | undefined): Tx<void> {
   yield* execute(INSERT_MESSAGE(sql, { ...message, auditIndex }));
-  if (outboxBody !== undefined) yield* execute(INSERT_OUTBOX(sql, { messageId: message.messageId, body: outboxBody }));
+  if (outboxBody === undefined) return;
+  assertOutboxBody(outboxBody.length);
+  yield* execute(INSERT_OUTBOX(sql, { messageId: message.messageId, body: outboxBody }));
 }

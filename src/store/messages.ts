@@ -5,6 +5,7 @@
  */
 import type { AuditEvent } from '../audit/entry.js';
 import type { DossierKeys } from './dossier-keys.js';
+import { assertAnswerCapacity } from '../domain/dossier-limits.js';
 import { appendAudit } from './audit-log.js';
 import { insertMessage } from './message-row.js';
 import { applyDossierUpdate, checkDossierUpdate } from './dossiers.js';
@@ -47,6 +48,11 @@ function messageEvent(event: AuditEvent['event'], timestamp: string, message: Pi
 /** States after which an answer or a dead letter changes nothing: final states stay final. */
 const OPEN_STATUSES: ReadonlySet<string> = new Set(['accepted', 'queued']);
 
+/** The message types that answer an earlier message (src/domain/replies.ts). */
+const ANSWER_TYPES: ReadonlySet<string> = new Set(['acknowledgement', 'status-update']);
+const ANSWERS = template((sql, p: { id: string }) =>
+  sql.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('in_reply_to', '=', p.id).where('type', 'in', ['acknowledgement', 'status-update']),
+);
 const FIND = template((sql, p: { id: string }) => sql.selectFrom('messages').selectAll().where('message_id', '=', p.id));
 const ACKNOWLEDGED = template((sql, p: { id: string; at: string }) => sql.updateTable('messages').set({ status: 'acknowledged', acknowledged_at: p.at }).where('message_id', '=', p.id));
 const DEAD_LETTERED = template((sql, p: { id: string; at: string }) => sql.updateTable('messages').set({ status: 'dead-lettered', dead_lettered_at: p.at }).where('message_id', '=', p.id));
@@ -76,6 +82,7 @@ function* acknowledge(sql: Sql, ack: NewMessage): Tx<void> {
 export function* accept(sql: Sql, keys: DossierKeys, message: NewMessage): Tx<AcceptOutcome> {
   const existing = yield* findMessage(sql, message.messageId);
   if (existing) return { kind: 'duplicate', existing };
+  if (message.inReplyTo !== undefined && ANSWER_TYPES.has(message.type)) assertAnswerCapacity(Number((yield* row(ANSWERS(sql, { id: message.inReplyTo })))?.n ?? 0));
   const subject = yield* checkDossierUpdate(sql, message);
   if (subject === 'stale') return { kind: 'stale' };
 

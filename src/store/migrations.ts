@@ -260,5 +260,25 @@ export function migrations(context: MigrationContext): Record<string, Migration>
         await createSchema(db, context.dialect);
       },
     },
+    // Gateway notices waiting for their recipient to register a usable OpenPGP key; the answers of a
+    // message counted by an index (src/domain/dossier-limits.ts).
+    '0002-held-notices-answer-index': {
+      async up(db: AnyDb): Promise<void> {
+        const t = columnTypes(context.dialect);
+        await finish(
+          db.schema
+            .createTable('held_notices')
+            .addColumn('message_id', 'text', (c) => c.primaryKey().references('messages.message_id'))
+            .addColumn('recipient', 'text', (c) => c.notNull())
+            .addColumn('sealed', t.bytes, (c) => c.notNull())
+            .addColumn('wrapped_key', t.bytes, (c) => c.notNull())
+            .addColumn('kek_id', 'text', (c) => c.notNull())
+            .addColumn('held_at', 'text', (c) => c.notNull()),
+          context.dialect,
+        ).execute();
+        await db.schema.createIndex('held_notices_recipient').on('held_notices').columns(['recipient', 'held_at']).execute();
+        await db.schema.createIndex('messages_in_reply_to').on('messages').column('in_reply_to').execute();
+      },
+    },
   };
 }

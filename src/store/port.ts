@@ -22,7 +22,7 @@ import type { AuditEvent } from '../audit/entry.js';
 import type { FollowEffects } from '../domain/follow.js';
 import type { MessageStatus } from '../domain/message.js';
 import type { SubjectDirectory } from '../privacy/pseudonym.js';
-import type { StatisticsFact, StoredFact } from '../stats/facts.js';
+import type { FactsPage, StatisticsFact, StoredFact } from '../stats/facts.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Messages
@@ -147,7 +147,12 @@ export interface GatewayNotice {
   /** SHA-256 of the signed document, as for partners' messages. */
   payloadSha256: string;
   /** The armored message for the recipient, signed by the gateway and encrypted to the recipient's key. */
-  outboxBody: string;
+  outboxBody?: string;
+  /**
+   * Instead of `outboxBody`, when the recipient has no usable key: the signed message, which the store
+   * keeps encrypted under its own key until a key is registered (releaseHeldNotice).
+   */
+  held?: Uint8Array;
   /** Documents carried (a dossier's), for the audit entry. */
   count?: number;
 }
@@ -218,6 +223,14 @@ export type ErasureOutcome =
   /** Partners received data about the person since the notices were prepared: nothing was written. */
   | { kind: 'stale'; recipients: string[] };
 
+/** A gateway notice waiting for its recipient's key, decrypted for sealing. */
+export interface HeldNotice {
+  messageId: string;
+  recipient: string;
+  heldAt: string;
+  signedMessage: Uint8Array;
+}
+
 export interface DossierPort extends SubjectDirectory {
   /** The pseudonym of the person with this lookup key, without creating anything. */
   findSubject(lookup: string): Promise<string | undefined>;
@@ -254,12 +267,39 @@ export interface DossierPort extends SubjectDirectory {
   destroyIfDue(opts: Destruction & { lastEventBefore: string; at: string }): Promise<{ destroyed: boolean; documents: number }>;
   /** Deletes subjects that no accepted message names (all refused) and created before `createdBefore`. */
   forgetIdleSubjects(createdBefore: string): Promise<number>;
+  /** Notices held for a recipient without a usable key, oldest first, at most `limit`. */
+  heldNotices(limit: number): Promise<HeldNotice[]>;
+  /** The held notice goes to the outbox with its sealed body, once; false when it was released already. */
+  releaseHeldNotice(messageId: string, outboxBody: string): Promise<boolean>;
+  /** How many notices wait for each recipient, and since when: for the operator. */
+  heldNoticeCounts(): Promise<Array<{ recipient: string; count: number; oldest: string }>>;
+}
+
+/**
+ * Rotation of the gateway's secrets without downtime (src/app/secrets.ts): what depends on a retired
+ * secret is moved to the current one, and counted, so that a retired secret is deleted only once
+ * nothing needs it.
+ */
+export interface SecretsPort {
+  /**
+   * The subject and the opt-out tombstone found under one of `previous` (lookups under retired
+   * pseudonym secrets) take the lookup `current`, in one transaction; returns how many rows moved.
+   */
+  rekeyLookups(current: string, previous: readonly string[]): Promise<number>;
+  /** Rows (subjects, tombstones) per pseudonym secret id; '' counts the lookups made before lookups named their secret. */
+  lookupCounts(): Promise<Array<{ secret: string; rows: number }>>;
+  /** Wraps up to `limit` data keys that another key-encryption key wrapped with the current one; returns how many. */
+  rewrapDataKeys(limit: number): Promise<number>;
+  /** Data keys per key-encryption key id (subjects' and held notices'). */
+  wrappedKeyCounts(): Promise<Array<{ kek: string; keys: number }>>;
+  /** Records the fingerprints of the secrets as they are now (after a rotation), replacing the earlier ones. */
+  recordSecrets(secrets: ReadonlyArray<{ file: string; secret: Uint8Array }>): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // The whole port
 
-export interface Store extends OutboxPort, AuditLogPort, DossierPort {
+export interface Store extends OutboxPort, AuditLogPort, DossierPort, SecretsPort {
   /**
    * One transaction: the message, its outbox row and its `accepted` audit entry, its dossier update and
    * statistics row. An acknowledgement answering a message its sender received makes that message
@@ -277,8 +317,11 @@ export interface Store extends OutboxPort, AuditLogPort, DossierPort {
   markDeadLettered(messageId: string, deadLetteredAt: string): Promise<'marked' | 'unchanged' | 'unknown'>;
   /** Appends a rejection (or any standalone event) to the audit log and returns its index. */
   recordEvent(event: AuditEvent): Promise<number>;
-  /** Every statistics row, in order of acceptance. */
-  statisticsFacts(): Promise<StoredFact[]>;
+  /**
+   * The statistics rows in order of acceptance: every one, or one page (the gateway reads them by pages,
+   * so that no read holds the event loop for long: SQLite reads on the main thread).
+   */
+  statisticsFacts(page?: FactsPage): Promise<StoredFact[]>;
   /** Throws GatewayError('store_unavailable') when the store cannot take a write. */
   checkWritable(): Promise<void>;
   close(): Promise<void>;

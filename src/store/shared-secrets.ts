@@ -36,3 +36,9 @@ export function* assertSharedSecrets(sql: Sql, secrets: readonly SecretFile[], a
     }
   }
 }
+
+/** Replaces the recorded fingerprints (an operator's rotation of a secret: src/app/secrets.ts). */
+export function* recordSecrets(sql: Sql, secrets: readonly SecretFile[], at: string): Tx<void> {
+  for (const secret of secrets) yield* execute(sql.deleteFrom('secret_fingerprints').where('file', '=', secret.file));
+  yield* assertSharedSecrets(sql, secrets, at);
+}

@@ -6,7 +6,7 @@
  * points at the orientation it answers by message id; a status update keeps its delay from that
  * orientation in days, computed here, never its effective date.
  */
-import { daysBetween, type StatisticsFact, type StoredFact } from '../stats/facts.js';
+import { daysBetween, type FactsPage, type StatisticsFact, type StoredFact } from '../stats/facts.js';
 import type { StatsFactsTable } from './tables.js';
 import { execute, row, rows, template, type Sql, type Tx } from './transaction.js';
 
@@ -51,6 +51,11 @@ function toFact(r: FactRow): StoredFact {
   return fact;
 }
 
-export function* statisticsFacts(sql: Sql): Tx<StoredFact[]> {
-  return (yield* rows(sql.selectFrom('stats_facts').selectAll().orderBy('seq'))).map(toFact);
+export function* statisticsFacts(sql: Sql, page?: FactsPage): Tx<StoredFact[]> {
+  let query = sql.selectFrom('stats_facts').selectAll().orderBy('seq');
+  if (page !== undefined) {
+    if (page.afterSeq !== undefined) query = query.where('seq', '>', page.afterSeq);
+    query = query.limit(page.limit);
+  }
+  return (yield* rows(query)).map(toFact);
 }

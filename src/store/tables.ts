@@ -127,6 +127,16 @@ export interface StatsFactsTable {
   days_from_orientation: number | null;
 }
 
+/** A gateway notice whose recipient has no usable key yet: the signed message sealed under the KEK (src/store/dossier-keys.ts). */
+export interface HeldNoticesTable {
+  message_id: string;
+  recipient: string;
+  sealed: Buffer;
+  wrapped_key: Buffer;
+  kek_id: string;
+  held_at: string;
+}
+
 export interface WriteProbeTable {
   id: number;
   probed_at: string;
@@ -154,4 +164,5 @@ export interface Tables {
   stats_facts: StatsFactsTable;
   write_probe: WriteProbeTable;
   secret_fingerprints: SecretFingerprintsTable;
+  held_notices: HeldNoticesTable;
 }

@@ -13,6 +13,7 @@ import { entryBytes, leafHash, toEntry, type AuditEvent } from '../../src/audit/
 import { hashChildren, rootOf, treeRoot } from '../../src/audit/merkle.js';
 import { GatewayError } from '../../src/domain/errors.js';
 import { subtreesCompletedBy } from '../../src/store/audit-log.js';
+import { migrations } from '../../src/store/migrations.js';
 import { openSqliteStore } from '../../src/store/open.js';
 import { LEGACY_MIGRATIONS } from '../fixtures/legacy-store.js';
 import {
@@ -136,7 +137,7 @@ describe('store migrations: one list for both engines', () => {
     const [sqlite, postgres] = [await openTempStore('passerelle-schema-', 'sqlite'), await openTempStore('passerelle-schema-', 'postgresql')];
     try {
       const [a, b] = [await schemaOf(sqlite), await schemaOf(postgres)];
-      expect(Object.keys(a)).to.have.length(15);
+      expect(Object.keys(a)).to.include.members(['messages', 'outbox', 'audit_log', 'audit_nodes', 'subjects', 'dossier_documents', 'held_notices', 'stats_facts']);
       expect(a).to.deep.equal(b);
     } finally {
       await disposeTempStore(sqlite);
@@ -175,7 +176,7 @@ for (const engine of ENGINES) {
       } finally {
         await disposeTempStore(fresh);
       }
-      expect((await rawQuery<{ name: string }>(place, 'SELECT name FROM kysely_migration')).map((r) => r.name)).to.deep.equal(['0001-exchange-store']);
+      expect((await rawQuery<{ name: string }>(place, 'SELECT name FROM kysely_migration ORDER BY name')).map((r) => r.name)).to.deep.equal(Object.keys(migrations({ dialect: 'sqlite', schema: undefined })).sort());
     });
 
     it('is refused, with what to do, when one of its components is not at 0.1\'s last schema', async () => {

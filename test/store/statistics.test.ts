@@ -44,6 +44,18 @@ forEachEngine('store contract: statistics', (current) => {
     ]);
   });
 
+  it('hands the rows over by pages, in order of acceptance, each page starting after the last row of the one before', async () => {
+    const { store } = current();
+    await store.accept(orientation);
+    await store.accept(acknowledgement);
+    await store.accept(statusUpdate);
+    const first = await store.statisticsFacts({ limit: 2 });
+    expect(first.map((f) => f.messageId)).to.deep.equal([ORIENTATION, ACK]);
+    const second = await store.statisticsFacts({ afterSeq: first[1]!.seq, limit: 2 });
+    expect(second.map((f) => f.messageId)).to.deep.equal([UPDATE]);
+    expect(await store.statisticsFacts({ afterSeq: second[0]!.seq, limit: 2 })).to.deep.equal([]);
+  });
+
   it('stores no identifier of the person, no pseudonym and no date of the person\'s life in its table', async () => {
     const { store } = current();
     await store.accept(orientation);

@@ -99,15 +99,21 @@ export class PgEngine implements Engine {
       broken = true;
     };
     client.on('error', lost);
+    let committing = false;
     try {
       await client.query(begin);
       const result = await work(client);
+      committing = true;
       await client.query('COMMIT');
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
+      // The connection went during COMMIT: the server may have committed or not. An error the server
+      // answered (an SQLSTATE) means it did not.
+      const code = (err as { code?: unknown }).code;
+      if (committing && !(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))) throw new GatewayError('outcome_unknown', undefined, { cause: err });
       return pgFault(err);
     } finally {
       client.off('error', lost);

@@ -9,6 +9,7 @@
 import pg from 'pg';
 import { redactUrl } from '../../config/settings.js';
 import { GatewayError } from '../../domain/errors.js';
+import { takePostgresTls } from '../../tls/postgres.js';
 import { storeUnavailable } from '../engine.js';
 
 export const POOL_SIZE = 10;
@@ -33,6 +34,7 @@ export function createPool(opts: { url: string; schema?: string; lockTimeoutMs?:
   const url = new URL(opts.url);
   const fromUrl = url.searchParams.get('options');
   url.searchParams.delete('options');
+  const tls = takePostgresTls(url);
   const settings = [
     `-c lock_timeout=${Math.max(1, Math.trunc(opts.lockTimeoutMs ?? LOCK_TIMEOUT_MS))}`,
     ...(fromUrl === null ? [] : [fromUrl]),
@@ -45,6 +47,8 @@ export function createPool(opts: { url: string; schema?: string; lockTimeoutMs?:
     options: settings.join(' '),
     types: TYPES,
     application_name: opts.applicationName,
+    ssl: tls.ssl,
+    sslnegotiation: tls.sslnegotiation,
   });
   // An idle connection that the server closes (restart, failover) must not crash the process: the
   // next query gets a new connection or a 503.

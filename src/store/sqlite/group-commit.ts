@@ -21,6 +21,7 @@
  */
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
+import { GatewayError } from '../../domain/errors.js';
 
 /**
  * Writes per transaction at most. Past a few dozen rows the fsync is already shared enough (measured:
@@ -60,7 +61,14 @@ export class GroupCommit {
   /** Batches committed so far, and how many of them are known synced: see synced(). */
   private committedBatches = 0;
   private syncedBatches = 0;
-  private syncWaiters: Array<{ upTo: number; resolve(): void }> = [];
+  private syncWaiters: Array<{ upTo: number; resolve(): void; reject(err: unknown): void }> = [];
+  /**
+   * Set when a sync of the WAL failed. The kernel may have dropped the pages it could not write and
+   * report success to a later fsync (as PostgreSQL found in 2018): nothing committed since the last good
+   * sync is known durable, and no later sync can prove it. The store takes no more writes and shows
+   * nothing more as durable until it is reopened, which recovers the journal from what reached the disk.
+   */
+  private failure: GatewayError | undefined;
 
   constructor(private readonly db: Database.Database) {
     this.walSync = db.pragma('journal_mode', { simple: true }) === 'wal' && !db.memory;
@@ -80,6 +88,7 @@ export class GroupCommit {
    * acceptance, committed while it runs, would then wait behind.
    */
   run<T>(work: () => T, options: { deferred?: boolean; durable?: boolean } = {}): Promise<T> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     if (options.durable === false) {
       try {
         return Promise.resolve(this.commitWithoutSync(work));
@@ -120,7 +129,8 @@ export class GroupCommit {
   synced(): Promise<void> {
     const upTo = this.committedBatches;
     if (this.syncedBatches >= upTo) return Promise.resolve();
-    return new Promise<void>((resolve) => this.syncWaiters.push({ upTo, resolve }));
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise<void>((resolve, reject) => this.syncWaiters.push({ upTo, resolve, reject }));
   }
 
   /**
@@ -170,6 +180,10 @@ export class GroupCommit {
   }
 
   private flush(batch: Write[], offThread = this.walSync): void {
+    if (this.failure !== undefined) {
+      for (const write of batch) write.reject(this.failure);
+      return;
+    }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     if (offThread) this.relaxSync.run();
     try {
@@ -226,12 +240,16 @@ export class GroupCommit {
       },
       (err: unknown) => {
         this.syncing = undefined;
-        // A failed fsync may have lost the pages it was to write: nothing of these batches is known durable.
-        const fault = Object.assign(new Error(`The store's write-ahead log could not be synced to disk: ${(err as Error).message}`), { code: 'SQLITE_IOERR_FSYNC', cause: err });
-        for (const batch of covered) batch.fail(fault);
-        // Their writers were told they failed; readers waiting on them need not wait forever either.
-        this.markSynced(upTo);
-        this.startSync();
+        this.failure = new GatewayError(
+          'unavailable',
+          `The store stopped taking writes: a sync of its write-ahead log to disk failed (${(err as Error).message}), so what it committed since is not known to be durable; nothing of this request was accepted. The operator must restart the gateway, which recovers the journal from the disk.`,
+          { cause: err },
+        );
+        // Committed, but perhaps not on disk: a writer may be told neither "accepted" nor "nothing was accepted".
+        const unknown = new GatewayError('outcome_unknown', undefined, { cause: err });
+        for (const batch of [...covered, ...this.awaitingSync.splice(0)]) batch.fail(unknown);
+        // Readers waiting to show these rows must not: they may be gone after the restart.
+        for (const waiter of this.syncWaiters.splice(0)) waiter.reject(this.failure);
       },
     );
   }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { GatewayError } from '../../../src/domain/errors.js';
 import { DEFERRED_WRITE_DELAY_MS, GroupCommit } from '../../../src/store/sqlite/group-commit.js';
 
 /**
@@ -173,13 +174,26 @@ describe('SQLite group commit: the WAL sync off the main thread', () => {
     }
   });
 
-  it('fails the writes of a batch whose WAL sync failed, as a store fault', async () => {
+  it('after a failed WAL sync: the batch\'s outcome is unknown, readers are not shown its rows, and no further write is taken', async () => {
+    const held: Array<() => void> = [];
+    let syncing!: () => void;
+    const started = new Promise<void>((resolve) => (syncing = resolve));
     fs.fsync = ((_fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
-      callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+      held.push(() => callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })));
+      syncing();
     }) as typeof fs.fsync;
-    const outcome = await Promise.allSettled([group.run(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('b'))]);
-    expect(outcome[0]!.status).to.equal('rejected');
-    expect(((outcome[0] as PromiseRejectedResult).reason as { code: string }).code).to.equal('SQLITE_IOERR_FSYNC');
+    const write = group.run(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('b'));
+    await started;
+    const reader = group.synced();
+    held.shift()!();
+    const [written, read] = await Promise.allSettled([write, reader]);
+    expect((written as PromiseRejectedResult).reason).to.be.instanceOf(GatewayError).with.property('code', 'outcome_unknown');
+    expect((read as PromiseRejectedResult).reason).to.be.instanceOf(GatewayError).with.property('code', 'unavailable');
+    // Refused before anything is written: for these, "nothing was accepted" is true.
+    const later = await Promise.allSettled([group.run(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('c')), group.run(() => 1, { durable: false })]);
+    for (const outcome of later) expect((outcome as PromiseRejectedResult).reason).to.be.instanceOf(GatewayError).with.property('code', 'unavailable');
+    expect((later[0] as PromiseRejectedResult).reason.message).to.include('restart the gateway');
+    expect(db.prepare('SELECT v FROM t ORDER BY v').all()).to.deep.equal([{ v: 'b' }]);
   });
 });
 
