@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { GatewayError } from '../domain/errors.js';
 import { readKeyBytes, type Key, type PrivateKey, type PublicKey } from './keys.js';
 import { INLINE_CRYPTO } from './service.js';
-import type { CryptoReply, CryptoTask, KeyTransfer, TransferredError } from './worker-pool.js';
+import { WORKER_READY, type CryptoReply, type CryptoTask, type KeyTransfer, type TransferredError } from './worker-pool.js';
 
 /**
  * Parsed keys kept per worker, by hash of their bytes. The gateway holds a few keys per partner and a
@@ -41,12 +41,28 @@ async function perform(task: CryptoTask): Promise<unknown> {
         message: task.message,
         decryptionKey: (await keysOf(task.decryptionKeys)) as PrivateKey[],
         senderKeys: (await keysOf(task.senderKeys)) as PublicKey[],
+        knownKeys: (await keysOf(task.knownKeys)) as PublicKey[],
         maxDocumentBytes: task.maxDocumentBytes,
       });
     case 'openSigned':
-      return INLINE_CRYPTO.openSigned({ signedMessage: task.signedMessage, senderKeys: (await keysOf(task.senderKeys)) as PublicKey[], maxDocumentBytes: task.maxDocumentBytes });
+      return INLINE_CRYPTO.openSigned({
+        signedMessage: task.signedMessage,
+        senderKeys: (await keysOf(task.senderKeys)) as PublicKey[],
+        maxDocumentBytes: task.maxDocumentBytes,
+        ...(task.acceptedAt === undefined ? {} : { acceptedAt: new Date(task.acceptedAt) }),
+      });
     case 'seal':
-      return INLINE_CRYPTO.sealForRecipient({ signedMessage: task.signedMessage, recipientKeys: (await keysOf(task.recipientKeys)) as PublicKey[] });
+      return INLINE_CRYPTO.sealForRecipient({
+        signedMessage: task.signedMessage,
+        recipientKeys: (await keysOf(task.recipientKeys)) as PublicKey[],
+        ...(task.sent === undefined ? {} : { sent: task.sent }),
+      });
+    case 'readKept':
+      return INLINE_CRYPTO.readKept({ signedMessage: task.signedMessage, maxDocumentBytes: task.maxDocumentBytes });
+    case 'signJson':
+      return INLINE_CRYPTO.signJson({ value: task.value, signingKey: (await keyOf(task.signingKey)) as PrivateKey });
+    case 'signInline':
+      return INLINE_CRYPTO.signInline({ document: task.document, signingKey: (await keyOf(task.signingKey)) as PrivateKey });
     case 'signAndEncrypt':
       return INLINE_CRYPTO.signAndEncrypt({ document: task.document, signingKey: (await keyOf(task.signingKey)) as PrivateKey, encryptionKeys: (await keysOf(task.encryptionKeys)) as PublicKey[] });
     case 'receipt':
@@ -75,3 +91,4 @@ port.on('message', ({ id, task }: { id: number; task: CryptoTask }) => {
     (err: unknown) => port.postMessage({ id, ok: false, error: transferable(err) } satisfies CryptoReply),
   );
 });
+port.postMessage(WORKER_READY);

@@ -17,6 +17,8 @@ import type { AnyPacket, Config, DecryptedSessionKey, Key, PrivateKey, PublicKey
 import { GatewayError } from '../domain/errors.js';
 import { fullConfig } from './config.js';
 import { describeVerificationFailure, errorChainText } from './failures.js';
+import { holdCiphertext, sentCiphertextOf, type SentCiphertext } from './forward.js';
+import { assertReceivedAs } from './intended-recipients.js';
 import {
   PARTNER_AUDIENCE,
   RECIPIENT_AUDIENCE,
@@ -29,7 +31,8 @@ import {
   type SignedParts,
 } from './packets.js';
 import { assertCipher, assertSignatureHash, keyAlgorithmViolation } from './policy.js';
-import { verifyExactlyOne } from './verification.js';
+import { assertFewPackets, assertSessionKeyPackets, type SessionKeyReaders } from './session-keys.js';
+import { CLOCK_SKEW_MS, verifyExactlyOne } from './verification.js';
 
 export interface OpenedMessage {
   /** The signed document bytes (literal data), exactly as the sender signed them. */
@@ -38,6 +41,12 @@ export interface OpenedMessage {
   signedMessage: Uint8Array;
   /** Fingerprint (lower-case hex) of the key (or subkey's primary) that made the signature. */
   signerFingerprint: string;
+  /**
+   * A partner's message only: the sender's encrypted data packet and its session key, to deliver the
+   * sender's own ciphertext to the recipient (src/crypto/forward.ts). Absent when the packet is not
+   * SEIPD version 1; the signed message is then re-encrypted.
+   */
+  sent?: SentCiphertext;
 }
 
 /** A verified document and who signed it, when the signed message itself is not needed again. */
@@ -65,14 +74,23 @@ export async function openFromPartner(opts: {
   decryptionKey: PrivateKey | readonly PrivateKey[];
   senderKeys: PublicKey[];
   maxDocumentBytes: number;
+  /**
+   * The other keys the message may also be encrypted to (src/crypto/session-keys.ts): the gateway's
+   * published keys and every registered partner's, the final recipient's among them. The sender's keys
+   * count too. A session-key packet for any other key is refused before decryption.
+   */
+  knownKeys?: readonly PublicKey[];
 }): Promise<OpenedMessage> {
   const decryptionKeys = Array.isArray(opts.decryptionKey) ? [...opts.decryptionKey] : [opts.decryptionKey as PrivateKey];
-  return openSignedAndEncrypted(opts.message, decryptionKeys, opts.senderKeys, opts.maxDocumentBytes, PARTNER_AUDIENCE);
+  const readers: SessionKeyReaders = { decryptionKeys, otherKeys: [...opts.senderKeys, ...(opts.knownKeys ?? [])] };
+  return openSignedAndEncrypted(opts.message, decryptionKeys, opts.senderKeys, opts.maxDocumentBytes, PARTNER_AUDIENCE, readers);
 }
 
 /**
  * Recipient side (CLI `consume`): decrypt with the recipient's key and verify that exactly one valid
- * signature by one of senderKeys covers the document. Same error codes as {@link openFromPartner}.
+ * signature by one of senderKeys covers the document. Same error codes as {@link openFromPartner};
+ * 'signature_invalid' also when the signature names intended recipients and not this key (RFC 9580
+ * section 5.2.3.36, as Sequoia checks it).
  */
 export async function openDelivered(opts: {
   message: string | Uint8Array;
@@ -95,6 +113,14 @@ export async function openSigned(opts: {
   signedMessage: Uint8Array;
   senderKeys: PublicKey[];
   maxDocumentBytes: number;
+  /**
+   * When the gateway accepted the document, for a document it kept: the signature is then judged as of
+   * its own time, as the gateway judged it when it accepted it. A key that expired since, or that its
+   * owner retired or superseded since (a soft revocation, RFC 9580 section 5.2.3.31), still verifies
+   * it; a key revoked as compromised, or without a reason, does not. Pass every key of the sender's
+   * ring, revoked ones included, for openpgp to weigh each revocation's reason.
+   */
+  acceptedAt?: Date;
 }): Promise<SignedDocument> {
   const config = fullConfig({ maxDocumentBytes: opts.maxDocumentBytes });
   let packets: AnyPacket[];
@@ -109,8 +135,26 @@ export async function openSigned(opts: {
   if (document.length > opts.maxDocumentBytes) {
     throw new GatewayError('malformed_message', `The signed document is ${document.length} bytes, over the limit of ${opts.maxDocumentBytes} bytes.`);
   }
-  const signerFingerprint = await verifyOneSignature(parts, document, opts.senderKeys, config, RECIPIENT_AUDIENCE);
+  const signerFingerprint = await verifyOneSignature(parts, document, opts.senderKeys, config, RECIPIENT_AUDIENCE, opts.acceptedAt);
   return { document, signerFingerprint };
+}
+
+/**
+ * The document of a signed message the gateway kept, read without verifying its signature again: for
+ * what the gateway reads of its own store to decide what to disclose (which documents of a dossier a
+ * recipient may receive), where the store already guarantees the bytes are those it verified at
+ * acceptance (AES-GCM under the person's data key). Anything disclosed is disclosed signed, and its
+ * recipient verifies it.
+ */
+export async function readKept(opts: { signedMessage: Uint8Array; maxDocumentBytes: number }): Promise<Uint8Array> {
+  const config = fullConfig({ maxDocumentBytes: opts.maxDocumentBytes });
+  let packets: AnyPacket[];
+  try {
+    packets = await contentPackets((await openpgp.readMessage({ binaryMessage: opts.signedMessage, config })).packets);
+  } catch (err) {
+    throw new GatewayError('malformed_message', 'A kept document is not a well-formed OpenPGP message (truncated or altered).', { cause: err });
+  }
+  return literalBytes(splitSignedLiteral(packets, RECIPIENT_AUDIENCE).literal);
 }
 
 async function openSignedAndEncrypted(
@@ -119,10 +163,14 @@ async function openSignedAndEncrypted(
   senderKeys: PublicKey[],
   maxDocumentBytes: number,
   audience: Audience,
+  /** Whose keys the session-key packets may name; the gateway's opening of a partner's message checks them. */
+  readers?: SessionKeyReaders,
 ): Promise<OpenedMessage> {
   const config = fullConfig({ maxDocumentBytes });
+  if (readers !== undefined) assertFewPackets(bytes, audience);
   const message = await parseMessage(bytes, config);
   const encrypted = assertEncryptedEnvelope(message, audience);
+  if (readers !== undefined) assertSessionKeyPackets(message, readers, audience);
 
   let sessionKeys: DecryptedSessionKey[];
   try {
@@ -139,14 +187,18 @@ async function openSignedAndEncrypted(
   for (const sessionKey of sessionKeys) {
     assertCipher(packetCipher ?? (sessionKey.algorithm === null ? null : enums.symmetric[sessionKey.algorithm]));
   }
+  // Held before decryption, which lets go of the ciphertext.
+  const held = audience === PARTNER_AUDIENCE ? holdCiphertext(encrypted) : undefined;
 
   let inner: AnyPacket[];
+  let sent: SentCiphertext | undefined;
   try {
     // Message#decrypt is the first half of openpgp.decrypt; the second half (openpgp.verify below,
     // expectSigned) runs on the full packet list, which openpgp.decrypt does not expose and which is
     // needed to count the signatures and to keep the trailing signature packet (notes, fact 3).
     const decrypted = await message.decrypt(undefined, undefined, sessionKeys as SessionKey[], undefined, config);
     inner = await contentPackets(decrypted.packets);
+    sent = sentCiphertextOf(held, sessionKeys);
   } catch (err) {
     if (/maximum decompressed (message )?size exceeded/i.test(errorChainText(err))) {
       throw new GatewayError('malformed_message', `The signed document decompresses to more than ${maxDocumentBytes} bytes, the limit; send a smaller document.`, { cause: err });
@@ -160,7 +212,8 @@ async function openSignedAndEncrypted(
     throw new GatewayError('malformed_message', `The signed document is ${document.length} bytes, over the limit of ${maxDocumentBytes} bytes; send a smaller document.`);
   }
   const signerFingerprint = await verifyOneSignature(parts, document, senderKeys, config, audience);
-  return { document, signedMessage: onePassSigned(parts).write(), signerFingerprint };
+  if (audience === RECIPIENT_AUDIENCE) assertReceivedAs(parts.signature, decryptionKeys[0]!);
+  return { document, signedMessage: onePassSigned(parts).write(), signerFingerprint, ...(sent === undefined ? {} : { sent }) };
 }
 
 async function parseMessage(bytes: Uint8Array, config: Config): Promise<Message<Uint8Array | string>> {
@@ -201,6 +254,8 @@ async function verifyOneSignature(
   senderKeys: PublicKey[],
   config: Config,
   audience: Audience,
+  /** For a kept document, when the gateway accepted it (see openSigned); now for a new message. */
+  acceptedAt?: Date,
 ): Promise<string> {
   const { signature } = parts;
   if (signature.signatureType !== enums.signature.binary && signature.signatureType !== enums.signature.text) {
@@ -227,9 +282,14 @@ async function verifyOneSignature(
     if (!equalBytes(result.data, document)) {
       throw new GatewayError('signature_invalid', 'the signature covers other bytes than the document read from the literal data packet');
     }
-    // openpgp judges the key at the signature's creation time, which the signer chooses: a key that
-    // has expired (or was revoked) since must not sign new messages with a back-dated signature.
-    await signerKey.getSigningKey(signature.issuerKeyID, new Date(), undefined, config);
+    if (acceptedAt === undefined) {
+      // openpgp judges the key at the signature's creation time, which the signer chooses: a key that
+      // has expired (or was revoked) since must not sign new messages with a back-dated signature.
+      await signerKey.getSigningKey(signature.issuerKeyID, new Date(), undefined, config);
+    } else if (signature.created === null || signature.created.getTime() > acceptedAt.getTime() + CLOCK_SKEW_MS) {
+      // A kept document's signature predates its acceptance: the gateway's own time bounds the date the signer chose.
+      throw new GatewayError('signature_invalid', 'the signature is dated after the gateway accepted the document');
+    }
   } catch (err) {
     throw new GatewayError('signature_invalid', `The signature does not verify: ${describeVerificationFailure(err)}; ${audience.signWith}.`, { cause: err });
   }

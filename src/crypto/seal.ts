@@ -1,25 +1,37 @@
 /**
- * Sealing: encrypting a signed document to its reader. The gateway re-encrypts a partner's signed
- * message, unchanged, to the recipient (interface contract, section 5); the gateway's own messages
- * and a partner's `send` are signed inline (one-pass, RFC 9580 section 10.3) and encrypted, like
- * `gpg --sign --encrypt`. Either way the message is sealed to one key of its reader, the newest that
- * can encrypt now.
+ * Sealing: encrypting a signed document to its reader. The gateway delivers a partner's signed
+ * message, unchanged, to the recipient (interface contract, section 5): the sender's own ciphertext
+ * behind a session-key packet for the recipient (src/crypto/forward.ts), or re-encrypted. The
+ * gateway's own messages and a partner's `send` are signed inline (one-pass, RFC 9580 section 10.3)
+ * and encrypted, like `gpg --sign --encrypt`. Either way the message is sealed to one key of its
+ * reader, the newest that can encrypt now.
  */
+import { createHash } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { Message } from 'openpgp';
 import type { Config, PrivateKey, PublicKey } from 'openpgp';
 import { GatewayError } from '../domain/errors.js';
 import { fullConfig } from './config.js';
 import { unusableKey } from './failures.js';
+import { forwardSentCiphertext, type SentCiphertext } from './forward.js';
+import { assertDeliverableTo } from './intended-recipients.js';
 import { PARTNER_AUDIENCE, drainPackets, onePassSigned, splitSignedLiteral, type SignedParts } from './packets.js';
 import { assertKeyPolicy } from './policy.js';
 
 /**
- * Re-encrypts the sender's signed message, unchanged, to the recipient (spec section 5), to the newest
- * of the recipient's keys that can encrypt now (see {@link newestEncryptionKey}). Returns armored
- * text. The packets are written back in one-pass order (src/crypto/packets.ts onePassSigned).
+ * The sender's signed message, unchanged, for the recipient (spec section 5), sealed to the newest of
+ * the recipient's keys that can encrypt now (see {@link newestEncryptionKey}). Returns armored text.
+ *
+ * With `sent` (a partner's message as the gateway opened it), the sender's own ciphertext behind a new
+ * session-key packet for the recipient (src/crypto/forward.ts), when it can be forwarded as sent;
+ * otherwise the signed message re-encrypted, its packets written back in one-pass order
+ * (src/crypto/packets.ts onePassSigned). Either way the recipient verifies the same signature over the
+ * same bytes.
+ *
+ * Throws 'signature_invalid' when the signature names intended recipients (RFC 9580 section
+ * 5.2.3.36) and not the key it is sealed to (src/crypto/intended-recipients.ts).
  */
-export async function sealForRecipient(opts: { signedMessage: Uint8Array; recipientKeys: PublicKey[] }): Promise<string> {
+export async function sealForRecipient(opts: { signedMessage: Uint8Array; recipientKeys: PublicKey[]; sent?: SentCiphertext }): Promise<string> {
   if (opts.recipientKeys.length === 0) {
     throw new GatewayError('internal', 'No recipient key was given to seal the message; check the recipient entry of the trust configuration.');
   }
@@ -33,7 +45,12 @@ export async function sealForRecipient(opts: { signedMessage: Uint8Array; recipi
   } catch (err) {
     throw new GatewayError('internal', 'The stored signed message is not a one-pass signed literal; it cannot be delivered as is.', { cause: err });
   }
+  assertDeliverableTo(parts.signature, recipientKey);
   try {
+    if (opts.sent !== undefined) {
+      const forwarded = await forwardSentCiphertext({ sent: opts.sent, signedMessage: opts.signedMessage, recipientKey, config });
+      if (forwarded !== undefined) return forwarded;
+    }
     return await openpgp.encrypt({ message: new Message(onePassSigned(parts)), encryptionKeys: recipientKey, format: 'armored', config });
   } catch (err) {
     throw unusableKey('The recipient key cannot be used for encryption', err);
@@ -59,6 +76,31 @@ export async function newestEncryptionKey(keys: readonly PublicKey[], now: Date,
     }
   }
   throw new GatewayError('recipient_not_allowed', 'The recipient has no OpenPGP key that can encrypt now (every registered key expired or was revoked); the message cannot be delivered. The recipient must publish a current key to the gateway operator.');
+}
+
+/**
+ * The gateway's own messages: signed inline (one-pass signature, literal data, signature; RFC 9580
+ * section 5.4), not encrypted, so that they can be sealed for their recipient now or, when it has no
+ * usable key yet, kept (encrypted at rest by the store) and sealed once it has one (sealForRecipient).
+ */
+/**
+ * A JSON document of the gateway's own, serialised and signed inline in one step: with the worker pool
+ * the serialisation of a large document (a referral's dossier: a person's whole history) runs beside
+ * the signature, off the gateway's main thread. Returns the exact signed bytes' SHA-256 too.
+ */
+export async function signJson(opts: { value: unknown; signingKey: PrivateKey }): Promise<{ signedMessage: Uint8Array; payloadSha256: string }> {
+  const document = new TextEncoder().encode(JSON.stringify(opts.value));
+  return { signedMessage: await signInline({ document, signingKey: opts.signingKey }), payloadSha256: createHash('sha256').update(document).digest('hex') };
+}
+
+export async function signInline(opts: { document: Uint8Array; signingKey: PrivateKey }): Promise<Uint8Array> {
+  const config = fullConfig({ maxDocumentBytes: opts.document.length });
+  const message = await openpgp.createMessage({ binary: opts.document });
+  try {
+    return await openpgp.sign({ message, signingKeys: opts.signingKey, format: 'binary', config });
+  } catch (err) {
+    throw unusableKey('The signing key cannot be used', err);
+  }
 }
 
 /**

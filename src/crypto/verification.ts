@@ -11,7 +11,7 @@ import { GatewayError } from '../domain/errors.js';
  * Signatures dated up to this far in the future are accepted, the same tolerance as for `sentAt`
  * (section 3, step 6): a partner's clock a little ahead must not turn into `signature_invalid`.
  */
-const CLOCK_SKEW_MS = 5 * 60 * 1000;
+export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /**
  * openpgp.verify with expectSigned, then every signature's `verified` awaited: without expectSigned a
