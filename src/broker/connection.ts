@@ -8,11 +8,12 @@
  * unhandled 'error' event ends a Node process.
  */
 import { readFileSync } from 'node:fs';
-import { connect } from 'amqplib';
+import { connect, credentials } from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { redactUrl, type Settings } from '../config/settings.js';
 import { GatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
+import { clientTlsPolicy } from '../tls/policy.js';
 
 /** What onReady receives: channels on the connection that was just (re)established. */
 export interface BrokerSession {
@@ -38,7 +39,12 @@ export interface BrokerConnection {
 /**
  * TLS to the broker, for an amqps: URL. The broker's certificate is always verified (against `caPem`,
  * or Node's bundled CAs when absent) and its name checked against the URL's host: a TLS connection
- * that accepts any certificate protects nothing from an active attacker.
+ * that accepts any certificate protects nothing from an active attacker. The client offers only the
+ * suites of src/tls/policy.ts, so a broker that offers nothing better fails the handshake.
+ *
+ * With a client certificate and a URL without a user name, the connection logs in with SASL EXTERNAL
+ * (RabbitMQ plugin rabbitmq_auth_mechanism_ssl): the broker takes the user name from the certificate
+ * and no password exists to steal or to guess.
  */
 export interface BrokerTls {
   caPem?: string;
@@ -100,6 +106,27 @@ function guard<T extends Channel>(channel: T, logger: Logger): T {
   return channel;
 }
 
+/** A user name in the URL means PLAIN with the URL's password, even beside a client certificate. */
+export function usesExternalLogin(url: string, tls: BrokerTls | undefined): boolean {
+  if (tls?.certPem === undefined) return false;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'amqps:' && parsed.username === '' && parsed.password === '';
+  } catch {
+    return false;
+  }
+}
+
+/** What to do about a failed TLS handshake, from the reason OpenSSL or Node gave; undefined if it is not one. */
+function tlsAdvice(reason: string): string | undefined {
+  if (/certificate required/i.test(reason)) return 'The broker requires a client certificate: set PASSERELLE_AMQP_CERT and PASSERELLE_AMQP_KEY.';
+  if (/SSL routines|ERR_SSL_/.test(reason)) {
+    return 'The TLS handshake failed: the broker must offer TLS 1.3, or TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 (README "TLS policy", deploy/rabbitmq/rabbitmq.conf.example), and accept the client certificate if it asks for one.';
+  }
+  if (/certificate|Hostname\/IP/i.test(reason)) return 'Set PASSERELLE_AMQP_CA to the CA that issued the broker\'s certificate, and use a host name that the certificate names.';
+  return undefined;
+}
+
 function endpoint(url: string): { host?: string; port?: number } {
   try {
     const parsed = new URL(url);
@@ -128,13 +155,17 @@ export async function connectBroker(opts: ConnectBrokerOptions): Promise<BrokerC
     }
   };
 
+  const external = usesExternalLogin(opts.url, opts.tls);
   const unreachable = (err: unknown): GatewayError => {
     const reason = describeError(err);
     // A running broker that refuses us: 403 ACCESS_REFUSED (user, password) or a virtual host it does
-    // not serve (530 NOT_ALLOWED, which amqplib reports as a ConnectionClose instead of ConnectionOpenOk).
+    // not serve or a user past its connection limit (530 NOT_ALLOWED, which amqplib reports as a
+    // ConnectionClose instead of ConnectionOpenOk).
     const advice = /ACCESS.REFUSED|NOT.ALLOWED|ConnectionOpenOk/.test(reason)
-      ? 'Check the user, password and virtual host in PASSERELLE_AMQP_URL, and that user\'s permissions on the broker.'
-      : 'Start it (e.g. `rabbitmq-server -detached` or `systemctl start rabbitmq-server`) or set PASSERELLE_AMQP_URL.';
+      ? external
+        ? 'The broker refused the client certificate\'s login (EXTERNAL): check that an account named like the certificate\'s CN exists, that rabbitmq_auth_mechanism_ssl is enabled with ssl_cert_login_from = common_name, and that account\'s permissions.'
+        : 'Check the user, password and virtual host in PASSERELLE_AMQP_URL, that user\'s permissions on the broker, and that it has not reached its connection limit (rabbitmqctl list_user_limits).'
+      : (tlsAdvice(reason) ?? 'Start it (e.g. `rabbitmq-server -detached` or `systemctl start rabbitmq-server`) or set PASSERELLE_AMQP_URL.');
     return new GatewayError('broker_unreachable', `Cannot reach RabbitMQ at ${redactUrl(opts.url)} (PASSERELLE_AMQP_URL): ${reason}. ${advice}`, { cause: err });
   };
 
@@ -145,7 +176,8 @@ export async function connectBroker(opts: ConnectBrokerOptions): Promise<BrokerC
       noDelay: true,
       ...(opts.tls?.caPem !== undefined ? { ca: [opts.tls.caPem] } : {}),
       ...(opts.tls?.certPem !== undefined ? { cert: opts.tls.certPem, key: opts.tls.keyPem } : {}),
-      minVersion: 'TLSv1.2',
+      ...(external ? { credentials: credentials.external() } : {}),
+      ...clientTlsPolicy(),
       timeout: opts.connectTimeoutMs ?? 10_000,
       clientProperties: { connection_name: opts.connectionName ?? 'passerelle' },
       recovery: {

@@ -19,6 +19,9 @@
  *   there itself), so the gateway may read the partners' queues: it could read what it publishes
  *   anyway, and the payloads are encrypted to the recipients. It cannot read the operators'
  *   dead-letter queues.
+ *
+ * Each account also has connection and channel limits (`rabbitmqctl set_user_limits`), so that one
+ * holder of credentials cannot exhaust the broker's memory and file descriptors for everyone.
  */
 import { GatewayError } from '../domain/errors.js';
 import { PARTNER_ID_PATTERN } from '../domain/message.js';
@@ -31,12 +34,34 @@ export interface BrokerPermission {
   read: string;
 }
 
+/** RabbitMQ per-user limits, counted over every connection of the user on the node. */
+export interface BrokerLimits {
+  'max-connections': number;
+  'max-channels': number;
+}
+
 export interface BrokerAccount {
   user: string;
   /** The partner id, or undefined for the gateway's account. */
   partner: string | undefined;
   permission: BrokerPermission;
+  limits: BrokerLimits;
 }
+
+/**
+ * An agency: `passerelle consume` holds one connection with two channels (the passive check, then the
+ * consumer). Four connections cover a standby consumer and, for each, a connection the broker still
+ * counts after a network loss until its heartbeat times out (60 s); two channels each, doubled for
+ * clients of the agency's own that open a channel per operation.
+ */
+export const AGENCY_LIMITS: Readonly<BrokerLimits> = Object.freeze({ 'max-connections': 4, 'max-channels': 16 });
+
+/**
+ * The gateway: one connection per instance with three channels (topology at each connection, relay
+ * publisher, dead-letter watcher). Sixteen connections: eight instances (deploy/multi-node), each with
+ * a connection lost but still counted; four channels each.
+ */
+export const GATEWAY_LIMITS: Readonly<BrokerLimits> = Object.freeze({ 'max-connections': 16, 'max-channels': 64 });
 
 /** Matches no exchange or queue name: RabbitMQ names the default exchange `amq.default` in its checks. */
 export const NOTHING = '^$';
@@ -51,6 +76,17 @@ export function gatewayUser(prefix: string): string {
 /** A partner's account is named like its queue, which is all it may read. */
 export function partnerUser(prefix: string, partnerId: string): string {
   return queueName(prefix, partnerId);
+}
+
+/**
+ * Whether a broker user is named like an account of this prefix: `<prefix>.gateway` or
+ * `<prefix>.<partner id>`. A partner id has no dot, so the accounts of a longer prefix
+ * (`passerelle.paris.gateway` beside `passerelle`) are never taken for this one's.
+ */
+export function isAccountOfPrefix(prefix: string, user: string): boolean {
+  if (!user.startsWith(`${prefix}.`)) return false;
+  const rest = user.slice(prefix.length + 1);
+  return rest === GATEWAY_ACCOUNT || PARTNER_ID_PATTERN.test(rest);
 }
 
 /**
@@ -100,21 +136,22 @@ export function brokerAccounts(prefix: string, recipients: readonly string[]): B
     );
   }
   return [
-    { user: gatewayUser(prefix), partner: undefined, permission: gatewayPermission(prefix, recipients) },
-    ...recipients.map((id) => ({ user: partnerUser(prefix, id), partner: id, permission: agencyPermission(prefix, id) })),
+    { user: gatewayUser(prefix), partner: undefined, permission: gatewayPermission(prefix, recipients), limits: { ...GATEWAY_LIMITS } },
+    ...recipients.map((id) => ({ user: partnerUser(prefix, id), partner: id, permission: agencyPermission(prefix, id), limits: { ...AGENCY_LIMITS } })),
   ];
 }
 
 /**
- * The accounts as a RabbitMQ definitions file (`rabbitmqctl import_definitions`). No password is in
- * it: an empty `password_hash` is an account that cannot log in with a password (RabbitMQ's
+ * The accounts as a RabbitMQ definitions file (`rabbitmqctl import_definitions`), with their limits
+ * (the `limits` of a user, which RabbitMQ 3.10 imports). No password is in it: an empty
+ * `password_hash` is an account that cannot log in with a password (RabbitMQ's
  * passwordless users), until `passerelle broker setup` sets one or the partner logs in with its
  * client certificate (EXTERNAL). So the file can be committed and reviewed.
  */
 export function brokerDefinitions(opts: { prefix: string; vhost: string; recipients: readonly string[] }): Record<string, unknown> {
   const accounts = brokerAccounts(opts.prefix, opts.recipients);
   return {
-    users: accounts.map((account) => ({ name: account.user, password_hash: '', hashing_algorithm: 'rabbit_password_hashing_sha256', tags: [] })),
+    users: accounts.map((account) => ({ name: account.user, password_hash: '', hashing_algorithm: 'rabbit_password_hashing_sha256', tags: [], limits: account.limits })),
     vhosts: [{ name: opts.vhost }],
     permissions: accounts.map((account) => ({ user: account.user, vhost: opts.vhost, ...account.permission })),
   };

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { serverTlsPolicy } from '../tls/policy.js';
 import type { RevocationList } from '../trust/crl.js';
 import { answerClientError } from './client-error.js';
 import { controlRevocations } from './tls-revocation.js';
@@ -37,7 +38,8 @@ export interface RunningServer {
 }
 
 export async function startHttpsServer(options: HttpsOptions): Promise<RunningServer> {
-  const context = { cert: options.certPem, key: options.keyPem, ca: options.caPem, minVersion: 'TLSv1.2' as const };
+  // The policy is part of the secure context, so a revocation list applied later (a new context) keeps it.
+  const context = { cert: options.certPem, key: options.keyPem, ca: options.caPem, ...serverTlsPolicy() };
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const server = https.createServer(
     {

@@ -91,15 +91,15 @@ describe('@integration broker: AMQP over TLS', function () {
     expect(loadSettings({ PASSERELLE_AMQP_URL: 'amqps://localhost:5671', PASSERELLE_AMQP_CA: 'ca.pem' }, '/srv').amqpCaFile).to.equal('/srv/ca.pem');
   });
 
-  it('deploy/rabbitmq/rabbitmq.conf.example is valid for the installed RabbitMQ: TLS listener on 5671, no plain listener', async () => {
-    // The node's own schema translation (cuttlefish), as at boot, with the example's files replaced by
-    // readable ones: the node checks that they exist.
+  /** What the node's own schema translation (cuttlefish) makes of a configuration example, as at boot. */
+  async function translate(example: string, expression: string): Promise<string> {
+    // The example's files are replaced by readable ones: the node checks that they exist.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-rabbitmq-conf-'));
     try {
       fs.chmodSync(dir, 0o755);
       for (const name of ['ca.crt', 'server.crt', 'server.key', 'definitions.json']) fs.writeFileSync(path.join(dir, name), '', { mode: 0o644 });
-      const example = fs.readFileSync(path.join(PROJECT_ROOT, 'deploy', 'rabbitmq', 'rabbitmq.conf.example'), 'utf8');
-      const conf = example.replace(/\/etc\/rabbitmq\/(tls\/)?/g, `${dir}/`);
+      const text = fs.readFileSync(path.join(PROJECT_ROOT, 'deploy', 'rabbitmq', example), 'utf8');
+      const conf = text.replace(/\/etc\/rabbitmq\/(tls\/)?/g, `${dir}/`);
       expect(conf).to.not.include('/etc/rabbitmq');
       fs.writeFileSync(path.join(dir, 'rabbitmq.conf'), conf, { mode: 0o644 });
       const { stdout: schemaDir } = await run('rabbitmqctl', ['eval', 'code:priv_dir(rabbit).']);
@@ -107,13 +107,25 @@ describe('@integration broker: AMQP over TLS', function () {
       const { stdout } = await run('rabbitmqctl', [
         'eval',
         `Config = cuttlefish_generator:map(cuttlefish_schema:files(["${schema}"]), cuttlefish_conf:file("${dir}/rabbitmq.conf")), ` +
-          `case Config of {error, _, Errors} -> {error, Errors}; _ -> Rabbit = proplists:get_value(rabbit, Config), ` +
-          `{proplists:get_value(ssl_listeners, Rabbit), proplists:get_value(tcp_listeners, Rabbit)} end.`,
+          `case Config of {error, _, Errors} -> {error, Errors}; _ -> Rabbit = proplists:get_value(rabbit, Config), Ssl = proplists:get_value(ssl_options, Rabbit), ${expression} end.`,
       ]);
-      expect(stdout.trim()).to.equal('{[5671],[]}');
+      return stdout.trim();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('deploy/rabbitmq/rabbitmq.conf.example is valid for the installed RabbitMQ: TLS listener on 5671, no plain listener, the TLS policy in the broker\'s order', async () => {
+    expect(await translate('rabbitmq.conf.example', '{proplists:get_value(ssl_listeners, Rabbit), proplists:get_value(tcp_listeners, Rabbit), length(proplists:get_value(ciphers, Ssl)), proplists:get_value(honor_cipher_order, Ssl)}')).to.equal('{[5671],[],9,true}');
+  });
+
+  it('deploy/rabbitmq/rabbitmq.client-certificates.conf.example is valid: a certificate required, EXTERNAL, the account named by the CN', async () => {
+    expect(
+      await translate(
+        'rabbitmq.client-certificates.conf.example',
+        '{proplists:get_value(ssl_listeners, Rabbit), proplists:get_value(tcp_listeners, Rabbit), proplists:get_value(verify, Ssl), proplists:get_value(fail_if_no_peer_cert, Ssl), lists:sort(proplists:get_value(auth_mechanisms, Rabbit)), proplists:get_value(ssl_cert_login_from, Rabbit)}',
+      ),
+    ).to.equal("{[5671],[],verify_peer,true,['EXTERNAL','PLAIN'],common_name}");
   });
 
   it('a missing CA file stops the start with the setting named', () => {

@@ -9,13 +9,16 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { deadLetterWatchQueueName } from '../../src/broker/dead-letter-watcher.js';
 import {
+  AGENCY_LIMITS,
   agencyPermission,
   brokerAccounts,
   brokerDefinitions,
   escapeRegex,
   exactly,
+  GATEWAY_LIMITS,
   gatewayPermission,
   gatewayUser,
+  isAccountOfPrefix,
   NOTHING,
   partnerUser,
 } from '../../src/broker/permissions.js';
@@ -108,6 +111,35 @@ describe('broker permissions', () => {
   it('the definitions carry no password: every password_hash is empty', () => {
     const definitions = brokerDefinitions({ prefix, vhost: '/', recipients: ['ofii-paris'] }) as { users: Array<{ password_hash: string }> };
     expect(definitions.users.map((u) => u.password_hash)).to.deep.equal(['', '']);
+  });
+
+  it('every account has connection and channel limits: the agencies the smaller ones, in the definitions too', () => {
+    const accounts = brokerAccounts(prefix, ['ofii-paris']);
+    expect(accounts.map((a) => a.limits)).to.deep.equal([GATEWAY_LIMITS, AGENCY_LIMITS]);
+    expect(AGENCY_LIMITS['max-connections']).to.be.lessThan(GATEWAY_LIMITS['max-connections']);
+    const definitions = brokerDefinitions({ prefix, vhost: '/', recipients: ['ofii-paris'] }) as { users: Array<{ name: string; limits: unknown }> };
+    expect(definitions.users.map((u) => u.limits)).to.deep.equal([GATEWAY_LIMITS, AGENCY_LIMITS]);
+  });
+
+  it("accounts of this prefix are <prefix>.gateway and <prefix>.<partner id>, never those of a longer prefix or other users", () => {
+    for (const user of ['passerelle.gateway', 'passerelle.ofii-paris', 'passerelle.ftda-paris']) expect(isAccountOfPrefix(prefix, user), user).to.equal(true);
+    // passerelle.paris is another deployment's prefix on the same broker; guest and operators are no partners.
+    for (const user of ['passerelle.paris.gateway', 'passerelle.paris.ofii-paris', 'passerelle.gateway.dead-lettered', 'passerelle', 'passerellex.ofii-paris', 'guest', 'passerelle.OFII', 'passerelle.']) {
+      expect(isAccountOfPrefix(prefix, user), user).to.equal(false);
+    }
+  });
+
+  it("one name for the gateway's broker account: <prefix>.gateway in the code, the definitions and every settings example of deploy/", () => {
+    expect(gatewayUser(prefix)).to.equal('passerelle.gateway');
+    const examples = ['deploy/systemd/passerelle.env.example', 'deploy/multi-node/passerelle.env.example'];
+    for (const file of examples) {
+      const text = fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
+      const url = /^PASSERELLE_AMQP_URL=(.*)$/m.exec(text)?.[1];
+      expect(url, file).to.not.equal(undefined);
+      expect(decodeURIComponent(new URL(url!).username), file).to.equal(gatewayUser(prefix));
+    }
+    const definitions = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'deploy', 'rabbitmq', 'definitions.json'), 'utf8')) as { users: Array<{ name: string }> };
+    expect(definitions.users[0]!.name).to.equal(gatewayUser(prefix));
   });
 
   it('deploy/rabbitmq/definitions.json is up to date with certs.example (regenerate with passerelle broker setup --definitions-out)', () => {
