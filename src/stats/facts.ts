@@ -43,6 +43,12 @@ export interface StatisticsFact {
 }
 
 /** A fact as the store gives it back: its order of acceptance, and the delay instead of the date. */
+/** A page of stored facts, in order of acceptance: up to `limit` facts after the one numbered `afterSeq` (from the first without it). */
+export interface FactsPage {
+  afterSeq?: number;
+  limit: number;
+}
+
 export interface StoredFact extends Omit<StatisticsFact, 'effectiveOn'> {
   seq: number;
   messageId: string;

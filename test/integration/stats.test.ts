@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { requestGateway, type HttpAnswer } from '../../src/client/gateway-client.js';
+import { STATS_RATE_LIMIT } from '../../src/http/stats-routes.js';
 import type { StatisticsReport } from '../../src/stats/report.js';
 import { runCli } from '../fixtures/cli.js';
 import { parseCsv } from '../fixtures/csv.js';
@@ -159,6 +160,19 @@ describe('@integration statistics', function () {
     const post = await requestGateway({ baseUrl: gw.baseUrl, tls: view.tls, method: 'POST', path: '/v1/stats', body: '{}', contentType: 'application/json' });
     expect(post.status).to.equal(405);
     expect(post.headers['allow']).to.equal('GET');
+  });
+
+  it('serves a burst from one computation, and refuses a role past its statistics rate with 429 and Retry-After, the other role still served', async () => {
+    const answers: HttpAnswer[] = [];
+    for (let i = 0; i < 2 * STATS_RATE_LIMIT.burst && answers.at(-1)?.status !== 429; i++) answers.push(await stats(gw, 'auditor'));
+    const served = answers.filter((a) => a.status === 200);
+    expect(served.length).to.be.at.least(STATS_RATE_LIMIT.burst - 2);
+    expect(new Set(served.map((a) => (a.body as StatisticsReport).generatedAt)).size, 'reports computed for the burst').to.equal(1);
+    const refused = answers.at(-1)!;
+    expect(refused.status).to.equal(429);
+    expect(refused.body).to.include({ code: 'rate_limited' });
+    expect(Number(refused.headers['retry-after'])).to.be.within(1, 60);
+    expect((await stats(gw, 'prefecture-paris')).status, 'the statistics role has its own rate').to.equal(200);
   });
 
   it('`passerelle stats` prints the grids, or the CSV, and refuses an agency', async () => {
