@@ -5,9 +5,10 @@
  * key-encryption key, which lives in `secrets/dossier.kek`, apart from the store. Deleting a person's
  * wrapped data key makes every copy of their documents unreadable: crypto-shredding.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { GatewayError } from '../domain/errors.js';
 import { loadOrCreateSecret } from './secret-file.js';
+import { secretId } from './secret-ring.js';
 
 const KEY_BYTES = 32;
 const NONCE_BYTES = 12;
@@ -19,9 +20,12 @@ export function loadKeyEncryptionKey(dataDir: string): Buffer {
   return loadOrCreateSecret({ dataDir, fileName: 'dossier.kek', what: 'the dossier key-encryption key' });
 }
 
+/** The label of a key-encryption key's id (src/privacy/secret-ring.ts), stored next to what it wrapped. */
+export const KEK_LABEL = 'dossier kek';
+
 /** A short public name of a key-encryption key, stored next to what it wrapped, to detect a wrong key file. */
 export function keyEncryptionKeyId(kek: Uint8Array): string {
-  return createHash('sha256').update('passerelle dossier kek\n').update(kek).digest('hex').slice(0, 16);
+  return secretId(KEK_LABEL, kek);
 }
 
 export function newDataKey(): Buffer {

@@ -15,6 +15,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { GatewayError } from '../domain/errors.js';
 import { loadOrCreateSecret, SECRET_BYTES } from './secret-file.js';
+import { SecretRing } from './secret-ring.js';
 
 /** The pseudonym of the person named by a beneficiaryRef (lower-case hex). */
 export type Pseudonymiser = (beneficiaryRef: string) => Promise<string>;
@@ -49,14 +50,60 @@ export function createLookupKey(secret: Uint8Array): LookupKey {
   return (beneficiaryRef) => hmacHex(key, beneficiaryRef);
 }
 
+/** The label of a pseudonym secret's id (src/privacy/secret-ring.ts). */
+export const PSEUDONYM_SECRET_LABEL = 'pseudonym secret';
+
+/**
+ * The lookups of a person under a rotating pseudonym secret. The current lookup names the secret that
+ * made it (`<secret id>:<hmac>`), so that the rows still under a retired secret can be counted; the
+ * previous ones are the lookups the same reference had under each retired secret, and under every
+ * secret in the form a store kept before lookups named their secret (the hmac alone). A person's rows
+ * move to the current lookup the next time the gateway sees the person (the pseudonymiser, erasure).
+ */
+export interface LookupKeys {
+  current: LookupKey;
+  previous: (beneficiaryRef: string) => string[];
+}
+
+export function createLookupKeys(ring: SecretRing): LookupKeys {
+  return {
+    current: (beneficiaryRef) => {
+      const secret = ring.now();
+      return `${secret.id}:${createLookupKey(secret.key)(beneficiaryRef)}`;
+    },
+    previous: (beneficiaryRef) => {
+      const current = ring.now();
+      return [current, ...ring.retiredSecrets()].flatMap((secret, i) => {
+        const hmac = createLookupKey(secret.key)(beneficiaryRef);
+        return i === 0 ? [hmac] : [hmac, `${secret.id}:${hmac}`];
+      });
+    },
+  };
+}
+
+/** The ring of `secrets/pseudonym.key`. */
+export function pseudonymSecrets(dataDir: string): SecretRing {
+  return new SecretRing({ dataDir, fileName: 'pseudonym.key', what: 'the pseudonym secret', label: PSEUDONYM_SECRET_LABEL });
+}
+
 /** A new subject for this beneficiaryRef: a fresh random key and the pseudonym it gives. */
 export function newSubject(beneficiaryRef: string, createdAt: Date): NewSubject {
   const pseudonymKey = randomBytes(SECRET_BYTES);
   return { pseudonymKey, pseudonym: hmacHex(pseudonymKey, beneficiaryRef), createdAt: createdAt.toISOString() };
 }
 
-export function createPseudonymiser(opts: { lookup: LookupKey; subjects: SubjectDirectory; now: () => Date }): Pseudonymiser {
-  return (beneficiaryRef) => opts.subjects.pseudonymFor(opts.lookup(beneficiaryRef), () => newSubject(beneficiaryRef, opts.now()));
+export function createPseudonymiser(opts: {
+  lookup: LookupKey;
+  subjects: SubjectDirectory;
+  now: () => Date;
+  /** During a rotation of the pseudonym secret: the person's rows move to the current lookup first. */
+  previous?: { lookups: (beneficiaryRef: string) => string[]; rekey: (current: string, previous: readonly string[]) => Promise<number> };
+}): Pseudonymiser {
+  return async (beneficiaryRef) => {
+    const lookup = opts.lookup(beneficiaryRef);
+    if (opts.previous !== undefined) await opts.previous.rekey(lookup, opts.previous.lookups(beneficiaryRef));
+    return opts.subjects.pseudonymFor(lookup, () => newSubject(beneficiaryRef, opts.now()));
+  };
 }
 
 /** Reads `<dataDir>/secrets/pseudonym.key`, creating it (32 random bytes, mode 0600) on first start. */
