@@ -2,8 +2,19 @@
  * A partner of the registry (partners.json), as the rest of the gateway sees it once the registry was
  * validated against schemas/partners.schema.json.
  */
+import type { OrientationV1Orientation } from '../schema/generated/index.js';
 
-export type PartnerRole = 'agency' | 'statistics' | 'auditor';
+/**
+ * agency: sends and receives messages; statistics: reads the statistics; auditor: reads the audit log;
+ * operator: reads the gateway's own state (GET /v1/operator/status), nothing of the exchange.
+ */
+export type PartnerRole = 'agency' | 'statistics' | 'auditor' | 'operator';
+
+/**
+ * The kind of organisation of the public employment service a partner is, in the codes the messages
+ * use for it (schemas/header.v1.schema.json, `$defs/recipientType`).
+ */
+export type OrganisationType = OrientationV1Orientation['recipientType'];
 
 /**
  * An eligibility rule of a recipient, checked at step 8 of the acceptance checks. Rules are data, so a
@@ -45,6 +56,11 @@ export interface Partner {
   id: string;
   name: string;
   role: PartnerRole;
+  /**
+   * Required of a partner that receives orientations (the registry refuses one without it): an
+   * orientation's body.orientation.recipientType must be its recipient's type (src/domain/routing.ts).
+   */
+  organisationType?: OrganisationType;
   /** Message types this partner may send. */
   sends: string[];
   /** Message types this partner may receive. */

@@ -11,6 +11,7 @@ import addFormatsModule from 'ajv-formats';
 import { GatewayError } from '../domain/errors.js';
 import { GATEWAY_ID, GATEWAY_RECEIVES, GATEWAY_SENDS } from '../domain/gateway-partner.js';
 import type { Partner } from '../domain/partner.js';
+import { RECIPIENT_TYPE_FIELDS } from '../domain/routing.js';
 
 export interface Registry {
   /** Every partner by id, in the order of the file. */
@@ -124,6 +125,17 @@ function checkConsistency(document: RegistryDocument, source: string): void {
           throw invalid(source, `${base}/${field}`, `must be empty: the ${partner.role} role exchanges no messages`, document);
         }
       }
+    }
+
+    // Step 7 checks the type an orientation names against its recipient's (src/domain/routing.ts).
+    const namingType = partner.receives.find((type) => RECIPIENT_TYPE_FIELDS[type] !== undefined);
+    if (namingType !== undefined && partner.organisationType === undefined) {
+      throw invalid(
+        source,
+        `${base}/organisationType`,
+        `is missing: a partner that receives ${namingType} messages needs its organisation type (one of the codes of schemas/partners.schema.json, such as FRANCE_TRAVAIL), which the gateway checks against the type the message names`,
+        document,
+      );
     }
 
     // A rule_violation names its rule, so a name must point at one rule of the recipient, whichever list holds it.

@@ -25,6 +25,7 @@ const IDS = [
   'ftda-paris',
   'prefecture-paris',
   'auditor',
+  'operator',
 ];
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
@@ -135,6 +136,8 @@ describe('dev-pki generateTrustDirectory', function () {
     }
     expect(registry.get('prefecture-paris')).to.include({ role: 'statistics' });
     expect(registry.get('auditor')).to.include({ role: 'auditor' });
+    expect(registry.get('operator')).to.include({ role: 'operator' });
+    expect(IDS.slice(1, 7).map((id) => registry.get(id)!.organisationType)).to.deep.equal(['FRANCE_TRAVAIL', 'MISSION_LOCALE', 'CAP_EMPLOI', 'PLIE_EPEC', 'VILLE_PARIS', 'AGIR_FTDA']);
     expect(registry.get('mission-locale-paris')!.eligibility).to.deep.equal([
       { rule: 'mission-locale-age', kind: 'age-between', min: 16, max: 25, messageTypes: ['orientation'] },
     ]);
@@ -348,11 +351,18 @@ describe('dev-pki: the committed example registry', () => {
     const registry = loadRegistry(committed);
     const rules = (id: string) => registry.get(id)!.minimisation.map((r) => r.rule);
     expect(rules('france-travail-paris')).to.deep.equal(['health-data-with-consent-only', 'health-constraint-with-consent-only']);
-    expect(rules('cap-emploi-75')).to.deep.equal(['health-data-with-consent-only', 'health-constraint-with-consent-only', 'income-support-rights-ville-de-paris-france-travail-only']);
-    expect(rules('ville-de-paris')).to.deep.equal(['health-data-cap-emploi-france-travail-only', 'health-constraint-cap-emploi-france-travail-only']);
+    expect(rules('cap-emploi-75')).to.deep.equal(['health-data-with-consent-only', 'health-constraint-with-consent-only', 'income-support-rights-ville-de-paris-france-travail-only', 'rsa-referral-ville-de-paris-france-travail-only']);
+    const noHealthData = ['health-data-cap-emploi-france-travail-only', 'health-constraint-cap-emploi-france-travail-only', 'disability-referral-cap-emploi-france-travail-only'];
+    expect(rules('ville-de-paris')).to.deep.equal(noHealthData);
     for (const id of ['mission-locale-paris', 'epec-paris', 'ftda-paris']) {
-      expect(rules(id), id).to.deep.equal(['health-data-cap-emploi-france-travail-only', 'health-constraint-cap-emploi-france-travail-only', 'income-support-rights-ville-de-paris-france-travail-only']);
+      expect(rules(id), id).to.deep.equal([...noHealthData, 'income-support-rights-ville-de-paris-france-travail-only', 'rsa-referral-ville-de-paris-france-travail-only']);
     }
-    for (const id of ['ofii-paris', 'prefecture-paris', 'auditor']) expect(rules(id), id).to.deep.equal([]);
+    const referralRules = (id: string) => registry.get(id)!.minimisation.filter((r) => r.messageTypes.includes('referral')).map((r) => r.rule);
+    expect(referralRules('mission-locale-paris'), 'a referral is held to the rules of an orientation').to.deep.equal([
+      'health-constraint-cap-emploi-france-travail-only',
+      'disability-referral-cap-emploi-france-travail-only',
+      'rsa-referral-ville-de-paris-france-travail-only',
+    ]);
+    for (const id of ['ofii-paris', 'prefecture-paris', 'auditor', 'operator']) expect(rules(id), id).to.deep.equal([]);
   });
 });

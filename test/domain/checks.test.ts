@@ -1,26 +1,19 @@
 import { expect } from 'chai';
 import { ageOn, assertEligible, type EligibilityInput } from '../../src/domain/eligibility.js';
-import { GatewayError } from '../../src/domain/errors.js';
 import { assertFresh } from '../../src/domain/freshness.js';
 import { assertReplyMatches, REPLY_RULE } from '../../src/domain/replies.js';
 import { assertRoutable } from '../../src/domain/routing.js';
 import type { Partner } from '../../src/domain/partner.js';
+import { thrownGatewayError } from '../fixtures/gateway-error.js';
 
-function thrown(fn: () => void): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(GatewayError);
-    return err as GatewayError;
-  }
-  throw new Error('expected a GatewayError');
-}
+const thrown = thrownGatewayError;
 
 const ofii: Partner = { id: 'ofii-paris', name: 'OFII', role: 'agency', sends: ['orientation'], receives: ['acknowledgement'], eligibility: [], minimisation: [] };
 const missionLocale: Partner = {
   id: 'mission-locale-paris',
   name: 'Mission Locale',
   role: 'agency',
+  organisationType: 'MISSION_LOCALE',
   sends: ['acknowledgement'],
   receives: ['orientation'],
   eligibility: [{ rule: 'mission-locale-age', kind: 'age-between', min: 16, max: 25, messageTypes: ['orientation'] }],
@@ -49,13 +42,14 @@ describe('domain/freshness', () => {
 
 describe('domain/routing', () => {
   const find = (id: string) => registry.get(id);
+  const body = { orientation: { recipientType: 'MISSION_LOCALE' } };
   it('returns the recipient when the sender may send the type and the recipient may receive it', () => {
-    expect(assertRoutable({ sender: ofii, type: 'orientation', recipientId: 'mission-locale-paris', findPartner: find }).id).to.equal('mission-locale-paris');
+    expect(assertRoutable({ sender: ofii, type: 'orientation', recipientId: 'mission-locale-paris', body, findPartner: find }).id).to.equal('mission-locale-paris');
   });
   it('refuses in the contract order: type, then recipient existence, then recipient permission', () => {
-    expect(thrown(() => assertRoutable({ sender: missionLocale, type: 'orientation', recipientId: 'nobody-here', findPartner: find })).code).to.equal('type_not_allowed');
-    expect(thrown(() => assertRoutable({ sender: ofii, type: 'orientation', recipientId: 'nobody-here', findPartner: find })).code).to.equal('unknown_recipient');
-    expect(thrown(() => assertRoutable({ sender: missionLocale, type: 'acknowledgement', recipientId: 'ftda-paris', findPartner: find })).code).to.equal('recipient_not_allowed');
+    expect(thrown(() => assertRoutable({ sender: missionLocale, type: 'orientation', recipientId: 'nobody-here', body, findPartner: find })).code).to.equal('type_not_allowed');
+    expect(thrown(() => assertRoutable({ sender: ofii, type: 'orientation', recipientId: 'nobody-here', body, findPartner: find })).code).to.equal('unknown_recipient');
+    expect(thrown(() => assertRoutable({ sender: missionLocale, type: 'acknowledgement', recipientId: 'ftda-paris', body: {}, findPartner: find })).code).to.equal('recipient_not_allowed');
   });
 });
 

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GatewayError } from '../../src/domain/errors.js';
-import type { Partner } from '../../src/domain/partner.js';
+import type { OrganisationType, Partner } from '../../src/domain/partner.js';
+import { PROJECT_ROOT } from '../fixtures/gateway.js';
 import { loadRegistry, parseRegistry } from '../../src/trust/registry.js';
 
 const SOURCE = 'certs.example/partners.json';
@@ -11,25 +13,25 @@ const FIX = 'Fix the registry and start again.';
 
 /** A registry written out by hand, independent of the generator's defaults. */
 function registryDocument(): { version: number; partners: Record<string, unknown>[] } {
-  const spe = (id: string, name: string): Record<string, unknown> => {
-    const partner: Partner = { id, name, role: 'agency', sends: ['acknowledgement', 'status-update'], receives: ['orientation'], eligibility: [], minimisation: [] };
+  const spe = (id: string, name: string, organisationType: OrganisationType): Record<string, unknown> => {
+    const partner: Partner = { id, name, role: 'agency', organisationType, sends: ['acknowledgement', 'status-update'], receives: ['orientation'], eligibility: [], minimisation: [] };
     return { ...partner };
   };
   return {
     version: 1,
     partners: [
       { id: 'ofii-paris', name: 'OFII', role: 'agency', sends: ['orientation'], receives: ['acknowledgement', 'status-update'], eligibility: [], minimisation: [] },
-      spe('france-travail-paris', 'France Travail'),
+      spe('france-travail-paris', 'France Travail', 'FRANCE_TRAVAIL'),
       {
-        ...spe('mission-locale-paris', 'Mission Locale'),
+        ...spe('mission-locale-paris', 'Mission Locale', 'MISSION_LOCALE'),
         eligibility: [{ rule: 'mission-locale-age', kind: 'age-between', min: 16, max: 25, messageTypes: ['orientation'] }],
       },
       {
-        ...spe('cap-emploi-75', 'Cap emploi'),
+        ...spe('cap-emploi-75', 'Cap emploi', 'CAP_EMPLOI'),
         eligibility: [{ rule: 'cap-emploi-disability', kind: 'recognised-disability-with-consent', messageTypes: ['orientation'] }],
       },
       {
-        ...spe('ftda-paris', "France terre d'asile"),
+        ...spe('ftda-paris', "France terre d'asile", 'AGIR_FTDA'),
         eligibility: [
           { rule: 'ftda-international-protection', kind: 'residence-grounds-in', grounds: ['PI_REFUGIE'], messageTypes: ['orientation'] },
         ],
@@ -86,6 +88,21 @@ describe('trust/registry', () => {
     });
   });
 
+  describe('organisation types', () => {
+    it('are the codes the message schemas use for a recipient type (header.v1.schema.json, $defs/recipientType)', () => {
+      const read = (file: string) => JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schemas', file), 'utf8')) as { $defs: Record<string, { enum?: string[]; properties?: Record<string, { enum?: string[] }> }> };
+      const codes = read('header.v1.schema.json').$defs['recipientType']!.enum;
+      expect(codes).to.have.length.above(5);
+      expect(read('partners.schema.json').$defs['partner']!.properties!['organisationType']!.enum).to.deep.equal(codes);
+    });
+
+    it('an operator with no messages is a valid partner', () => {
+      const doc = registryDocument();
+      doc.partners.push({ id: 'operator', name: 'Exploitant', role: 'operator', sends: [], receives: [], eligibility: [], minimisation: [] });
+      expect(parseRegistry(JSON.stringify(doc), SOURCE).get('operator')).to.include({ role: 'operator' });
+    });
+  });
+
   describe('loadRegistry', () => {
     let dir: string;
     before(async () => {
@@ -123,13 +140,36 @@ describe('trust/registry', () => {
   });
 
   describe('refuses, naming the file and the JSON Pointer of the field', () => {
-    it('a role outside agency, statistics, auditor', () => {
+    it('a role outside agency, statistics, auditor, operator', () => {
       const err = refusal((doc) => {
         doc.partners[3]!.role = 'director';
       });
       expect(err.message).to.equal(
-        `${SOURCE}: /partners/3/role (partner "cap-emploi-75") must be one of agency, statistics, auditor. ${FIX}`,
+        `${SOURCE}: /partners/3/role (partner "cap-emploi-75") must be one of agency, statistics, auditor, operator. ${FIX}`,
       );
+    });
+
+    it('a partner that receives orientations without its organisation type, which step 7 checks them against', () => {
+      const err = refusal((doc) => {
+        delete doc.partners[2]!.organisationType;
+      });
+      expect(err.message).to.equal(
+        `${SOURCE}: /partners/2/organisationType (partner "mission-locale-paris") is missing: a partner that receives orientation messages needs its organisation type (one of the codes of schemas/partners.schema.json, such as FRANCE_TRAVAIL), which the gateway checks against the type the message names. ${FIX}`,
+      );
+    });
+
+    it('an organisation type outside the codes the messages use', () => {
+      const err = refusal((doc) => {
+        doc.partners[1]!.organisationType = 'POLE_EMPLOI';
+      });
+      expect(err.message).to.match(/\/partners\/1\/organisationType \(partner "france-travail-paris"\) must be one of FRANCE_TRAVAIL, MISSION_LOCALE, /);
+    });
+
+    it('an operator that sends or receives messages', () => {
+      const err = refusal((doc) => {
+        doc.partners.push({ id: 'operator', name: 'Exploitant', role: 'operator', sends: ['orientation'], receives: [], eligibility: [], minimisation: [] });
+      });
+      expect(err.message).to.equal(`${SOURCE}: /partners/7/sends (partner "operator") must be empty: the operator role exchanges no messages. ${FIX}`);
     });
 
     it('a duplicate partner id, pointing at the second one', () => {

@@ -10,7 +10,7 @@ import { loadPartnerCredentials, loadTrustStore, partnerSecretPaths } from '../.
 
 const EXAMPLE = fileURLToPath(new URL('../../certs.example', import.meta.url));
 const AGENCIES = ['ofii-paris', 'france-travail-paris', 'mission-locale-paris', 'cap-emploi-75', 'epec-paris', 'ville-de-paris', 'ftda-paris'];
-const ALL = [...AGENCIES, 'prefecture-paris', 'auditor'];
+const ALL = [...AGENCIES, 'prefecture-paris', 'auditor', 'operator'];
 
 async function caught(promise: Promise<unknown>): Promise<GatewayError> {
   try {
