@@ -12,11 +12,13 @@ import { declareDeadLetterWatch, startDeadLetterWatcher } from './broker/dead-le
 import { startRelay, type Relay } from './broker/relay.js';
 import { declareTopology } from './broker/topology.js';
 import type { Settings } from './config/settings.js';
-import { GatewayError } from './domain/errors.js';
+import { GatewayError, isGatewayError } from './domain/errors.js';
 import { createCryptoPool } from './crypto/worker-pool.js';
+import { publishedEncryptionKey } from './crypto/published-key.js';
 import { createHttpApp } from './http/app.js';
 import { createAuditRouter } from './http/audit-routes.js';
 import { createStatsRouter } from './http/stats-routes.js';
+import { createPartnerKeyRouter } from './http/partner-key-routes.js';
 import { createSuggestionRouter } from './http/suggestion-routes.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { startHttpsServer, type RunningServer } from './http/server.js';
@@ -24,7 +26,8 @@ import type { Logger } from './log/logger.js';
 import { createValidator, defaultSchemasDir } from './schema/validator.js';
 import { openStore } from './store/open.js';
 import type { GatewayStore } from './store/gateway-store.js';
-import { GATEWAY_PARTNER } from './domain/gateway-partner.js';
+import { GATEWAY_ID, GATEWAY_PARTNER } from './domain/gateway-partner.js';
+import { refuseExamplePki } from './tls/example-pki.js';
 import { loadTrustStore, type TrustStore } from './trust/trust-store.js';
 import { loadRevocationList } from './trust/crl.js';
 import { followRevocations } from './http/tls-revocation.js';
@@ -71,11 +74,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const { settings, logger } = options;
   const now = options.now ?? (() => new Date());
   const trust = await loadTrustStore({ dir: settings.certsDir });
+  refuseExamplePki({ environment: settings.environment, caPem: trust.caPem, certsDir: settings.certsDir });
   const revocationList = await loadRevocationList({ dir: settings.certsDir, caPem: trust.caPem });
   const validator = createValidator({ schemasDir: defaultSchemasDir() });
   assertRegistryTypesKnown(trust, validator.knownTypes());
   const store = await openStore(settings);
-  const crypto = createCryptoPool({ size: settings.cryptoWorkers });
+  const crypto = createCryptoPool({ size: settings.cryptoWorkers, log: logger });
   let personal: DossierServices;
   try {
     personal = createDossierServices({ settings, trust, store, validator, now, crypto });
@@ -123,6 +127,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     maxDocumentBytes: settings.maxDocumentBytes,
     now,
     crypto,
+    logger,
   });
   const checkpointer = new Checkpointer({ store, signingKey: () => trust.gateway.privateKey, crypto, now, logger, intervalMs: settings.checkpointIntervalSeconds * 1000 });
   const app = createHttpApp({
@@ -136,7 +141,14 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     onAccepted: () => relay.kick(),
     auditRouter: createAuditRouter({ store, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto, now }),
     suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
-    statsRouter: createStatsRouter({ facts: () => store.statisticsFacts(), partners: () => trust.registry.partners.values(), now }),
+    statsRouter: createStatsRouter({ facts: (page) => store.statisticsFacts(page), partners: () => trust.registry.partners.values(), now }),
+    partnerKeyRouter: createPartnerKeyRouter({
+      // The keys messages are sealed to: the gateway's, and those of the partners that receive messages.
+      publishedKey: async (id) => {
+        if (id === GATEWAY_ID) return publishedEncryptionKey(trust.gateway.publishedKeys, now());
+        return trust.registry.get(id)?.receives.length ? publishedEncryptionKey(trust.partner(id)?.publicKeys ?? [], now()) : undefined;
+      },
+    }),
   });
 
   let server: RunningServer;
@@ -173,13 +185,24 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     intervalMs: settings.retentionSweepMinutes * 60_000,
     logger,
     onSwept: (summary) => {
-      if (summary.expiryNotices > 0) relay.kick();
+      if (summary.expiryNotices > 0 || summary.heldNoticesReleased > 0) relay.kick();
     },
   });
   logger.info('gateway started', { host: settings.host, port: server.port });
 
   const revocationWatch = followRevocations({ dir: settings.certsDir, caPem: trust.caPem, initial: revocationList, server, logger });
-  const trustWatch = watchTrust({ trust, logger });
+  const trustWatch = watchTrust({
+    trust,
+    logger,
+    onReloaded: () =>
+      void personal.releaseHeldNotices().then(
+        (held) => {
+          if (held.released > 0) relay.kick();
+          logger.info('held notices released', { component: 'notices', ...held });
+        },
+        (err: unknown) => logger.error('held notices not released', { component: 'notices', code: isGatewayError(err) ? err.code : undefined, reason: err instanceof Error ? err.message : 'unknown' }),
+      ),
+  });
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {

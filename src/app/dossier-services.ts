@@ -5,14 +5,14 @@
 import type { Settings } from '../config/settings.js';
 import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/service.js';
 import { loadKeyEncryptionKey } from '../privacy/envelope.js';
-import { createLookupKey, createPseudonymiser, loadPseudonymSecret, type LookupKey, type Pseudonymiser } from '../privacy/pseudonym.js';
+import { createLookupKeys, createPseudonymiser, pseudonymSecrets, type LookupKey, type Pseudonymiser } from '../privacy/pseudonym.js';
 import type { DocumentValidator } from '../schema/validator.js';
-import type { DossierPort } from '../store/port.js';
+import type { DossierPort, SecretsPort } from '../store/port.js';
 import { GATEWAY_ID, GATEWAY_PARTNER } from '../domain/gateway-partner.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { Dossiers } from './dossiers.js';
 import { eraseBeneficiary, type ErasureReport } from './erasure.js';
-import { GatewayNotices } from './gateway-notices.js';
+import { GatewayNotices, releaseHeldNotices } from './gateway-notices.js';
 import { runRetention, type RetentionSummary } from './retention.js';
 
 export interface DossierServices {
@@ -21,13 +21,15 @@ export interface DossierServices {
   notices: GatewayNotices;
   dossiers: Dossiers;
   runRetention(): Promise<RetentionSummary>;
+  /** Seals and queues the held notices whose recipient now has a usable key. */
+  releaseHeldNotices(): Promise<{ released: number; waiting: number }>;
   erase(opts: { beneficiaryRef: string; reason: string }): Promise<ErasureReport>;
 }
 
 export function createDossierServices(opts: {
   settings: Settings;
   trust: TrustStore;
-  store: DossierPort;
+  store: DossierPort & SecretsPort;
   validator: DocumentValidator;
   now: () => Date;
   /** The gateway passes its worker pool; the operator commands sign and verify on their own thread. */
@@ -35,16 +37,21 @@ export function createDossierServices(opts: {
 }): DossierServices {
   const { settings, trust, store, validator, now } = opts;
   const crypto = opts.crypto ?? INLINE_CRYPTO;
-  const lookup = createLookupKey(loadPseudonymSecret(settings.dataDir));
+  const lookups = createLookupKeys(pseudonymSecrets(settings.dataDir));
+  const lookup = lookups.current;
+  const previous = { lookups: lookups.previous, rekey: (current: string, older: readonly string[]) => store.rekeyLookups(current, older) };
   // Created at the first start, like the pseudonym secret, so that a data folder it cannot be written to stops the start.
   loadKeyEncryptionKey(settings.dataDir);
   const keysOf = (partnerId: string) => trust.partner(partnerId)?.publicKeys ?? [];
+  // Every key a partner ever registered, revoked ones included: a kept document is judged as of its
+  // acceptance, and openpgp weighs each revocation's reason (src/crypto/open.ts, openSigned).
+  const archiveKeysOf = (partnerId: string) => trust.partner(partnerId)?.keyRing.map((entry) => entry.key) ?? [];
   const findPartner = (id: string) => (id === GATEWAY_ID ? GATEWAY_PARTNER : trust.registry.get(id));
   const notices = new GatewayNotices({ signingKey: () => trust.gateway.privateKey, recipientKeys: keysOf, validator, now, crypto });
-  const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: keysOf, maxDocumentBytes: settings.maxDocumentBytes, crypto });
+  const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: archiveKeysOf, maxDocumentBytes: settings.maxDocumentBytes, crypto });
   return {
     lookup,
-    pseudonymise: createPseudonymiser({ lookup, subjects: store, now }),
+    pseudonymise: createPseudonymiser({ lookup, subjects: store, now, previous }),
     notices,
     dossiers,
     runRetention: () =>
@@ -52,12 +59,13 @@ export function createDossierServices(opts: {
         store,
         notices,
         findPartner,
-        senderKeys: keysOf,
+        senderKeys: archiveKeysOf,
         policy: { orientationExpiryDays: settings.orientationExpiryDays, dossierRetentionDays: settings.dossierRetentionDays },
         maxDocumentBytes: settings.maxDocumentBytes,
         now,
         crypto,
       }),
-    erase: (request) => eraseBeneficiary({ store, lookup, notices, dossiers, now }, request),
+    releaseHeldNotices: () => releaseHeldNotices({ store, notices }),
+    erase: (request) => eraseBeneficiary({ store, lookup, previous, notices, dossiers, now }, request),
   };
 }

@@ -2,8 +2,9 @@
  * Tell us once, opt-out and withdrawal at acceptance: what the beneficiary's dossier adds to the
  * acceptance of a message (src/app/ingest.ts).
  *
- * - Step 8 rules: no message about a person who opted out (`beneficiary-opted-out`); a referral only
- *   from the agency that currently follows the person (`referrer-follows-beneficiary`).
+ * - Step 8 rules: a referral only from the agency that currently follows the person
+ *   (`referrer-follows-beneficiary`), then no message about a person who opted out
+ *   (`beneficiary-opted-out`).
  * - A referral carries the dossier to its recipient: OFII's latest orientation and the history of
  *   acknowledgements and status updates, each as its sender signed it, in a `dossier` message that the
  *   gateway signs and encrypts to the recipient. Before anything is disclosed, the recipient's
@@ -19,6 +20,7 @@
  */
 import type { PublicKey } from '../crypto/keys.js';
 import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/service.js';
+import { DOSSIER_MAX_DOCUMENTS } from '../domain/dossier-limits.js';
 import { evaluateEligibility } from '../domain/eligibility.js';
 import { GatewayError } from '../domain/errors.js';
 import { assertFollows, assertNotOptedOut, DOSSIER_TYPES, followEffects } from '../domain/follow.js';
@@ -30,8 +32,6 @@ import type { DossierDocument, DossierPort, DossierUpdate, GatewayNotice } from 
 import type { Partner } from '../domain/partner.js';
 import type { GatewayNotices } from './gateway-notices.js';
 
-/** documents.maxItems of schemas/dossier.v1.schema.json: the latest orientation and the most recent history. */
-export const DOSSIER_MAX_DOCUMENTS = 200;
 
 const HISTORY_TYPES = new Set(['acknowledgement', 'status-update']);
 
@@ -40,7 +40,7 @@ export interface DossiersDependencies {
   lookup: LookupKey;
   notices: GatewayNotices;
   findPartner: (id: string) => Partner | undefined;
-  /** Public keys of a partner, to check the stored documents before they are disclosed. */
+  /** Every key a partner registered, revoked ones included, to check its kept documents as of their acceptance. */
   senderKeys: (partnerId: string) => PublicKey[];
   maxDocumentBytes: number;
   /** Where the stored documents are verified (the gateway's worker pool); on this thread when absent. */
@@ -54,13 +54,16 @@ function parse(bytes: Uint8Array): MessageDocument {
 export class Dossiers {
   constructor(private readonly deps: DossiersDependencies) {}
 
-  /** Step 8: the rules of the dossier. */
+  /**
+   * Step 8: the rules of the dossier, the referrer's follow before the opt-out, so that an agency that
+   * does not follow a person cannot learn whether they opted out (an opt-out ends every follow).
+   */
   async assertAllowed(opts: { document: MessageDocument; sender: string; beneficiary: string }): Promise<void> {
     const { header } = opts.document;
-    assertNotOptedOut(await this.deps.store.isOptedOut(this.deps.lookup(header.beneficiaryRef)));
     if (header.type === 'referral') {
       assertFollows({ follows: await this.deps.store.follows(opts.beneficiary, opts.sender), sender: opts.sender });
     }
+    assertNotOptedOut(await this.deps.store.isOptedOut(this.deps.lookup(header.beneficiaryRef)));
   }
 
   /** What the acceptance transaction writes besides the message (NewMessage.dossier). */
@@ -107,7 +110,7 @@ export class Dossiers {
   private async dossierFor(referral: MessageDocument, recipient: Partner, documents: readonly DossierDocument[]): Promise<GatewayNotice> {
     const orientation = documents.filter((d) => d.type === 'orientation').at(-1);
     await this.assertMayReceive(referral, recipient, orientation);
-    const history = documents.filter((d) => HISTORY_TYPES.has(d.type)).slice(-(DOSSIER_MAX_DOCUMENTS - 1));
+    const history = await this.mayReceive(recipient, documents.filter((d) => HISTORY_TYPES.has(d.type)).slice(-(DOSSIER_MAX_DOCUMENTS - 1)));
     const disclosed = [...(orientation ? [orientation] : []), ...history];
     return this.deps.notices.compose({
       type: 'dossier',
@@ -128,6 +131,24 @@ export class Dossiers {
   }
 
   /**
+   * Minimisation for every document a dossier discloses (RGPD art. 5(1)(c), 25): the recipient's rules
+   * for each document's type, as for a message sent to it directly. A document of the history it may
+   * not receive is withheld (the signer signed it whole, so a field cannot be removed); the rest of the
+   * history still goes. The orientation is checked apart (assertMayReceive): without it there is no
+   * dossier to disclose.
+   */
+  private async mayReceive(recipient: Partner, history: readonly DossierDocument[]): Promise<DossierDocument[]> {
+    if (!recipient.minimisation.some((rule) => history.some((document) => rule.messageTypes.includes(document.type)))) return [...history];
+    const allowed: DossierDocument[] = [];
+    for (const document of history) {
+      const bytes = await (this.deps.crypto ?? INLINE_CRYPTO).readKept({ signedMessage: document.signedMessage, maxDocumentBytes: this.deps.maxDocumentBytes });
+      const { body } = parse(bytes);
+      if (findForbiddenFields({ header: { type: document.type }, body }, recipient).length === 0) allowed.push(document);
+    }
+    return allowed;
+  }
+
+  /**
    * The recipient's rules for orientations, applied to the orientation the dossier discloses, on the
    * referral's send date (Mission Locale: 16 to 25 on the day of the referral).
    */
@@ -138,7 +159,12 @@ export class Dossiers {
       const rule = recipient.eligibility.find((r) => r.messageTypes.includes('orientation'))!.rule;
       throw new GatewayError('rule_violation', `Rule ${rule}: the gateway holds no orientation of this person to check ${recipient.id}'s eligibility on; ask OFII to orient the person instead.`, { rule });
     }
-    const opened = await (this.deps.crypto ?? INLINE_CRYPTO).openSigned({ signedMessage: orientation.signedMessage, senderKeys: this.deps.senderKeys(orientation.sender), maxDocumentBytes: this.deps.maxDocumentBytes });
+    const opened = await (this.deps.crypto ?? INLINE_CRYPTO).openSigned({
+      signedMessage: orientation.signedMessage,
+      senderKeys: this.deps.senderKeys(orientation.sender),
+      maxDocumentBytes: this.deps.maxDocumentBytes,
+      acceptedAt: new Date(orientation.acceptedAt),
+    });
     const stored = parse(opened.document);
     const asOfReferral = { header: { type: 'orientation', sentAt: referral.header.sentAt }, body: stored.body };
     const failed = evaluateEligibility(asOfReferral, recipient).find((result) => !result.holds);

@@ -19,6 +19,8 @@ const REASON_CODE = /^[a-z0-9][a-z0-9-]{1,62}$/;
 export interface ErasureDependencies {
   store: DossierPort;
   lookup: LookupKey;
+  /** During a rotation of the pseudonym secret: the person's rows move to the current lookup first. */
+  previous?: { lookups: (beneficiaryRef: string) => string[]; rekey: (current: string, previous: readonly string[]) => Promise<number> };
   notices: GatewayNotices;
   dossiers: Dossiers;
   now: () => Date;
@@ -35,6 +37,8 @@ export interface ErasureReport {
   auditIndex: number | undefined;
   /** The agencies notified (partner ids). */
   notified: string[];
+  /** Of those, the agencies without a usable key: their notice waits until they register one. */
+  held: string[];
 }
 
 /**
@@ -50,8 +54,10 @@ export async function eraseBeneficiary(deps: ErasureDependencies, opts: { benefi
   if (!REASON_CODE.test(opts.reason)) {
     throw new GatewayError('usage_invalid', '--reason must be a code of lower-case letters, digits and dashes (e.g. art17-request), never free text: it goes into the audit log.');
   }
-  const nothing: ErasureReport = { erased: false, documents: 0, notices: 0, auditIndex: undefined, notified: [] };
-  const beneficiary = await deps.store.findSubject(deps.lookup(opts.beneficiaryRef));
+  const nothing: ErasureReport = { erased: false, documents: 0, notices: 0, auditIndex: undefined, notified: [], held: [] };
+  const lookup = deps.lookup(opts.beneficiaryRef);
+  if (deps.previous !== undefined) await deps.previous.rekey(lookup, deps.previous.lookups(opts.beneficiaryRef));
+  const beneficiary = await deps.store.findSubject(lookup);
   if (beneficiary === undefined) return nothing;
   const now = deps.now();
   const composed = new Map<string, GatewayNotice>();
@@ -67,7 +73,10 @@ export async function eraseBeneficiary(deps: ErasureDependencies, opts: { benefi
     const notices = notified.map((id) => composed.get(id)!);
     const outcome = await deps.store.erase({ beneficiary, reason: `operator-${opts.reason}`, at: now.toISOString(), notices, preparedFor: recipients });
     if (outcome.kind === 'unknown') return nothing;
-    if (outcome.kind === 'erased') return { erased: true, documents: outcome.documents, notices: outcome.notices, auditIndex: outcome.auditIndex, notified };
+    if (outcome.kind === 'erased') {
+      const held = notices.filter((notice) => notice.held !== undefined).map((notice) => notice.recipient);
+      return { erased: true, documents: outcome.documents, notices: outcome.notices, auditIndex: outcome.auditIndex, notified, held };
+    }
     recipients = outcome.recipients;
   }
   throw new GatewayError('unavailable', `Messages about this person kept being accepted while the erasure was prepared (${ERASURE_PREPARATIONS} times); nothing was erased. Run the command again.`);

@@ -14,7 +14,8 @@ import type { AcceptedAnswer, ReceiptedAnswer } from '../crypto/receipt.js';
 import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/service.js';
 import { assertEligible } from '../domain/eligibility.js';
 import { assertMinimised } from '../domain/minimisation.js';
-import { GatewayError, partnerFacing, type RejectionRecord } from '../domain/errors.js';
+import { GatewayError, isGatewayError, partnerFacing, type RejectionRecord } from '../domain/errors.js';
+import type { Logger } from '../log/logger.js';
 import { assertFresh, type FreshnessPolicy } from '../domain/freshness.js';
 import { assertReplyMatches } from '../domain/replies.js';
 import { parseStrictJson } from '../domain/strict-json.js';
@@ -49,11 +50,20 @@ export interface IngestDependencies {
   now: () => Date;
   /** Where the per-message crypto runs (src/crypto/worker-pool.ts); on this thread when absent. */
   crypto?: GatewayCrypto;
+  /** Where a fault after the commit is told to the operator (the partner's answer stays the acceptance). */
+  logger?: Logger;
 }
 
+/**
+ * The answer to an accepted message. `receipt` is absent only when the gateway could not sign it when
+ * it answered (its key unusable, its crypto stopping): the message is accepted all the same, and the
+ * same message sent again gets the answer with its receipt once the gateway can sign.
+ */
+export type IngestAnswer = AcceptedAnswer & Partial<Pick<ReceiptedAnswer, 'receipt'>>;
+
 export type IngestResult =
-  | { outcome: 'accepted'; status: 202; answer: ReceiptedAnswer; recipient: string; type: string }
-  | { outcome: 'replayed'; status: 200; answer: ReceiptedAnswer; recipient: string; type: string };
+  | { outcome: 'accepted'; status: 202; answer: IngestAnswer; recipient: string; type: string }
+  | { outcome: 'replayed'; status: 200; answer: IngestAnswer; recipient: string; type: string };
 
 /** What the log and the audit entry of a rejection may name: identifiers only, once proven. */
 export type RejectionContext = Omit<RejectionRecord, 'auditIndex'>;
@@ -95,6 +105,9 @@ export class Ingest {
     const context: RejectionContext = {};
     let payloadSha256: string | undefined;
     let beneficiary: string | undefined;
+    let committed: AcceptedAnswer;
+    let recipientId: string;
+    let type: string;
     try {
       const { trust, store, now } = this.deps;
       const senderKeys = trust.partner(partner.id)?.publicKeys ?? [];
@@ -104,6 +117,9 @@ export class Ingest {
         decryptionKey: trust.gateway.decryptionKeys,
         senderKeys,
         maxDocumentBytes: this.deps.maxDocumentBytes,
+        // The crypto pool's share of this partner; the keys besides the gateway's the message may name (the final recipient's, its own).
+        partner: partner.id,
+        knownKeys: [...trust.gateway.publishedKeys, ...[...trust.registry.partners.keys()].flatMap((id) => trust.partner(id)?.publicKeys ?? [])],
       });
       payloadSha256 = sha256Hex(opened.document);
       const document = parseDocument(opened.document);
@@ -138,23 +154,26 @@ export class Ingest {
         sender: partner,
         type: header.type,
         recipientId: header.recipient,
+        body: document.body,
         // Opt-outs are addressed to the gateway itself.
         findPartner: (id) => (id === GATEWAY_ID ? GATEWAY_PARTNER : trust.registry.get(id)),
       });
 
-      // Step 8.
+      // Step 8. The sender's link with the person (the message it answers, the follow it refers from)
+      // is proven before anything about the person is told (the opt-out, in assertAllowed), so that
+      // the answer to an agency with no link says nothing of the person.
       assertEligible(document, recipient);
       assertMinimised(document, recipient);
-      await this.deps.dossiers.assertAllowed({ document, sender: partner.id, beneficiary });
       if (ANSWER_TYPES.has(header.type)) {
         const original = header.inReplyTo === undefined ? undefined : await store.findMessage(header.inReplyTo);
         assertReplyMatches({ sender: partner.id, recipient: recipient.id, beneficiary, original });
       }
+      await this.deps.dossiers.assertAllowed({ document, sender: partner.id, beneficiary });
 
       let outboxBody: string | undefined;
       if (recipient.id !== GATEWAY_ID) {
         const recipientKeys = encryptionKeysOf(recipient.id, trust.partner(recipient.id)?.publicKeys);
-        outboxBody = await this.crypto.sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys });
+        outboxBody = await this.crypto.sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys, ...(opened.sent === undefined ? {} : { sent: opened.sent }) });
       }
       const acceptedAt = acceptedAtDate.toISOString();
       const facts = factOf(document, acceptedAt);
@@ -182,17 +201,33 @@ export class Ingest {
         }
       }
       if (outcome.kind === 'duplicate') return await this.replay(outcome.existing, payloadSha256, partner);
-
-      const fields: AcceptedAnswer = { messageId: header.messageId, status: 'accepted', acceptedAt, auditIndex: outcome.auditIndex, payloadSha256 };
-      const answer = { ...fields, receipt: await this.crypto.signReceipt(fields, trust.gateway.privateKey) };
-      // Committed means accepted: a receipt that cannot be kept now (disk full) is signed again on a
-      // retry, whereas a 503 would tell the partner that nothing was accepted.
-      await store.saveReceipt(header.messageId, answer.receipt).catch(() => undefined);
-      return { outcome: 'accepted', status: 202, answer, recipient: recipient.id, type: header.type };
+      committed = { messageId: header.messageId, status: 'accepted', acceptedAt, auditIndex: outcome.auditIndex, payloadSha256 };
+      recipientId = recipient.id;
+      type = header.type;
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       throw await this.reject(err, partner, context, payloadSha256, beneficiary);
     }
+    // Committed means accepted: from here on nothing is refused, and the relay delivers the message
+    // whatever happens to its answer.
+    return { outcome: 'accepted', status: 202, answer: await this.receipted(committed, undefined), recipient: recipientId, type };
+  }
+
+  /**
+   * The answer with its receipt: the stored one, or one signed now and kept for replays. A receipt that
+   * cannot be signed or kept now leaves the answer without it (or keeps it unsaved), never a refusal.
+   */
+  private async receipted(fields: AcceptedAnswer, stored: string | undefined): Promise<IngestAnswer> {
+    if (stored !== undefined) return { ...fields, receipt: stored };
+    let receipt: string;
+    try {
+      receipt = await this.crypto.signReceipt(fields, this.deps.trust.gateway.privateKey);
+    } catch (err) {
+      this.deps.logger?.error('receipt not signed', { component: 'ingest', messageId: fields.messageId, auditIndex: fields.auditIndex, code: isGatewayError(err) ? err.code : undefined, reason: err instanceof Error ? err.message : 'unknown' });
+      return { ...fields };
+    }
+    await this.deps.store.saveReceipt(fields.messageId, receipt).catch(() => undefined);
+    return { ...fields, receipt };
   }
 
   /** Same message id again: the original answer if the signed document is the same, 409 otherwise. */
@@ -207,18 +242,15 @@ export class Ingest {
       auditIndex: existing.auditIndex,
       payloadSha256: existing.payloadSha256,
     };
-    let receipt = existing.receipt;
-    if (receipt === undefined) {
-      // The process stopped between the commit and the receipt: the first answer never left, so sign now.
-      receipt = await this.crypto.signReceipt(fields, this.deps.trust.gateway.privateKey);
-      await this.deps.store.saveReceipt(existing.messageId, receipt).catch(() => undefined);
-    }
-    return { outcome: 'replayed', status: 200, answer: { ...fields, receipt }, recipient: existing.recipient, type: existing.type };
+    // No receipt stored: the first answer left without one, or never left (the process stopped between
+    // the commit and the receipt); signed now.
+    return { outcome: 'replayed', status: 200, answer: await this.receipted(fields, existing.receipt), recipient: existing.recipient, type: existing.type };
   }
 
   private async reject(error: GatewayError, partner: Partner, context: RejectionContext, payloadSha256: string | undefined, beneficiary: string | undefined): Promise<GatewayError> {
-    // A store that cannot write cannot audit either; the partner gets 503 and retries.
-    if (error.code === 'unavailable') return error.recordedAs(context);
+    // A store that cannot write cannot audit either; the partner gets 503 and retries. A write whose
+    // outcome is unknown was no refusal: the partner sends the same message again to learn which.
+    if (error.code === 'unavailable' || error.code === 'outcome_unknown') return error.recordedAs(context);
     const event: AuditEvent = {
       event: 'rejected',
       timestamp: this.deps.now().toISOString(),

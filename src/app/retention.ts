@@ -16,7 +16,7 @@ import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { DossierPort, GatewayNotice, PendingOrientation } from '../store/port.js';
 import type { Partner } from '../domain/partner.js';
-import type { GatewayNotices } from './gateway-notices.js';
+import { releaseHeldNotices, type GatewayNotices } from './gateway-notices.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A subject is created when a message about a new person passes its schema; one refused that long ago is forgotten. */
@@ -31,6 +31,7 @@ export interface RetentionDependencies {
   store: DossierPort;
   notices: GatewayNotices;
   findPartner: (id: string) => Partner | undefined;
+  /** Every key a partner registered, revoked ones included, to read its kept documents as of their acceptance. */
   senderKeys: (partnerId: string) => PublicKey[];
   policy: RetentionPolicy;
   maxDocumentBytes: number;
@@ -52,6 +53,10 @@ export interface RetentionSummary {
   documentsDestroyed: number;
   /** Subjects forgotten because no accepted message names them. */
   subjectsForgotten: number;
+  /** Gateway notices sealed and queued because their recipient now has a usable key. */
+  heldNoticesReleased: number;
+  /** Gateway notices still waiting for their recipient to register a usable key. */
+  heldNoticesWaiting: number;
 }
 
 function before(now: Date, days: number): string {
@@ -63,7 +68,12 @@ async function beneficiaryRefOf(deps: RetentionDependencies, orientation: Pendin
   const stored = (await deps.store.readDossier(orientation.beneficiary))?.find((d) => d.messageId === orientation.messageId);
   if (stored === undefined) return undefined;
   try {
-    const opened = await (deps.crypto ?? INLINE_CRYPTO).openSigned({ signedMessage: stored.signedMessage, senderKeys: deps.senderKeys(stored.sender), maxDocumentBytes: deps.maxDocumentBytes });
+    const opened = await (deps.crypto ?? INLINE_CRYPTO).openSigned({
+      signedMessage: stored.signedMessage,
+      senderKeys: deps.senderKeys(stored.sender),
+      maxDocumentBytes: deps.maxDocumentBytes,
+      acceptedAt: new Date(stored.acceptedAt),
+    });
     return (JSON.parse(new TextDecoder().decode(opened.document)) as { header: { beneficiaryRef: string } }).header.beneficiaryRef;
   } catch (err) {
     // The sender's key changed since (rotation, expiry): the orientation still expires, without a
@@ -89,7 +99,16 @@ async function expiryNotice(deps: RetentionDependencies, orientation: PendingOri
 }
 
 export async function runRetention(deps: RetentionDependencies): Promise<RetentionSummary> {
-  const summary: RetentionSummary = { expired: 0, expiryNotices: 0, destroyedNotTakenInCharge: 0, destroyedAfterRetention: 0, documentsDestroyed: 0, subjectsForgotten: 0 };
+  const summary: RetentionSummary = {
+    expired: 0,
+    expiryNotices: 0,
+    destroyedNotTakenInCharge: 0,
+    destroyedAfterRetention: 0,
+    documentsDestroyed: 0,
+    subjectsForgotten: 0,
+    heldNoticesReleased: 0,
+    heldNoticesWaiting: 0,
+  };
   const now = deps.now();
   const at = now.toISOString();
   for (;;) {
@@ -116,6 +135,9 @@ export async function runRetention(deps: RetentionDependencies): Promise<Retenti
     else summary.destroyedNotTakenInCharge++;
   }
   summary.subjectsForgotten = await deps.store.forgetIdleSubjects(before(now, IDLE_SUBJECT_DAYS));
+  const held = await releaseHeldNotices(deps);
+  summary.heldNoticesReleased = held.released;
+  summary.heldNoticesWaiting = held.waiting;
   return summary;
 }
 

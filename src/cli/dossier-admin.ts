@@ -35,7 +35,8 @@ export async function runErase(opts: { settings: Settings; beneficiaryRef: strin
   print(
     `passerelle: erased one person: ${plural(report.documents, 'dossier document')} destroyed (data key deleted), ` +
       `${plural(report.notices, 'withdrawal notice')} queued${report.notified.length > 0 ? ` (${report.notified.join(', ')})` : ''}, audit entry ${report.auditIndex}. ` +
-      'The notices leave through the running gateway.',
+      'The notices leave through the running gateway.' +
+      (report.held.length > 0 ? ` ${report.held.join(', ')} ${report.held.length === 1 ? 'has' : 'have'} no usable OpenPGP key: ${report.held.length === 1 ? 'its notice waits' : 'their notices wait'}, encrypted, until a key is registered (then SIGHUP or the next retention sweep sends ${report.held.length === 1 ? 'it' : 'them'}).` : ''),
   );
   return 0;
 }
@@ -47,7 +48,8 @@ export async function runRetentionSweep(opts: { settings: Settings; print?: (lin
     `passerelle: retention sweep: ${plural(summary.expired, 'orientation')} expired (${plural(summary.expiryNotices, 'notice')} queued), ` +
       `${plural(summary.destroyedNotTakenInCharge + summary.destroyedAfterRetention, 'dossier')} destroyed ` +
       `(${summary.destroyedNotTakenInCharge} never taken in charge, ${summary.destroyedAfterRetention} after the retention period; ${plural(summary.documentsDestroyed, 'document')}), ` +
-      `${plural(summary.subjectsForgotten, 'unused subject')} forgotten.`,
+      `${plural(summary.subjectsForgotten, 'unused subject')} forgotten, ` +
+      `${plural(summary.heldNoticesReleased, 'held notice')} sent, ${plural(summary.heldNoticesWaiting, 'notice')} still waiting for a partner's key.`,
   );
   return 0;
 }

@@ -27,12 +27,22 @@ Commands:
         --reason CODE                     dossier, withdrawal notices to the agencies); prints counts only
   retention run                           on the gateway host: run the retention sweep now (expiry of
                                           unanswered orientations, destruction of dossiers)
+  secrets status                          on the gateway host: what depends on each secret (data keys per
+                                          key-encryption key, rows per pseudonym secret); deletes retired
+                                          secrets nothing needs any more
+  secrets rotate-kek                      on the gateway host, gateway running: a new dossier
+                                          key-encryption key; every data key is wrapped again
+  secrets rotate-pseudonym-secret         on the gateway host, gateway running: a new pseudonym secret;
+                                          a person's rows move to it when the gateway next sees them
   stats --as PARTNER [--format F]         the steering committee's statistics (statistics or auditor
                                           role), as grids (text), csv or json
   broker setup [--passwords DIR]          on the broker host (rabbitmqctl, as root): create or update the
         [--definitions-out FILE]          gateway's and each receiving partner's RabbitMQ account with
-        [--vhost V] [--rabbitmqctl PATH]  least privilege; passwords read from (or generated into)
-                                          DIR/<user>.password; optionally write the definitions file
+        [--client-certificates]           least privilege and connection limits, delete the accounts of
+        [--dry-run]                       removed partners; passwords read from (or generated into)
+        [--vhost V] [--rabbitmqctl PATH]  DIR/<user>.password, or none for agencies that log in with a
+                                          client certificate (EXTERNAL); --dry-run says what it would
+                                          do; optionally write the definitions file
   help                                    this text
 
 Settings (environment variables):

@@ -11,6 +11,7 @@ import { runConsume } from './consume.js';
 import { runDemo } from './demo.js';
 import { runErase, runRetentionSweep } from './dossier-admin.js';
 import { runPkiInit, runRotateGatewayKey } from './pki.js';
+import { runSecrets } from './secrets.js';
 import { runSend, runStatus } from './send.js';
 import { runServe } from './serve.js';
 import { runStats } from './stats.js';
@@ -71,6 +72,11 @@ async function main(argv: string[]): Promise<number> {
       if (!values['beneficiary-ref'] || !values.reason) throw usage('usage: passerelle erase --beneficiary-ref <10-digit reference> --reason <code>');
       return runErase({ settings: loadSettings(), beneficiaryRef: values['beneficiary-ref'], reason: values.reason });
     }
+    case 'secrets': {
+      const [sub] = rest;
+      if (rest.length !== 1 || !['status', 'rotate-kek', 'rotate-pseudonym-secret'].includes(sub!)) throw usage('usage: passerelle secrets status | rotate-kek | rotate-pseudonym-secret');
+      return runSecrets({ settings: loadSettings(), command: sub as 'status' | 'rotate-kek' | 'rotate-pseudonym-secret' });
+    }
     case 'retention': {
       if (rest.length !== 1 || rest[0] !== 'run') throw usage('usage: passerelle retention run');
       return runRetentionSweep({ settings: loadSettings() });
@@ -80,12 +86,17 @@ async function main(argv: string[]): Promise<number> {
     case 'broker': {
       const [sub, ...args] = rest;
       if (sub !== 'setup') throw usage(`unknown command "broker ${sub ?? ''}". Did you mean "passerelle broker setup"?`);
-      const { values } = parseArgs({ args, options: { passwords: { type: 'string' }, 'definitions-out': { type: 'string' }, vhost: { type: 'string' }, rabbitmqctl: { type: 'string' } } });
-      if (values.passwords === undefined && values['definitions-out'] === undefined) {
-        throw usage('usage: passerelle broker setup [--passwords DIR] [--definitions-out FILE] [--vhost V] [--rabbitmqctl PATH] (at least one of --passwords and --definitions-out)');
+      const { values } = parseArgs({
+        args,
+        options: { passwords: { type: 'string' }, 'definitions-out': { type: 'string' }, vhost: { type: 'string' }, rabbitmqctl: { type: 'string' }, 'client-certificates': { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false } },
+      });
+      if (values.passwords === undefined && values['definitions-out'] === undefined && !values['dry-run']) {
+        throw usage('usage: passerelle broker setup [--passwords DIR] [--definitions-out FILE] [--client-certificates] [--dry-run] [--vhost V] [--rabbitmqctl PATH] (at least one of --passwords, --definitions-out and --dry-run)');
       }
       return runBrokerSetup({
         settings: loadSettings(),
+        clientCertificates: values['client-certificates'],
+        dryRun: values['dry-run'],
         ...(values.passwords !== undefined ? { passwordsDir: values.passwords } : {}),
         ...(values['definitions-out'] !== undefined ? { definitionsOut: values['definitions-out'] } : {}),
         ...(values.vhost !== undefined ? { vhost: values.vhost } : {}),

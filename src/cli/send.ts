@@ -44,6 +44,11 @@ export async function runSend(opts: { settings: Settings; as: string; file: stri
   const result = await connectionHint(baseUrl, () =>
     sendDocument({ baseUrl, tls: view.tls, documentBytes: new TextEncoder().encode(JSON.stringify(document)), signingKey: view.privateKey, gatewayKeys: view.gatewayKeys }),
   );
+  if (result.acceptedWithoutReceipt) {
+    process.stdout.write(`${JSON.stringify(result.answer.body, null, 2)}\n`);
+    process.stderr.write(`passerelle: message ${String(document.header?.['messageId'])} accepted, but the gateway could not sign a receipt now; send the same document (same message id) again later to get it. The message is delivered either way.\n`);
+    return 0;
+  }
   if (!result.receipt) {
     process.stderr.write(`passerelle: message ${String(document.header?.['messageId'])} ${describeProblem(result.answer)}\n`);
     return 1;

@@ -72,8 +72,10 @@ export function completeHeader(document: { header?: Record<string, unknown> }, n
 
 export interface SendResult {
   answer: HttpAnswer;
-  /** Set when the gateway accepted (202) or replayed (200): the receipt verified. */
+  /** Set when the gateway accepted (202) or replayed (200) and answered with a receipt: the receipt verified. */
   receipt?: ReceiptedAnswer;
+  /** Accepted (202 or 200) without a receipt: the gateway could not sign one then; sending the same message again gets it. */
+  acceptedWithoutReceipt?: boolean;
 }
 
 export async function sendDocument(opts: {
@@ -87,6 +89,7 @@ export async function sendDocument(opts: {
   const answer = await requestGateway({ baseUrl: opts.baseUrl, tls: opts.tls, method: 'POST', path: '/v1/messages', body: sealed, contentType: 'application/pgp-encrypted' });
   if (answer.status !== 202 && answer.status !== 200) return { answer };
   const receipt = answer.body as ReceiptedAnswer;
+  if (receipt.receipt === undefined) return { answer, acceptedWithoutReceipt: true };
   await verifyReceipt(receipt, opts.gatewayKeys);
   return { answer, receipt };
 }

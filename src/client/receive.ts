@@ -4,7 +4,9 @@
  * agrees with what the delivery claims in clear. The AMQP properties are not signed; the document is.
  */
 import { openDelivered } from '../crypto/open.js';
+import { DOSSIER_MESSAGE_MAX_BYTES } from '../domain/dossier-limits.js';
 import { GatewayError } from '../domain/errors.js';
+import { GATEWAY_ID } from '../domain/gateway-partner.js';
 import type { MessageHeader } from '../domain/message.js';
 import { parseStrictJson } from '../domain/strict-json.js';
 import { unpackDossier, type DossierEntry } from './dossier.js';
@@ -26,7 +28,9 @@ export async function receiveDelivery(opts: {
 }): Promise<ReceivedMessage> {
   const { view, delivery } = opts;
   const senderKeys = await opts.view.senderKeys(delivery.sender);
-  const opened = await openDelivered({ message: delivery.body, decryptionKey: view.privateKey, senderKeys, maxDocumentBytes: opts.maxDocumentBytes });
+  // The gateway's dossier messages carry a person's whole history: they may be larger than a document.
+  const maxDocumentBytes = delivery.sender === GATEWAY_ID ? Math.max(opts.maxDocumentBytes, DOSSIER_MESSAGE_MAX_BYTES) : opts.maxDocumentBytes;
+  const opened = await openDelivered({ message: delivery.body, decryptionKey: view.privateKey, senderKeys, maxDocumentBytes });
   // The same strict reading as the gateway's: duplicate names would let this consumer see another
   // header than the one the gateway checked.
   const parsed = parseStrictJson(opened.document, { subject: 'The delivered document' });

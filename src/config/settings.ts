@@ -8,6 +8,8 @@ import path from 'node:path';
 import { GatewayError } from '../domain/errors.js';
 
 export interface Settings {
+  /** `production` refuses what only development may use (the published example trust directory). */
+  readonly environment: 'development' | 'production';
   readonly host: string;
   readonly port: number;
   readonly certsDir: string;
@@ -58,6 +60,7 @@ export interface SettingDoc {
 
 /** The settings table, also printed by `passerelle help` and mirrored in the README. */
 export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
+  { variable: 'PASSERELLE_ENV', default: 'development', meaning: 'production refuses to start on the published example trust directory (certs.example or a copy)' },
   { variable: 'PASSERELLE_HOST', default: '127.0.0.1', meaning: 'address the HTTPS API listens on' },
   { variable: 'PASSERELLE_PORT', default: '8443', meaning: 'port of the HTTPS API (0 picks a free port)' },
   { variable: 'PASSERELLE_CERTS_DIR', default: 'certs.example', meaning: 'trust configuration directory' },
@@ -68,8 +71,8 @@ export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
   { variable: 'PASSERELLE_AMQP_CA', default: '(system CAs)', meaning: 'PEM file of the CA(s) that verify the broker certificate (amqps: only)' },
   { variable: 'PASSERELLE_AMQP_CERT', default: '(unset)', meaning: 'PEM client certificate for the broker (amqps: only; with PASSERELLE_AMQP_KEY)' },
   { variable: 'PASSERELLE_AMQP_KEY', default: '(unset)', meaning: 'PEM private key of PASSERELLE_AMQP_CERT' },
-  { variable: 'PASSERELLE_MAX_BODY_BYTES', default: '1048576', meaning: 'largest request body (before decryption)' },
-  { variable: 'PASSERELLE_MAX_DOCUMENT_BYTES', default: '4194304', meaning: 'largest decrypted, decompressed document' },
+  { variable: 'PASSERELLE_MAX_BODY_BYTES', default: '262144', meaning: 'largest request body (before decryption)' },
+  { variable: 'PASSERELLE_MAX_DOCUMENT_BYTES', default: '65536', meaning: 'largest decrypted, decompressed document' },
   { variable: 'PASSERELLE_MAX_FUTURE_SECONDS', default: '300', meaning: 'how far in the future sentAt may be' },
   { variable: 'PASSERELLE_MAX_AGE_SECONDS', default: '86400', meaning: 'how old sentAt may be' },
   { variable: 'PASSERELLE_DELIVERY_LIMIT', default: '5', meaning: 'deliveries before a message is dead-lettered' },
@@ -157,6 +160,8 @@ export function redactUrl(raw: string): string {
 export function loadSettings(env: Env = process.env, cwd: string = process.cwd()): Settings {
   const amqpPrefix = text(env, 'PASSERELLE_AMQP_PREFIX', 'passerelle');
   if (!PREFIX_PATTERN.test(amqpPrefix)) fail('PASSERELLE_AMQP_PREFIX', amqpPrefix, 'lower-case letters, digits, dots, dashes or underscores');
+  const environment = text(env, 'PASSERELLE_ENV', 'development');
+  if (environment !== 'development' && environment !== 'production') fail('PASSERELLE_ENV', environment, 'development or production');
   const logLevel = text(env, 'PASSERELLE_LOG_LEVEL', 'info');
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) fail('PASSERELLE_LOG_LEVEL', logLevel, 'error, warn, info or debug');
   const databaseUrl = url(env, 'PASSERELLE_DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
@@ -173,6 +178,7 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     fail('PASSERELLE_HEADERS_TIMEOUT_MS', String(headersTimeoutMs), `at most PASSERELLE_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
   }
   const settings: Settings = {
+    environment,
     host: text(env, 'PASSERELLE_HOST', '127.0.0.1'),
     port: integer(env, 'PASSERELLE_PORT', 8443, 0, 65535),
     certsDir: path.resolve(cwd, text(env, 'PASSERELLE_CERTS_DIR', 'certs.example')),
@@ -181,8 +187,12 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     amqpUrl: url(env, 'PASSERELLE_AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:'])!,
     amqpPrefix,
     ...amqpTls(env, cwd),
-    maxBodyBytes: integer(env, 'PASSERELLE_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
-    maxDocumentBytes: integer(env, 'PASSERELLE_MAX_DOCUMENT_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    // The largest document the schemas allow is about 20 KiB compact, every character escaped
+    // (test/schema/document-size.test.ts computes it): 64 KiB leaves room for indentation, not for
+    // padding whose only effect is what the gateway stores and re-encrypts. The body is that document
+    // signed, encrypted and armored, with room to spare.
+    maxBodyBytes: integer(env, 'PASSERELLE_MAX_BODY_BYTES', 256 * 1024, 1024, 4 * 1024 * 1024),
+    maxDocumentBytes: integer(env, 'PASSERELLE_MAX_DOCUMENT_BYTES', 64 * 1024, 1024, 1024 * 1024),
     maxFutureSeconds: integer(env, 'PASSERELLE_MAX_FUTURE_SECONDS', 300, 0, 86400),
     maxAgeSeconds: integer(env, 'PASSERELLE_MAX_AGE_SECONDS', 86400, 60, 30 * 86400),
     deliveryLimit: integer(env, 'PASSERELLE_DELIVERY_LIMIT', 5, 1, 1000),

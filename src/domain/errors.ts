@@ -150,6 +150,14 @@ export const PROBLEM_CATALOGUE = {
     title: 'Internal error',
     message: 'The gateway failed to process the request; nothing was accepted. Retry later, and give the operator the request id (X-Request-Id) if it persists.',
   },
+  // A write whose commit may or may not have reached the disk (a failed sync of the journal, a
+  // connection lost during COMMIT): neither "accepted" nor "nothing was accepted" would be true.
+  outcome_unknown: {
+    status: 500,
+    audience: 'partner',
+    title: 'Outcome unknown',
+    message: 'The gateway could not confirm that your request was stored: it may or may not have been accepted. Send the same message again, with the same message id: the answer then says which (200 with its receipt if it was accepted, 202 if it is accepted now).',
+  },
   unavailable: {
     status: 503,
     audience: 'partner',

@@ -73,7 +73,7 @@ export function assertFollows(opts: { follows: boolean; sender: string }): void 
   if (!opts.follows) {
     throw new GatewayError(
       'rule_violation',
-      `Rule ${REFERRER_RULE}: ${opts.sender} does not follow this beneficiary (no accepted orientation or referral, or it refused, redirected, ended the support or referred the person since); only the agency that follows a person may refer them.`,
+      `Rule ${REFERRER_RULE}: ${opts.sender} does not follow this beneficiary (no accepted orientation or referral, or it refused, redirected, ended the support or referred the person since; an opt-out or an erasure ends every follow); only the agency that follows a person may refer them.`,
       { rule: REFERRER_RULE },
     );
   }

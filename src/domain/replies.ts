@@ -34,5 +34,5 @@ export function assertReplyMatches(opts: {
   const answersItsSender = original.sender === opts.recipient;
   const reportsOnReferral = original.type === 'referral';
   if (!answersItsSender && !reportsOnReferral) fail('names a message that was not sent by the recipient');
-  if (original.beneficiary !== opts.beneficiary) fail('names a message about another beneficiary (header.beneficiaryRef differs)');
+  if (original.beneficiary !== opts.beneficiary) fail('names a message about another beneficiary (header.beneficiaryRef differs, or the gateway no longer holds the person it was about: opt-out or erasure)');
 }

@@ -30,6 +30,8 @@ export interface HttpDependencies {
   /** POST /v1/orientation/suggestions and GET /v1/stats (src/http/suggestion-routes.ts, stats-routes.ts). */
   suggestionRouter?: express.Router;
   statsRouter?: express.Router;
+  /** GET /v1/partners/{id}/openpgp-key (src/http/partner-key-routes.ts). */
+  partnerKeyRouter?: express.Router;
 }
 
 const MESSAGE_MEDIA_TYPES = ['application/pgp-encrypted', 'application/octet-stream'];
@@ -67,20 +69,12 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     res.json({ status: 'alive' });
   });
 
+  // Ready means the store can take a write (keys and registry are loaded before the server listens).
+  // Anyone may ask, without a certificate: the answer is ready or not, nothing of the gateway's state
+  // (interface contract, section 4); the details are GET /v1/operator/status.
   app.get('/readyz', async (_req, res) => {
-    let storeState = 'writable';
-    try {
-      await deps.store.checkWritable();
-    } catch {
-      storeState = 'unavailable';
-    }
-    const ready = storeState === 'writable';
-    res.status(ready ? 200 : 503).json({
-      status: ready ? 'ready' : 'not-ready',
-      store: storeState,
-      broker: deps.brokerConnected() ? 'connected' : 'disconnected',
-      outboxDepth: ready ? await deps.store.outboxDepth() : null,
-    });
+    const ready = await storeWritable(deps.store);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready' });
   });
 
   const v1 = express.Router();
@@ -135,10 +129,23 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     });
   });
 
+  // What /readyz decides, and why: the broker may be away while the gateway is ready (messages wait in
+  // the outbox, whose depth says how many).
+  v1.get('/operator/status', permit('operator.status'), async (_req, res) => {
+    const ready = await storeWritable(deps.store);
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not-ready',
+      store: ready ? 'writable' : 'unavailable',
+      broker: deps.brokerConnected() ? 'connected' : 'disconnected',
+      outboxDepth: ready ? await deps.store.outboxDepth() : null,
+    });
+  });
+
   if (deps.auditRouter) v1.use('/audit', deps.auditRouter);
-  for (const router of [deps.suggestionRouter, deps.statsRouter]) if (router) v1.use(router);
+  for (const router of [deps.suggestionRouter, deps.statsRouter, deps.partnerKeyRouter]) if (router) v1.use(router);
   v1.all('/messages', methodNotAllowed('POST'));
   v1.all('/messages/:messageId', methodNotAllowed('GET'));
+  v1.all('/operator/status', methodNotAllowed('GET'));
   // Express restores req.baseUrl once an error leaves the router: the route is taken here, before.
   v1.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     res.locals['route'] = routeOf(req);
@@ -170,6 +177,16 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
 
   return app;
+}
+
+/** Whether the store takes a write now (the probe commits one: src/store, checkWritable). */
+async function storeWritable(store: Pick<Store, 'checkWritable'>): Promise<boolean> {
+  try {
+    await store.checkWritable();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function methodNotAllowed(allowed: string) {

@@ -14,7 +14,7 @@ import type { Checkpointer } from '../app/checkpointer.js';
 import { verifyCosignature, type PublishedCheckpoint } from '../audit/checkpoint.js';
 import { consistencyProof, inclusionPath, type NodeSource } from '../audit/merkle.js';
 import type { PublicKey } from '../crypto/keys.js';
-import type { GatewayCrypto } from '../crypto/service.js';
+import type { GatewayCrypto, VerifyDetachedArguments } from '../crypto/service.js';
 import { GatewayError } from '../domain/errors.js';
 import type { AuditLogPort, StoredAuditEntry } from '../store/port.js';
 import type { Store } from '../store/port.js';
@@ -135,7 +135,9 @@ export function createAuditRouter(deps: AuditRouterDependencies): express.Router
       throw new GatewayError('not_found', `No checkpoint of ${treeSize} entries was signed; cosign a checkpoint that GET /v1/audit/checkpoint returned.`);
     }
     const partner = callerOf(res);
-    await verifyCosignature(checkpoint, signature, deps.partnerKeys(partner.id), deps.crypto);
+    // In the caller's lane of the crypto pool (src/crypto/fair-queue.ts), as its messages are.
+    const inCallersLane = { verifyDetached: (opts: VerifyDetachedArguments) => deps.crypto.verifyDetached({ ...opts, partner: partner.id }) };
+    await verifyCosignature(checkpoint, signature, deps.partnerKeys(partner.id), inCallersLane);
     const { cosignature, created } = await store.addCosignature(checkpoint, { partner: partner.id, signature, signedAt: deps.now().toISOString() });
     res.status(created ? 201 : 200).json({ treeSize, ...cosignature });
   });

@@ -9,7 +9,8 @@
  * - `not_found` (404): a row the partner may not see, answered as a row that does not exist, so that
  *   a refusal says no more than an unknown id.
  *
- * `/healthz` and `/readyz` need no capability: they answer anyone, and name no partner and no row.
+ * `/healthz` and `/readyz` need no capability: they answer anyone, and say only alive, ready or not
+ * ready (interface contract, section 4); the details are behind `operator.status`.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { GatewayError } from '../domain/errors.js';
@@ -29,7 +30,11 @@ export type Capability =
   /** POST /v1/orientation/suggestions: the request carries a person's data, so only its future sender may ask. */
   | 'suggestions.ask'
   /** GET /v1/stats. */
-  | 'stats.read';
+  | 'stats.read'
+  /** GET /v1/partners/{id}/openpgp-key: the public key a sender also encrypts to (src/http/partner-key-routes.ts). */
+  | 'partner.key.read'
+  /** GET /v1/operator/status: the gateway's own state (store, broker, outbox), for its operators. */
+  | 'operator.status';
 
 interface Grant {
   allows(partner: Partner): boolean;
@@ -62,6 +67,14 @@ const POLICY: Readonly<Record<Capability, Grant>> = Object.freeze({
   'stats.read': {
     allows: (partner) => partner.role === 'statistics' || partner.role === 'auditor',
     refusal: (partner) => `The statistics are for the steering committee and the auditor; ${partner.id} has the ${partner.role} role.`,
+  },
+  'partner.key.read': {
+    allows: (partner) => partner.sends.length > 0,
+    refusal: (partner) => `The partners' encryption keys are for the partners that send messages; ${partner.id} sends none.`,
+  },
+  'operator.status': {
+    allows: (partner) => partner.role === 'operator',
+    refusal: (partner) => `The gateway's status is for its operators; ${partner.id} has the ${partner.role} role. GET /readyz says whether the gateway is ready.`,
   },
 });
 

@@ -42,7 +42,7 @@ function watchedFiles(trust: TrustStore): Map<string, Set<string>> {
   return byFolder;
 }
 
-export function watchTrust(opts: { trust: TrustStore; logger: Logger; debounceMs?: number }): TrustWatch {
+export function watchTrust(opts: { trust: TrustStore; logger: Logger; debounceMs?: number; /** After keys were reloaded (a partner may have a usable key now). */ onReloaded?: () => void }): TrustWatch {
   const { trust, logger } = opts;
   let timer: NodeJS.Timeout | undefined;
 
@@ -51,6 +51,7 @@ export function watchTrust(opts: { trust: TrustStore; logger: Logger; debounceMs
       const outcome = await trust.reload();
       logger.info('trust keys reloaded', { component: 'trust', reason: outcome.withdrawn.length === 0 ? 'no key withdrawn' : `keys withdrawn: ${outcome.withdrawn.join(', ')}` });
       for (const warning of outcome.warnings) logger.warn('trust key warning', { component: 'trust', reason: warning });
+      opts.onReloaded?.();
       return outcome;
     } catch (err) {
       const error = err instanceof GatewayError ? err : new GatewayError('config_invalid', `The OpenPGP keys of ${trust.dir} could not be reloaded (${(err as Error)?.message ?? 'unknown error'}).`, { cause: err });

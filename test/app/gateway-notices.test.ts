@@ -41,8 +41,8 @@ describe('app/gateway notices', function () {
         const second = await notices.compose(draft);
 
         expect(first.outboxBody).to.match(/^-----BEGIN PGP MESSAGE-----/);
-        expect(await signerOf(first.outboxBody)).to.equal(trust.gateway.privateKey.getFingerprint());
-        expect(await signerOf(second.outboxBody)).to.equal(rotated.getFingerprint());
+        expect(await signerOf(first.outboxBody!)).to.equal(trust.gateway.privateKey.getFingerprint());
+        expect(await signerOf(second.outboxBody!)).to.equal(rotated.getFingerprint());
       } finally {
         await crypto.close();
       }

@@ -23,12 +23,12 @@ import { receiptBytes, type AcceptedAnswer } from '../../src/crypto/receipt.js';
 import type { GatewayCrypto, OpenArguments, OpenSignedArguments, SealArguments, SignAndEncryptArguments } from '../../src/crypto/service.js';
 import { GatewayError } from '../../src/domain/errors.js';
 import { GATEWAY_ID } from '../../src/domain/gateway-partner.js';
-import type { Partner } from '../../src/domain/partner.js';
+import type { OrganisationType, Partner } from '../../src/domain/partner.js';
 import { createValidator, defaultSchemasDir } from '../../src/schema/validator.js';
 import type { DossierPort, Store } from '../../src/store/port.js';
 import type { TrustStore } from '../../src/trust/trust-store.js';
 import { MemoryStore } from '../fixtures/memory-store.js';
-import { example, type Json } from '../fixtures/partner.js';
+import { example, organisationTypeOf, type Json } from '../fixtures/partner.js';
 
 const NOW = new Date('2026-11-27T10:00:00.000Z');
 const SENT_AT = '2026-11-27T09:55:00Z';
@@ -42,7 +42,9 @@ const OTHER_REF = '7509999999';
 // The registry and the keys
 
 function agency(id: string, sends: string[], receives: string[], rules: Partial<Pick<Partner, 'eligibility' | 'minimisation'>> = {}): Partner {
-  return { id, name: id, role: 'agency', sends, receives, eligibility: rules.eligibility ?? [], minimisation: rules.minimisation ?? [] };
+  // A receiver of orientations has the type of its namesake in certs.example (step 7 checks it).
+  const typed = receives.includes('orientation') ? { organisationType: organisationTypeOf(id) as OrganisationType } : {};
+  return { id, name: id, role: 'agency', ...typed, sends, receives, eligibility: rules.eligibility ?? [], minimisation: rules.minimisation ?? [] };
 }
 
 const AGENCY_SENDS = ['acknowledgement', 'status-update', 'referral'];
@@ -70,7 +72,7 @@ function trustStore(): TrustStore {
   const byId = new Map(PARTNERS.map((p) => [p.id, p]));
   const trust = {
     registry: { partners: byId, get: (id: string) => byId.get(id) },
-    gateway: { privateKey: GATEWAY_KEY, decryptionKeys: [GATEWAY_KEY] },
+    gateway: { privateKey: GATEWAY_KEY, decryptionKeys: [GATEWAY_KEY], publishedKeys: [GATEWAY_KEY] },
     partner: (id: string) => {
       const partner = byId.get(id);
       return partner === undefined ? undefined : { partner, publicKeys: PUBLIC_KEYS.get(id) ?? [], keyRing: [], certificatePem: undefined };
@@ -139,6 +141,19 @@ class FakeCrypto implements GatewayCrypto {
 
   async signAndEncrypt(opts: SignAndEncryptArguments): Promise<string> {
     return `signed by ${(opts.signingKey as unknown as FakeKey).owner} for ${owners(opts.encryptionKeys).join(',')}: ${decode(opts.document)}`;
+  }
+
+  async readKept(opts: { signedMessage: Uint8Array }): Promise<Uint8Array> {
+    return (await this.openSigned({ signedMessage: opts.signedMessage, senderKeys: [...PUBLIC_KEYS.values()].flat() as unknown as PublicKey[], maxDocumentBytes: MAX_DOCUMENT_BYTES })).document;
+  }
+
+  async signJson(opts: { value: unknown; signingKey: PrivateKey }): Promise<{ signedMessage: Uint8Array; payloadSha256: string }> {
+    const text = JSON.stringify(opts.value);
+    return { signedMessage: await this.signInline({ document: encode(text), signingKey: opts.signingKey }), payloadSha256: sha256(text) };
+  }
+
+  async signInline(opts: { document: Uint8Array; signingKey: PrivateKey }): Promise<Uint8Array> {
+    return encode(`signed by ${(opts.signingKey as unknown as FakeKey).owner}: ${decode(opts.document)}`);
   }
 
   async signReceipt(answer: AcceptedAnswer, gatewayKey: PrivateKey): Promise<string> {
@@ -374,12 +389,12 @@ describe('app/ingest', () => {
       expect(await refusal(ingest.submit(OFII, sealed(OFII.id, document)))).to.include({ code: 'rule_violation', rule: 'income-support-rights' });
     });
 
-    it('step 8: a person who opted out gets beneficiary-opted-out, before the answer rule', async () => {
+    it('step 8: the answer rule before the opt-out, so that an agency with no link to a person cannot learn that they opted out', async () => {
       const { ingest, store } = bed();
       store.seedOptOut(lookupOf(REF));
-      // An acknowledgement naming a message the gateway never saw: the answer rule would fail too.
+      // An acknowledgement naming a message the gateway never saw: the opt-out rule would fail too.
       const document = example('acknowledgement', { sentAt: SENT_AT, sender: MISSION_LOCALE.id, recipient: OFII.id, beneficiaryRef: REF, inReplyTo: '00000000-0000-4000-8000-000000000000' });
-      expect(await refusal(ingest.submit(MISSION_LOCALE, sealed(MISSION_LOCALE.id, document)))).to.include({ code: 'rule_violation', rule: 'beneficiary-opted-out' });
+      expect(await refusal(ingest.submit(MISSION_LOCALE, sealed(MISSION_LOCALE.id, document)))).to.include({ code: 'rule_violation', rule: 'reply-matches-original' });
       expect(store.acceptCalls).to.deep.equal([]);
     });
 

@@ -11,7 +11,7 @@ describe('config/settings', () => {
     expect(settings.dataDir).to.equal('/srv/passerelle/data');
     expect(settings.amqpUrl).to.equal('amqp://guest:guest@127.0.0.1:5672');
     expect(settings.amqpPrefix).to.equal('passerelle');
-    expect(settings.maxBodyBytes).to.equal(1024 * 1024);
+    expect(settings.maxBodyBytes).to.equal(256 * 1024);
     expect(Object.isFrozen(settings)).to.equal(true);
     expect(settings.databaseUrl).to.equal(undefined);
     expect(loadSettings({ PASSERELLE_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' }).databaseUrl).to.equal('postgres://postgres@127.0.0.1:5432/test');

@@ -5,7 +5,7 @@
  * stays in the outbox, on disk), and everything is delivered once the alarm clears.
  */
 import { expect } from 'chai';
-import { FaultRun, Ledger, brokerBacklogBytes, outboxDrained, probe, rabbitmqctl, sealMessages, sendAll, settle, waitUntil } from '../fixtures/faults.js';
+import { FaultRun, Ledger, brokerBacklogBytes, operatorStatus, outboxDrained, rabbitmqctl, sealMessages, sendAll, settle, waitUntil } from '../fixtures/faults.js';
 
 /** The relay's default batch size: the most publishes it keeps outstanding (src/broker/relay.ts). */
 const RELAY_BATCH_SIZE = 100;
@@ -56,7 +56,7 @@ describe('@integration @faults RabbitMQ memory alarm: blocked publishing connect
     const logged = () => gateway.logLines().map((l) => String(l['message']));
     await waitUntil('the gateway sees its connection blocked', () => (logged().includes('broker.blocked') ? true : undefined), 10_000);
     const backlog = brokerBacklogBytes(gateway.pid);
-    const depth = (await probe(gateway.baseUrl, '/readyz')).body['outboxDepth'] as number;
+    const depth = (await operatorStatus(gateway)).body['outboxDepth'] as number;
     const residentDuring = gateway.residentKiB();
     expect(accepted, 'messages answered 202 while blocked').to.be.above(2 * RELAY_BATCH_SIZE);
     expect(depth, 'outbox rows while blocked').to.be.at.least(accepted - RELAY_BATCH_SIZE);

@@ -20,6 +20,7 @@ import {
   fillUp,
   injectWriteErrors,
   mountTmpfs,
+  operatorStatus,
   outboxDrained,
   probe,
   sealMessages,
@@ -93,7 +94,8 @@ describe('@integration @faults store failures: 503 unavailable, nothing half-acc
     await sendDuringFault(bench, ledger, whileReadOnly);
     const readiness = await probe(gateway.baseUrl, '/readyz');
     expect(readiness.status, 'GET /readyz while the store is read-only').to.equal(503);
-    expect(readiness.body['store']).to.equal('unavailable');
+    expect(readiness.body).to.deep.equal({ status: 'not-ready' });
+    expect((await operatorStatus(gateway)).body['store'], "the operator's status while the store is read-only").to.equal('unavailable');
     expect(injection.injected(), 'writes refused by the filesystem').to.be.above(0);
     await injection.stop();
     stopInjection = undefined;

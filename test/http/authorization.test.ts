@@ -31,6 +31,8 @@ const EXPECTED: Record<Capability, boolean[]> = {
   'audit.checkpoint':              [false, false, false,    false, true],
   'suggestions.ask':               [true,  false, false,    false, false],
   'stats.read':                    [false, false, false,    true,  true],
+  'partner.key.read':              [true,  true,  false,    false, false],
+  'operator.status':               [false, false, false,    false, false],
 };
 
 function refusal(fn: () => unknown): GatewayError | undefined {
@@ -54,6 +56,14 @@ describe('http/authorization: the one policy of who may ask what', () => {
       });
     });
   }
+
+  it("operator.status is the operator role's only capability besides message.read, which shows it no message", () => {
+    const operator = partner('operator', 'operator', [], []);
+    const granted = (Object.keys(EXPECTED) as Capability[]).filter((capability) => mayUse(operator, capability));
+    expect(granted.sort()).to.deep.equal(['message.read', 'operator.status']);
+    expect(refusal(() => visibleMessage(operator, { messageId: 'm', sender: 'ofii-paris', recipient: 'france-travail-paris' }))).to.include({ code: 'not_found' });
+    for (const caller of CALLERS) expect(refusal(() => authorize(caller, 'operator.status')), caller.id).to.include({ code: 'forbidden' });
+  });
 
   it('a message is visible to its sender and its recipient; to anyone else it does not exist (not_found)', () => {
     const record = { messageId: 'm', sender: 'ofii-paris', recipient: 'france-travail-paris' };

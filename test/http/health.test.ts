@@ -1,14 +1,16 @@
 /**
- * GET /healthz and GET /readyz (src/http/app.ts): they answer without a client certificate and without
- * a rate limit, and /readyz follows the store port's checkWritable(). Real express app and HTTPS
- * server, a fake store port (test/http/bed.ts). That a real store that cannot write makes /readyz
- * answer 503 is in test/faults/store-failure.test.ts.
+ * GET /healthz, GET /readyz and GET /v1/operator/status (src/http/app.ts). The probes answer without a
+ * client certificate and without a rate limit, and say only alive, ready or not ready (interface
+ * contract, section 4); /readyz follows the store port's checkWritable(). The details (store, broker,
+ * outbox depth) are for the operator role. Real express app and HTTPS server, a fake store port
+ * (test/fixtures/http-bed.ts). That a real store that cannot write makes /readyz answer 503 is in
+ * test/faults/store-failure.test.ts.
  */
 import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
 import { json, problem, startBed, type Bed } from '../fixtures/http-bed.js';
 
-describe('http: /healthz and /readyz', function () {
+describe('http: /healthz, /readyz and the operator status', function () {
   let bed: Bed;
   let brokerUp = true;
   before(async () => {
@@ -32,25 +34,25 @@ describe('http: /healthz and /readyz', function () {
     expect(bed.store.calls).to.deep.equal([]);
   });
 
-  it('/readyz answers 200 ready while the store can write', async () => {
+  it('/readyz answers 200 ready while the store can write, and asks it nothing else', async () => {
     const answer = await bed.request({ as: 'none', path: '/readyz' });
     expect(answer.status).to.equal(200);
-    expect(json(answer)).to.include({ status: 'ready', store: 'writable' });
-    expect(bed.store.calls).to.deep.equal(['checkWritable', 'outboxDepth']);
+    expect(json(answer)).to.deep.equal({ status: 'ready' });
+    expect(bed.store.calls).to.deep.equal(['checkWritable']);
   });
 
   it('/readyz stays ready while the broker is away: messages are accepted into the outbox meanwhile', async () => {
     brokerUp = false;
     const answer = await bed.request({ as: 'none', path: '/readyz' });
     expect(answer.status).to.equal(200);
-    expect(json(answer)).to.include({ status: 'ready' });
+    expect(json(answer)).to.deep.equal({ status: 'ready' });
   });
 
-  it('/readyz answers 503 not-ready while the store cannot write, without asking it anything more', async () => {
+  it('/readyz answers 503 not-ready while the store cannot write, and nothing of why', async () => {
     bed.store.unwritable = new GatewayError('store_unavailable', 'The store cannot take writes: SQLITE_READONLY.');
     const answer = await bed.request({ as: 'none', path: '/readyz' });
     expect(answer.status).to.equal(503);
-    expect(json(answer)).to.include({ status: 'not-ready', store: 'unavailable' });
+    expect(json(answer)).to.deep.equal({ status: 'not-ready' });
     expect(answer.text).not.to.include('SQLITE_READONLY');
     expect(bed.store.calls).to.deep.equal(['checkWritable']);
   });
@@ -70,12 +72,59 @@ describe('http: /healthz and /readyz', function () {
     expect(bed.store.calls).to.deep.equal([]);
   });
 
-  // Skipped because it fails: /readyz tells anyone, without a certificate, the store and broker states
-  // and the outbox depth, where the interface contract (section 4) says the probes "say only ready or
-  // not ready; the broker connection, outbox depth and other details are for the operator (metrics,
-  // console)". Un-skip when the answer is trimmed, or delete if the contract is changed instead.
-  it.skip('/readyz says only ready or not ready to a caller without a certificate (interface contract, section 4)', async () => {
-    const answer = await bed.request({ as: 'none', path: '/readyz' });
-    expect(Object.keys(json(answer))).to.deep.equal(['status']);
+  it('/readyz says only ready or not ready to a caller without a certificate (interface contract, section 4)', async () => {
+    for (const unwritable of [undefined, new GatewayError('store_unavailable', 'The store cannot take writes.')]) {
+      bed.store.unwritable = unwritable;
+      brokerUp = unwritable === undefined;
+      const answer = await bed.request({ as: 'none', path: '/readyz' });
+      expect(Object.keys(json(answer))).to.deep.equal(['status']);
+    }
+  });
+
+  describe('GET /v1/operator/status', () => {
+    let operatorBed: Bed;
+    before(async () => {
+      // The usual rate, not the one-token bucket of the probes' bed: this route is a /v1 request.
+      operatorBed = await startBed({ brokerConnected: () => brokerUp });
+    });
+    after(async () => operatorBed?.close());
+    beforeEach(() => {
+      operatorBed.store.unwritable = undefined;
+      operatorBed.store.depth = 3;
+      operatorBed.store.calls.length = 0;
+    });
+
+    it('tells the operator role what /readyz decided and why: store, broker, outbox depth', async () => {
+      const answer = await operatorBed.request({ as: 'operator', path: '/v1/operator/status' });
+      expect(answer.status).to.equal(200);
+      expect(json(answer)).to.deep.equal({ status: 'ready', store: 'writable', broker: 'connected', outboxDepth: 3 });
+      expect(operatorBed.store.calls).to.deep.equal(['checkWritable', 'outboxDepth']);
+
+      brokerUp = false;
+      operatorBed.store.depth = 17;
+      expect(json(await operatorBed.request({ as: 'operator', path: '/v1/operator/status' }))).to.deep.equal({ status: 'ready', store: 'writable', broker: 'disconnected', outboxDepth: 17 });
+    });
+
+    it('answers 503 with the reason while the store cannot write, without asking it anything more', async () => {
+      operatorBed.store.unwritable = new GatewayError('store_unavailable', 'The store cannot take writes: SQLITE_READONLY.');
+      const answer = await operatorBed.request({ as: 'operator', path: '/v1/operator/status' });
+      expect(answer.status).to.equal(503);
+      expect(json(answer)).to.deep.equal({ status: 'not-ready', store: 'unavailable', broker: 'connected', outboxDepth: null });
+      expect(operatorBed.store.calls).to.deep.equal(['checkWritable']);
+    });
+
+    it('refuses every other role with 403 forbidden and a caller without a certificate with 401, asking the store nothing', async () => {
+      for (const as of ['ofii-paris', 'france-travail-paris', 'prefecture-paris'] as const) {
+        expect(problem(await operatorBed.request({ as, path: '/v1/operator/status' })), as).to.include({ code: 'forbidden', status: 403 });
+      }
+      expect(problem(await operatorBed.request({ as: 'none', path: '/v1/operator/status' }))).to.include({ code: 'unauthenticated', status: 401 });
+      expect(operatorBed.store.calls).to.deep.equal([]);
+    });
+
+    it('answers another method with 405 and Allow: GET', async () => {
+      const answer = await operatorBed.request({ as: 'operator', method: 'POST', path: '/v1/operator/status' });
+      expect(problem(answer)).to.include({ code: 'method_not_allowed', status: 405 });
+      expect(answer.headers['allow']).to.equal('GET');
+    });
   });
 });

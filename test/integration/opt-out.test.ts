@@ -102,15 +102,17 @@ describe('@integration opt-out: withdrawal notices, refusals, destruction', func
     expect(events.find((e) => e['event'] === 'erased')).to.include({ beneficiary, code: 'opt-out', count: 3 });
   });
 
-  it('refuses later orientations, referrals and answers about the person with rule beneficiary-opted-out, and delivers nothing', async () => {
+  it('refuses later orientations and opt-outs with rule beneficiary-opted-out, referrals and answers by the link the opt-out ended, and delivers nothing', async () => {
     const again = await send(gw.baseUrl, 'ofii-paris', orientationTo('epec-paris', ref));
     expect(again.status).to.equal(422);
     expect(again.body).to.include({ code: 'rule_violation', rule: 'beneficiary-opted-out' });
     expect(JSON.stringify(again.body)).to.not.include(ref);
+    // The agencies' links come first (test/security/opt-out-oracle.test.ts); the opt-out ended them,
+    // and the withdrawal notice told these agencies why.
     const handOn = await send(gw.baseUrl, 'mission-locale-paris', referral('mission-locale-paris', 'epec-paris', ref));
-    expect(handOn.body).to.include({ code: 'rule_violation', rule: 'beneficiary-opted-out' });
+    expect(handOn.body).to.include({ code: 'rule_violation', rule: 'referrer-follows-beneficiary' });
     const late = await send(gw.baseUrl, 'france-travail-paris', acknowledgement('france-travail-paris', orientation, 'RECUE'));
-    expect(late.body).to.include({ code: 'rule_violation', rule: 'beneficiary-opted-out' });
+    expect(late.body).to.include({ code: 'rule_violation', rule: 'reply-matches-original' });
     expect((await send(gw.baseUrl, 'ofii-paris', optOut(ref, 'RETRAIT'))).body).to.include({ rule: 'beneficiary-opted-out' });
     await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
     expect(await drainQueue(queueName(gw.settings.amqpPrefix, 'epec-paris'))).to.have.length(0);

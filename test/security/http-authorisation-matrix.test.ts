@@ -6,8 +6,8 @@
  *
  * The callers are the kinds of certs.example: an agency that sends orientations (OFII), an agency
  * that receives them (France Travail; every agency of the example both sends and receives), the
- * statistics role, the auditor, a certificate issued by the partner CA to a CN that is not registered,
- * and no client certificate at all.
+ * statistics role, the auditor, the operator, a certificate issued by the partner CA to a CN that is
+ * not registered, and no client certificate at all.
  */
 import { expect } from 'chai';
 import { checkpointBytes, type PublishedCheckpoint } from '../../src/audit/checkpoint.js';
@@ -20,7 +20,7 @@ import { EXAMPLE_CERTS, eventually, PROJECT_ROOT, startTestGateway, type TestGat
 import { OpensslCa } from '../fixtures/openssl-ca.js';
 import { example, partner, seal, send, type Json } from '../fixtures/partner.js';
 
-const CALLERS = ['ofii-paris', 'france-travail-paris', 'prefecture-paris', 'auditor', 'unknown CN', 'no certificate'] as const;
+const CALLERS = ['ofii-paris', 'france-travail-paris', 'prefecture-paris', 'auditor', 'operator', 'unknown CN', 'no certificate'] as const;
 type Caller = (typeof CALLERS)[number];
 /**
  * `2xx` where 200 and 201 both mean "served" (a checkpoint or cosignature new, or kept from before).
@@ -66,38 +66,41 @@ describe('@integration security: HTTP authorisation matrix (every role against e
   };
   const fixed = (method: 'GET' | 'POST', pathname: string) => async (): Promise<Request> => ({ method, path: pathname });
 
-  // endpoint                                                                    ofii  FT   stats auditor unknown none
+  // endpoint                                                                    ofii  FT   stats auditor operator unknown none
   const MATRIX: Row[] = [
-    row('GET /healthz', fixed('GET', '/healthz'),                                 200, 200, 200, 200,   200,    200),
-    row('GET /readyz', fixed('GET', '/readyz'),                                   200, 200, 200, 200,   200,    200),
+    row('GET /healthz', fixed('GET', '/healthz'),                                 200, 200, 200, 200, 200,   200,    200),
+    row('GET /readyz', fixed('GET', '/readyz'),                                   200, 200, 200, 200, 200,   200,    200),
     row('POST /v1/messages (an orientation signed by the caller)', async (caller) => ({
       method: 'POST', path: '/v1/messages', contentType: 'application/pgp-encrypted',
       body: await seal(signerOf(caller), example('orientation', { sender: signerOf(caller), recipient: 'france-travail-paris' })),
-    }),                                                                           202, '403 type_not_allowed', 403, 403, 401, 401),
+    }),                                                                           202, '403 type_not_allowed', 403, 403, 403, 401, 401),
     row('GET /v1/messages/{id} (OFII to France Travail)', async () => ({ method: 'GET', path: `/v1/messages/${toFranceTravail}` }),
-                                                                                  200, 200, 404, 404,   401,    401),
+                                                                                  200, 200, 404, 404, 404,   401,    401),
     row('GET /v1/messages/{id} (OFII to Mission Locale)', async () => ({ method: 'GET', path: `/v1/messages/${toMissionLocale}` }),
-                                                                                  200, 404, 404, 404,   401,    401),
-    row('GET /v1/audit/entries', fixed('GET', '/v1/audit/entries'),               200, 200, 403, 200,   401,    401),
-    row('GET /v1/audit/checkpoint', fixed('GET', '/v1/audit/checkpoint'),         200, 200, 403, 200,   401,    401),
-    row('POST /v1/audit/checkpoint', fixed('POST', '/v1/audit/checkpoint'),       403, 403, 403, '2xx', 401,    401),
+                                                                                  200, 404, 404, 404, 404,   401,    401),
+    row('GET /v1/audit/entries', fixed('GET', '/v1/audit/entries'),               200, 200, 403, 200, 403,   401,    401),
+    row('GET /v1/audit/checkpoint', fixed('GET', '/v1/audit/checkpoint'),         200, 200, 403, 200, 403,   401,    401),
+    row('POST /v1/audit/checkpoint', fixed('POST', '/v1/audit/checkpoint'),       403, 403, 403, '2xx', 403, 401,    401),
     row('GET /v1/audit/proofs/inclusion (entry naming OFII and France Travail)', async () => ({
       method: 'GET', path: `/v1/audit/proofs/inclusion?index=${entryOfFranceTravail}&treeSize=${entryOfFranceTravail + 1}`,
-    }),                                                                           200, 200, 403, 200,   401,    401),
+    }),                                                                           200, 200, 403, 200, 403,   401,    401),
     row('GET /v1/audit/proofs/inclusion (entry naming OFII and Mission Locale)', async () => ({
       method: 'GET', path: `/v1/audit/proofs/inclusion?index=${entryOfMissionLocale}&treeSize=${entryOfMissionLocale + 1}`,
-    }),                                                                           200, 404, 403, 200,   401,    401),
+    }),                                                                           200, 404, 403, 200, 403,   401,    401),
     row('GET /v1/audit/proofs/consistency', fixed('GET', '/v1/audit/proofs/consistency?first=1&second=2'),
-                                                                                  200, 200, 403, 200,   401,    401),
+                                                                                  200, 200, 403, 200, 403,   401,    401),
     row('POST /v1/audit/checkpoint/cosignatures (signed by the caller)', async (caller) => {
       const checkpoint = await latestCheckpoint();
       const signature = await signDetached({ data: checkpointBytes(checkpoint), signingKey: (await partner(signerOf(caller))).privateKey });
       return { method: 'POST', path: `/v1/audit/checkpoint/cosignatures?treeSize=${checkpoint.treeSize}`, body: signature, contentType: 'application/pgp-signature' };
-    },                                                                            '2xx', '2xx', 403, '2xx', 401,  401),
+    },                                                                            '2xx', '2xx', 403, '2xx', 403, 401,  401),
     row('POST /v1/orientation/suggestions', async () => ({
       method: 'POST', path: '/v1/orientation/suggestions', contentType: 'application/json', body: JSON.stringify({ body: example('orientation')['body'] }),
-    }),                                                                           200, 403, 403, 403,   401,    401),
-    row('GET /v1/stats', fixed('GET', '/v1/stats'),                               403, 403, 200, 200,   401,    401),
+    }),                                                                           200, 403, 403, 403, 403,   401,    401),
+    row('GET /v1/stats', fixed('GET', '/v1/stats'),                               403, 403, 200, 200, 403,   401,    401),
+    row('GET /v1/partners/:partnerId/openpgp-key (Mission Locale\'s key)', fixed('GET', '/v1/partners/mission-locale-paris/openpgp-key'),
+                                                                                  200, 200, 403, 403, 403,   401,    401),
+    row('GET /v1/operator/status', fixed('GET', '/v1/operator/status'),           403, 403, 403, 403, 200,   401,    401),
   ];
 
   async function call(caller: Caller, request: Request): Promise<HttpAnswer> {
@@ -120,7 +123,7 @@ describe('@integration security: HTTP authorisation matrix (every role against e
     gw = await startTestGateway();
     ca = OpensslCa.over(path.join(EXAMPLE_CERTS, 'ca.crt'), path.join(EXAMPLE_CERTS, 'ca.key'));
     const ofii = await partner('ofii-paris');
-    for (const id of ['ofii-paris', 'france-travail-paris', 'prefecture-paris', 'auditor'] as const) tlsOf.set(id, (await partner(id)).tls);
+    for (const id of ['ofii-paris', 'france-travail-paris', 'prefecture-paris', 'auditor', 'operator'] as const) tlsOf.set(id, (await partner(id)).tls);
     const stranger = await ca.issue({ subject: '/O=Passerelle (example)/CN=not-a-partner' });
     tlsOf.set('unknown CN', { certPem: stranger.certPem, keyPem: stranger.keyPem, caPem: ofii.tls.caPem });
     // No certificate and no key: https.request offers none when both are undefined.
