@@ -1,0 +1,40 @@
+/**
+ * The console's only way to the gateway: the same `/v1` API as partners, over the same TLS connection
+ * (the browser's client certificate) or with the session cookie of an OpenID Connect sign-in. Problem
+ * details (RFC 9457) become an ApiProblem whose sentence comes from the catalogue.
+ */
+import { FR, t, type MessageKey } from '../catalogue/index.js';
+
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly requestId: string | undefined,
+  ) {
+    super(ApiProblem.sentence(code, requestId));
+    this.name = 'ApiProblem';
+  }
+
+  static sentence(code: string, requestId: string | undefined): string {
+    const key = `error.${code}`;
+    if (key in FR) return t(key as MessageKey);
+    return t('error.generic', { requestId: requestId ?? '—' });
+  }
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+  if (!response.ok) {
+    let code = 'internal';
+    let requestId: string | undefined;
+    try {
+      const problem = (await response.json()) as { code?: string; requestId?: string };
+      code = problem.code ?? code;
+      requestId = problem.requestId;
+    } catch {
+      // Not problem+json (a proxy's page): the generic sentence, with the status.
+    }
+    throw new ApiProblem(response.status, code, requestId ?? response.headers.get('x-request-id') ?? undefined);
+  }
+  return (await response.json()) as T;
+}
