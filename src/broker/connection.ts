@@ -121,7 +121,7 @@ export function usesExternalLogin(url: string, tls: BrokerTls | undefined): bool
 function tlsAdvice(reason: string): string | undefined {
   if (/certificate required/i.test(reason)) return 'The broker requires a client certificate: set PASSERELLE_AMQP_CERT and PASSERELLE_AMQP_KEY.';
   if (/SSL routines|ERR_SSL_/.test(reason)) {
-    return 'The TLS handshake failed: the broker must offer TLS 1.3, or TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 (README "TLS policy", deploy/rabbitmq/rabbitmq.conf.example), and accept the client certificate if it asks for one.';
+    return 'The TLS handshake failed: the broker must offer TLS 1.3, or TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 (docs/operator.md, "TLS policy"; deploy/rabbitmq/rabbitmq.conf.example), and accept the client certificate if it asks for one.';
   }
   if (/certificate|Hostname\/IP/i.test(reason)) return 'Set PASSERELLE_AMQP_CA to the CA that issued the broker\'s certificate, and use a host name that the certificate names.';
   return undefined;

@@ -1,6 +1,6 @@
 /**
  * The RabbitMQ accounts of a deployment and their permissions, computed from the partner registry and
- * the prefix (README "Broker accounts and permissions"). Pure: `passerelle broker setup` applies the
+ * the prefix (docs/operator.md, "Broker accounts and permissions"). Pure: `passerelle broker setup` applies the
  * result with rabbitmqctl and writes it as a definitions file.
  *
  * RabbitMQ grants three regular expressions per user and virtual host (access-control guide):

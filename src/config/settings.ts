@@ -58,7 +58,7 @@ export interface SettingDoc {
   meaning: string;
 }
 
-/** The settings table, also printed by `passerelle help` and mirrored in the README. */
+/** The settings table, also printed by `passerelle help` and mirrored in docs/operator.md ("Settings"). */
 export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
   { variable: 'PASSERELLE_ENV', default: 'development', meaning: 'production refuses to start on the published example trust directory (certs.example or a copy)' },
   { variable: 'PASSERELLE_HOST', default: '127.0.0.1', meaning: 'address the HTTPS API listens on' },

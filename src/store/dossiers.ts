@@ -7,7 +7,7 @@
  * holds after an erasure: ciphertexts it can no longer decrypt (the data key was only ever stored
  * wrapped, in the deleted subject row) and pseudonyms nobody can link back. What it holds BEFORE:
  * everything, so a backup taken before an erasure keeps the person readable for whoever also holds the
- * key-encryption key (README, "Data protection").
+ * key-encryption key (docs/operator.md, "Data protection").
  *
  * Every decision here reads the rows it depends on inside the transaction that acts on it.
  */

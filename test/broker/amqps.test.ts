@@ -1,5 +1,5 @@
 /**
- * AMQP over TLS (README "AMQP over TLS"): the gateway publishes over amqps and a partner consumes over
+ * AMQP over TLS (docs/operator.md, "AMQP over TLS"): the gateway publishes over amqps and a partner consumes over
  * amqps, both verifying the broker's certificate against the CA of PASSERELLE_AMQP_CA and its name
  * against the URL's host. The broker's TLS listener is started at run time on the running node
  * (test/fixtures/broker.ts startAmqpsListener), with a CA made for this test.

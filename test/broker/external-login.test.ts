@@ -1,5 +1,5 @@
 /**
- * Client-certificate login for agencies (README "Client certificates instead of passwords"): the
+ * Client-certificate login for agencies (docs/operator.md, "Client certificates instead of passwords"): the
  * accounts made by `passerelle broker setup --client-certificates` have no password, and an agency logs
  * in with SASL EXTERNAL, as the CN of a certificate issued by the broker's client CA, on a TLS listener
  * that requires a certificate (deploy/rabbitmq/rabbitmq.client-certificates.conf.example).

@@ -98,7 +98,7 @@ describe('docs: the partner walk-through runs as written @integration', function
     fs.symlinkSync(path.join(PROJECT_ROOT, 'schemas'), path.join(workDir, 'schemas'));
     // mktemp -d (the keyrings) lands inside the working directory, so that everything goes with it.
     fs.mkdirSync(path.join(workDir, 'tmp'));
-    const env = { ...process.env, TMPDIR: path.join(workDir, 'tmp'), PASSERELLE_AMQP_PREFIX: gateway.settings.amqpPrefix };
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: path.join(workDir, 'tmp'), PASSERELLE_AMQP_PREFIX: gateway.settings.amqpPrefix };
     delete env['GNUPGHOME'];
     run = await runBlocks(blocks, workDir, env);
   });

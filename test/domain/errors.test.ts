@@ -4,10 +4,10 @@ import { expect } from 'chai';
 import { GatewayError, isPartnerCode, partnerFacing, PROBLEM_CATALOGUE, PROBLEM_CODES, type ProblemCode } from '../../src/domain/errors.js';
 import { PROJECT_ROOT } from '../fixtures/gateway.js';
 
-/** The README's "Problem codes" table: the published codes of the interface contract and their statuses. */
+/** The "Errors" table of docs/interface.md (section 4): the published codes of the interface and their statuses. */
 function publishedCodes(): Map<string, number> {
-  const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('\n## Problem codes'));
+  const interfaceDocument = fs.readFileSync(path.join(PROJECT_ROOT, 'docs', 'interface.md'), 'utf8');
+  const section = interfaceDocument.slice(interfaceDocument.indexOf('\n### Errors'));
   const table = section.slice(0, section.indexOf('\n\n', section.indexOf('| code | status |')));
   const codes = new Map<string, number>();
   for (const match of table.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)) codes.set(match[1]!, Number(match[2]));
@@ -27,14 +27,14 @@ describe('domain/errors: the catalogue of problem codes', () => {
     }
   });
 
-  it('keeps the partner-facing codes and statuses of the interface contract (README "Problem codes")', () => {
+  it('keeps the partner-facing codes and statuses of the interface (docs/interface.md, section 4, "Errors")', () => {
     const published = publishedCodes();
     expect(published.size).to.be.greaterThan(20);
     const partner = new Map(PROBLEM_CODES.filter(isPartnerCode).map((code) => [code as string, PROBLEM_CATALOGUE[code].status as number]));
     expect([...partner.entries()].sort()).to.deep.equal([...published.entries()].sort());
   });
 
-  it('lists the operator-facing codes of the README as operator-only, never in the partner table', () => {
+  it('lists the operator-facing codes as operator-only, never in the interface\'s partner table', () => {
     for (const code of ['config_invalid', 'broker_unreachable', 'store_unavailable', 'receipt_invalid', 'audit_invalid', 'usage_invalid'] as const) {
       expect(PROBLEM_CATALOGUE[code].audience, code).to.equal('operator');
       expect(publishedCodes().has(code), code).to.equal(false);

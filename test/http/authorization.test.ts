@@ -1,5 +1,5 @@
 /**
- * The authorisation policy (src/http/authorization.ts), against a table written here from the README's
+ * The authorisation policy (src/http/authorization.ts), against a table written here from docs/interface.md's
  * "Who may call what", not read from the policy; and the rule that every /v1 route names its
  * capability before anything else runs.
  */

@@ -1,6 +1,6 @@
 /**
  * The verifiable exchange log through a real gateway (SQLite, RabbitMQ, mutual TLS): checkpoints
- * checked with GnuPG and jq as the README tells auditors, proofs checked with the pure verifier, the
+ * checked with GnuPG and jq as docs/auditor.md tells auditors, proofs checked with the pure verifier, the
  * role scoping of every endpoint, cosignatures, and tampering with the SQLite file caught by the real
  * `passerelle audit` command.
  */

@@ -1,5 +1,5 @@
 /**
- * Least privilege on RabbitMQ (README "Broker accounts and permissions"): the accounts made by
+ * Least privilege on RabbitMQ (docs/operator.md, "Broker accounts and permissions"): the accounts made by
  * `passerelle broker setup` on the real broker, then every agency tries what it must not do. The
  * registry is the example one plus `ft` and `ft-paris`, a partner id that is a prefix of another: an
  * unanchored or unescaped grant for `ft` would open `ft-paris`'s queue.

@@ -1,5 +1,5 @@
 /**
- * Every endpoint of the HTTP API against every kind of caller, on a real gateway (README "Who may call
+ * Every endpoint of the HTTP API against every kind of caller, on a real gateway (docs/interface.md, "Who may call
  * what"; the table below is that one). Each request is one that the endpoint would serve to an entitled
  * caller, so that the status measures the authorisation and nothing else (no malformed body, no
  * missing parameter).

@@ -1,5 +1,5 @@
 /**
- * The TLS policy (src/tls/policy.ts, README "TLS policy", after the ANSSI guide on TLS): TLS 1.3, and
+ * The TLS policy (src/tls/policy.ts, docs/operator.md, "TLS policy", after the ANSSI guide on TLS): TLS 1.3, and
  * for TLS 1.2 only ECDHE with AES-GCM or ChaCha20-Poly1305, on every TLS connection of the gateway.
  *
  * - The HTTPS listener, probed with the real `openssl s_client` offering one suite at a time: each

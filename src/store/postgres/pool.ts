@@ -2,7 +2,7 @@
  * The PostgreSQL connections of the store: one pool per gateway process, and the fault mapping every
  * statement goes through.
  *
- * Limits chosen here (README, "PostgreSQL"): POOL_SIZE connections per process; a statement waits at
+ * Limits chosen here (docs/operator.md, "PostgreSQL and several gateways"): POOL_SIZE connections per process; a statement waits at
  * most LOCK_TIMEOUT_MS for a lock (the audit sequencer, src/store/postgres/engine.ts) and a new
  * connection at most CONNECT_TIMEOUT_MS, after which the request fails with 503 instead of hanging.
  */
