@@ -5,7 +5,8 @@
  * (https://127.0.0.1:8443) and the local RabbitMQ. A block marked `<!-- not run -->` just before its
  * fence is skipped (for output that is only illustrative). Then the outcomes the text promises are
  * checked: OFII's 202 with a receipt GnuPG verifies, Mission Locale reading OFII's own signature on the
- * delivery, its acknowledgement accepted, and the orientation `acknowledged`.
+ * delivery, its acknowledgement accepted, and the orientation `acknowledged`. Then the auditor's check
+ * of the same log with GnuPG, curl and jq alone (docs/auditor.md), on what the walk-through left in it.
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,12 +19,14 @@ import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../fixtures/ga
 
 const GUIDE = path.join(PROJECT_ROOT, 'docs', 'partner-integration.md');
 const SECTION = "## A partner's walk-through with GnuPG and curl only";
+const AUDITOR_GUIDE = path.join(PROJECT_ROOT, 'docs', 'auditor.md');
+const AUDITOR_SECTION = '## With GnuPG, curl and jq alone';
 const PORT = 8443;
 
 /** The ```sh blocks of one `## ` section, in order, without those marked `<!-- not run -->`. */
 export function shellBlocks(markdown: string, heading: string): string[] {
   const start = markdown.indexOf(`\n${heading}\n`);
-  if (start < 0) throw new Error(`${GUIDE} has no section "${heading}"`);
+  if (start < 0) throw new Error(`no section "${heading}"`);
   const rest = markdown.slice(start + heading.length + 2);
   const end = rest.search(/^## /m);
   const section = end < 0 ? rest : rest.slice(0, end);
@@ -52,11 +55,11 @@ interface Run {
 
 const MARK = '::walkthrough-block::';
 
-async function runBlocks(blocks: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
+async function runBlocks(name: string, blocks: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
   const script = ['set -eo pipefail', ...blocks.flatMap((block) => [`echo ${MARK}; echo ${MARK} >&2`, block])].join('\n');
-  fs.writeFileSync(path.join(cwd, 'walkthrough.sh'), script);
+  fs.writeFileSync(path.join(cwd, `${name}.sh`), script);
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['walkthrough.sh'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [`${name}.sh`], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -83,9 +86,12 @@ describe('docs: the partner walk-through runs as written @integration', function
   let workDir: string;
   let run: Run;
   let blocks: string[];
+  let auditorRun: Run;
+  let auditorBlocks: string[];
 
   before(async () => {
     blocks = shellBlocks(fs.readFileSync(GUIDE, 'utf8'), SECTION);
+    auditorBlocks = shellBlocks(fs.readFileSync(AUDITOR_GUIDE, 'utf8'), AUDITOR_SECTION);
     if (!(await portIsFree(PORT))) {
       throw new Error(
         `Port ${PORT} on 127.0.0.1 is in use, and the walk-through in docs/partner-integration.md talks to https://127.0.0.1:${PORT}: ` +
@@ -100,7 +106,8 @@ describe('docs: the partner walk-through runs as written @integration', function
     fs.mkdirSync(path.join(workDir, 'tmp'));
     const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: path.join(workDir, 'tmp'), PASSERELLE_AMQP_PREFIX: gateway.settings.amqpPrefix };
     delete env['GNUPGHOME'];
-    run = await runBlocks(blocks, workDir, env);
+    run = await runBlocks('walkthrough', blocks, workDir, env);
+    auditorRun = await runBlocks('auditor', auditorBlocks, workDir, env);
   });
 
   after(async () => {
@@ -115,14 +122,14 @@ describe('docs: the partner walk-through runs as written @integration', function
     await gateway?.dispose();
   });
 
-  function failure(): string {
-    const index = run.stdout.length - 1;
-    return `block ${index + 1} of ${blocks.length} exited ${run.code}:\n${blocks[index]}\n--- stdout\n${run.stdout[index] ?? ''}\n--- stderr\n${run.stderr[index] ?? ''}`;
+  function failure(result: Run, ran: string[]): string {
+    const index = result.stdout.length - 1;
+    return `block ${index + 1} of ${ran.length} exited ${result.code}:\n${ran[index]}\n--- stdout\n${result.stdout[index] ?? ''}\n--- stderr\n${result.stderr[index] ?? ''}`;
   }
 
   it('every block runs to the end without an error', () => {
     expect(blocks.length, 'sh blocks in the walk-through').to.be.greaterThan(4);
-    expect(run.code, run.code === 0 ? '' : failure()).to.equal(0);
+    expect(run.code, run.code === 0 ? '' : failure(run, blocks)).to.equal(0);
     expect(run.stdout.length).to.equal(blocks.length);
   });
 
@@ -153,5 +160,17 @@ describe('docs: the partner walk-through runs as written @integration', function
     const answer = readJson(path.join(workDir, 'answer.json'));
     expect(last).to.include({ messageId: answer['messageId'], status: 'acknowledged' });
     expect(last['acknowledgedAt']).to.be.a('string');
+  });
+
+  it("the auditor's check with GnuPG, curl and jq alone runs as written: checkpoint signature good, leaf hash recomputed, cosignature kept", () => {
+    expect(auditorBlocks.length, 'sh blocks of the auditor section').to.be.greaterThan(0);
+    expect(auditorRun.code, auditorRun.code === 0 ? '' : failure(auditorRun, auditorBlocks)).to.equal(0);
+    const output = auditorRun.stdout.join('');
+    const [recomputed, stored] = output.split('\n').filter((line) => /^[0-9a-f]{64}$/.test(line));
+    expect(recomputed, output).to.be.a('string');
+    expect(recomputed).to.equal(stored);
+    expect(auditorRun.stderr.join('')).to.contain('Good signature from "Passerelle gateway');
+    const cosignatures = gateway!.logLines.filter((line) => line['message'] === 'request' && line['method'] === 'POST' && String(line['path']).startsWith('/v1/audit/checkpoint/cosignatures'));
+    expect(cosignatures.map((line) => line['status'])).to.deep.equal([201]);
   });
 });
