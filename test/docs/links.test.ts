@@ -1,5 +1,5 @@
 /**
- * The documentation holds together: every relative link of README.md and docs/ points to a file of the
+ * The documentation holds together: every relative link of README.md, docs/, schemas/ and deploy/ points to a file of the
  * repository and, when it names one, to a heading of that file (GitHub's anchors); every guide in docs/
  * is reachable from the README; and no page cites what the repository does not ship.
  */
@@ -14,7 +14,7 @@ const DOCS = path.join(PROJECT_ROOT, 'docs');
  * once they are: a link to a file that does not exist then fails again.
  */
 const WRITTEN_ON_OTHER_BRANCHES = ['api.md', 'auditor-console.md', 'cli.md', 'console.md', 'monitoring.md', 'steering-committee.md'].map((name) => path.join(DOCS, name));
-const PAGES = ['README.md', ...fs.readdirSync(DOCS).filter((name) => name.endsWith('.md')).map((name) => path.join('docs', name))];
+const PAGES = ['README.md', 'schemas/README.md', 'deploy/README.md', 'deploy/multi-node/README.md', 'deploy/rabbitmq/README.md', ...fs.readdirSync(DOCS).filter((name) => name.endsWith('.md')).map((name) => path.join('docs', name))];
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 export function anchors(markdown: string): Set<string> {
@@ -43,7 +43,7 @@ function links(markdown: string): string[] {
 }
 
 describe('docs: links and citations', () => {
-  it('every relative link of README.md and docs/ reaches a file and a heading of it', () => {
+  it('every relative link of the README, docs/, schemas/ and deploy/ reaches a file and a heading of it', () => {
     const broken: string[] = [];
     for (const page of PAGES) {
       const text = fs.readFileSync(path.join(PROJECT_ROOT, page), 'utf8');
