@@ -6,7 +6,7 @@
  * The schema validator, the domain rules, Dossiers and GatewayNotices are the real ones: they are pure
  * or run on these ports.
  *
- * What is proven here: the order of the checks of the interface contract (section 3), told apart by
+ * What is proven here: the order of the checks of docs/interface.md (section 3), told apart by
  * documents that fail two checks at once; what each refusal's audit entry may name at the step it was
  * refused; idempotency; the answers to store faults and to a dossier update that went stale. The same
  * path with the real OpenPGP, store and HTTPS runs in test/integration/ and test/security/.

@@ -17,7 +17,7 @@ function entry(recipient: string): OutboxEntry {
 }
 
 describe('broker/publisher options', () => {
-  it('sets exactly the properties of the interface contract', () => {
+  it('sets exactly the properties of docs/interface.md (section 5)', () => {
     const row = entry('ofii');
     expect(publishOptions(row)).to.deep.equal({
       persistent: true,

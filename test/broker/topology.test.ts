@@ -44,7 +44,7 @@ async function listQueues(prefix: string): Promise<Map<string, ListedQueue>> {
 }
 
 describe('broker/topology names', () => {
-  it('names exchanges and queues from the prefix as the interface contract does', () => {
+  it('names exchanges and queues from the prefix as docs/interface.md does', () => {
     expect(exchangeName('passerelle')).to.equal('passerelle.deliveries');
     expect(deadLetterExchangeName('passerelle')).to.equal('passerelle.dead-letters');
     expect(queueName('passerelle', 'ofii')).to.equal('passerelle.ofii');

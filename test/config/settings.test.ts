@@ -3,7 +3,7 @@ import { loadSettings } from '../../src/config/settings.js';
 import { GatewayError } from '../../src/domain/errors.js';
 
 describe('config/settings', () => {
-  it('applies the defaults of the interface contract (section 7) and freezes the result', () => {
+  it('applies the defaults of docs/interface.md (section 7) and freezes the result', () => {
     const settings = loadSettings({}, '/srv/passerelle');
     expect(settings.host).to.equal('127.0.0.1');
     expect(settings.port).to.equal(8443);

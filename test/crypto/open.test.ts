@@ -1,7 +1,7 @@
 /**
  * src/crypto/open.ts: the gateway opening partners' messages (decrypt, check the packet structure,
  * verify the one signature), against openpgp and GnuPG 2.2 as partners run them, and every refusal
- * the interface contract names, each with its control.
+ * docs/interface.md names, each with its control.
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';

@@ -78,7 +78,7 @@ describe('crypto policy', function () {
   });
 
   describe('assertKeyPolicy', () => {
-    it('accepts the key types the interface contract requires (section 2)', () => {
+    it('accepts the key types docs/interface.md requires (section 2)', () => {
       for (const [label, generated] of Object.entries(accepted)) {
         expect(() => assertKeyPolicy(generated.key.toPublic(), label), label).not.to.throw();
       }

@@ -98,7 +98,7 @@ describe('dev-pki generateTrustDirectory', function () {
 
   const read = (file: string) => readFile(path.join(dir, file), 'utf8');
 
-  it('writes exactly the layout of the interface contract, section 2', async () => {
+  it('writes exactly the layout of docs/interface.md, section 2', async () => {
     const expected = [
       'README.md',
       'ca.crt',
@@ -347,7 +347,7 @@ describe('dev-pki: the committed example registry', () => {
     expect(await readFile(committed, 'utf8')).to.equal(registryJson(DEFAULT_PARTNERS));
   });
 
-  it('gives the minimisation rules of the domain notes: health data to Cap emploi and France Travail with consent only, rights to the Ville de Paris and France Travail only', () => {
+  it('gives the minimisation rules of docs/domain.md (section 4.1): health data to Cap emploi and France Travail with consent only, rights to the Ville de Paris and France Travail only', () => {
     const registry = loadRegistry(committed);
     const rules = (id: string) => registry.get(id)!.minimisation.map((r) => r.rule);
     expect(rules('france-travail-paris')).to.deep.equal(['health-data-with-consent-only', 'health-constraint-with-consent-only']);

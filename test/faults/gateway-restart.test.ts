@@ -1,6 +1,6 @@
 /**
  * The gateway process dies or is stopped while partners post concurrently, and starts again on the
- * same data directory (interface contract: a partner that got no answer sends the same message again).
+ * same data directory (docs/interface.md: a partner that got no answer sends the same message again).
  *
  * SIGKILL may strike between the store's commit and the answer (the retry then gets 200 and the
  * original answer), or between the broker's confirm and markQueued (the row is published again: an

@@ -1,7 +1,7 @@
 /**
  * GET /healthz, GET /readyz and GET /v1/operator/status (src/http/app.ts). The probes answer without a
- * client certificate and without a rate limit, and say only alive, ready or not ready (interface
- * contract, section 4); /readyz follows the store port's checkWritable(). The details (store, broker,
+ * client certificate and without a rate limit, and say only alive, ready or not ready (docs/interface.md,
+ * section 4); /readyz follows the store port's checkWritable(). The details (store, broker,
  * outbox depth) are for the operator role. Real express app and HTTPS server, a fake store port
  * (test/fixtures/http-bed.ts). That a real store that cannot write makes /readyz answer 503 is in
  * test/faults/store-failure.test.ts.
@@ -72,7 +72,7 @@ describe('http: /healthz, /readyz and the operator status', function () {
     expect(bed.store.calls).to.deep.equal([]);
   });
 
-  it('/readyz says only ready or not ready to a caller without a certificate (interface contract, section 4)', async () => {
+  it('/readyz says only ready or not ready to a caller without a certificate (docs/interface.md, section 4)', async () => {
     for (const unwritable of [undefined, new GatewayError('store_unavailable', 'The store cannot take writes.')]) {
       bed.store.unwritable = unwritable;
       brokerUp = unwritable === undefined;

@@ -1,5 +1,5 @@
 /**
- * Every problem code of the interface contract (section 4), provoked through the real HTTPS API, each
+ * Every problem code of docs/interface.md (section 4), provoked through the real HTTPS API, each
  * answered as problem+json with its status; nothing refused reaches a queue, and every refusal after
  * step 1 is in the audit log.
  */
