@@ -5,7 +5,8 @@
  * (https://127.0.0.1:8443) and the local RabbitMQ. A block marked `<!-- not run -->` just before its
  * fence is skipped (for output that is only illustrative). Then the outcomes the text promises are
  * checked: OFII's 202 with a receipt GnuPG verifies, Mission Locale reading OFII's own signature on the
- * delivery, its acknowledgement accepted, and the orientation `acknowledged`. Then the auditor's check
+ * delivery, its acknowledgement accepted, and the orientation `acknowledged`. Then the same guide's
+ * Sequoia section (a signature naming its intended recipients, sealed to both keys), and the auditor's check
  * of the same log with GnuPG, curl and jq alone (docs/auditor.md), on what the walk-through left in it.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -19,6 +20,7 @@ import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../fixtures/ga
 
 const GUIDE = path.join(PROJECT_ROOT, 'docs', 'partner-integration.md');
 const SECTION = "## A partner's walk-through with GnuPG and curl only";
+const SEQUOIA_SECTION = "## Senders whose signature names its recipients (Sequoia)";
 const AUDITOR_GUIDE = path.join(PROJECT_ROOT, 'docs', 'auditor.md');
 const AUDITOR_SECTION = '## With GnuPG, curl and jq alone';
 const PORT = 8443;
@@ -86,11 +88,13 @@ describe('docs: the partner walk-through runs as written @integration', function
   let workDir: string;
   let run: Run;
   let blocks: string[];
+  let sequoiaBlocks: string[];
   let auditorRun: Run;
   let auditorBlocks: string[];
 
   before(async () => {
     blocks = shellBlocks(fs.readFileSync(GUIDE, 'utf8'), SECTION);
+    sequoiaBlocks = shellBlocks(fs.readFileSync(GUIDE, 'utf8'), SEQUOIA_SECTION);
     auditorBlocks = shellBlocks(fs.readFileSync(AUDITOR_GUIDE, 'utf8'), AUDITOR_SECTION);
     if (!(await portIsFree(PORT))) {
       throw new Error(
@@ -106,7 +110,8 @@ describe('docs: the partner walk-through runs as written @integration', function
     fs.mkdirSync(path.join(workDir, 'tmp'));
     const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: path.join(workDir, 'tmp'), PASSERELLE_AMQP_PREFIX: gateway.settings.amqpPrefix };
     delete env['GNUPGHOME'];
-    run = await runBlocks('walkthrough', blocks, workDir, env);
+    // The Sequoia section goes on in the reader's shell after the walk-through ($C, the documents).
+    run = await runBlocks('walkthrough', [...blocks, ...sequoiaBlocks], workDir, env);
     auditorRun = await runBlocks('auditor', auditorBlocks, workDir, env);
   });
 
@@ -129,8 +134,10 @@ describe('docs: the partner walk-through runs as written @integration', function
 
   it('every block runs to the end without an error', () => {
     expect(blocks.length, 'sh blocks in the walk-through').to.be.greaterThan(4);
-    expect(run.code, run.code === 0 ? '' : failure(run, blocks)).to.equal(0);
-    expect(run.stdout.length).to.equal(blocks.length);
+    expect(sequoiaBlocks.length, 'sh blocks of the Sequoia section').to.be.greaterThan(0);
+    const ran = [...blocks, ...sequoiaBlocks];
+    expect(run.code, run.code === 0 ? '' : failure(run, ran)).to.equal(0);
+    expect(run.stdout.length).to.equal(ran.length);
   });
 
   it("OFII's orientation is answered 202 with a receipt that gpg --verify finds good", () => {
@@ -138,7 +145,7 @@ describe('docs: the partner walk-through runs as written @integration', function
     expect(answer['status']).to.equal('accepted');
     expect(answer['receipt']).to.be.a('string').and.to.contain('BEGIN PGP SIGNATURE');
     const posts = gateway!.logLines.filter((line) => line['message'] === 'request' && line['method'] === 'POST' && line['path'] === '/v1/messages');
-    expect(posts.map((line) => line['status'])).to.deep.equal([202, 202]);
+    expect(posts.slice(0, 2).map((line) => line['status'])).to.deep.equal([202, 202]);
     expect(run.stderr.join('')).to.contain('Good signature from "Passerelle gateway');
   });
 
@@ -156,10 +163,16 @@ describe('docs: the partner walk-through runs as written @integration', function
     const acknowledgement = readJson(path.join(workDir, 'acknowledgement-answer.json'));
     expect(acknowledgement['status']).to.equal('accepted');
     expect(acknowledgement['receipt']).to.be.a('string');
-    const last = JSON.parse(run.stdout[run.stdout.length - 1]!) as Record<string, unknown>;
+    const last = JSON.parse(run.stdout[blocks.length - 1]!) as Record<string, unknown>;
     const answer = readJson(path.join(workDir, 'answer.json'));
     expect(last).to.include({ messageId: answer['messageId'], status: 'acknowledged' });
     expect(last['acknowledgedAt']).to.be.a('string');
+  });
+
+  it('a message sealed by Sequoia to the gateway and the recipient, as the guide shows it, is accepted', () => {
+    const answer = readJson(path.join(workDir, 'answer-sq.json'));
+    expect(answer, JSON.stringify(answer)).to.include({ status: 'accepted' });
+    expect(answer['receipt']).to.be.a('string');
   });
 
   it("the auditor's check with GnuPG, curl and jq alone runs as written: checkpoint signature good, leaf hash recomputed, cosignature kept", () => {
