@@ -9,6 +9,31 @@ import type { Settings } from '../config/settings.js';
 import { createValidator, defaultSchemasDir } from '../schema/validator.js';
 import { openStore } from '../store/open.js';
 import { loadTrustStore } from '../trust/trust-store.js';
+import { COMMON, type CommandSpec } from './command-line.js';
+import { EXIT } from './exit-codes.js';
+import { progressBar } from './progress.js';
+
+const ON_HOST = 'Runs on the gateway host, with its PASSERELLE_DATA_DIR, store and trust directory; the notices it queues leave through the running gateway.';
+
+export const ERASE: CommandSpec = {
+  name: 'erase',
+  summary: "erase one person: crypto-shredding of the dossier, withdrawal notices to the agencies; prints counts only",
+  usage: ['erase --beneficiary-ref REF --reason CODE [--json]'],
+  description: [ON_HOST, 'Erasing a reference the gateway does not hold changes nothing and exits 0.'],
+  options: {
+    'beneficiary-ref': { type: 'string', value: 'REF', help: "the person's 10-digit OFII reference" },
+    reason: { type: 'string', value: 'CODE', help: 'why (kept in the audit entry), for example RGPD-17 for a request under GDPR article 17' },
+    json: COMMON.json('the report: {erased, documents, notices, auditIndex, notified, held} (counts and partner ids only)'),
+  },
+};
+
+export const RETENTION_RUN: CommandSpec = {
+  name: 'retention run',
+  summary: 'run the retention sweep now: expiry of unanswered orientations, destruction of dossiers',
+  usage: ['retention run [--json]'],
+  description: [ON_HOST, 'The gateway runs the same sweep periodically (PASSERELLE_RETENTION_SWEEP_MINUTES); this runs one now.'],
+  options: { json: COMMON.json('the summary: counts of expired orientations, notices, destroyed dossiers and documents') },
+};
 
 async function withServices<T>(settings: Settings, work: (services: DossierServices) => Promise<T>): Promise<T> {
   const trust = await loadTrustStore({ dir: settings.certsDir });
@@ -25,9 +50,13 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export async function runErase(opts: { settings: Settings; beneficiaryRef: string; reason: string; print?: (line: string) => void }): Promise<number> {
+export async function runErase(opts: { settings: Settings; beneficiaryRef: string; reason: string; json?: boolean; print?: (line: string) => void }): Promise<number> {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}\n`));
   const report = await withServices(opts.settings, (services) => services.erase({ beneficiaryRef: opts.beneficiaryRef, reason: opts.reason }));
+  if (opts.json) {
+    print(JSON.stringify(report, null, 2));
+    return EXIT.ok;
+  }
   if (!report.erased) {
     print('passerelle: the gateway holds nothing about this reference (never seen, or already erased); nothing was erased.');
     return 0;
@@ -38,12 +67,17 @@ export async function runErase(opts: { settings: Settings; beneficiaryRef: strin
       'The notices leave through the running gateway.' +
       (report.held.length > 0 ? ` ${report.held.join(', ')} ${report.held.length === 1 ? 'has' : 'have'} no usable OpenPGP key: ${report.held.length === 1 ? 'its notice waits' : 'their notices wait'}, encrypted, until a key is registered (then SIGHUP or the next retention sweep sends ${report.held.length === 1 ? 'it' : 'them'}).` : ''),
   );
-  return 0;
+  return EXIT.ok;
 }
 
-export async function runRetentionSweep(opts: { settings: Settings; print?: (line: string) => void }): Promise<number> {
+export async function runRetentionSweep(opts: { settings: Settings; json?: boolean; print?: (line: string) => void }): Promise<number> {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}\n`));
-  const summary = await withServices(opts.settings, (services) => services.runRetention());
+  const bar = progressBar({ json: opts.json ?? false });
+  const summary = await withServices(opts.settings, (services) => services.runRetention({ stage: (stage, total) => bar.stage(stage, total), step: () => bar.increment() })).finally(() => bar.stop());
+  if (opts.json) {
+    print(JSON.stringify(summary, null, 2));
+    return EXIT.ok;
+  }
   print(
     `passerelle: retention sweep: ${plural(summary.expired, 'orientation')} expired (${plural(summary.expiryNotices, 'notice')} queued), ` +
       `${plural(summary.destroyedNotTakenInCharge + summary.destroyedAfterRetention, 'dossier')} destroyed ` +
@@ -51,5 +85,5 @@ export async function runRetentionSweep(opts: { settings: Settings; print?: (lin
       `${plural(summary.subjectsForgotten, 'unused subject')} forgotten, ` +
       `${plural(summary.heldNoticesReleased, 'held notice')} sent, ${plural(summary.heldNoticesWaiting, 'notice')} still waiting for a partner's key.`,
   );
-  return 0;
+  return EXIT.ok;
 }

@@ -194,7 +194,7 @@ export const PROBLEM_CATALOGUE = {
     title: 'Audit log does not verify',
     message: 'The audit log does not verify; the message names the first index at fault. Keep the export and tell the auditor.',
   },
-  // The command line was called with unknown commands or options (exit code 64, EX_USAGE of sysexits.h).
+  // The command line was called with unknown commands or options (exit code 2, src/cli/exit-codes.ts).
   usage_invalid: {
     status: 400,
     audience: 'operator',
