@@ -1,5 +1,5 @@
 /**
- * The partner side of the audit log endpoints (interface contract, section 6), over mutual TLS. It
+ * The partner side of the audit log endpoints (docs/interface.md, section 6), over mutual TLS. It
  * fetches; it trusts nothing: every answer goes through src/audit/verify.ts or src/audit/merkle.ts
  * before the caller relies on it.
  */
