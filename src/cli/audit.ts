@@ -2,7 +2,7 @@
  * `passerelle audit ...`: the auditor's tools. Everything the gateway answers is verified here with the
  * pure code of src/audit/ before it is printed or saved, so the auditor trusts the gateway's key and
  * nothing else of the gateway's.
- * The commands and their options are declared below (AUDIT_COMMANDS).
+ * The commands and their options are declared in commands.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,73 +17,10 @@ import { GatewayError } from '../domain/errors.js';
 import { auditScope } from '../http/authorization.js';
 import { LAYOUT } from '../trust/trust-store.js';
 import { loadRegistry } from '../trust/registry.js';
-import { COMMON, required, usageError, wholeNumber, type CommandSpec, type OptionSpec, type ParsedCommand } from './command-line.js';
+import { required, usageError, wholeNumber, type CommandSpec, type ParsedCommand } from './command-line.js';
 import { EXIT } from './exit-codes.js';
 import { progressBar } from './progress.js';
 import { gatewayUrl } from './send.js';
-
-const AS_AUDITOR = COMMON.as('ID', "the auditor's partner id (auditor in certs.example)");
-const GATEWAY_KEY: OptionSpec = { type: 'string', value: 'FILE', help: "the gateway's OpenPGP public key(s) (default gateway/openpgp.asc of PASSERELLE_CERTS_DIR)" };
-
-export const AUDIT_EXPORT: CommandSpec = {
-  name: 'audit export',
-  summary: 'save the latest checkpoint and every entry it covers to a file (auditor)',
-  usage: ['audit export [--as ID] --out FILE [--gateway-key FILE] [--json] [--gateway URL]'],
-  description: ["The checkpoint's signature is verified before the file is written. A progress bar shows the entries received on a terminal."],
-  options: { as: { ...AS_AUDITOR, default: 'auditor' }, out: { type: 'string', value: 'FILE', help: 'the export file (written whole, or not at all)' }, 'gateway-key': GATEWAY_KEY, json: COMMON.json('{out, entries, treeSize, rootHash}'), gateway: COMMON.gateway },
-  examples: ['passerelle audit export --out audit.json'],
-};
-
-export const AUDIT_VERIFY: CommandSpec = {
-  name: 'audit verify',
-  summary: "check an export offline (--export) or the gateway's log (--live): checkpoint signature, every entry, the root",
-  usage: ['audit verify --export FILE [--gateway-key FILE] [--json]', 'audit verify --live [--as ID] [--state FILE] [--gateway-key FILE] [--json] [--gateway URL]'],
-  description: [
-    "--export: the checkpoint's signature by the gateway key, then every entry (at its index, hashing to its leaf",
-    'hash, all together to the signed root); a failure names the first bad index and exits 1.',
-    '--live: the same against the gateway, plus a consistency proof from the checkpoint verified last time (kept',
-    'in the state file): the log only grew. A progress bar shows the entries checked on a terminal.',
-  ],
-  options: {
-    export: { type: 'string', value: 'FILE', help: 'an export made by "passerelle audit export"' },
-    live: { type: 'boolean', default: false, help: "verify the gateway's log now (auditor)" },
-    as: { ...AS_AUDITOR, default: 'auditor' },
-    state: { type: 'string', value: 'FILE', help: 'where --live keeps the checkpoint it verified (default PASSERELLE_DATA_DIR/audit/<ID>.last-checkpoint.json)' },
-    'gateway-key': GATEWAY_KEY,
-    json: COMMON.json('{treeSize, rootHash, timestamp, events, cosigners, consistency}'),
-    gateway: COMMON.gateway,
-  },
-  examples: ['passerelle audit verify --export audit.json', 'passerelle audit verify --live'],
-};
-
-export const AUDIT_CHECKPOINT: CommandSpec = {
-  name: 'audit checkpoint',
-  summary: 'ask the gateway for a checkpoint of the log as it is now (auditor), verify and print it',
-  usage: ['audit checkpoint [--as ID] [--gateway-key FILE] [--json] [--gateway URL]'],
-  description: ['The gateway also signs one every PASSERELLE_CHECKPOINT_INTERVAL_SECONDS when the log grew. The checkpoint is printed as JSON (with or without --json).'],
-  options: { as: { ...AS_AUDITOR, default: 'auditor' }, 'gateway-key': GATEWAY_KEY, json: COMMON.json('the signed checkpoint with its cosignatures (the output is JSON either way)'), gateway: COMMON.gateway },
-  examples: ['passerelle audit checkpoint'],
-};
-
-export const AUDIT_PROVE: CommandSpec = {
-  name: 'audit prove',
-  summary: "check one entry's inclusion proof against the latest checkpoint",
-  usage: ['audit prove --index N [--as PARTNER] [--gateway-key FILE] [--json] [--gateway URL]'],
-  description: [
-    'Entries are numbered from 0. As the auditor, an entry newer than the latest checkpoint gets a new checkpoint',
-    'first; an agency sees only the entries that name it, and waits for the next periodic checkpoint.',
-  ],
-  options: {
-    index: { type: 'string', value: 'N', help: 'the entry, from 0 to the log size - 1 (the audit index of a receipt)' },
-    as: COMMON.as('PARTNER', 'who asks: the auditor (default) sees every entry, a partner the entries that name it'),
-    'gateway-key': GATEWAY_KEY,
-    json: COMMON.json('{entry, checkpoint: {treeSize, rootHash, timestamp}, inclusion: "verified"}'),
-    gateway: COMMON.gateway,
-  },
-  examples: ['passerelle audit prove --index 0'],
-};
-
-export const AUDIT_COMMANDS = [AUDIT_EXPORT, AUDIT_VERIFY, AUDIT_CHECKPOINT, AUDIT_PROVE];
 
 interface AuditContext {
   settings: Settings;
@@ -111,18 +48,18 @@ export async function runAudit(opts: { settings: Settings; spec: CommandSpec; pa
   const context = contextOf(opts.settings, opts.parsed, opts.print);
   const { spec, parsed } = opts;
   switch (spec.name) {
-    case AUDIT_EXPORT.name:
+    case 'audit export':
       return exportLog(context, required(spec, parsed, 'out'));
-    case AUDIT_VERIFY.name: {
+    case 'audit verify': {
       const file = parsed.values['export'];
       const live = parsed.values['live'] === true;
       if (live === (typeof file === 'string')) throw usageError(spec, 'give either --export FILE (an export, offline) or --live (the gateway\'s log), not both.');
       if (typeof file === 'string') return verifyFile(context, file);
       return verifyLive(context, typeof parsed.values['state'] === 'string' ? parsed.values['state'] : defaultStateFile(context));
     }
-    case AUDIT_CHECKPOINT.name:
+    case 'audit checkpoint':
       return requestCheckpoint(context);
-    case AUDIT_PROVE.name: {
+    case 'audit prove': {
       required(spec, parsed, 'index');
       return prove(context, wholeNumber(spec, parsed, 'index', { min: 0 })!);
     }

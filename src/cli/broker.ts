@@ -21,31 +21,7 @@ import { brokerAccounts, brokerDefinitions, isAccountOfPrefix, type BrokerAccoun
 import { GatewayError } from '../domain/errors.js';
 import { loadRegistry } from '../trust/registry.js';
 import { LAYOUT } from '../trust/trust-store.js';
-import { COMMON, type CommandSpec } from './command-line.js';
 import { EXIT } from './exit-codes.js';
-
-export const BROKER_SETUP: CommandSpec = {
-  name: 'broker setup',
-  summary: "create or update the RabbitMQ accounts of the gateway and of each receiving partner (least privilege, limits)",
-  usage: ['broker setup [--passwords DIR] [--definitions-out FILE] [--client-certificates] [--dry-run] [--json] [--vhost V] [--rabbitmqctl PATH]'],
-  description: [
-    "On the broker's host (rabbitmqctl, as root or the rabbitmq user). At least one of --passwords,",
-    '--definitions-out and --dry-run. Accounts of partners removed from the registry are deleted. Passwords are',
-    'read from (or generated into, mode 0600) DIR/<user>.password and never appear on a command line; with',
-    '--client-certificates agencies have no password and log in with their certificate (EXTERNAL).',
-    'A second run changes nothing and says so.',
-  ],
-  options: {
-    passwords: { type: 'string', value: 'DIR', help: 'apply the accounts to the broker, with the passwords of DIR' },
-    'definitions-out': { type: 'string', value: 'FILE', help: 'also write the accounts as a RabbitMQ definitions file (no passwords)' },
-    'client-certificates': { type: 'boolean', default: false, help: 'agencies log in with a client certificate: their accounts get no password' },
-    'dry-run': { type: 'boolean', default: false, help: 'read the broker and say what a run would change; change nothing, write nothing' },
-    json: COMMON.json('{dryRun, vhost, actions: [the lines a person would read]}'),
-    vhost: { type: 'string', value: 'V', help: 'the virtual host (default: the one of PASSERELLE_AMQP_URL)' },
-    rabbitmqctl: { type: 'string', value: 'PATH', help: 'the rabbitmqctl to run (default rabbitmqctl on PATH)' },
-  },
-  examples: ['passerelle broker setup --definitions-out /tmp/definitions.json', 'sudo passerelle broker setup --dry-run'],
-};
 
 export interface BrokerSetupOptions {
   settings: Settings;

@@ -8,28 +8,7 @@ import { loadPartnerView } from '../client/partner-view.js';
 import { receiveDelivery } from '../client/receive.js';
 import { GatewayError } from '../domain/errors.js';
 import { silentLogger } from '../log/logger.js';
-import { COMMON, type CommandSpec } from './command-line.js';
 import { EXIT } from './exit-codes.js';
-
-export const CONSUME: CommandSpec = {
-  name: 'consume',
-  summary: "read PARTNER's queue, verify each sender's signature, write each document, then acknowledge it",
-  usage: ['consume --as PARTNER [--out DIR] [--follow] [--idle-exit SECONDS]'],
-  description: [
-    'Connects to RabbitMQ (PASSERELLE_AMQP_URL) as the gateway would deliver to PARTNER, decrypts each message',
-    "with PARTNER's key and verifies the original sender's signature. Each document goes to DIR/<messageId>.json",
-    '(or stdout, one per line) before the message is acknowledged; a message id seen before is acknowledged and',
-    'skipped. A message that does not verify goes back to the queue (then to the dead-letter queue). Progress',
-    'lines and the summary go to stderr. Exit code 3 when some messages were refused.',
-  ],
-  options: {
-    as: COMMON.as('PARTNER', 'the receiving partner (an agency, or ofii-paris for acknowledgements)'),
-    out: { type: 'string', value: 'DIR', help: 'write each document to DIR/<messageId>.json (and remember it there) instead of stdout' },
-    follow: { type: 'boolean', default: false, help: 'keep reading until Ctrl-C or SIGTERM' },
-    'idle-exit': { type: 'string', value: 'SECONDS', default: '2', help: 'without --follow, stop after this long without a message' },
-  },
-  examples: ['passerelle consume --as mission-locale-paris --out inbox'],
-};
 
 export interface ConsumeOptions {
   settings: Settings;

@@ -22,24 +22,9 @@ import { startGateway } from '../gateway.js';
 import { silentLogger } from '../log/logger.js';
 import { defaultSchemasDir } from '../schema/validator.js';
 import { recipientsOf } from './broker.js';
-import type { CommandSpec } from './command-line.js';
 import { consumeAs } from './consume.js';
 import { EXIT } from './exit-codes.js';
 import { describeProblem } from './send.js';
-
-export const DEMO: CommandSpec = {
-  name: 'demo',
-  summary: 'run the main job end to end on the embedded defaults (its own gateway, SQLite store and queues)',
-  usage: ['demo'],
-  description: [
-    'Starts a gateway on a free port with a temporary data folder and the queues PASSERELLE_AMQP_PREFIX-demo.*',
-    'on the local RabbitMQ; OFII orients a person to Mission Locale, which reads and acknowledges; OFII reads the',
-    'acknowledgement. Needs RabbitMQ (PASSERELLE_AMQP_URL) and nothing else. Deletes its folder and queues at the',
-    'end, on failure and on Ctrl-C (exit code 130).',
-  ],
-  options: {},
-  examples: ['passerelle demo'],
-};
 
 /** Raised between two steps once Ctrl-C was pressed: the demo stops and cleans up. */
 class Interrupted extends Error {}

@@ -9,31 +9,8 @@ import type { Settings } from '../config/settings.js';
 import { createValidator, defaultSchemasDir } from '../schema/validator.js';
 import { openStore } from '../store/open.js';
 import { loadTrustStore } from '../trust/trust-store.js';
-import { COMMON, type CommandSpec } from './command-line.js';
 import { EXIT } from './exit-codes.js';
 import { progressBar } from './progress.js';
-
-const ON_HOST = 'Runs on the gateway host, with its PASSERELLE_DATA_DIR, store and trust directory; the notices it queues leave through the running gateway.';
-
-export const ERASE: CommandSpec = {
-  name: 'erase',
-  summary: "erase one person: crypto-shredding of the dossier, withdrawal notices to the agencies; prints counts only",
-  usage: ['erase --beneficiary-ref REF --reason CODE [--json]'],
-  description: [ON_HOST, 'Erasing a reference the gateway does not hold changes nothing and exits 0.'],
-  options: {
-    'beneficiary-ref': { type: 'string', value: 'REF', help: "the person's 10-digit OFII reference" },
-    reason: { type: 'string', value: 'CODE', help: 'why (kept in the audit entry), for example RGPD-17 for a request under GDPR article 17' },
-    json: COMMON.json('the report: {erased, documents, notices, auditIndex, notified, held} (counts and partner ids only)'),
-  },
-};
-
-export const RETENTION_RUN: CommandSpec = {
-  name: 'retention run',
-  summary: 'run the retention sweep now: expiry of unanswered orientations, destruction of dossiers',
-  usage: ['retention run [--json]'],
-  description: [ON_HOST, 'The gateway runs the same sweep periodically (PASSERELLE_RETENTION_SWEEP_MINUTES); this runs one now.'],
-  options: { json: COMMON.json('the summary: counts of expired orientations, notices, destroyed dossiers and documents') },
-};
 
 async function withServices<T>(settings: Settings, work: (services: DossierServices) => Promise<T>): Promise<T> {
   const trust = await loadTrustStore({ dir: settings.certsDir });

@@ -5,34 +5,7 @@
 import { rotateKeyEncryptionKey, rotatePseudonymSecret, secretsStatus, type SecretsStatus } from '../app/secrets.js';
 import type { Settings } from '../config/settings.js';
 import { openStore } from '../store/open.js';
-import { COMMON, type CommandSpec } from './command-line.js';
 import { EXIT } from './exit-codes.js';
-
-const ON_HOST = 'Runs on the gateway host, with its PASSERELLE_DATA_DIR and store (PASSERELLE_DATABASE_URL or SQLite).';
-
-export const SECRETS_STATUS: CommandSpec = {
-  name: 'secrets status',
-  summary: 'what depends on each secret; deletes the retired secrets nothing needs any more',
-  usage: ['secrets status [--json]'],
-  description: [ON_HOST, 'Prints ids and counts (data keys per key-encryption key, rows per pseudonym secret), never a secret.'],
-  options: { json: COMMON.json('the status: {kek: {current, keys, forgotten}, pseudonym: {current, rows, forgotten}}') },
-};
-
-export const SECRETS_ROTATE_KEK: CommandSpec = {
-  name: 'secrets rotate-kek',
-  summary: 'a new dossier key-encryption key; every data key is wrapped again',
-  usage: ['secrets rotate-kek'],
-  description: [ON_HOST, 'The gateway may keep running. Copy PASSERELLE_DATA_DIR/secrets to every other gateway on the same store afterwards.'],
-  options: {},
-};
-
-export const SECRETS_ROTATE_PSEUDONYM: CommandSpec = {
-  name: 'secrets rotate-pseudonym-secret',
-  summary: "a new pseudonym secret; a person's rows move to it when the gateway next sees them",
-  usage: ['secrets rotate-pseudonym-secret'],
-  description: [ON_HOST, 'The gateway may keep running. Copy PASSERELLE_DATA_DIR/secrets to every other gateway on the same store afterwards.'],
-  options: {},
-};
 
 function describe(status: SecretsStatus): string[] {
   const lines = [`dossier key-encryption key: current ${status.kek.current}`];

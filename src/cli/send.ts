@@ -8,42 +8,8 @@ import { GatewayError } from '../domain/errors.js';
 import { assertFresh } from '../domain/freshness.js';
 import { completeHeader, requestGateway, sendDocument, type HttpAnswer } from '../client/gateway-client.js';
 import { loadPartnerView } from '../client/partner-view.js';
-import { COMMON, type CommandSpec } from './command-line.js';
 import { EXIT } from './exit-codes.js';
 import { progressBar } from './progress.js';
-
-export const SEND: CommandSpec = {
-  name: 'send',
-  summary: 'seal documents as PARTNER (sign, encrypt to the gateway), post them, verify each receipt',
-  usage: ['send --as PARTNER [--keep-header] [--json] [--gateway URL] FILE.json...'],
-  description: [
-    'Each FILE is a JSON document {header, body} (schemas/). A missing header.messageId or header.sentAt is',
-    "filled in. A sentAt outside the gateway's window (PASSERELLE_MAX_AGE_SECONDS back,",
-    'PASSERELLE_MAX_FUTURE_SECONDS ahead), such as the old one of schemas/examples/, would be refused as',
-    'stale_message: such a document is sent as a new message, with a new messageId and sentAt now, and stderr',
-    'says so (--keep-header sends it as written).',
-    'One FILE: the verified receipt is printed on stdout. Several: one line per file, and a progress bar on a',
-    'terminal. A refused document is explained on stderr, the others are still sent, and the exit code is 1.',
-  ],
-  options: {
-    as: COMMON.as(),
-    'keep-header': { type: 'boolean', help: 'send messageId and sentAt exactly as the file has them, even when the gateway will refuse them' },
-    json: COMMON.json('{"results": [{file, messageId, outcome, renewed, receipt | problem}]}; outcome is accepted, replayed, accepted-without-receipt or refused'),
-    gateway: COMMON.gateway,
-  },
-  positionals: { name: 'FILE.json (the document to send)', min: 1, max: 10_000 },
-  examples: ['passerelle send --as ofii-paris schemas/examples/orientation.v1.json'],
-};
-
-export const STATUS: CommandSpec = {
-  name: 'status',
-  summary: 'show where a message is (accepted, queued, acknowledged, ...), as JSON',
-  usage: ['status --as PARTNER [--json] [--gateway URL] MESSAGE_ID'],
-  description: ['Prints the gateway\'s answer for the message, as JSON (with or without --json). Only the sender and the recipient may ask.'],
-  options: { as: COMMON.as(), json: COMMON.json('the status (the output is JSON either way)'), gateway: COMMON.gateway },
-  positionals: { name: 'MESSAGE_ID (the messageId printed by send)', min: 1, max: 1 },
-  examples: ['passerelle status --as ofii-paris "$(passerelle send --as ofii-paris schemas/examples/orientation.v1.json | jq -r .messageId)"'],
-};
 
 export function gatewayUrl(settings: Settings, override: string | undefined): string {
   if (override) return override;

@@ -1,20 +1,6 @@
 import { redactUrl, type Settings } from '../config/settings.js';
 import { startGateway, type RunningGateway } from '../gateway.js';
 import { createLogger } from '../log/logger.js';
-import type { CommandSpec } from './command-line.js';
-
-export const SERVE: CommandSpec = {
-  name: 'serve',
-  summary: 'run the gateway (HTTPS API with mutual TLS, delivery to RabbitMQ) until SIGTERM or SIGINT',
-  usage: ['serve'],
-  description: [
-    'Configured by the environment only (the PASSERELLE_* settings of "passerelle help"). SIGTERM or SIGINT',
-    'finishes the requests in flight and exits 0; SIGHUP re-reads crl.pem and the OpenPGP keys. Logs are JSON',
-    'lines on stdout. "npm start" builds and runs this.',
-  ],
-  options: {},
-  examples: ['PASSERELLE_PORT=8443 passerelle serve'],
-};
 
 /**
  * Runs until SIGTERM or SIGINT, then finishes in-flight work and exits 0. SIGHUP re-reads crl.pem and

@@ -8,23 +8,8 @@ import { loadPartnerView } from '../client/partner-view.js';
 import type { Settings } from '../config/settings.js';
 import type { StatisticsReport } from '../stats/report.js';
 import { statisticsText } from '../stats/text.js';
-import { COMMON, type CommandSpec } from './command-line.js';
 import { EXIT } from './exit-codes.js';
 import { connectionHint, describeProblem, gatewayUrl } from './send.js';
-
-export const STATS: CommandSpec = {
-  name: 'stats',
-  summary: "the steering committee's statistics, as the gateway publishes them (disclosure-controlled)",
-  usage: ['stats --as PARTNER [--format text|csv|json] [--json] [--gateway URL]'],
-  description: ['PARTNER has the statistics or the auditor role. Text prints one grid per figure; a suppressed cell stays suppressed.'],
-  options: {
-    as: COMMON.as('PARTNER', 'a partner with the statistics or the auditor role (prefecture-paris or auditor in certs.example)'),
-    format: { type: 'string', value: 'F', default: 'text', help: 'text (grids), csv or json' },
-    json: COMMON.json('the report (the same as --format json)'),
-    gateway: COMMON.gateway,
-  },
-  examples: ['passerelle stats --as prefecture-paris', 'passerelle stats --as auditor --format csv > stats.csv'],
-};
 
 export type StatsFormat = 'text' | 'csv' | 'json';
 
