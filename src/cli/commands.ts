@@ -115,7 +115,7 @@ export const ERASE: CommandSpec = {
   description: [ON_HOST_DOSSIERS, 'Erasing a reference the gateway does not hold changes nothing and exits 0.'],
   options: {
     'beneficiary-ref': { type: 'string', value: 'REF', help: "the person's 10-digit OFII reference" },
-    reason: { type: 'string', value: 'CODE', help: 'why (kept in the audit entry), for example RGPD-17 for a request under GDPR article 17' },
+    reason: { type: 'string', value: 'CODE', help: 'why (kept in the audit entry), a code of lower-case letters, digits and dashes, never free text (it goes into the audit log), e.g. art17-request' },
     json: COMMON.json('the report: {erased, documents, notices, auditIndex, notified, held} (counts and partner ids only)'),
   },
 };

@@ -60,9 +60,9 @@ describe('cli: passerelle audit (offline)', function () {
     expect(result.stderr).to.include('signature of the checkpoint');
   });
 
-  it('exits 64 with the usage on a wrong command line', async () => {
+  it('exits 2 with what was wrong and the usage on a wrong command line', async () => {
     const result = await runCli(['audit', 'verify'], env);
-    expect(result.code).to.equal(64);
+    expect(result.code).to.equal(2);
     expect(result.stderr).to.include('passerelle audit verify --export FILE');
   });
 });
