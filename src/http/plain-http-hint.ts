@@ -46,7 +46,11 @@ export function answerPlainHttp(server: Server, firstByteTimeoutMs: number): voi
       if (first === null) return void socket.destroy();
       if (first[0] !== TLS_HANDSHAKE) {
         socket.on('error', () => socket.destroy());
+        // Closed once the client has read the answer and closed its side: the rest of its request is
+        // read and dropped (destroying with unread bytes would send a reset that can lose the answer).
+        socket.setTimeout(firstByteTimeoutMs, () => socket.destroy());
         socket.end(ANSWER);
+        socket.resume();
         return;
       }
       socket.unshift(first);

@@ -198,11 +198,15 @@ describe('@integration cli: partner commands', function () {
 
   it('demo runs the main job end to end, exits 0, and leaves neither its folder nor its queues', async () => {
     const prefix = `${gw.settings.amqpPrefix}-d`;
-    const demo = await runCli(['demo'], { PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_AMQP_PREFIX: prefix }).finally(() => deleteTopology(`${prefix}-demo`));
-    expect(demo.code, demo.stderr + demo.stdout).to.equal(0);
-    expect(demo.stdout).to.include('accepted (HTTP 202)').and.include("OFII's original signature verified").and.include('status for OFII: acknowledged');
-    const dataDir = /SQLite store in (\S+),/.exec(demo.stdout)![1]!;
-    expect(await demoLeftovers(`${prefix}-demo`, dataDir)).to.deep.equal([]);
+    try {
+      const demo = await runCli(['demo'], { PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_AMQP_PREFIX: prefix });
+      expect(demo.code, demo.stderr + demo.stdout).to.equal(0);
+      expect(demo.stdout).to.include('accepted (HTTP 202)').and.include("OFII's original signature verified").and.include('status for OFII: acknowledged');
+      const dataDir = /SQLite store in (\S+),/.exec(demo.stdout)![1]!;
+      expect(await demoLeftovers(`${prefix}-demo`, dataDir)).to.deep.equal([]);
+    } finally {
+      await deleteTopology(`${prefix}-demo`);
+    }
   });
 
   it('demo interrupted by Ctrl-C (SIGINT) cleans up and exits 130', async () => {
