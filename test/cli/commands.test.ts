@@ -2,16 +2,19 @@
  * The partner-facing commands as a person runs them: `send`, `status`, `consume`, `stats`, `audit`,
  * `demo`, `help`, their --json output and the examples of docs/cli.md.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { connect } from 'amqplib';
 import { expect } from 'chai';
 import { deadLetterQueueName, queueName } from '../../src/broker/topology.js';
 import { runCli } from '../fixtures/cli.js';
 import { AMQP_URL, deleteTopology, EXAMPLE_CERTS, eventually, PROJECT_ROOT, RECIPIENTS, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { example } from '../fixtures/partner.js';
+
+const run = promisify(execFile);
 
 describe('@integration cli: partner commands', function () {
   this.timeout(90_000);
@@ -122,6 +125,22 @@ describe('@integration cli: partner commands', function () {
     const status = await runCli(['status', '--as', 'ofii-paris', '--json', results[0]!.messageId], env);
     expect(status.code, status.stderr).to.equal(0);
     expect(JSON.parse(status.stdout)).to.have.property('messageId', results[0]!.messageId);
+  });
+
+  it('send of several files shows a progress bar on a terminal', async () => {
+    const files = [1, 2, 3].map((i) => {
+      const document = example('orientation');
+      delete document['header']['messageId'];
+      delete document['header']['sentAt'];
+      const file = path.join(work, `tty-${i}.json`);
+      fs.writeFileSync(file, JSON.stringify(document));
+      return file;
+    });
+    // script(1) gives the command a terminal, as a person at a prompt has; it merges stdout and stderr.
+    const cli = path.join(PROJECT_ROOT, 'bin', 'passerelle.js');
+    const command = [process.execPath, cli, 'send', '--as', 'ofii-paris', ...files].map((a) => JSON.stringify(a)).join(' ');
+    const { stdout } = await run('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env['PATH'] ?? '', TERM: 'xterm', ...env }, timeout: 60_000 });
+    expect(stdout).to.include('sending').and.include('3/3').and.include('3 of 3 accepted');
   });
 
   it('stats --json prints the report as JSON', async () => {
