@@ -13,14 +13,14 @@ import type { TrustStore } from '../trust/trust-store.js';
 import { Dossiers } from './dossiers.js';
 import { eraseBeneficiary, type ErasureReport } from './erasure.js';
 import { GatewayNotices, releaseHeldNotices } from './gateway-notices.js';
-import { runRetention, type RetentionSummary } from './retention.js';
+import { runRetention, type RetentionProgress, type RetentionSummary } from './retention.js';
 
 export interface DossierServices {
   lookup: LookupKey;
   pseudonymise: Pseudonymiser;
   notices: GatewayNotices;
   dossiers: Dossiers;
-  runRetention(): Promise<RetentionSummary>;
+  runRetention(progress?: RetentionProgress): Promise<RetentionSummary>;
   /** Seals and queues the held notices whose recipient now has a usable key. */
   releaseHeldNotices(): Promise<{ released: number; waiting: number }>;
   erase(opts: { beneficiaryRef: string; reason: string }): Promise<ErasureReport>;
@@ -54,8 +54,9 @@ export function createDossierServices(opts: {
     pseudonymise: createPseudonymiser({ lookup, subjects: store, now, previous }),
     notices,
     dossiers,
-    runRetention: () =>
+    runRetention: (progress) =>
       runRetention({
+        ...(progress ? { progress } : {}),
         store,
         notices,
         findPartner,

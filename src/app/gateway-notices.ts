@@ -1,6 +1,6 @@
 /**
  * The messages the gateway itself sends: the dossier that goes with a referral, withdrawal notices,
- * expiry notices. Same envelope and wire format as a partner's message (interface contract, sections 3
+ * expiry notices. Same envelope and wire format as a partner's message (docs/interface.md, sections 3
  * and 5): a JSON document with header.sender = "passerelle", valid against its own schema, signed inline
  * (one-pass) with the gateway's OpenPGP key and encrypted to the recipient's registered key. A recipient
  * verifies it exactly as any delivery, with the gateway's public key.

@@ -1,5 +1,5 @@
 /**
- * Accepting a message: the eight checks of the interface contract (section 3), in its order, then one
+ * Accepting a message: the eight checks of docs/interface.md (section 3), in its order, then one
  * durable transaction (message, outbox row, audit entry), then the signed receipt.
  *
  * Every rejection after step 1 is audited. What a rejection's audit entry names grows with what was

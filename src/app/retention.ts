@@ -38,6 +38,13 @@ export interface RetentionDependencies {
   now: () => Date;
   /** Where the stored orientations are verified (the gateway's worker pool); on this thread when absent. */
   crypto?: GatewayCrypto;
+  /** Told as each stage starts (with its size) and after each item: the operator's progress bar. */
+  progress?: RetentionProgress;
+}
+
+export interface RetentionProgress {
+  stage(stage: 'expiring orientations' | 'destroying dossiers', total: number): void;
+  step(): void;
 }
 
 export interface RetentionSummary {
@@ -114,7 +121,9 @@ export async function runRetention(deps: RetentionDependencies): Promise<Retenti
   for (;;) {
     const pending = await deps.store.unansweredOrientations(before(now, deps.policy.orientationExpiryDays));
     let progressed = false;
+    if (pending.length > 0) deps.progress?.stage('expiring orientations', pending.length);
     for (const orientation of pending) {
+      deps.progress?.step();
       const notice = await expiryNotice(deps, orientation, now);
       if (await deps.store.expireOrientation({ messageId: orientation.messageId, at, notice })) {
         summary.expired++;
@@ -126,7 +135,10 @@ export async function runRetention(deps: RetentionDependencies): Promise<Retenti
     if (!progressed || pending.length === 0) break;
   }
   const lastEventBefore = before(now, deps.policy.dossierRetentionDays);
-  for (const { beneficiary, reason } of await deps.store.dueForDestruction(lastEventBefore)) {
+  const due = await deps.store.dueForDestruction(lastEventBefore);
+  if (due.length > 0) deps.progress?.stage('destroying dossiers', due.length);
+  for (const { beneficiary, reason } of due) {
+    deps.progress?.step();
     // Checked again inside the destruction: a message accepted since the list was read keeps the dossier.
     const outcome = await deps.store.destroyIfDue({ beneficiary, reason, lastEventBefore, at });
     if (!outcome.destroyed) continue;

@@ -1,5 +1,5 @@
 /**
- * Checkpoints of the audit log (interface contract, section 6): the gateway commits to the tree of
+ * Checkpoints of the audit log (docs/interface.md, section 6): the gateway commits to the tree of
  * `treeSize` entries by signing `{treeSize, rootHash, timestamp}`. The signed bytes are the RFC 8785
  * canonical JSON of exactly those three fields, so anyone can rebuild them (jq -cj) and check the
  * detached OpenPGP signature with GnuPG alone. Partners may cosign the same bytes with their own key:

@@ -1,5 +1,5 @@
 /**
- * Audit log entries (interface contract, section 6). Pure: no I/O.
+ * Audit log entries (docs/interface.md, section 6). Pure: no I/O.
  *
  * An entry holds identifiers, digests and a keyed pseudonym of the beneficiary, never personal data.
  * Its bytes are the RFC 8785 canonical JSON of the entry, and its leaf hash is

@@ -82,11 +82,13 @@ function misplaced(entries: ReadonlyArray<Record<string, unknown>>, position: nu
  * stored leaf hash, and together they hash to the checkpoint's root (RFC 9162 section 2.1.2). The
  * checkpoint's signature must have been checked by the caller.
  */
-export function verifyEntries(entries: unknown, checkpoint: Checkpoint): Record<string, number> {
+/** `onProgress` is told the number of entries checked so far, every 1,000 entries and at the end (a progress bar). */
+export function verifyEntries(entries: unknown, checkpoint: Checkpoint, onProgress?: (checked: number) => void): Record<string, number> {
   if (!Array.isArray(entries)) invalid('The export holds no list of entries; export it again with `passerelle audit export`.');
   const events: Record<string, number> = {};
   const covered = Math.min(entries.length, checkpoint.treeSize);
   for (let position = 0; position < entries.length; position++) {
+    if (onProgress && position % 1000 === 0 && position > 0) onProgress(position);
     const entry: unknown = entries[position];
     if (!isObject(entry) || !Number.isSafeInteger(entry['index']) || typeof entry['leafHash'] !== 'string' || !HASH.test(entry['leafHash'])) {
       invalid(`Entry ${position} was modified: it is not an object with an index and a lower-case hex leaf hash.`, position);
@@ -104,6 +106,7 @@ export function verifyEntries(entries: unknown, checkpoint: Checkpoint): Record<
   if (entries.length > checkpoint.treeSize) {
     invalid(`An entry was inserted at index ${checkpoint.treeSize}: the checkpoint covers ${checkpoint.treeSize} entries and the export holds ${entries.length}. Export again: an export stops at its checkpoint.`, checkpoint.treeSize);
   }
+  onProgress?.(entries.length);
   const root = rootOf((entries as ExportedEntry[]).map((e) => e.leafHash));
   if (root !== checkpoint.rootHash) {
     invalid(
@@ -114,12 +117,13 @@ export function verifyEntries(entries: unknown, checkpoint: Checkpoint): Record<
 }
 
 /** Verifies an export: the checkpoint's signature by the gateway, then every entry against it. */
-export async function verifyExport(data: unknown, gatewayKeys: PublicKey[]): Promise<ExportSummary> {
+export async function verifyExport(data: unknown, gatewayKeys: PublicKey[], onProgress?: (checked: number, total: number) => void): Promise<ExportSummary> {
   if (!isObject(data) || data['format'] !== EXPORT_FORMAT) {
     invalid(`This is not an audit export (format ${EXPORT_FORMAT}); produce one with \`passerelle audit export\`.`);
   }
   const checkpoint = await verifyCheckpoint(data['checkpoint'], gatewayKeys);
-  const events = verifyEntries(data['entries'], checkpoint);
+  const total = Array.isArray(data['entries']) ? data['entries'].length : 0;
+  const events = verifyEntries(data['entries'], checkpoint, onProgress ? (checked) => onProgress(checked, total) : undefined);
   const cosignatures = (data['checkpoint'] as { cosignatures?: unknown }).cosignatures;
   const cosigners = Array.isArray(cosignatures) ? cosignatures.map((c) => String((c as { partner?: unknown })?.partner)) : [];
   return { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, timestamp: checkpoint.timestamp, events, cosigners };

@@ -5,7 +5,7 @@
  * Several publishes may be outstanding at once; each is correlated by its message id, never by
  * delivery tag, because tags restart at 1 on every new channel.
  *
- * Only what the interface contract (section 5) lists travels in clear: no correlation id, no reply-to,
+ * Only what docs/interface.md (section 5) lists travels in clear: no correlation id, no reply-to,
  * no other header.
  */
 import type { ConfirmChannel, Message, Options } from 'amqplib';
@@ -48,7 +48,7 @@ interface ChannelState {
   endDrainWait: (() => void) | undefined;
 }
 
-/** The AMQP properties of an outbox row, exactly those of the interface contract. */
+/** The AMQP properties of an outbox row, exactly those of docs/interface.md (section 5). */
 export function publishOptions(entry: OutboxEntry): Options.Publish {
   const acceptedAt = Date.parse(entry.acceptedAt);
   if (!Number.isFinite(acceptedAt)) {

@@ -2,7 +2,7 @@
  * The outbox relay: moves accepted messages from the store to RabbitMQ. The outbox is the only retry
  * buffer: a row leaves it only through markQueued, after the broker's confirm, so a crash, a nack, a
  * return or a lost connection at any point means "publish again", never "lost" (at-least-once;
- * recipients de-duplicate on message_id, interface contract section 5).
+ * recipients de-duplicate on message_id: docs/interface.md, section 5).
  *
  * Publishes are pipelined: up to batchSize rows are outstanding at once and new rows are taken as soon
  * as confirms come back, because awaiting each confirm caps a quorum queue publisher below a thousand

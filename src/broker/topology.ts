@@ -1,5 +1,5 @@
 /**
- * The broker topology of the interface contract (section 5): one topic exchange for deliveries, one
+ * The broker topology of docs/interface.md (section 5): one topic exchange for deliveries, one
  * quorum queue per receiving partner, and a dead-letter exchange with one quorum dead-letter queue per
  * partner. Declared at every (re)connection; declaring is idempotent as long as the arguments match.
  */

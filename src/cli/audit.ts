@@ -2,19 +2,10 @@
  * `passerelle audit ...`: the auditor's tools. Everything the gateway answers is verified here with the
  * pure code of src/audit/ before it is printed or saved, so the auditor trusts the gateway's key and
  * nothing else of the gateway's.
- *
- *   audit export [--as P] --out FILE          full export: the latest checkpoint and every entry it covers
- *   audit verify --export FILE [--gateway-key FILE]
- *                                             offline: the checkpoint's signature, then every entry
- *   audit verify --live [--as P] [--state FILE]
- *                                             the same against the gateway, plus the consistency of the
- *                                             checkpoint verified last time (kept in the state file)
- *   audit checkpoint [--as P]                 asks for a checkpoint of the log as it is now
- *   audit prove --index N [--as P]            one entry, its inclusion proof and the latest checkpoint
+ * The commands and their options are declared in commands.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { verifyCheckpoint, type SignedCheckpoint } from '../audit/checkpoint.js';
 import { verifyConsistency } from '../audit/merkle.js';
 import { EXPORT_FORMAT, verifyEntries, verifyEntryInclusion, verifyExport, type AuditExport, type ExportSummary } from '../audit/verify.js';
@@ -26,51 +17,55 @@ import { GatewayError } from '../domain/errors.js';
 import { auditScope } from '../http/authorization.js';
 import { LAYOUT } from '../trust/trust-store.js';
 import { loadRegistry } from '../trust/registry.js';
+import { required, usageError, wholeNumber, type CommandSpec, type ParsedCommand } from './command-line.js';
+import { EXIT } from './exit-codes.js';
+import { progressBar } from './progress.js';
 import { gatewayUrl } from './send.js';
-
-const USAGE = `usage:
-  passerelle audit export [--as auditor] --out FILE
-  passerelle audit verify --export FILE [--gateway-key FILE]
-  passerelle audit verify --live [--as auditor] [--state FILE] [--gateway-key FILE]
-  passerelle audit checkpoint [--as auditor]
-  passerelle audit prove --index N [--as PARTNER]
-(every command that talks to the gateway also takes --gateway URL)`;
-
-const OPTIONS = {
-  as: { type: 'string', default: 'auditor' },
-  gateway: { type: 'string' },
-  out: { type: 'string' },
-  export: { type: 'string' },
-  live: { type: 'boolean', default: false },
-  state: { type: 'string' },
-  'gateway-key': { type: 'string' },
-  index: { type: 'string' },
-} as const;
 
 interface AuditContext {
   settings: Settings;
   as: string;
   gateway: string | undefined;
   gatewayKeyFile: string | undefined;
+  json: boolean;
   print: (line: string) => void;
 }
 
-export async function runAudit(opts: { settings: Settings; args: string[]; print?: (line: string) => void }): Promise<number> {
-  const [sub, ...rest] = opts.args;
-  const { values } = parseArgs({ args: rest, options: OPTIONS });
-  const context: AuditContext = {
-    settings: opts.settings,
-    as: values.as,
-    gateway: values.gateway,
-    gatewayKeyFile: values['gateway-key'],
-    print: opts.print ?? ((line) => process.stdout.write(`${line}\n`)),
+function contextOf(settings: Settings, parsed: ParsedCommand, print?: (line: string) => void): AuditContext {
+  const v = parsed.values;
+  return {
+    settings,
+    as: typeof v['as'] === 'string' ? v['as'] : 'auditor',
+    gateway: typeof v['gateway'] === 'string' ? v['gateway'] : undefined,
+    gatewayKeyFile: typeof v['gateway-key'] === 'string' ? v['gateway-key'] : undefined,
+    json: v['json'] === true,
+    print: print ?? ((line) => process.stdout.write(`${line}\n`)),
   };
-  if (sub === 'export' && values.out) return exportLog(context, values.out);
-  if (sub === 'verify' && values.export && !values.live) return verifyFile(context, values.export);
-  if (sub === 'verify' && values.live && !values.export) return verifyLive(context, values.state ?? defaultStateFile(context));
-  if (sub === 'checkpoint') return requestCheckpoint(context);
-  if (sub === 'prove' && values.index !== undefined && /^\d{1,16}$/.test(values.index)) return prove(context, Number(values.index));
-  throw new GatewayError('usage_invalid', USAGE);
+}
+
+/** Runs `passerelle audit <sub>` once its command line is parsed (main.ts). */
+export async function runAudit(opts: { settings: Settings; spec: CommandSpec; parsed: ParsedCommand; print?: (line: string) => void }): Promise<number> {
+  const context = contextOf(opts.settings, opts.parsed, opts.print);
+  const { spec, parsed } = opts;
+  switch (spec.name) {
+    case 'audit export':
+      return exportLog(context, required(spec, parsed, 'out'));
+    case 'audit verify': {
+      const file = parsed.values['export'];
+      const live = parsed.values['live'] === true;
+      if (live === (typeof file === 'string')) throw usageError(spec, 'give either --export FILE (an export, offline) or --live (the gateway\'s log), not both.');
+      if (typeof file === 'string') return verifyFile(context, file);
+      return verifyLive(context, typeof parsed.values['state'] === 'string' ? parsed.values['state'] : defaultStateFile(context));
+    }
+    case 'audit checkpoint':
+      return requestCheckpoint(context);
+    case 'audit prove': {
+      required(spec, parsed, 'index');
+      return prove(context, wholeNumber(spec, parsed, 'index', { min: 0 })!);
+    }
+    default:
+      throw usageError(spec, `unknown audit command "${spec.name}".`);
+  }
 }
 
 async function gatewayKeys(context: AuditContext): Promise<PublicKey[]> {
@@ -113,7 +108,9 @@ async function fetchVerifiedExport(context: AuditContext, keys: PublicKey[]): Pr
   const client = await connect(context);
   const published = (await client.checkpoint()) as AuditExport['checkpoint'];
   const checkpoint = await verifyCheckpoint(published, keys);
-  const entries = await client.entries(0, checkpoint.treeSize);
+  const bar = progressBar({ json: context.json });
+  bar.stage('receiving entries', checkpoint.treeSize);
+  const entries = await client.entries(0, checkpoint.treeSize, (received) => bar.update(received)).finally(() => bar.stop());
   return { client, checkpoint, data: { format: EXPORT_FORMAT, exportedAt: new Date().toISOString(), checkpoint: published, entries } };
 }
 
@@ -123,9 +120,20 @@ async function exportLog(context: AuditContext, out: string): Promise<number> {
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   fs.writeFileSync(temporary, `${JSON.stringify(data)}\n`);
   fs.renameSync(temporary, out);
+  if (context.json) {
+    context.print(JSON.stringify({ out, entries: data.entries.length, treeSize: data.checkpoint.treeSize, rootHash: data.checkpoint.rootHash }, null, 2));
+    return EXIT.ok;
+  }
   context.print(`exported ${data.entries.length} entries and the checkpoint of ${data.checkpoint.treeSize} entries (signature verified) to ${out}`);
   context.print(`verify it offline with: passerelle audit verify --export ${out}`);
-  return 0;
+  return EXIT.ok;
+}
+
+/** Entries checked, on a terminal: hashing a large log takes a while. */
+function verificationBar(context: AuditContext, total: number): { onProgress: (checked: number) => void; stop: () => void } {
+  const bar = progressBar({ json: context.json });
+  bar.stage('verifying entries', total);
+  return { onProgress: (checked) => bar.update(checked), stop: () => bar.stop() };
 }
 
 async function verifyFile(context: AuditContext, file: string): Promise<number> {
@@ -135,8 +143,12 @@ async function verifyFile(context: AuditContext, file: string): Promise<number> 
   } catch (err) {
     throw new GatewayError('audit_invalid', `Cannot read ${file} as JSON (${(err as Error).message}); produce it with "passerelle audit export".`);
   }
-  printSummary(context, await verifyExport(data, await gatewayKeys(context)));
-  return 0;
+  const entries = (data as { entries?: unknown })?.entries;
+  const bar = verificationBar(context, Array.isArray(entries) ? entries.length : 0);
+  const summary = await verifyExport(data, await gatewayKeys(context), (checked) => bar.onProgress(checked)).finally(() => bar.stop());
+  if (context.json) context.print(JSON.stringify({ ...summary, verified: true }, null, 2));
+  else printSummary(context, summary);
+  return EXIT.ok;
 }
 
 function defaultStateFile(context: AuditContext): string {
@@ -146,23 +158,33 @@ function defaultStateFile(context: AuditContext): string {
 async function verifyLive(context: AuditContext, stateFile: string): Promise<number> {
   const keys = await gatewayKeys(context);
   const { client, data, checkpoint } = await fetchVerifiedExport(context, keys);
-  const events = verifyEntries(data.entries, checkpoint);
+  const bar = verificationBar(context, data.entries.length);
+  let events: Record<string, number>;
+  try {
+    events = verifyEntries(data.entries, checkpoint, bar.onProgress);
+  } finally {
+    bar.stop();
+  }
   const cosigners = data.checkpoint.cosignatures?.map((c) => c.partner) ?? [];
-  printSummary(context, { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, timestamp: checkpoint.timestamp, events, cosigners });
+  const summary: ExportSummary = { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, timestamp: checkpoint.timestamp, events, cosigners };
+  if (!context.json) printSummary(context, summary);
 
+  let consistency: { from: number; signed: string } | undefined;
   if (fs.existsSync(stateFile)) {
     // The checkpoint verified last time is trusted only as far as its own signature.
     const previous = await verifyCheckpoint(JSON.parse(fs.readFileSync(stateFile, 'utf8')), keys);
     const answer = (await client.consistencyProof(Math.min(previous.treeSize, checkpoint.treeSize), checkpoint.treeSize)) as { proof?: unknown };
     verifyConsistency({ first: previous.treeSize, second: checkpoint.treeSize, firstHash: previous.rootHash, secondHash: checkpoint.rootHash, proof: answer.proof as string[] });
-    context.print(`the log only grew since the checkpoint of ${previous.treeSize} entries verified before (signed ${previous.timestamp}): consistency proof verified`);
-  } else {
+    consistency = { from: previous.treeSize, signed: previous.timestamp };
+    if (!context.json) context.print(`the log only grew since the checkpoint of ${previous.treeSize} entries verified before (signed ${previous.timestamp}): consistency proof verified`);
+  } else if (!context.json) {
     context.print(`no earlier checkpoint in ${stateFile}: the next run will check that the log only grew from this one`);
   }
   const { treeSize, rootHash, timestamp, signature } = checkpoint;
   fs.mkdirSync(path.dirname(stateFile), { recursive: true });
   fs.writeFileSync(stateFile, `${JSON.stringify({ treeSize, rootHash, timestamp, signature }, null, 2)}\n`);
-  return 0;
+  if (context.json) context.print(JSON.stringify({ ...summary, verified: true, consistency: consistency ?? null, stateFile }, null, 2));
+  return EXIT.ok;
 }
 
 async function requestCheckpoint(context: AuditContext): Promise<number> {
@@ -171,20 +193,42 @@ async function requestCheckpoint(context: AuditContext): Promise<number> {
   const checkpoint = await verifyCheckpoint(answer, await gatewayKeys(context));
   context.print(JSON.stringify(answer, null, 2));
   process.stderr.write(`passerelle: ${describe(checkpoint)}\n`);
-  return 0;
+  return EXIT.ok;
+}
+
+function isAuditor(context: AuditContext): boolean {
+  const partner = loadRegistry(path.join(context.settings.certsDir, LAYOUT.registry)).get(context.as);
+  return partner !== undefined && auditScope(partner).kind === 'every-entry';
+}
+
+function holds(size: number): string {
+  return size === 0 ? 'the log holds no entry yet (send a message first)' : `the log holds ${size} entr${size === 1 ? 'y' : 'ies'} (0..${size - 1})`;
 }
 
 async function prove(context: AuditContext, index: number): Promise<number> {
   const client = await connect(context);
-  const checkpoint = await verifyCheckpoint(await client.checkpoint(), await gatewayKeys(context));
+  const keys = await gatewayKeys(context);
+  let checkpoint = await verifyCheckpoint(await client.checkpoint(), keys);
+  if (index >= checkpoint.treeSize && isAuditor(context)) {
+    // The periodic checkpoint may lag behind the log: the auditor may ask for one of the log as it is now.
+    checkpoint = await verifyCheckpoint(await client.requestCheckpoint(), keys);
+    process.stderr.write(`passerelle: asked the gateway for a checkpoint of the log as it is now (${checkpoint.treeSize} entries)\n`);
+  }
   if (index >= checkpoint.treeSize) {
-    throw new GatewayError('not_found', `Entry ${index} is not covered by the latest checkpoint (${checkpoint.treeSize} entries). Ask for a new one with "passerelle audit checkpoint" (auditor), or wait for the next periodic one.`);
+    const how = isAuditor(context)
+      ? 'Choose an index in that range: the audit index of a receipt, or one listed by "passerelle audit export".'
+      : `Entries written since the latest checkpoint (signed ${checkpoint.timestamp}) are covered by the next one (every PASSERELLE_CHECKPOINT_INTERVAL_SECONDS when the log grew); the auditor can ask for one now with "passerelle audit checkpoint".`;
+    throw new GatewayError('not_found', `There is no entry ${index}: ${holds(checkpoint.treeSize)}, as far as the latest checkpoint covers it. ${how}`);
   }
   const [entry] = (await client.entries(index, index + 1)).filter((e) => e.index === index);
-  if (!entry) throw new GatewayError('not_found', `Entry ${index} is not visible to ${context.as}: an agency sees the entries that name it.`);
+  if (!entry) throw new GatewayError('not_found', `Entry ${index} is not visible to ${context.as}: an agency sees the entries that name it. Ask as the auditor (--as auditor), or choose the audit index of one of your receipts.`);
   const proof = await client.inclusionProof(index, checkpoint.treeSize);
   verifyEntryInclusion({ entry, proof, checkpoint });
+  if (context.json) {
+    context.print(JSON.stringify({ entry, checkpoint: { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, timestamp: checkpoint.timestamp }, inclusion: 'verified' }, null, 2));
+    return EXIT.ok;
+  }
   context.print(JSON.stringify(entry, null, 2));
   context.print(`entry ${index} is in the ${describe(checkpoint)}; inclusion proof verified (RFC 9162 section 2.1.3.2)`);
-  return 0;
+  return EXIT.ok;
 }

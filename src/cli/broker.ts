@@ -21,6 +21,7 @@ import { brokerAccounts, brokerDefinitions, isAccountOfPrefix, type BrokerAccoun
 import { GatewayError } from '../domain/errors.js';
 import { loadRegistry } from '../trust/registry.js';
 import { LAYOUT } from '../trust/trust-store.js';
+import { EXIT } from './exit-codes.js';
 
 export interface BrokerSetupOptions {
   settings: Settings;
@@ -235,7 +236,13 @@ export async function brokerSetup(opts: BrokerSetupOptions): Promise<void> {
   if (state.users.has('guest')) report('warning: the guest account exists; delete it in production (rabbitmqctl delete_user guest)');
 }
 
-export async function runBrokerSetup(opts: BrokerSetupOptions): Promise<number> {
-  await brokerSetup(opts);
-  return 0;
+export async function runBrokerSetup(opts: BrokerSetupOptions & { json?: boolean }): Promise<number> {
+  if (!opts.json) {
+    await brokerSetup(opts);
+    return EXIT.ok;
+  }
+  const actions: string[] = [];
+  await brokerSetup({ ...opts, report: (line) => actions.push(line.trim()) });
+  process.stdout.write(`${JSON.stringify({ dryRun: opts.dryRun ?? false, vhost: opts.vhost ?? vhostOf(opts.settings.amqpUrl), actions }, null, 2)}\n`);
+  return EXIT.ok;
 }

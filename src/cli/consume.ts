@@ -8,6 +8,7 @@ import { loadPartnerView } from '../client/partner-view.js';
 import { receiveDelivery } from '../client/receive.js';
 import { GatewayError } from '../domain/errors.js';
 import { silentLogger } from '../log/logger.js';
+import { EXIT } from './exit-codes.js';
 
 export interface ConsumeOptions {
   settings: Settings;
@@ -109,7 +110,7 @@ export async function runConsume(opts: Omit<ConsumeOptions, 'signal' | 'report' 
   try {
     const summary = await consumeAs({ ...opts, signal: controller.signal });
     process.stderr.write(`passerelle: ${summary.written} written, ${summary.duplicates} duplicates skipped, ${summary.refused} refused\n`);
-    return summary.refused > 0 ? 2 : 0;
+    return summary.refused > 0 ? EXIT.refused : EXIT.ok;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

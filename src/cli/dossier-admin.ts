@@ -9,6 +9,8 @@ import type { Settings } from '../config/settings.js';
 import { createValidator, defaultSchemasDir } from '../schema/validator.js';
 import { openStore } from '../store/open.js';
 import { loadTrustStore } from '../trust/trust-store.js';
+import { EXIT } from './exit-codes.js';
+import { progressBar } from './progress.js';
 
 async function withServices<T>(settings: Settings, work: (services: DossierServices) => Promise<T>): Promise<T> {
   const trust = await loadTrustStore({ dir: settings.certsDir });
@@ -25,9 +27,13 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export async function runErase(opts: { settings: Settings; beneficiaryRef: string; reason: string; print?: (line: string) => void }): Promise<number> {
+export async function runErase(opts: { settings: Settings; beneficiaryRef: string; reason: string; json?: boolean; print?: (line: string) => void }): Promise<number> {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}\n`));
   const report = await withServices(opts.settings, (services) => services.erase({ beneficiaryRef: opts.beneficiaryRef, reason: opts.reason }));
+  if (opts.json) {
+    print(JSON.stringify(report, null, 2));
+    return EXIT.ok;
+  }
   if (!report.erased) {
     print('passerelle: the gateway holds nothing about this reference (never seen, or already erased); nothing was erased.');
     return 0;
@@ -38,12 +44,17 @@ export async function runErase(opts: { settings: Settings; beneficiaryRef: strin
       'The notices leave through the running gateway.' +
       (report.held.length > 0 ? ` ${report.held.join(', ')} ${report.held.length === 1 ? 'has' : 'have'} no usable OpenPGP key: ${report.held.length === 1 ? 'its notice waits' : 'their notices wait'}, encrypted, until a key is registered (then SIGHUP or the next retention sweep sends ${report.held.length === 1 ? 'it' : 'them'}).` : ''),
   );
-  return 0;
+  return EXIT.ok;
 }
 
-export async function runRetentionSweep(opts: { settings: Settings; print?: (line: string) => void }): Promise<number> {
+export async function runRetentionSweep(opts: { settings: Settings; json?: boolean; print?: (line: string) => void }): Promise<number> {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}\n`));
-  const summary = await withServices(opts.settings, (services) => services.runRetention());
+  const bar = progressBar({ json: opts.json ?? false });
+  const summary = await withServices(opts.settings, (services) => services.runRetention({ stage: (stage, total) => bar.stage(stage, total), step: () => bar.increment() })).finally(() => bar.stop());
+  if (opts.json) {
+    print(JSON.stringify(summary, null, 2));
+    return EXIT.ok;
+  }
   print(
     `passerelle: retention sweep: ${plural(summary.expired, 'orientation')} expired (${plural(summary.expiryNotices, 'notice')} queued), ` +
       `${plural(summary.destroyedNotTakenInCharge + summary.destroyedAfterRetention, 'dossier')} destroyed ` +
@@ -51,5 +62,5 @@ export async function runRetentionSweep(opts: { settings: Settings; print?: (lin
       `${plural(summary.subjectsForgotten, 'unused subject')} forgotten, ` +
       `${plural(summary.heldNoticesReleased, 'held notice')} sent, ${plural(summary.heldNoticesWaiting, 'notice')} still waiting for a partner's key.`,
   );
-  return 0;
+  return EXIT.ok;
 }

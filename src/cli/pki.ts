@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { rotateGatewayKey } from '../trust/key-rotation.js';
+import { EXIT } from './exit-codes.js';
 
 export async function runPkiInit(opts: { dir: string; overwrite: boolean }): Promise<number> {
   const dir = path.resolve(opts.dir);
@@ -7,7 +8,7 @@ export async function runPkiInit(opts: { dir: string; overwrite: boolean }): Pro
   const { generateTrustDirectory } = await import('../dev-pki/trust-directory.js');
   await generateTrustDirectory({ dir, overwrite: opts.overwrite });
   process.stdout.write(`Example trust directory written to ${dir}: CA, gateway certificate and OpenPGP key, one certificate and key pair per partner, partners.json.\nExample keys only: never use them in production.\n`);
-  return 0;
+  return EXIT.ok;
 }
 
 export async function runRotateGatewayKey(opts: { dir: string; validityDays: number | undefined }): Promise<number> {
@@ -22,5 +23,5 @@ export async function runRotateGatewayKey(opts: { dir: string; validityDays: num
       '',
     ].join('\n'),
   );
-  return 0;
+  return EXIT.ok;
 }

@@ -5,6 +5,7 @@
 import { rotateKeyEncryptionKey, rotatePseudonymSecret, secretsStatus, type SecretsStatus } from '../app/secrets.js';
 import type { Settings } from '../config/settings.js';
 import { openStore } from '../store/open.js';
+import { EXIT } from './exit-codes.js';
 
 function describe(status: SecretsStatus): string[] {
   const lines = [`dossier key-encryption key: current ${status.kek.current}`];
@@ -19,7 +20,7 @@ function describe(status: SecretsStatus): string[] {
   return lines;
 }
 
-export async function runSecrets(opts: { settings: Settings; command: 'status' | 'rotate-kek' | 'rotate-pseudonym-secret'; print?: (line: string) => void }): Promise<number> {
+export async function runSecrets(opts: { settings: Settings; command: 'status' | 'rotate-kek' | 'rotate-pseudonym-secret'; json?: boolean; print?: (line: string) => void }): Promise<number> {
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const store = await openStore(opts.settings);
   const deps = { store, dataDir: opts.settings.dataDir };
@@ -35,9 +36,11 @@ export async function runSecrets(opts: { settings: Settings; command: 'status' |
       print('Copy PASSERELLE_DATA_DIR/secrets (with secrets/retired) to every other gateway on this store now; the retired secret stays until no row needs it ("passerelle secrets status").');
       for (const line of describe(done.status)) print(line);
     } else {
-      for (const line of describe(await secretsStatus(deps))) print(line);
+      const status = await secretsStatus(deps);
+      if (opts.json) print(JSON.stringify(status, null, 2));
+      else for (const line of describe(status)) print(line);
     }
-    return 0;
+    return EXIT.ok;
   } finally {
     await store.close();
   }

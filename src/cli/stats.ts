@@ -8,6 +8,7 @@ import { loadPartnerView } from '../client/partner-view.js';
 import type { Settings } from '../config/settings.js';
 import type { StatisticsReport } from '../stats/report.js';
 import { statisticsText } from '../stats/text.js';
+import { EXIT } from './exit-codes.js';
 import { connectionHint, describeProblem, gatewayUrl } from './send.js';
 
 export type StatsFormat = 'text' | 'csv' | 'json';
@@ -19,10 +20,10 @@ export async function runStats(opts: { settings: Settings; as: string; format: S
   const answer = await connectionHint(baseUrl, () => requestGateway({ baseUrl, tls: view.tls, method: 'GET', path }));
   if (answer.status !== 200) {
     process.stderr.write(`passerelle: ${describeProblem(answer)}\n`);
-    return 1;
+    return EXIT.failure;
   }
   if (opts.format === 'csv') process.stdout.write(String(answer.body));
   else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(answer.body, null, 2)}\n`);
   else process.stdout.write(statisticsText(answer.body as StatisticsReport));
-  return 0;
+  return EXIT.ok;
 }

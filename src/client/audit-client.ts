@@ -1,5 +1,5 @@
 /**
- * The partner side of the audit log endpoints (interface contract, section 6), over mutual TLS. It
+ * The partner side of the audit log endpoints (docs/interface.md, section 6), over mutual TLS. It
  * fetches; it trusts nothing: every answer goes through src/audit/verify.ts or src/audit/merkle.ts
  * before the caller relies on it.
  */
@@ -26,13 +26,14 @@ export class AuditClient {
     return this.call('POST', '/v1/audit/checkpoint');
   }
 
-  /** Every entry this partner may see with start <= index < end, page after page. */
-  async entries(start: number, end: number): Promise<ExportedEntry[]> {
+  /** Every entry this partner may see with start <= index < end, page after page; `onPage` is told the count so far. */
+  async entries(start: number, end: number, onPage?: (received: number) => void): Promise<ExportedEntry[]> {
     const entries: ExportedEntry[] = [];
     for (let from = start; from < end; ) {
       const page = (await this.call('GET', `/v1/audit/entries?start=${from}&end=${end}`)) as { entries?: unknown; next?: unknown };
       if (!Array.isArray(page.entries)) throw new GatewayError('audit_invalid', 'The gateway answered the entries request without a list of entries.');
       entries.push(...(page.entries as ExportedEntry[]));
+      onPage?.(entries.length);
       if (page.next === undefined) break;
       if (typeof page.next !== 'number' || page.next <= from) throw new GatewayError('audit_invalid', 'The gateway answered a page of entries whose "next" does not move forward.');
       from = page.next;

@@ -48,7 +48,7 @@ export async function unpackDossier(opts: { view: PartnerView; dossier: unknown;
     // The gateway's key proves nothing about a partner's document.
     if (sender === GATEWAY_ID) refuse(`Document ${position} of the dossier claims to be signed by the gateway.`);
     const opened = await openSigned({ signedMessage: new Uint8Array(Buffer.from(signedMessage as string, 'base64')), senderKeys: await opts.view.senderKeys(sender as string), maxDocumentBytes: opts.maxDocumentBytes });
-    const inner = headerOf(parseStrictJson(opened.document, { subject: `Document ${position} of the dossier` }));
+    const inner = headerOf(parseStrictJson(opened.document, { subject: `Document ${position} of the dossier`, then: 'ask its sender to send it again' }));
     if (inner?.['sender'] !== sender || inner['messageId'] !== messageId || inner['type'] !== type || inner['beneficiaryRef'] !== outer!['beneficiaryRef']) {
       throw new GatewayError('sender_mismatch', `Document ${position} of the dossier does not match what the dossier lists (sender, message id, type or beneficiary differ). The dossier is refused; tell the gateway operator.`);
     }

@@ -1,5 +1,5 @@
 /**
- * The recipient's check of a delivery (interface contract, section 5): decrypt with its own key,
+ * The recipient's check of a delivery (docs/interface.md, section 5): decrypt with its own key,
  * verify the ORIGINAL sender's signature with that sender's key, and check that the signed header
  * agrees with what the delivery claims in clear. The AMQP properties are not signed; the document is.
  */
@@ -33,7 +33,7 @@ export async function receiveDelivery(opts: {
   const opened = await openDelivered({ message: delivery.body, decryptionKey: view.privateKey, senderKeys, maxDocumentBytes });
   // The same strict reading as the gateway's: duplicate names would let this consumer see another
   // header than the one the gateway checked.
-  const parsed = parseStrictJson(opened.document, { subject: 'The delivered document' });
+  const parsed = parseStrictJson(opened.document, { subject: 'The delivered document', then: 'ask its sender to send it again' });
   const header = (parsed !== null && typeof parsed === 'object' ? (parsed as { header?: MessageHeader }).header : undefined) as MessageHeader | undefined;
   if (!header || header.sender !== delivery.sender || header.messageId !== delivery.messageId || header.recipient !== view.id) {
     throw new GatewayError('sender_mismatch', 'The signed header does not match the delivery (sender, message id or recipient differ).');

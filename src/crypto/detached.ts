@@ -1,5 +1,5 @@
 /**
- * Detached signatures (RFC 9580 section 10.4), armored: the gateway's receipts (interface contract,
+ * Detached signatures (RFC 9580 section 10.4), armored: the gateway's receipts (docs/interface.md,
  * section 4) and audit checkpoints (section 6), and partners' cosignatures of those checkpoints. Each
  * is checkable with GnuPG alone (`gpg --verify sig data`).
  */

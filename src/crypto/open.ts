@@ -2,7 +2,7 @@
  * Opening a signed document: decrypt (when encrypted) and verify that exactly one valid signature, by
  * one of the sender's registered keys, covers the document.
  *
- * Wire format (interface contract, section 3): the document as a literal data packet, signed inline by
+ * Wire format (docs/interface.md, section 3): the document as a literal data packet, signed inline by
  * its sender (one-pass signature, RFC 9580 section 10.3), encrypted with integrity protection. The
  * gateway opens it (steps 2 and 3 of section 3) and keeps the sender's signed message unchanged, to
  * re-encrypt it to the recipient (src/crypto/seal.ts), so that the recipient verifies the sender's own

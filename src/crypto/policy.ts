@@ -1,5 +1,5 @@
 /**
- * The cryptographic policy of the gateway: what the interface contract (section 2) and the ANSSI rules
+ * The cryptographic policy of the gateway: what docs/interface.md (section 2) and the ANSSI rules
  * (RGS annex B1, guide "Mécanismes cryptographiques") allow for keys, signatures and ciphers.
  *
  * openpgp enforces most of this through the hardened configuration, but these checks read the packets

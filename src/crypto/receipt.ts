@@ -1,5 +1,5 @@
 /**
- * Receipts (interface contract, section 4): a detached OpenPGP signature by the gateway's key over the
+ * Receipts (docs/interface.md, section 4): a detached OpenPGP signature by the gateway's key over the
  * UTF-8 bytes of the RFC 8785 canonical JSON of the 202 answer without its `receipt` field. It is the
  * sender's proof of submission, checkable with GnuPG alone.
  */

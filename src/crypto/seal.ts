@@ -1,6 +1,6 @@
 /**
  * Sealing: encrypting a signed document to its reader. The gateway delivers a partner's signed
- * message, unchanged, to the recipient (interface contract, section 5): the sender's own ciphertext
+ * message, unchanged, to the recipient (docs/interface.md, section 5): the sender's own ciphertext
  * behind a session-key packet for the recipient (src/crypto/forward.ts), or re-encrypted. The
  * gateway's own messages and a partner's `send` are signed inline (one-pass, RFC 9580 section 10.3)
  * and encrypted, like `gpg --sign --encrypt`. Either way the message is sealed to one key of its

@@ -17,7 +17,7 @@ import type { Audience } from './packets.js';
 
 /**
  * Session-key packets one message may carry. A sender seals for its readers, one packet per key: the
- * gateway (two keys during the gateway's key rotation), the final recipient (interface contract
+ * gateway (two keys during the gateway's key rotation), the final recipient (docs/interface.md,
  * section 5; two keys during its rotation) and, often, the sender's own copy (gpg `encrypt-to`):
  * six at most; eight leaves room for a passphrase packet beside them, and stays far from the
  * thousands of an attack.

@@ -1,5 +1,5 @@
 /**
- * The partners of the example trust directory (interface contract, section 1) and the partners.json
+ * The partners of the example trust directory (docs/interface.md, section 1) and the partners.json
  * written for them. Development PKI: the running gateway never imports this folder; it reads whatever
  * registry its trust directory holds.
  */
@@ -19,8 +19,8 @@ const HEALTH_CONSTRAINT = { forbiddenFields: ['/body/constraints/*/theme'], forb
 
 /**
  * Health data (RQTH and other BOE titles, a SANTE constraint, the consent that reveals them) is art. 9
- * data: only Cap emploi and France Travail receive it, and only with the person's consent (domain notes
- * 3.7 and 7.2; CNIL délib. 2023-005).
+ * data: only Cap emploi and France Travail receive it, and only with the person's consent (GDPR article 9;
+ * CNIL délib. 2023-005).
  */
 const HEALTH_DATA_WITH_CONSENT: MinimisationRule[] = [
   { rule: 'health-data-with-consent-only', messageTypes: ['orientation'], forbiddenFields: ['/body/disability'], unless: HEALTH_CONSENT },
@@ -37,7 +37,7 @@ const NO_HEALTH_DATA: MinimisationRule[] = [
   { rule: 'health-constraint-cap-emploi-france-travail-only', messageTypes: ['orientation', 'referral'], ...HEALTH_CONSTRAINT },
   { rule: 'disability-referral-cap-emploi-france-travail-only', messageTypes: ['referral'], forbiddenFields: ['/body/reason'], forbiddenValues: ['HANDICAP'] },
 ];
-/** RSA and ARE rights go to the Ville de Paris and France Travail only (domain notes 4.1, "Droits"); `false` is no right. */
+/** RSA and ARE rights go to the Ville de Paris and France Travail only (the agreement's rule on rights: only the bodies that pay them need them); `false` is no right. */
 const NO_INCOME_SUPPORT_RIGHTS: MinimisationRule[] = [
   {
     rule: 'income-support-rights-ville-de-paris-france-travail-only',
@@ -48,7 +48,7 @@ const NO_INCOME_SUPPORT_RIGHTS: MinimisationRule[] = [
   { rule: 'rsa-referral-ville-de-paris-france-travail-only', messageTypes: ['referral'], forbiddenFields: ['/body/reason'], forbiddenValues: ['RSA'] },
 ];
 
-/** The partners of the interface contract, section 1. */
+/** The partners of docs/interface.md, section 1. */
 export const DEFAULT_PARTNERS: readonly PartnerSeed[] = Object.freeze([
   {
     id: 'ofii-paris',

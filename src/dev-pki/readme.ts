@@ -10,7 +10,7 @@ export function readme(opts: { notAfter: Date; partners: readonly PartnerSeed[] 
 **These keys are published in a public repository. Never use them in production**, not even for a
 test with real data: anyone can read every secret key below.
 
-This directory is a complete trust configuration (interface contract, section 2) for local
+This directory is a complete trust configuration (docs/interface.md, section 2) for local
 development, the tests and the demo. The gateway reads it when \`PASSERELLE_CERTS_DIR\` is unset.
 
 Every certificate and OpenPGP key here expires on **${until}**. Regenerate the directory before then.

@@ -1,5 +1,5 @@
 /**
- * Generates a complete example trust directory (interface contract section 2) from nothing: a partner
+ * Generates a complete example trust directory (docs/interface.md, section 2) from nothing: a partner
  * CA, the gateway's TLS server certificate, one TLS client certificate per partner, OpenPGP keys for the
  * gateway and every partner, the partner registry and a README. Example material only: the secret keys
  * carry no passphrase and the CA key sits next to the certificates.

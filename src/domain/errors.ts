@@ -5,8 +5,7 @@
  * wrong, what to do), so that neither the HTTP edge nor the command line decides a status or a wording
  * by itself.
  *
- * Audience `partner`: the codes of the interface contract (section 4, "Errors"; the README's "Problem
- * codes" table), answered to partners. Audience `operator`: configuration, broker, store, command
+ * Audience `partner`: the codes of docs/interface.md (section 4, "Errors"; the generated problem-code reference), answered to partners. Audience `operator`: configuration, broker, store, command
  * line, receipts and audit verification; they end a process or a command with one readable line, and
  * the HTTP edge answers them to a partner as `internal` with the generic message (`partnerFacing`),
  * while the gateway's log keeps the real code.
@@ -33,7 +32,7 @@ export const PROBLEM_CATALOGUE = {
     status: 400,
     audience: 'partner',
     title: 'Bad request',
-    message: 'The request is not well-formed. Check its method, path, query parameters and body against the interface documentation.',
+    message: 'The request is not well-formed. Check its method, path, query parameters and body against /openapi.json or docs/interface.md.',
   },
   signature_invalid: {
     status: 400,
@@ -51,7 +50,7 @@ export const PROBLEM_CATALOGUE = {
     status: 403,
     audience: 'partner',
     title: 'Forbidden',
-    message: 'The role of your organisation does not allow this request. See "Who may call what" in the interface documentation.',
+    message: 'The role of your organisation does not allow this request. See "Who may call what" in docs/interface.md (section 4).',
   },
   sender_mismatch: {
     status: 403,
@@ -194,7 +193,7 @@ export const PROBLEM_CATALOGUE = {
     title: 'Audit log does not verify',
     message: 'The audit log does not verify; the message names the first index at fault. Keep the export and tell the auditor.',
   },
-  // The command line was called with unknown commands or options (exit code 64, EX_USAGE of sysexits.h).
+  // The command line was called with unknown commands or options (exit code 2, src/cli/exit-codes.ts).
   usage_invalid: {
     status: 400,
     audience: 'operator',

@@ -1,4 +1,4 @@
-/** Step 6 of the acceptance checks (interface contract, section 3): the message is neither from the future nor stale. */
+/** Step 6 of the acceptance checks (docs/interface.md, section 3): the message is neither from the future nor stale. */
 import { GatewayError } from './errors.js';
 
 export interface FreshnessPolicy {

@@ -1,5 +1,5 @@
 /**
- * The message envelope of the interface contract (section 3). The document types are generated from
+ * The message envelope of docs/interface.md (section 3). The document types are generated from
  * schemas/ (src/schema/generated/), never written by hand; this module only names them for the rest
  * of the gateway.
  */

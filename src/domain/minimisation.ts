@@ -3,7 +3,7 @@
  * in the partner registry (src/trust/partner.ts). Pure.
  *
  * The document is signed end to end by its sender, so the gateway cannot project it per recipient as
- * the domain notes propose (field whitelist per recipient type): it refuses instead, with
+ * a field whitelist per recipient type would: it refuses instead, with
  * `rule_violation` naming the rule and the field's JSON Pointer, and the sender removes the field.
  * The detail never carries the field's value.
  */

@@ -1,5 +1,5 @@
 /**
- * Step 7 of the acceptance checks (interface contract, section 3): who may send and receive what, from
+ * Step 7 of the acceptance checks (docs/interface.md, section 3): who may send and receive what, from
  * the registry, and the business identity of the recipient. Pure.
  *
  * A body field that names the kind of organisation the message is addressed to must name the

@@ -36,6 +36,8 @@ export interface StrictJsonOptions {
   maxDepth?: number;
   /** How the refusal names the text, e.g. "The signed document". */
   subject?: string;
+  /** What the sender does once the text is fixed: "sign it again" (the default, for signed documents), "send it again". */
+  then?: string;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -59,16 +61,17 @@ const ESCAPES: Record<number, string> = {
  */
 export function parseStrictJson(bytes: Uint8Array, options: StrictJsonOptions = {}): unknown {
   const subject = options.subject ?? 'The signed document';
+  const then = options.then ?? 'sign it again';
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
-    throw new GatewayError('malformed_message', `${subject} is not valid UTF-8 (RFC 8259 section 8.1). Encode the JSON document in UTF-8 and sign it again.`);
+    throw new GatewayError('malformed_message', `${subject} is not valid UTF-8 (RFC 8259 section 8.1). Encode the JSON document in UTF-8 and ${then}.`);
   }
   if (text.charCodeAt(0) === 0xfeff) {
-    throw new GatewayError('malformed_message', `${subject} starts with a byte-order mark, which JSON senders must not add (RFC 8259 section 8.1). Save it as UTF-8 without BOM and sign it again.`);
+    throw new GatewayError('malformed_message', `${subject} starts with a byte-order mark, which JSON senders must not add (RFC 8259 section 8.1). Save it as UTF-8 without BOM and ${then}.`);
   }
-  return new StrictReader(text, options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, subject).document();
+  return new StrictReader(text, options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, subject, then).document();
 }
 
 class StrictReader {
@@ -78,6 +81,7 @@ class StrictReader {
     private readonly text: string,
     private readonly maxDepth: number,
     private readonly subject: string,
+    private readonly then: string,
   ) {}
 
   document(): unknown {
@@ -244,6 +248,6 @@ class StrictReader {
   }
 
   private fail(reason: string, at: number = this.pos): never {
-    throw new GatewayError('malformed_message', `${this.subject} is not strict JSON: ${reason} (character ${at}). Produce it with a standard JSON serialiser, each member name once, and sign it again.`);
+    throw new GatewayError('malformed_message', `${this.subject} is not strict JSON: ${reason} (character ${at}). Produce it with a standard JSON serialiser, each member name once, and ${this.then}.`);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The HTTP API of the interface contract (section 4) as an express application. TLS and client
+ * The HTTP API of docs/interface.md (section 4) as an express application. TLS and client
  * certificates are the server's business (server.ts); this module sees an authenticated socket.
  */
 import { randomUUID } from 'node:crypto';
@@ -71,7 +71,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
 
   // Ready means the store can take a write (keys and registry are loaded before the server listens).
   // Anyone may ask, without a certificate: the answer is ready or not, nothing of the gateway's state
-  // (interface contract, section 4); the details are GET /v1/operator/status.
+  // (docs/interface.md, section 4); the details are GET /v1/operator/status.
   app.get('/readyz', async (_req, res) => {
     const ready = await storeWritable(deps.store);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready' });
@@ -154,7 +154,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.use('/v1', v1);
 
   app.use((_req, _res, next) => {
-    next(new GatewayError('not_found', 'No such endpoint. See the interface documentation for the paths of the API.'));
+    next(new GatewayError('not_found', 'No such endpoint. The paths of the API are in /openapi.json and in docs/interface.md of the repository.'));
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -211,7 +211,7 @@ function edgeError(err: unknown, maxBodyBytes: number): GatewayError | undefined
     return new GatewayError('payload_too_large', `The request body exceeds ${maxBodyBytes} bytes. Large attachments are not part of the exchange.`);
   }
   if (type === 'encoding.unsupported') {
-    return new GatewayError('unsupported_media_type', 'Content-Encoding is not accepted: send the OpenPGP message as it is (OpenPGP compresses by itself).');
+    return new GatewayError('unsupported_media_type', 'Content-Encoding is not accepted: send the body uncompressed (an OpenPGP message is compressed by OpenPGP itself).');
   }
   if (type === 'request.aborted' || type === 'request.size.invalid' || type === 'entity.verify.failed') {
     return new GatewayError('malformed_message', 'The request body was incomplete. Send it again.');

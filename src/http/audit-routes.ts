@@ -1,5 +1,5 @@
 /**
- * The audit log endpoints of the interface contract, section 6, mounted under /v1/audit behind the
+ * The audit log endpoints of docs/interface.md, section 6, mounted under /v1/audit behind the
  * client-certificate authentication of /v1.
  *
  * Who sees what is decided in src/http/authorization.ts: the auditor every entry, an agency the
@@ -31,7 +31,7 @@ export interface AuditRouterDependencies {
   now: () => Date;
 }
 
-/** Entries per answer (interface contract, section 6). */
+/** Entries per answer (docs/interface.md, section 6). */
 export const MAX_ENTRIES_PER_ANSWER = 1000;
 const MAX_COSIGNATURE_BYTES = 64 * 1024;
 

@@ -10,7 +10,7 @@
  *   a refusal says no more than an unknown id.
  *
  * `/healthz` and `/readyz` need no capability: they answer anyone, and say only alive, ready or not
- * ready (interface contract, section 4); the details are behind `operator.status`.
+ * ready (docs/interface.md, section 4); the details are behind `operator.status`.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { GatewayError } from '../domain/errors.js';

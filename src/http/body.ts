@@ -22,7 +22,7 @@ function tooLarge(maxBytes: number): GatewayError {
 export function readBoundedBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-    return Promise.reject(new GatewayError('unsupported_media_type', 'Content-Encoding is not accepted: send the OpenPGP message as it is (OpenPGP compresses by itself).'));
+    return Promise.reject(new GatewayError('unsupported_media_type', 'Content-Encoding is not accepted: send the body uncompressed (an OpenPGP message is compressed by OpenPGP itself).'));
   }
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(tooLarge(maxBytes));

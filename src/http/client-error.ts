@@ -1,7 +1,7 @@
 /**
  * Answers for requests that Node's HTTP parser refuses before express sees them: headers over the
  * size limit, headers or a body that arrive too slowly (slow-loris), bytes that are not HTTP/1.1.
- * Node would answer these with a bare status line; the interface contract wants every error as
+ * Node would answer these with a bare status line; docs/interface.md (section 4) wants every error as
  * application/problem+json (RFC 9457), so the server's 'clientError' event writes one here.
  */
 import type { Duplex } from 'node:stream';

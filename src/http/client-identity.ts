@@ -1,6 +1,6 @@
 /**
  * Step 1 of the acceptance checks: the client certificate, verified by the TLS layer against ca.crt,
- * names a registered partner in its subject CN (interface contract, section 2).
+ * names a registered partner in its subject CN (docs/interface.md, section 2).
  */
 import type { TLSSocket } from 'node:tls';
 import type { Request } from 'express';

@@ -1,5 +1,5 @@
 /**
- * The HTTPS listener with mutual TLS (interface contract, section 4). The client certificate is
+ * The HTTPS listener with mutual TLS (docs/interface.md, section 4). The client certificate is
  * requested but not required at the TLS layer, so that /healthz and /readyz answer without one and a
  * missing certificate on /v1 gets a problem+json 401 instead of a bare handshake failure.
  */
@@ -10,6 +10,7 @@ import type { Express } from 'express';
 import { serverTlsPolicy } from '../tls/policy.js';
 import type { RevocationList } from '../trust/crl.js';
 import { answerClientError } from './client-error.js';
+import { answerPlainHttp } from './plain-http-hint.js';
 import { controlRevocations } from './tls-revocation.js';
 
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -58,6 +59,7 @@ export async function startHttpsServer(options: HttpsOptions): Promise<RunningSe
     options.app,
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket, MAX_HEADER_BYTES));
+  answerPlainHttp(server, headersTimeout);
   const revocations = controlRevocations(server, context);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

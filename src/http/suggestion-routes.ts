@@ -35,7 +35,7 @@ function parseRequest(bytes: Buffer): { body: unknown; sentAt: unknown } {
   let value: unknown;
   try {
     // Same strict reader as signed documents: duplicate names, prototype keys, deep nesting refused.
-    value = parseStrictJson(bytes, { subject: 'The request body' });
+    value = parseStrictJson(bytes, { subject: 'The request body', then: 'send it again' });
   } catch (err) {
     const reason = err instanceof GatewayError ? ` (${err.message})` : '';
     throw new GatewayError('bad_request', `The request body is not strict UTF-8 JSON${reason}. Send {"body": <orientation body>} and, optionally, "sentAt".`);

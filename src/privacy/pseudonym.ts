@@ -1,5 +1,5 @@
 /**
- * Keyed pseudonyms of beneficiaries (interface contract, section 6) that erasure can unlink.
+ * Keyed pseudonyms of beneficiaries (docs/interface.md, section 6) that erasure can unlink.
  *
  * Two keys with two purposes (audit-log research notes, sections 6.1 and 6.4):
  * - the gateway secret (`secrets/pseudonym.key`, apart from the store) keys only the LOOKUP,

@@ -1,6 +1,6 @@
 /**
  * Validates a whole message document (header and body) against schemas/<type>.v<version>.schema.json,
- * as step 5 of the acceptance order of the interface contract (section 3).
+ * as step 5 of the acceptance order of docs/interface.md (section 3).
  *
  * Every schema is compiled once, in ajv's strict mode, when the validator is created: a schema mistake
  * stops the gateway at start, never in the middle of an exchange. Validation stops at the first error
@@ -254,7 +254,7 @@ export function createValidator(options: ValidatorOptions): DocumentValidator {
     const header = document.header;
     if (!isObject(header)) {
       throw invalid(
-        'The document has no header object: add the header that the interface contract describes.',
+        'The document has no header object: add the header that schemas/envelope and docs/interface.md (section 3) describe.',
         '/header',
         'is required and must be an object',
       );

@@ -1,5 +1,5 @@
 /**
- * Statistical disclosure control of published counts (domain notes 7.6). Pure.
+ * Statistical disclosure control of published counts. Pure.
  *
  * The published counts are cells linked by additive relations (a total is the sum of its parts); the
  * tables of one publication share their margins, so the relations of every table form one system.

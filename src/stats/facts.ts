@@ -7,7 +7,7 @@
  */
 import { resolvePointer } from '../domain/minimisation.js';
 
-/** Residence-permit families of the agreement (domain notes 3.1 and 4.7), from the grounds code prefix. */
+/** Residence-permit families of the agreement from the grounds code prefix. */
 export const PERMIT_FAMILIES = ['FAMILLE', 'PROFESSIONNEL', 'PROTECTION_INTERNATIONALE', 'APS'] as const;
 
 /** Initial French level (CECRL) as the orientation schema lists it. */

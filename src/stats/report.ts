@@ -6,7 +6,7 @@
  * (orientations by recipient are the margin of three tables, orientations by month a column of the
  * messages table), so that disclosure control runs once over all of them (disclosure-control.ts).
  * Rates need a denominator of 30 or more and published numerator and denominator; medians need 30
- * observations or more (domain notes 7.6).
+ * observations or more (the disclosure-control thresholds of disclosure-control.ts).
  */
 import { FIRST_INTERVIEW, LANGUAGE_LEVELS, NO_ANSWER, OUTCOMES, PERMIT_FAMILIES, type StoredFact } from './facts.js';
 import { suppressCounts, SMALL_COUNT, type AdditiveRelation } from './disclosure-control.js';

@@ -1,5 +1,5 @@
 /**
- * The audit log in the store (interface contract, section 6), for both engines: appending an entry with
+ * The audit log in the store (docs/interface.md, section 6), for both engines: appending an entry with
  * the tree nodes it completes, and the reads behind proofs, checkpoints and cosignatures.
  *
  * Indexes are gap-free: an entry takes MAX(idx) + 1 inside the transaction that commits it, so a

@@ -100,7 +100,7 @@ export interface OutboxPort {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Audit log (interface contract, section 6)
+// Audit log (docs/interface.md, section 6)
 
 export interface StoredAuditEntry {
   index: number;

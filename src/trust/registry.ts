@@ -1,5 +1,5 @@
 /**
- * The partner registry (partners.json of a trust directory, interface contract section 2): parsed,
+ * The partner registry (partners.json of a trust directory, docs/interface.md, section 2): parsed,
  * validated against schemas/partners.schema.json plus the cross-field rules a JSON Schema cannot say,
  * then deep-frozen. Any problem is one config_invalid error naming the file and the JSON Pointer
  * (RFC 6901) of the field, so the operator can fix it without reading code.

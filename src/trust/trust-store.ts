@@ -1,5 +1,5 @@
 /**
- * Loads a trust directory (interface contract section 2): the partner CA, the registry, the gateway's
+ * Loads a trust directory (docs/interface.md, section 2): the partner CA, the registry, the gateway's
  * TLS and OpenPGP keys, and each registered partner's public OpenPGP keys. Everything is parsed and
  * cross-checked here so that a broken configuration stops the gateway with one readable line instead
  * of failing a partner's request later.
@@ -79,7 +79,7 @@ export interface TrustStore {
   reload(): Promise<TrustReload>;
 }
 
-/** The relative paths of a trust directory, interface contract section 2. */
+/** The relative paths of a trust directory, docs/interface.md, section 2. */
 export const LAYOUT = Object.freeze({
   caCert: 'ca.crt',
   caKey: 'ca.key',

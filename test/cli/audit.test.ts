@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { signCheckpoint } from '../../src/audit/checkpoint.js';
 import { entryBytes, leafHash, toEntry } from '../../src/audit/entry.js';
@@ -12,7 +14,9 @@ import { rootOf } from '../../src/audit/merkle.js';
 import { EXPORT_FORMAT, type AuditExport, type ExportedEntry } from '../../src/audit/verify.js';
 import { readPrivateKey } from '../../src/crypto/keys.js';
 import { runCli } from '../fixtures/cli.js';
-import { EXAMPLE_CERTS } from '../fixtures/gateway.js';
+import { EXAMPLE_CERTS, PROJECT_ROOT } from '../fixtures/gateway.js';
+
+const run = promisify(execFile);
 
 describe('cli: passerelle audit (offline)', function () {
   this.timeout(60_000);
@@ -60,9 +64,36 @@ describe('cli: passerelle audit (offline)', function () {
     expect(result.stderr).to.include('signature of the checkpoint');
   });
 
-  it('exits 64 with the usage on a wrong command line', async () => {
+  it('--json prints the summary as one JSON document', async () => {
+    const result = await runCli(['audit', 'verify', '--export', write('good.json', good), '--json'], env);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout)).to.include({ treeSize: 5, verified: true });
+  });
+
+  it('shows a progress bar while verifying a large export on a terminal, and never when piped', async () => {
+    const size = 3000;
+    const entries: ExportedEntry[] = Array.from({ length: size }, (_, i) => {
+      const entry = toEntry(i, { event: 'rejected', timestamp: '2026-11-27T09:00:00.000Z', sender: 'ofii-paris', code: 'stale_message' });
+      return { ...entry, leafHash: leafHash(entryBytes(entry)) } as ExportedEntry;
+    });
+    const key = await readPrivateKey({ armored: fs.readFileSync(path.join(EXAMPLE_CERTS, 'gateway', 'openpgp.key.asc'), 'utf8'), source: 'gateway key' });
+    const checkpoint = await signCheckpoint({ treeSize: size, rootHash: rootOf(entries.map((e) => e.leafHash)), timestamp: '2026-11-27T09:01:00.000Z' }, key);
+    const file = write('large.json', { format: EXPORT_FORMAT, exportedAt: '2026-11-27T09:02:00.000Z', checkpoint: { ...checkpoint, cosignatures: [] }, entries });
+
+    // script(1) gives the command a terminal, as a person at a prompt has.
+    const cli = path.join(PROJECT_ROOT, 'bin', 'passerelle.js');
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} audit verify --export ${JSON.stringify(file)}`;
+    const onTerminal = await run('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env['PATH'] ?? '', TERM: 'xterm', ...env }, timeout: 60_000 });
+    expect(onTerminal.stdout).to.include('verifying entries').and.include(`${size}/${size}`).and.include(`${size} entries verified`);
+
+    const piped = await runCli(['audit', 'verify', '--export', file], env);
+    expect(piped.code, piped.stderr).to.equal(0);
+    expect(piped.stdout + piped.stderr).not.to.include('verifying entries');
+  });
+
+  it('exits 2 with what was wrong and the usage on a wrong command line', async () => {
     const result = await runCli(['audit', 'verify'], env);
-    expect(result.code).to.equal(64);
+    expect(result.code).to.equal(2);
     expect(result.stderr).to.include('passerelle audit verify --export FILE');
   });
 });

@@ -42,9 +42,9 @@ describe('cli: passerelle broker setup', function () {
     expect(new Set(definitions.permissions.map((p) => p.vhost))).to.deep.equal(new Set(['exchange/paris']));
   });
 
-  it('with nothing to do, prints its usage and exits 64; a missing rabbitmqctl is one line saying what to do', async () => {
+  it('with nothing to do, says there is nothing to do with its usage and exits 2; a missing rabbitmqctl is one line saying what to do', async () => {
     const usage = await runCli(['broker', 'setup'], { PASSERELLE_CERTS_DIR: EXAMPLE_CERTS });
-    expect(usage.code).to.equal(64);
+    expect(usage.code).to.equal(2);
     expect(usage.stderr).to.include('--passwords DIR').and.include('--definitions-out FILE');
     const missing = await runCli(['broker', 'setup', '--passwords', path.join(work, 'passwords'), '--rabbitmqctl', '/nonexistent/rabbitmqctl'], { PASSERELLE_CERTS_DIR: EXAMPLE_CERTS });
     expect(missing.code).to.equal(1);

@@ -41,10 +41,12 @@ function closure(entry: string): Set<string> {
 }
 
 describe('dev-pki: kept out of the running gateway', () => {
-  for (const entry of ['src/cli/main.ts', 'src/gateway.ts']) {
+  // The command line loads each command's implementation when it runs (src/cli/commands.ts):
+  // `passerelle serve` is main.ts plus serve.ts and what it imports.
+  for (const [entry, least] of [['src/cli/main.ts', 3], ['src/cli/serve.ts', 20], ['src/gateway.ts', 20]] as const) {
     it(`${entry} does not load src/dev-pki`, () => {
       const loaded = [...closure(path.join(PROJECT_ROOT, entry))];
-      expect(loaded.length, 'the import walk found the gateway modules').to.be.greaterThan(20);
+      expect(loaded.length, 'the import walk found the modules').to.be.greaterThan(least);
       expect(loaded.filter((file) => file.startsWith(DEV_PKI)).map((file) => path.relative(PROJECT_ROOT, file))).to.deep.equal([]);
     });
   }

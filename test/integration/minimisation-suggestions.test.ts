@@ -118,7 +118,13 @@ describe('@integration minimisation and suggestions', function () {
     expect(badTime.status).to.equal(422);
     expect((badTime.body as Json)['errors'][0]['pointer']).to.equal('/sentAt');
 
-    expect((await suggest(gw, 'ofii-paris', '{"body": ')).body).to.include({ code: 'bad_request' });
+    const truncated = await suggest(gw, 'ofii-paris', '{"body": ');
+    expect(truncated.body).to.include({ code: 'bad_request' });
+    // Nothing is signed on this endpoint: the advice is to send the request again, never to sign it.
+    const duplicate = await suggest(gw, 'ofii-paris', '{"body": {}, "body": {}}');
+    for (const answer of [truncated, duplicate]) {
+      expect((answer.body as Json)['detail']).to.include('send it again').and.not.match(/sign/i);
+    }
     expect((await suggest(gw, 'ofii-paris', JSON.stringify({ body: {}, beneficiaryRef: '7503123456' }))).body).to.include({ code: 'bad_request' });
     expect((await suggest(gw, 'ofii-paris', JSON.stringify({ body }), 'text/plain')).status).to.equal(415);
     const view = await partner('ofii-paris');

@@ -129,6 +129,9 @@ describe('@integration problems: every code of the contract', function () {
     expectProblem(await get(gw.baseUrl, 'cap-emploi-75', `/v1/messages/${accepted[0]}`), 'not_found');
     expect((await get(gw.baseUrl, 'mission-locale-paris', `/v1/messages/${accepted[0]}`)).status).to.equal(200);
     expectProblem(await get(gw.baseUrl, 'ofii-paris', '/v1/../../etc/passwd'), 'not_found');
+    // An unknown path points to the descriptions of the API that exist: the gateway's and the repository's.
+    const unknownPath = expectProblem(await get(gw.baseUrl, 'ofii-paris', '/v1/nowhere'), 'not_found');
+    expect(unknownPath['detail']).to.include('/openapi.json').and.include('docs/interface.md');
   });
 
   it('payload_too_large and unsupported_media_type, before any decryption', async () => {
