@@ -112,6 +112,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
       const text = await metrics.exposition(await operatorStatus());
       res.type(metrics.contentType).send(text);
     });
+    app.all('/metrics', methodNotAllowed('GET'));
   }
 
   const v1 = express.Router();

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { requestGateway } from '../../src/client/gateway-client.js';
 import { eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
-import { example, get, partner, post, seal, send, type Json } from '../fixtures/partner.js';
+import { example, get, partner, post, send, type Json } from '../fixtures/partner.js';
 import { parseExposition, valueOf, type Sample } from '../fixtures/prometheus-text.js';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;

@@ -56,7 +56,7 @@ describe('observability: W3C trace context from the request to the AMQP headers'
     });
 
     it('sends no trace header for a request without one, or with one that is not W3C Trace Context', async () => {
-      for (const headers of [{}, { traceparent: 'not-a-traceparent' }, { traceparent: `00-${'0'.repeat(32)}-${spanId()}-01` }]) {
+      for (const headers of [{}, { traceparent: 'not-a-traceparent' }, { traceparent: `00-${'0'.repeat(32)}-${spanId()}-01` }] as Array<Record<string, string>>) {
         const document = example('orientation');
         await sendWith(gw, document, headers);
         const message = await delivered(gw, document['header']['messageId'] as string);
