@@ -140,8 +140,11 @@ export class Ingest {
 
       // Step 5.
       const validated = observation.begin('validation');
-      this.deps.validator.validate(document);
-      validated();
+      try {
+        this.deps.validator.validate(document);
+      } finally {
+        validated();
+      }
       const header = document.header;
       observation.identify({ messageId: header.messageId, type: header.type });
       context.messageId = header.messageId;

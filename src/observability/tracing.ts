@@ -44,6 +44,8 @@ export interface OpenSpan {
   end(): void;
 }
 
+const NOT_RECORDED: OpenSpan = Object.freeze({ context: ROOT_CONTEXT, traceContext: undefined, setAttributes: () => undefined, fail: () => undefined, end: () => undefined });
+
 export class Tracing {
   private readonly provider: BasicTracerProvider | undefined;
   private readonly tracer: Tracer | undefined;
@@ -67,12 +69,12 @@ export class Tracing {
 
   /** A span under `parent` (a received context, or a span of this process), or a new trace. */
   start(name: string, kind: SpanKind, parent: TraceContext | Context | undefined, attributes: Attributes = {}): OpenSpan {
-    const parentContext = parent === undefined ? ROOT_CONTEXT : isTraceContext(parent) ? propagator.extract(ROOT_CONTEXT, parent, getter) : parent;
     if (this.tracer === undefined) {
-      // Off: nothing recorded; the received context travels on unchanged.
+      // Off: nothing recorded, nothing parsed; the received context travels on unchanged.
       const received = parent !== undefined && isTraceContext(parent) ? parent : undefined;
-      return { context: parentContext, traceContext: received, setAttributes: () => undefined, fail: () => undefined, end: () => undefined };
+      return received === undefined ? NOT_RECORDED : { ...NOT_RECORDED, traceContext: received };
     }
+    const parentContext = parent === undefined ? ROOT_CONTEXT : isTraceContext(parent) ? propagator.extract(ROOT_CONTEXT, parent, getter) : parent;
     const span: Span = this.tracer.startSpan(name, { kind, attributes }, parentContext);
     const spanContext = trace.setSpan(parentContext, span);
     return {
