@@ -14,7 +14,14 @@ import { startRelay, type Relay } from './broker/relay.js';
 import { declareTopology } from './broker/topology.js';
 import type { Settings } from './config/settings.js';
 import { GatewayError, isGatewayError } from './domain/errors.js';
-import { createCryptoPool } from './crypto/worker-pool.js';
+import { createCryptoPool, CRYPTO_QUEUE_LIMIT } from './crypto/worker-pool.js';
+import { checkQueueDepths } from './broker/queue-depths.js';
+import { exchangeName } from './broker/topology.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { Observer } from './observability/observer.js';
+import { OperatorStatus } from './observability/operator-status.js';
+import { PeerCertificates } from './observability/peer-certificates.js';
+import { Tracing } from './observability/tracing.js';
 import { publishedEncryptionKey } from './crypto/published-key.js';
 import { buildAsyncApi } from './api-description/asyncapi.js';
 import { buildOpenApi, projectVersion } from './api-description/openapi.js';
@@ -63,6 +70,8 @@ export interface StartOptions {
   now?: () => Date;
   /** Sees every HTTP request and its response (the test suite checks every answer against the OpenAPI document). */
   observeHttp?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Tests: where spans go instead of PASSERELLE_TRACES_ENDPOINT's OTLP exporter (tracing on with it). */
+  spanExporter?: ConstructorParameters<typeof Tracing>[0]['exporter'];
 }
 
 /** Every type a partner may send or receive must have a schema, or the registry promises what the gateway cannot check. */
@@ -121,7 +130,20 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     throw err;
   }
 
-  const relay: Relay = startRelay({ outbox: store, broker, prefix: settings.amqpPrefix, logger });
+  const metrics = new GatewayMetrics({ cryptoQueueLength: () => crypto.queueLength?.() ?? 0, cryptoQueueLimit: CRYPTO_QUEUE_LIMIT });
+  const tracing = new Tracing({ endpoint: settings.tracesEndpoint, serviceName: settings.tracesServiceName, ...(options.spanExporter ? { exporter: options.spanExporter } : {}) });
+  const observer = new Observer(metrics, tracing, exchangeName(settings.amqpPrefix));
+  const peers = new PeerCertificates();
+  const operations = new OperatorStatus({
+    store,
+    brokerConnected: () => broker.isConnected(),
+    checkQueues: () => checkQueueDepths({ broker, prefix: settings.amqpPrefix, partners: recipients }),
+    trust,
+    peers,
+    now,
+    relayLagSeconds: () => observer.relayLagSeconds(),
+  });
+  const relay: Relay = startRelay({ outbox: store, broker, prefix: settings.amqpPrefix, logger, observation: observer });
   const deadLetters = startDeadLetterWatcher({ broker, store, prefix: settings.amqpPrefix, logger, now });
   const ingest = new Ingest({
     trust,
@@ -145,6 +167,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     rateLimiter: new RateLimiter({ perMinute: settings.rateLimitPerMinute, burst: settings.rateLimitBurst }),
     brokerConnected: () => broker.isConnected(),
     onAccepted: () => relay.kick(),
+    operatorStatus: () => operations.snapshot(),
+    observability: { metrics, observer, peers },
     auditRouter: createAuditRouter({ store, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto, now }),
     suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
     statsRouter: createStatsRouter({ facts: (page) => store.statisticsFacts(page), partners: () => trust.registry.partners.values(), now }),
@@ -177,6 +201,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       headersTimeoutMs: settings.headersTimeoutMs,
       requestTimeoutMs: settings.requestTimeoutMs,
       onRequest: options.observeHttp,
+      onHandshake: (seconds) => observer.tlsHandshake(seconds),
     });
   } catch (err) {
     await crypto.close();
@@ -199,6 +224,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     intervalMs: settings.retentionSweepMinutes * 60_000,
     logger,
     onSwept: (summary) => {
+      operations.recordSweep(summary);
+      metrics.retentionSwept();
       if (summary.expiryNotices > 0 || summary.heldNoticesReleased > 0) relay.kick();
     },
   });
@@ -233,6 +260,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       await crypto.close();
       await broker.close();
       await store.close();
+      // Last: the spans of the requests and publishes above are exported before the process ends.
+      await tracing.shutdown().catch((err: unknown) => logger.warn('traces not exported', { component: 'tracing', reason: err instanceof Error ? err.message : 'unknown' }));
       logger.info('gateway stopped', {});
     })();
     return stopping;

@@ -21,6 +21,7 @@ import { BENCH_RATE_LIMIT_PER_MINUTE, CERTS, consumeRecipient, deleteTopology, R
 import { runLoad, splitMessages, WARMUP_MESSAGES } from './load.js';
 import { brokerPid, round, sampleRss, snapshot, statusKb } from './measure.js';
 import { readOptions } from './options.js';
+import { scrapeGateway, type GatewayFigures } from './scrape.js';
 import { summariseProfiles } from './profile.js';
 import { buildReport, machineInfo, printTable } from './report.js';
 import { CRYPTO_IN_FLIGHT, cryptoOnly, documentBytes, sealAll, startWorkers, stopWorkers } from './seal.js';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   const rss = sampleRss(gateway.pid, RSS_SAMPLE_MS);
 
   let report: ReturnType<typeof buildReport>;
+  let gatewayFigures: GatewayFigures | undefined;
   try {
     const load = await runLoad({
       port: gateway.port,
@@ -78,6 +80,9 @@ async function main(): Promise<void> {
       recipient,
       snapshot: () => snapshot(gateway.pid, broker),
     });
+    // What the operator's Prometheus sees of the same run (GET /metrics).
+    gatewayFigures = await scrapeGateway(gateway.port);
+    process.stderr.write(`bench: /metrics counted ${gatewayFigures.accepted} messages accepted; mean seconds per stage ${JSON.stringify(gatewayFigures.meanStageSeconds)}\n`);
     const peakRssMb = round(statusKb(gateway.pid, 'VmHWM') / 1024, 1);
     rss.stop();
     process.stderr.write('bench: crypto alone again...\n');
@@ -121,6 +126,7 @@ async function main(): Promise<void> {
   }
 
   if (settings.cpuProfileDir) report.profile = summariseProfiles(settings.cpuProfileDir) ?? null;
+  Object.assign(report, { gatewayMetrics: gatewayFigures ?? null });
   fs.writeFileSync(settings.out, `${JSON.stringify(report, null, 2)}\n`);
   printTable(report);
   process.stdout.write(`\nJSON written to ${settings.out}\n`);

@@ -16,6 +16,7 @@ import { assertEligible } from '../domain/eligibility.js';
 import { assertMinimised } from '../domain/minimisation.js';
 import { GatewayError, isGatewayError, partnerFacing, type RejectionRecord } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
+import { UNOBSERVED, type MessageObservation } from '../observability/stages.js';
 import { assertFresh, type FreshnessPolicy } from '../domain/freshness.js';
 import { assertReplyMatches } from '../domain/replies.js';
 import { parseStrictJson } from '../domain/strict-json.js';
@@ -25,7 +26,7 @@ import type { Pseudonymiser } from '../privacy/pseudonym.js';
 import { factOf } from '../stats/facts.js';
 import { GATEWAY_ID, GATEWAY_PARTNER } from '../domain/gateway-partner.js';
 import type { DocumentValidator } from '../schema/validator.js';
-import type { AcceptOutcome, MessageRecord, Store } from '../store/port.js';
+import type { AcceptOutcome, MessageRecord, NewMessage, Store } from '../store/port.js';
 import type { Partner } from '../domain/partner.js';
 import type { TrustStore } from '../trust/trust-store.js';
 
@@ -99,9 +100,10 @@ export class Ingest {
 
   /**
    * @param partner the partner named by the verified client certificate (step 1 done by the HTTP edge).
+   * @param observation times each stage and gives the trace context kept with the outbox row (src/observability).
    * @throws GatewayError for every refusal, with what the audit log recorded of it (`rejection`).
    */
-  async submit(partner: Partner, message: Uint8Array): Promise<IngestResult> {
+  async submit(partner: Partner, message: Uint8Array, observation: MessageObservation = UNOBSERVED): Promise<IngestResult> {
     const context: RejectionContext = {};
     let payloadSha256: string | undefined;
     let beneficiary: string | undefined;
@@ -112,7 +114,7 @@ export class Ingest {
       const { trust, store, now } = this.deps;
       const senderKeys = trust.partner(partner.id)?.publicKeys ?? [];
       // Steps 2 and 3: only this partner's keys may verify, so a valid signature by any other partner fails.
-      const opened = await this.crypto.openFromPartner({
+      const opened = await observation.stage('crypto_open', () => this.crypto.openFromPartner({
         message,
         decryptionKey: trust.gateway.decryptionKeys,
         senderKeys,
@@ -120,7 +122,7 @@ export class Ingest {
         // The crypto pool's share of this partner; the keys besides the gateway's the message may name (the final recipient's, its own).
         partner: partner.id,
         knownKeys: [...trust.gateway.publishedKeys, ...[...trust.registry.partners.keys()].flatMap((id) => trust.partner(id)?.publicKeys ?? [])],
-      });
+      }));
       payloadSha256 = sha256Hex(opened.document);
       const document = parseDocument(opened.document);
 
@@ -133,12 +135,18 @@ export class Ingest {
       const messageId = (document['header'] as { messageId?: unknown }).messageId;
       if (typeof messageId === 'string') {
         const existing = await store.findMessage(messageId);
-        if (existing) return await this.replay(existing, payloadSha256, partner);
+        if (existing) return await this.replay(existing, payloadSha256, partner, observation);
       }
 
       // Step 5.
-      this.deps.validator.validate(document);
+      const validated = observation.begin('validation');
+      try {
+        this.deps.validator.validate(document);
+      } finally {
+        validated();
+      }
       const header = document.header;
+      observation.identify({ messageId: header.messageId, type: header.type });
       context.messageId = header.messageId;
       context.type = header.type;
       // An unregistered recipient id is free text from the sender's point of view: not audited.
@@ -173,14 +181,15 @@ export class Ingest {
       let outboxBody: string | undefined;
       if (recipient.id !== GATEWAY_ID) {
         const recipientKeys = encryptionKeysOf(recipient.id, trust.partner(recipient.id)?.publicKeys);
-        outboxBody = await this.crypto.sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys, ...(opened.sent === undefined ? {} : { sent: opened.sent }) });
+        outboxBody = await observation.stage('crypto_seal', () => this.crypto.sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys, ...(opened.sent === undefined ? {} : { sent: opened.sent }) }));
       }
       const acceptedAt = acceptedAtDate.toISOString();
       const facts = factOf(document, acceptedAt);
       let outcome: AcceptOutcome;
+      const traceContext = observation.traceContext();
       for (let preparations = 1; ; preparations++) {
         const dossier = await this.deps.dossiers.prepare({ document, signedMessage: opened.signedMessage, recipient, beneficiary });
-        outcome = await store.accept({
+        const accepted: NewMessage = {
           messageId: header.messageId,
           type: header.type,
           version: header.version,
@@ -193,14 +202,16 @@ export class Ingest {
           outboxBody,
           dossier,
           facts,
-        });
+          ...(traceContext === undefined ? {} : { traceContext }),
+        };
+        outcome = await observation.stage('store', () => store.accept(accepted));
         // Stale: messages about the person were accepted while its notices were signed; prepare again.
         if (outcome.kind !== 'stale') break;
         if (preparations >= ACCEPT_PREPARATIONS) {
           throw new GatewayError('unavailable', 'Messages about this beneficiary kept being accepted while this one was being prepared; nothing was accepted. Send it again.');
         }
       }
-      if (outcome.kind === 'duplicate') return await this.replay(outcome.existing, payloadSha256, partner);
+      if (outcome.kind === 'duplicate') return await this.replay(outcome.existing, payloadSha256, partner, observation);
       committed = { messageId: header.messageId, status: 'accepted', acceptedAt, auditIndex: outcome.auditIndex, payloadSha256 };
       recipientId = recipient.id;
       type = header.type;
@@ -210,18 +221,18 @@ export class Ingest {
     }
     // Committed means accepted: from here on nothing is refused, and the relay delivers the message
     // whatever happens to its answer.
-    return { outcome: 'accepted', status: 202, answer: await this.receipted(committed, undefined), recipient: recipientId, type };
+    return { outcome: 'accepted', status: 202, answer: await this.receipted(committed, undefined, observation), recipient: recipientId, type };
   }
 
   /**
    * The answer with its receipt: the stored one, or one signed now and kept for replays. A receipt that
    * cannot be signed or kept now leaves the answer without it (or keeps it unsaved), never a refusal.
    */
-  private async receipted(fields: AcceptedAnswer, stored: string | undefined): Promise<IngestAnswer> {
+  private async receipted(fields: AcceptedAnswer, stored: string | undefined, observation: MessageObservation): Promise<IngestAnswer> {
     if (stored !== undefined) return { ...fields, receipt: stored };
     let receipt: string;
     try {
-      receipt = await this.crypto.signReceipt(fields, this.deps.trust.gateway.privateKey);
+      receipt = await observation.stage('receipt', () => this.crypto.signReceipt(fields, this.deps.trust.gateway.privateKey));
     } catch (err) {
       this.deps.logger?.error('receipt not signed', { component: 'ingest', messageId: fields.messageId, auditIndex: fields.auditIndex, code: isGatewayError(err) ? err.code : undefined, reason: err instanceof Error ? err.message : 'unknown' });
       return { ...fields };
@@ -231,7 +242,7 @@ export class Ingest {
   }
 
   /** Same message id again: the original answer if the signed document is the same, 409 otherwise. */
-  private async replay(existing: MessageRecord, payloadSha256: string, partner: Partner): Promise<IngestResult> {
+  private async replay(existing: MessageRecord, payloadSha256: string, partner: Partner, observation: MessageObservation): Promise<IngestResult> {
     if (existing.sender !== partner.id || existing.payloadSha256 !== payloadSha256) {
       throw new GatewayError('duplicate_conflict', `Message id ${existing.messageId} was already used for another document. Use a new UUID for every new message.`);
     }
@@ -244,7 +255,7 @@ export class Ingest {
     };
     // No receipt stored: the first answer left without one, or never left (the process stopped between
     // the commit and the receipt); signed now.
-    return { outcome: 'replayed', status: 200, answer: await this.receipted(fields, existing.receipt), recipient: existing.recipient, type: existing.type };
+    return { outcome: 'replayed', status: 200, answer: await this.receipted(fields, existing.receipt, observation), recipient: existing.recipient, type: existing.type };
   }
 
   private async reject(error: GatewayError, partner: Partner, context: RejectionContext, payloadSha256: string | undefined, beneficiary: string | undefined): Promise<GatewayError> {

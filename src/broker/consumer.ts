@@ -9,7 +9,9 @@ import { GatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { BrokerSession, BrokerTls } from './connection.js';
 import { connectBroker, describeError } from './connection.js';
-import { AUDIT_INDEX_HEADER, SENDER_HEADER } from './publisher.js';
+import { receivedTraceContext } from '../observability/trace-context.js';
+import type { TraceContext } from '../store/port.js';
+import { AUDIT_INDEX_HEADER, SENDER_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER } from './publisher.js';
 
 export interface Delivery {
   messageId: string;
@@ -20,6 +22,8 @@ export interface Delivery {
   body: Buffer;
   /** The broker may have delivered it before (RabbitMQ: "may have been seen"). */
   redelivered: boolean;
+  /** The W3C Trace Context the message was published with, to continue its sender's trace; absent when it had none (or an invalid one). */
+  traceContext?: TraceContext;
 }
 
 export type DeliveryOutcome = 'ack' | 'reject';
@@ -59,7 +63,8 @@ export function readDelivery(message: ConsumeMessage): Delivery | undefined {
   if (typeof messageId !== 'string' || typeof type !== 'string' || typeof sender !== 'string' || auditIndex === undefined) {
     return undefined;
   }
-  return { messageId, type, sender, auditIndex, body: message.content, redelivered: message.fields.redelivered };
+  const traceContext = receivedTraceContext(headers[TRACEPARENT_HEADER], headers[TRACESTATE_HEADER]);
+  return { messageId, type, sender, auditIndex, body: message.content, redelivered: message.fields.redelivered, ...(traceContext === undefined ? {} : { traceContext }) };
 }
 
 export async function consumeQueue(opts: ConsumeOptions): Promise<ConsumeResult> {

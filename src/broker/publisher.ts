@@ -6,12 +6,14 @@
  * delivery tag, because tags restart at 1 on every new channel.
  *
  * Only what docs/interface.md (section 5) lists travels in clear: no correlation id, no reply-to,
- * no other header.
+ * no other header than the sender, the audit index and the W3C Trace Context (`traceparent`,
+ * `tracestate`: random identifiers of a trace, https://www.w3.org/TR/trace-context/ section 8.1),
+ * so that the recipient's consumer continues the trace its sender started.
  */
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { GatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
-import type { OutboxEntry } from '../store/port.js';
+import type { OutboxEntry, TraceContext } from '../store/port.js';
 import type { BrokerConnection } from './connection.js';
 import { describeError } from './connection.js';
 import { exchangeName, routingKey } from './topology.js';
@@ -20,10 +22,16 @@ export const CONTENT_TYPE = 'application/pgp-encrypted';
 export const APP_ID = 'passerelle';
 export const SENDER_HEADER = 'x-passerelle-sender';
 export const AUDIT_INDEX_HEADER = 'x-passerelle-audit-index';
+/** W3C Trace Context over AMQP: the header names of the HTTP binding, as the W3C AMQP draft and OpenTelemetry's instrumentations use. */
+export const TRACEPARENT_HEADER = 'traceparent';
+export const TRACESTATE_HEADER = 'tracestate';
 
 export interface Publisher {
-  /** Resolves on the broker's ack; rejects on nack, return, timeout or loss of the channel. */
-  publish(entry: OutboxEntry, prefix: string): Promise<void>;
+  /**
+   * Resolves on the broker's ack; rejects on nack, return, timeout or loss of the channel. `trace` is
+   * the context to send in the headers (the row's own when absent).
+   */
+  publish(entry: OutboxEntry, prefix: string, trace?: TraceContext): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,7 +57,7 @@ interface ChannelState {
 }
 
 /** The AMQP properties of an outbox row, exactly those of docs/interface.md (section 5). */
-export function publishOptions(entry: OutboxEntry): Options.Publish {
+export function publishOptions(entry: OutboxEntry, trace: TraceContext | undefined = entry.traceContext): Options.Publish {
   const acceptedAt = Date.parse(entry.acceptedAt);
   if (!Number.isFinite(acceptedAt)) {
     throw new GatewayError('internal', `Outbox row ${entry.messageId} has an acceptance time that is not a date; it was not published.`);
@@ -67,6 +75,7 @@ export function publishOptions(entry: OutboxEntry): Options.Publish {
       [SENDER_HEADER]: entry.sender,
       // A fixed 64-bit signed type, so that the header type does not vary with the value.
       [AUDIT_INDEX_HEADER]: { '!': 'long', value: entry.auditIndex },
+      ...(trace === undefined ? {} : { [TRACEPARENT_HEADER]: trace.traceparent, ...(trace.tracestate === undefined ? {} : { [TRACESTATE_HEADER]: trace.tracestate }) }),
     },
   };
 }
@@ -133,13 +142,13 @@ export function createPublisher(opts: PublisherOptions): Publisher {
     return Promise.race([opening, closing]);
   };
 
-  const publish = async (entry: OutboxEntry, prefix: string): Promise<void> => {
+  const publish = async (entry: OutboxEntry, prefix: string, trace?: TraceContext): Promise<void> => {
     if (closed) throw new GatewayError('broker_unreachable', 'The publisher was closed; the message stays in the outbox.');
     if (!broker.isConnected()) {
       throw new GatewayError('broker_unreachable', 'RabbitMQ is disconnected; the message stays in the outbox until the connection is back.');
     }
     const key = routingKey(entry.recipient, entry.type);
-    const options = publishOptions(entry);
+    const options = publishOptions(entry, trace ?? entry.traceContext);
     const exchange = exchangeName(prefix);
     const content = Buffer.from(entry.body, 'utf8');
 

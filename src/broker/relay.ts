@@ -14,6 +14,7 @@
  */
 import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
+import { UNOBSERVED_PUBLISH, type PublishObservation } from '../observability/stages.js';
 import type { OutboxEntry, OutboxPort } from '../store/port.js';
 import type { BrokerConnection } from './connection.js';
 import { describeError } from './connection.js';
@@ -42,6 +43,8 @@ export interface RelayOptions {
   confirmTimeoutMs?: number;
   /** The relay's time (backoffs, pauses, idle polling); the system clock when absent. */
   clock?: RelayClock;
+  /** Times each publish and gives the trace context of its headers (src/observability); the row's own context when absent. */
+  observation?: PublishObservation;
 }
 
 /** Wall-clock milliseconds and timers. Tests give a manual clock to step through the backoffs. */
@@ -66,6 +69,7 @@ export function startRelay(opts: RelayOptions): Relay {
   const idleDelayMs = opts.idleDelayMs ?? 1000;
   const maxBackoffMs = opts.maxBackoffMs ?? 30_000;
   const clock = opts.clock ?? SYSTEM_CLOCK;
+  const observation = opts.observation ?? UNOBSERVED_PUBLISH;
   const publisher = createPublisher({ broker, logger, confirmTimeoutMs: opts.confirmTimeoutMs });
 
   /** Rows being published. An id leaves only at the top of the loop, never during a read. */
@@ -123,7 +127,7 @@ export function startRelay(opts: RelayOptions): Relay {
     const attempt = entry.attempts + 1;
     const fields = { component: COMPONENT, messageId: entry.messageId, recipient: entry.recipient, type: entry.type, attempt };
     try {
-      await publisher.publish(entry, prefix);
+      await observation.publish(entry, (trace) => publisher.publish(entry, prefix, trace));
     } catch (err) {
       logger.warn('relay.publish_failed', { ...fields, outcome: 'retry', code: isGatewayError(err) ? err.code : undefined, reason: describeError(err) });
       retryAfter.set(entry.messageId, clock.now() + delayFor(attempt));
@@ -137,6 +141,7 @@ export function startRelay(opts: RelayOptions): Relay {
     }
     retryAfter.delete(entry.messageId);
     failures = 0;
+    observation.confirmed(entry, Date.now());
     try {
       await outbox.markQueued(entry.messageId, new Date(clock.now()).toISOString());
       logger.info('relay.queued', { ...fields, outcome: 'queued' });

@@ -29,6 +29,8 @@ export async function requestGateway(opts: {
   path: string;
   body?: Uint8Array | string;
   contentType?: string;
+  /** More request headers, e.g. a W3C traceparent that the gateway carries to the recipient. */
+  headers?: Record<string, string>;
 }): Promise<HttpAnswer> {
   const url = new URL(opts.path, opts.baseUrl);
   return new Promise<HttpAnswer>((resolve, reject) => {
@@ -39,7 +41,7 @@ export async function requestGateway(opts: {
         cert: opts.tls.certPem,
         key: opts.tls.keyPem,
         ca: opts.tls.caPem,
-        headers: opts.body === undefined ? {} : { 'content-type': opts.contentType ?? 'application/pgp-encrypted' },
+        headers: { ...opts.headers, ...(opts.body === undefined ? {} : { 'content-type': opts.contentType ?? 'application/pgp-encrypted' }) },
       },
       (res) => {
         const chunks: Buffer[] = [];

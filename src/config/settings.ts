@@ -48,6 +48,10 @@ export interface Settings {
   readonly retentionSweepMinutes: number;
   /** Worker threads for the per-message OpenPGP work (src/crypto/worker-pool.ts); 0 runs it on the main thread. */
   readonly cryptoWorkers: number;
+  /** OTLP/HTTP endpoint spans are exported to (src/observability/tracing.ts); tracing is off when unset. */
+  readonly tracesEndpoint: string | undefined;
+  /** The service.name of the exported spans: tells two gateways' traces apart. */
+  readonly tracesServiceName: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -86,6 +90,8 @@ export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
   { variable: 'PASSERELLE_ORIENTATION_EXPIRY_DAYS', default: '30', meaning: 'days after which an unacknowledged orientation expires' },
   { variable: 'PASSERELLE_DOSSIER_RETENTION_DAYS', default: '730', meaning: "days after a person's last event before the dossier is destroyed" },
   { variable: 'PASSERELLE_RETENTION_SWEEP_MINUTES', default: '60', meaning: 'minutes between two retention sweeps' },
+  { variable: 'PASSERELLE_TRACES_ENDPOINT', default: '(unset: tracing off)', meaning: 'OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces; a received traceparent is carried to the AMQP headers either way (docs/monitoring.md)' },
+  { variable: 'PASSERELLE_TRACES_SERVICE_NAME', default: 'passerelle', meaning: 'service.name of the exported spans' },
   { variable: 'PASSERELLE_CRYPTO_WORKERS', default: '(number of cores)', meaning: 'worker threads for decryption, verification, re-encryption and receipts, 0 to 64 (0: on the main thread, for debugging)' },
 ]);
 
@@ -177,6 +183,9 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
   if (headersTimeoutMs > requestTimeoutMs) {
     fail('PASSERELLE_HEADERS_TIMEOUT_MS', String(headersTimeoutMs), `at most PASSERELLE_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
   }
+  const tracesServiceName = text(env, 'PASSERELLE_TRACES_SERVICE_NAME', 'passerelle');
+  // A resource attribute, shown by every trace viewer: printable ASCII, short.
+  if (!/^[\x21-\x7e]{1,64}$/.test(tracesServiceName)) fail('PASSERELLE_TRACES_SERVICE_NAME', tracesServiceName, '1 to 64 printable characters without spaces');
   const settings: Settings = {
     environment,
     host: text(env, 'PASSERELLE_HOST', '127.0.0.1'),
@@ -208,6 +217,8 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     retentionSweepMinutes: integer(env, 'PASSERELLE_RETENTION_SWEEP_MINUTES', 60, 1, 1440),
     // More threads than cores only adds switching; 64 is a bound on mistakes, not a recommendation.
     cryptoWorkers: integer(env, 'PASSERELLE_CRYPTO_WORKERS', os.availableParallelism(), 0, 64),
+    tracesEndpoint: url(env, 'PASSERELLE_TRACES_ENDPOINT', undefined, ['http:', 'https:']),
+    tracesServiceName,
   };
   return Object.freeze(settings);
 }

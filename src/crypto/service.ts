@@ -58,6 +58,8 @@ export interface GatewayCrypto {
   verifyDetached(opts: VerifyDetachedArguments): Promise<void>;
   /** Lets the work in progress finish, then stops; for the pool, new work is refused from then on. */
   close(): Promise<void>;
+  /** Tasks waiting for a worker thread now (the pool's fair queue and its urgent work); absent on the calling thread. */
+  queueLength?(): number;
 }
 
 /** On the calling thread. */

@@ -341,6 +341,7 @@ export function createCryptoPool(opts: { size: number; queueLimit?: number; part
     readKept: (o) => run({ op: 'readKept', signedMessage: o.signedMessage, maxDocumentBytes: o.maxDocumentBytes }),
     signReceipt: (answer, gatewayKey) => run({ op: 'receipt', answer, gatewayKey: transfer(gatewayKey) }),
     signDetached: (o) => run({ op: 'signDetached', data: o.data, signingKey: transfer(o.signingKey) }),
+    queueLength: () => waiting.size + urgent.length,
     verifyDetached: (o) =>
       run({ op: 'verifyDetached', data: o.data, signature: o.signature, verificationKeys: transferAll(o.verificationKeys), signerValidNow: o.signerValidNow ?? false }, o.partner),
     async close() {

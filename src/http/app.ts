@@ -3,10 +3,17 @@
  * certificates are the server's business (server.ts); this module sees an authenticated socket.
  */
 import { randomUUID } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GatewayError, partnerFacing } from '../domain/errors.js';
 import type { Ingest } from '../app/ingest.js';
 import type { Logger } from '../log/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { Observer, RequestObservation } from '../observability/observer.js';
+import type { OperatorSnapshot } from '../observability/operator-status.js';
+import type { PeerCertificates } from '../observability/peer-certificates.js';
+import { UNOBSERVED } from '../observability/stages.js';
+import { receivedTraceContext } from '../observability/trace-context.js';
 import type { Store } from '../store/port.js';
 import type { Partner } from '../domain/partner.js';
 import { callerOf, permit, visibleMessage } from './authorization.js';
@@ -34,6 +41,13 @@ export interface HttpDependencies {
   partnerKeyRouter?: express.Router;
   /** GET /openapi.json and /asyncapi.json, without a certificate (src/http/api-description-routes.ts). */
   apiDescriptionRouter?: express.Router;
+  /**
+   * The gateway's state for GET /v1/operator/status and /metrics (src/observability/operator-status.ts);
+   * the gateway always gives it, tests of other routes may not (the route then answers 500).
+   */
+  operatorStatus?: () => Promise<OperatorSnapshot>;
+  /** Metrics (GET /metrics), tracing of POST /v1/messages, the certificates partners present; absent in tests of the HTTP layer alone. */
+  observability?: { metrics: GatewayMetrics; observer: Observer; peers: PeerCertificates };
 }
 
 const MESSAGE_MEDIA_TYPES = ['application/pgp-encrypted', 'application/octet-stream'];
@@ -41,6 +55,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function createHttpApp(deps: HttpDependencies): express.Express {
   const { logger } = deps;
+  const operatorStatus =
+    deps.operatorStatus ??
+    (() => Promise.reject(new GatewayError('internal', 'This application was built without the operator status (a defect of its composition).')));
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -51,10 +68,12 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     res.setHeader('X-Request-Id', res.locals['requestId'] as string);
     res.setHeader('Cache-Control', 'no-store');
     res.on('finish', () => {
+      const route = (res.locals['route'] as string | undefined) ?? routeOf(req);
+      deps.observability?.metrics.request({ route, method: req.method, status: res.statusCode, code: res.locals['code'] as string | undefined, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
       logger.info('request', {
         requestId: res.locals['requestId'] as string,
         method: req.method,
-        path: (res.locals['route'] as string | undefined) ?? routeOf(req),
+        path: route,
         status: res.statusCode,
         durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
         ...(res.locals['partner'] ? { partner: (res.locals['partner'] as Partner).id } : {}),
@@ -81,13 +100,27 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
 
   if (deps.apiDescriptionRouter) app.use(deps.apiDescriptionRouter);
 
-  const v1 = express.Router();
-  v1.use((req, res, next) => {
+  const authenticated = (req: Request, res: Response, next: NextFunction) => {
     const partner = authenticatePartner(req, deps.findPartner);
     res.locals['partner'] = partner;
+    deps.observability?.peers.record(partner.id, req.socket as TLSSocket);
     deps.rateLimiter.take(partner.id);
     next();
-  });
+  };
+
+  // Prometheus metrics, for the operator role only, on this listener: Prometheus scrapes with the
+  // operator's client certificate (docs/monitoring.md). The figures are those of the operator status.
+  if (deps.observability) {
+    const { metrics } = deps.observability;
+    app.get('/metrics', authenticated, permit('operator.status'), async (_req, res) => {
+      const text = await metrics.exposition(await operatorStatus());
+      res.type(metrics.contentType).send(text);
+    });
+    app.all('/metrics', methodNotAllowed('GET'));
+  }
+
+  const v1 = express.Router();
+  v1.use(authenticated);
 
   // A refused sender is recorded in the audit log like every refusal of an authenticated partner.
   v1.post('/messages', permit('message.send', (refusal, partner) => deps.ingest.rejectAtEdge(refusal, partner)), async (req, res, next) => {
@@ -104,8 +137,13 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
       if (!error) return next(err);
       return next(await deps.ingest.rejectAtEdge(error, partner));
     }
+    // W3C Trace Context (https://www.w3.org/TR/trace-context/): the partner's trace continues into the
+    // gateway's spans and, through the outbox, into the AMQP headers of the delivery.
+    const received = receivedTraceContext(req.headers['traceparent'], req.headers['tracestate']);
+    const observation: RequestObservation = deps.observability?.observer.beginMessage(received, partner.id) ?? { ...UNOBSERVED, traceContext: () => received, end: () => undefined };
+    res.on('finish', () => observation.end({ status: res.statusCode, code: res.locals['code'] as string | undefined }));
     try {
-      const result = await deps.ingest.submit(partner, body);
+      const result = await deps.ingest.submit(partner, body, observation);
       res.locals['messageId'] = result.answer.messageId;
       res.locals['outcome'] = result.outcome;
       res.status(result.status).json(result.answer);
@@ -136,13 +174,8 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   // What /readyz decides, and why: the broker may be away while the gateway is ready (messages wait in
   // the outbox, whose depth says how many).
   v1.get('/operator/status', permit('operator.status'), async (_req, res) => {
-    const ready = await storeWritable(deps.store);
-    res.status(ready ? 200 : 503).json({
-      status: ready ? 'ready' : 'not-ready',
-      store: ready ? 'writable' : 'unavailable',
-      broker: deps.brokerConnected() ? 'connected' : 'disconnected',
-      outboxDepth: ready ? await deps.store.outboxDepth() : null,
-    });
+    const snapshot = await operatorStatus();
+    res.status(snapshot.status === 'ready' ? 200 : 503).json(snapshot);
   });
 
   if (deps.auditRouter) v1.use('/audit', deps.auditRouter);

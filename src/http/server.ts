@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Express } from 'express';
 import { serverTlsPolicy } from '../tls/policy.js';
 import type { RevocationList } from '../trust/crl.js';
@@ -30,6 +31,8 @@ export interface HttpsOptions {
   requestTimeoutMs?: number;
   /** Sees every request and its response before express does (the test suite checks answers against the OpenAPI document). */
   onRequest?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  /** Told the duration of each completed TLS handshake, from the TCP accept to the secure connection. */
+  onHandshake?: (seconds: number) => void;
 }
 
 export interface RunningServer {
@@ -64,6 +67,16 @@ export async function startHttpsServer(options: HttpsOptions): Promise<RunningSe
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket, MAX_HEADER_BYTES));
   answerPlainHttp(server, headersTimeout);
   const revocations = controlRevocations(server, context);
+  const onHandshake = options.onHandshake;
+  if (onHandshake !== undefined) {
+    const accepted = new WeakMap<object, bigint>();
+    server.on('connection', (socket: object) => accepted.set(socket, process.hrtime.bigint()));
+    server.on('secureConnection', (tlsSocket: TLSSocket) => {
+      // Node keeps the TCP socket a server TLSSocket wraps as _parent (lib/_tls_wrap.js); without it, no figure.
+      const started = accepted.get((tlsSocket as TLSSocket & { _parent?: object })._parent ?? tlsSocket);
+      if (started !== undefined) onHandshake(Number(process.hrtime.bigint() - started) / 1e9);
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -46,6 +46,8 @@ export interface OutboxRow {
   sender: string;
   audit_index: number;
   accepted_at: string;
+  trace_parent: string | null;
+  trace_state: string | null;
 }
 
 export interface Engine {

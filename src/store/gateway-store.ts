@@ -9,6 +9,7 @@ import { DossierKeys } from './dossier-keys.js';
 import * as dossiers from './dossiers.js';
 import type { Engine, ReadOptions, WriteOptions } from './engine.js';
 import * as messages from './messages.js';
+import { operationalFigures } from './operations.js';
 import type { Store } from './port.js';
 import * as secrets from './secrets.js';
 import { recordSecrets } from './shared-secrets.js';
@@ -55,6 +56,7 @@ export class GatewayStore implements Store {
   readonly markQueued: Store['markQueued'] = (id, at) => this.write(() => messages.markQueued(this.sql, id, at), { deferred: true });
   readonly recordPublishFailure: Store['recordPublishFailure'] = (id) => this.write(() => messages.recordPublishFailure(this.sql, id), SIDE_WRITE);
   readonly outboxDepth: Store['outboxDepth'] = () => this.read(() => messages.outboxDepth(this.sql));
+  readonly operationalFigures: Store['operationalFigures'] = () => this.read(() => operationalFigures(this.sql), { consistent: true });
 
   /** Kept for replays only, so nobody waits for it; one that could not be written is signed again by the replay. */
   readonly saveReceipt: Store['saveReceipt'] = async (id, receipt) => {

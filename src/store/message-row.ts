@@ -2,7 +2,7 @@
  * A message's row and its outbox row, as an acceptance and a gateway notice both write them.
  */
 import { assertOutboxBody } from '../domain/dossier-limits.js';
-import type { MessageFacts } from './port.js';
+import type { MessageFacts, TraceContext } from './port.js';
 import { execute, template, type Sql, type Tx } from './transaction.js';
 
 const INSERT_MESSAGE = template((sql, p: MessageFacts & { auditIndex: number }) =>
@@ -21,11 +21,13 @@ const INSERT_MESSAGE = template((sql, p: MessageFacts & { auditIndex: number }) 
   }),
 );
 
-const INSERT_OUTBOX = template((sql, p: { messageId: string; body: string }) => sql.insertInto('outbox').values({ message_id: p.messageId, body: p.body }));
+const INSERT_OUTBOX = template((sql, p: { messageId: string; body: string; traceparent: string | null; tracestate: string | null }) =>
+  sql.insertInto('outbox').values({ message_id: p.messageId, body: p.body, trace_parent: p.traceparent, trace_state: p.tracestate }),
+);
 
-export function* insertMessage(sql: Sql, message: MessageFacts, auditIndex: number, outboxBody: string | undefined): Tx<void> {
+export function* insertMessage(sql: Sql, message: MessageFacts, auditIndex: number, outboxBody: string | undefined, trace?: TraceContext): Tx<void> {
   yield* execute(INSERT_MESSAGE(sql, { ...message, auditIndex }));
   if (outboxBody === undefined) return;
   assertOutboxBody(outboxBody.length);
-  yield* execute(INSERT_OUTBOX(sql, { messageId: message.messageId, body: outboxBody }));
+  yield* execute(INSERT_OUTBOX(sql, { messageId: message.messageId, body: outboxBody, traceparent: trace?.traceparent ?? null, tracestate: trace?.tracestate ?? null }));
 }

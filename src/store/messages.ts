@@ -37,7 +37,9 @@ function toRecord(r: MessagesTable): MessageRecord {
 }
 
 export function toOutboxEntry(r: OutboxRow): OutboxEntry {
-  return { messageId: r.message_id, recipient: r.recipient, type: r.type, sender: r.sender, auditIndex: Number(r.audit_index), body: r.body, acceptedAt: r.accepted_at, attempts: r.attempts };
+  const entry: OutboxEntry = { messageId: r.message_id, recipient: r.recipient, type: r.type, sender: r.sender, auditIndex: Number(r.audit_index), body: r.body, acceptedAt: r.accepted_at, attempts: r.attempts };
+  if (r.trace_parent !== null) entry.traceContext = { traceparent: r.trace_parent, ...(r.trace_state === null ? {} : { tracestate: r.trace_state }) };
+  return entry;
 }
 
 /** The audit event of a change to an accepted message. */
@@ -87,7 +89,7 @@ export function* accept(sql: Sql, keys: DossierKeys, message: NewMessage): Tx<Ac
   if (subject === 'stale') return { kind: 'stale' };
 
   const auditIndex = yield* appendAudit(sql, { ...messageEvent('accepted', message.acceptedAt, message), payloadSha256: message.payloadSha256 });
-  yield* insertMessage(sql, message, auditIndex, message.outboxBody);
+  yield* insertMessage(sql, message, auditIndex, message.outboxBody, message.traceContext);
   if (message.type === 'acknowledgement' && message.inReplyTo !== undefined) yield* acknowledge(sql, message);
   if (subject !== undefined) yield* applyDossierUpdate(sql, keys, message, subject);
   if (message.facts !== undefined) yield* recordFact(sql, message.messageId, message.facts);

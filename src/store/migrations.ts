@@ -280,5 +280,16 @@ export function migrations(context: MigrationContext): Record<string, Migration>
         await db.schema.createIndex('messages_in_reply_to').on('messages').column('in_reply_to').execute();
       },
     },
+    // The W3C Trace Context a message was accepted in, kept with its outbox row until the relay
+    // publishes it (AMQP headers traceparent and tracestate; docs/monitoring.md); an index for the
+    // operator's figures.
+    '0003-outbox-trace-context-status-index': {
+      async up(db: AnyDb): Promise<void> {
+        await db.schema.alterTable('outbox').addColumn('trace_parent', 'text').execute();
+        await db.schema.alterTable('outbox').addColumn('trace_state', 'text').execute();
+        // The operator's count of dead letters (src/store/operations.ts) without reading every message.
+        await db.schema.createIndex('messages_status').on('messages').column('status').execute();
+      },
+    },
   };
 }

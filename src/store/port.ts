@@ -41,9 +41,22 @@ export interface MessageFacts {
   acceptedAt: string;
 }
 
+/**
+ * The W3C Trace Context (https://www.w3.org/TR/trace-context/, sections 3.2 and 3.3) an accepted
+ * message was received with, or that the gateway's trace gave it: kept with its outbox row so that the
+ * relay, maybe in another process, publishes the message with it (AMQP headers traceparent and
+ * tracestate). Identifiers of a trace only; no content of the message.
+ */
+export interface TraceContext {
+  traceparent: string;
+  tracestate?: string;
+}
+
 export interface NewMessage extends MessageFacts {
   /** The armored message for the recipient (encrypted to its key); absent when the gateway itself is the recipient (opt-out). */
   outboxBody: string | undefined;
+  /** Travels with the outbox row to the AMQP headers; absent when the message came with no trace. */
+  traceContext?: TraceContext;
   /** What the message changes in the beneficiary's dossier. */
   dossier?: DossierUpdate;
   /** The message's categories for the statistics. */
@@ -86,6 +99,8 @@ export interface OutboxEntry {
   acceptedAt: string;
   /** Publish attempts so far (failed or unconfirmed). */
   attempts: number;
+  /** The trace the message was accepted in, carried into the AMQP headers; absent when it had none. */
+  traceContext?: TraceContext;
 }
 
 /** What the relay needs: a row is written with its message; it goes only after the broker confirmed it. */
@@ -97,6 +112,25 @@ export interface OutboxPort {
   /** A publish was returned, nacked or unconfirmed: counted, retried later. */
   recordPublishFailure(messageId: string): Promise<void>;
   outboxDepth(): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The operator's figures (src/observability)
+
+/** What the store knows of the gateway's backlog, read in one snapshot for GET /v1/operator/status and /metrics. */
+export interface OperationalFigures {
+  /** Outbox rows not yet confirmed by the broker. */
+  outboxDepth: number;
+  /** Acceptance time of the oldest outbox row (RFC 3339), undefined when the outbox is empty. */
+  outboxOldestAcceptedAt: string | undefined;
+  /** Gateway notices held until their recipient publishes a usable OpenPGP key. */
+  heldNotices: number;
+  /** Messages RabbitMQ dead-lettered (status dead-lettered), since the store began. */
+  deadLettered: number;
+}
+
+export interface OperationsPort {
+  operationalFigures(): Promise<OperationalFigures>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -299,7 +333,7 @@ export interface SecretsPort {
 // ---------------------------------------------------------------------------------------------------
 // The whole port
 
-export interface Store extends OutboxPort, AuditLogPort, DossierPort, SecretsPort {
+export interface Store extends OutboxPort, OperationsPort, AuditLogPort, DossierPort, SecretsPort {
   /**
    * One transaction: the message, its outbox row and its `accepted` audit entry, its dossier update and
    * statistics row. An acknowledgement answering a message its sender received makes that message

@@ -35,6 +35,9 @@ export interface OutboxTable {
   /** Which gateway process holds the row while it publishes it (PostgreSQL: several relays share one outbox). */
   lease_owner: string | null;
   lease_until: Date | string | null;
+  /** W3C Trace Context of the message (migration 0003), published in its AMQP headers. */
+  trace_parent: string | null;
+  trace_state: string | null;
 }
 
 export interface AuditLogTable {

@@ -52,6 +52,8 @@ export interface GatewayKeys {
   decryptionKeys: PrivateKey[];
   /** gateway/openpgp.asc without its revoked keys: the current and previous public keys, which verify earlier receipts and checkpoints. */
   publishedKeys: PublicKey[];
+  /** The unrevoked secret keys with their validity, newest first: what the operator watches expire (src/observability). */
+  readonly keyRing: readonly RingKey<PrivateKey>[];
 }
 
 /** What a reload found worth telling the operator. */
@@ -211,6 +213,9 @@ export async function loadTrustStore(opts: { dir: string; now?: Date }): Promise
     },
     get publishedKeys() {
       return snapshot.gatewayPublished;
+    },
+    get keyRing() {
+      return snapshot.gatewaySecrets;
     },
   };
   Object.freeze(gatewayView);

@@ -94,22 +94,28 @@ describe('http: /healthz, /readyz and the operator status', function () {
       operatorBed.store.calls.length = 0;
     });
 
+    const summary = (body: Record<string, unknown>) => ({ status: body['status'], store: body['store'], broker: body['broker'], outboxDepth: body['outboxDepth'], outbox: body['outbox'] });
+
     it('tells the operator role what /readyz decided and why: store, broker, outbox depth', async () => {
       const answer = await operatorBed.request({ as: 'operator', path: '/v1/operator/status' });
       expect(answer.status).to.equal(200);
-      expect(json(answer)).to.deep.equal({ status: 'ready', store: 'writable', broker: 'connected', outboxDepth: 3 });
-      expect(operatorBed.store.calls).to.deep.equal(['checkWritable', 'outboxDepth']);
+      const body = json(answer);
+      expect(summary(body)).to.deep.equal({ status: 'ready', store: 'writable', broker: 'connected', outboxDepth: 3, outbox: { depth: 3, oldestAgeSeconds: null, held: 0 } });
+      // The whole shape the console renders (src/observability/operator-status.ts); the figures are tested on a real gateway (test/observability/).
+      expect(Object.keys(body)).to.deep.equal(['status', 'store', 'broker', 'outboxDepth', 'outbox', 'relay', 'queues', 'deadLetters', 'retention', 'auditLog', 'partners', 'gateway', 'checkedAt']);
+      expect(operatorBed.store.calls[0]).to.equal('checkWritable');
+      expect(operatorBed.store.calls).to.include('operationalFigures');
 
       brokerUp = false;
       operatorBed.store.depth = 17;
-      expect(json(await operatorBed.request({ as: 'operator', path: '/v1/operator/status' }))).to.deep.equal({ status: 'ready', store: 'writable', broker: 'disconnected', outboxDepth: 17 });
+      expect(summary(json(await operatorBed.request({ as: 'operator', path: '/v1/operator/status' })))).to.deep.equal({ status: 'ready', store: 'writable', broker: 'disconnected', outboxDepth: 17, outbox: { depth: 17, oldestAgeSeconds: null, held: 0 } });
     });
 
     it('answers 503 with the reason while the store cannot write, without asking it anything more', async () => {
       operatorBed.store.unwritable = new GatewayError('store_unavailable', 'The store cannot take writes: SQLITE_READONLY.');
       const answer = await operatorBed.request({ as: 'operator', path: '/v1/operator/status' });
       expect(answer.status).to.equal(503);
-      expect(json(answer)).to.deep.equal({ status: 'not-ready', store: 'unavailable', broker: 'connected', outboxDepth: null });
+      expect(json(answer)).to.deep.include({ status: 'not-ready', store: 'unavailable', broker: 'connected', outboxDepth: null, outbox: null, deadLetters: null, auditLog: null });
       expect(operatorBed.store.calls).to.deep.equal(['checkWritable']);
     });
 

@@ -27,6 +27,11 @@ import { createStatsRouter } from '../../src/http/stats-routes.js';
 import { createSuggestionRouter, SUGGESTIONS_PATH } from '../../src/http/suggestion-routes.js';
 import { createValidator, defaultSchemasDir } from '../../src/schema/validator.js';
 import type { Store } from '../../src/store/port.js';
+import { GatewayMetrics } from '../../src/observability/metrics.js';
+import { Observer } from '../../src/observability/observer.js';
+import { OperatorStatus } from '../../src/observability/operator-status.js';
+import { PeerCertificates } from '../../src/observability/peer-certificates.js';
+import { Tracing } from '../../src/observability/tracing.js';
 import { LAYOUT, loadTrustStore, type TrustStore } from '../../src/trust/trust-store.js';
 import { capturingLogger, eventually, EXAMPLE_CERTS, PROJECT_ROOT } from '../fixtures/gateway.js';
 import { example, seal } from '../fixtures/partner.js';
@@ -62,7 +67,8 @@ interface Attack {
 }
 
 const ATTACKS: Attack[] = [
-  { name: 'GET /v1/operator/status', caller: 'operator', method: 'GET', path: '/v1/operator/status', failing: 'outboxDepth' },
+  { name: 'GET /v1/operator/status', caller: 'operator', method: 'GET', path: '/v1/operator/status', failing: 'operationalFigures' },
+  { name: 'GET /metrics', caller: 'operator', method: 'GET', path: '/metrics', failing: 'operationalFigures' },
   { name: 'GET /v1/messages/{id}', caller: 'ofii-paris', method: 'GET', path: '/v1/messages/00000000-0000-4000-8000-000000000000', failing: 'findMessage' },
   {
     name: 'POST /v1/messages (a valid orientation, through the real Ingest)',
@@ -121,6 +127,7 @@ describe('security: operator-facing codes never reach a partner', function () {
   const store = {
     checkWritable: async () => port('checkWritable', () => undefined),
     outboxDepth: async () => port('outboxDepth', () => 0),
+    operationalFigures: async () => port('operationalFigures', () => ({ outboxDepth: 0, outboxOldestAcceptedAt: undefined, heldNotices: 0, deadLettered: 0 })),
     findMessage: async () => port('findMessage', () => undefined),
     recordEvent: async (event: AuditEvent) => port('recordEvent', () => audited.push(event) - 1),
     auditSize: async () => port('auditSize', () => 2),
@@ -187,6 +194,9 @@ describe('security: operator-facing codes never reach a partner', function () {
     });
     const checkpointer = new Checkpointer({ store: ports, signingKey: () => trust.gateway.privateKey, crypto: INLINE_CRYPTO, now, logger, intervalMs: 3_600_000 });
     const registry = () => port('partners', () => trust.registry.partners.values());
+    const metrics = new GatewayMetrics({ processMetrics: false });
+    const peers = new PeerCertificates();
+    const operations = new OperatorStatus({ store: ports, brokerConnected: () => true, checkQueues: async () => [], trust, peers, now, relayLagSeconds: () => undefined });
     const app = createHttpApp({
       ingest,
       store: ports,
@@ -199,6 +209,8 @@ describe('security: operator-facing codes never reach a partner', function () {
       auditRouter: createAuditRouter({ store: ports, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto: INLINE_CRYPTO, now }),
       suggestionRouter: createSuggestionRouter({ validator, partners: registry, maxBodyBytes: 1024 * 1024, now }),
       statsRouter: createStatsRouter({ facts: async () => port('facts', () => []), partners: () => trust.registry.partners.values(), now }),
+      operatorStatus: () => operations.snapshot(),
+      observability: { metrics, observer: new Observer(metrics, new Tracing({ endpoint: undefined, serviceName: 'test' }), 'test.deliveries'), peers },
     });
     server = await startHttpsServer({ app, host: '127.0.0.1', port: 0, certPem: trust.gateway.tlsCertPem, keyPem: trust.gateway.tlsKeyPem, caPem: ca });
     baseUrl = `https://localhost:${server.port}`;

@@ -156,8 +156,8 @@ export class PgEngine implements Engine {
                 WHERE lease_owner IS NULL OR lease_owner = ${this.relayId} OR lease_until < now()
                 ORDER BY seq LIMIT ${limit} FOR UPDATE SKIP LOCKED) c
           WHERE o.seq = c.seq
-          RETURNING o.seq, o.message_id, o.body, o.attempts)
-        SELECT c.message_id, c.body, c.attempts, m.recipient, m.type, m.sender, m.audit_index, m.accepted_at
+          RETURNING o.seq, o.message_id, o.body, o.attempts, o.trace_parent, o.trace_state)
+        SELECT c.message_id, c.body, c.attempts, m.recipient, m.type, m.sender, m.audit_index, m.accepted_at, c.trace_parent, c.trace_state
         FROM claimed c JOIN messages m ON m.message_id = c.message_id ORDER BY c.seq`.execute(this.sql);
       return claimed.rows;
     } catch (err) {

@@ -49,7 +49,7 @@ const PENDING = template((sql, p: { limit: number }) =>
   sql
     .selectFrom('outbox as o')
     .innerJoin('messages as m', 'm.message_id', 'o.message_id')
-    .select(['o.message_id', 'o.body', 'o.attempts', 'm.recipient', 'm.type', 'm.sender', 'm.audit_index', 'm.accepted_at'])
+    .select(['o.message_id', 'o.body', 'o.attempts', 'm.recipient', 'm.type', 'm.sender', 'm.audit_index', 'm.accepted_at', 'o.trace_parent', 'o.trace_state'])
     .orderBy('o.seq')
     .limit(p.limit),
 );

@@ -1,0 +1,34 @@
+/**
+ * The gateway's own figures at the end of the load: GET /metrics with the operator's certificate
+ * (docs/monitoring.md), so that the bench shows what Prometheus would see and checks that the
+ * gateway counted every message the bench sent.
+ */
+import { requestGateway } from '../../src/client/gateway-client.js';
+import { loadPartnerView } from '../../src/client/partner-view.js';
+import { parseExposition, valueOf } from '../../test/fixtures/prometheus-text.js';
+import { CERTS } from './gateway.js';
+
+export interface GatewayFigures {
+  accepted: number;
+  outboxDepth: number | undefined;
+  /** Mean seconds per stage, from the histograms' sums and counts. */
+  meanStageSeconds: Record<string, number>;
+}
+
+export async function scrapeGateway(port: number): Promise<GatewayFigures> {
+  const operator = await loadPartnerView({ dir: CERTS, id: 'operator' });
+  const answer = await requestGateway({ baseUrl: `https://127.0.0.1:${port}`, tls: operator.tls, method: 'GET', path: '/metrics' });
+  if (answer.status !== 200 || typeof answer.body !== 'string') throw new Error(`GET /metrics answered ${answer.status}`);
+  const samples = parseExposition(answer.body);
+  const meanStageSeconds: Record<string, number> = {};
+  for (const stage of ['tls_handshake', 'crypto_open', 'validation', 'crypto_seal', 'store', 'receipt', 'publish']) {
+    const count = valueOf(samples, 'passerelle_stage_duration_seconds_count', { stage }) ?? 0;
+    const sum = valueOf(samples, 'passerelle_stage_duration_seconds_sum', { stage }) ?? 0;
+    if (count > 0) meanStageSeconds[stage] = Math.round((sum / count) * 1e6) / 1e6;
+  }
+  return {
+    accepted: valueOf(samples, 'passerelle_http_requests_total', { route: '/v1/messages', method: 'POST', status: '202', code: 'none' }) ?? 0,
+    outboxDepth: valueOf(samples, 'passerelle_outbox_depth'),
+    meanStageSeconds,
+  };
+}
