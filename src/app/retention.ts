@@ -38,7 +38,7 @@ export interface RetentionDependencies {
   now: () => Date;
   /** Where the stored orientations are verified (the gateway's worker pool); on this thread when absent. */
   crypto?: GatewayCrypto;
-  /** Told as each stage starts (with its size) and after each item: the operator's progress bar. */
+  /** Told as each stage starts (with its size) and as each item starts: the operator's progress bar. */
   progress?: RetentionProgress;
 }
 

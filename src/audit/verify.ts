@@ -80,9 +80,9 @@ function misplaced(entries: ReadonlyArray<Record<string, unknown>>, position: nu
 /**
  * Checks every entry against the checkpoint: each sits at the position of its index, hashes to its
  * stored leaf hash, and together they hash to the checkpoint's root (RFC 9162 section 2.1.2). The
- * checkpoint's signature must have been checked by the caller.
+ * checkpoint's signature must have been checked by the caller. `onProgress` is told the number of
+ * entries checked so far, every 1,000 entries and at the end (a progress bar).
  */
-/** `onProgress` is told the number of entries checked so far, every 1,000 entries and at the end (a progress bar). */
 export function verifyEntries(entries: unknown, checkpoint: Checkpoint, onProgress?: (checked: number) => void): Record<string, number> {
   if (!Array.isArray(entries)) invalid('The export holds no list of entries; export it again with `passerelle audit export`.');
   const events: Record<string, number> = {};
