@@ -26,7 +26,6 @@ import { publishedEncryptionKey } from './crypto/published-key.js';
 import { buildAsyncApi } from './api-description/asyncapi.js';
 import { buildOpenApi, projectVersion } from './api-description/openapi.js';
 import { createHttpApp } from './http/app.js';
-import { createApiDescriptionRouter } from './http/api-description-routes.js';
 import { createAuditRouter } from './http/audit-routes.js';
 import { createStatsRouter } from './http/stats-routes.js';
 import { createPartnerKeyRouter } from './http/partner-key-routes.js';
@@ -172,13 +171,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     auditRouter: createAuditRouter({ store, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto, now }),
     suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
     statsRouter: createStatsRouter({ facts: (page) => store.statisticsFacts(page), partners: () => trust.registry.partners.values(), now }),
-    apiDescriptionRouter: createApiDescriptionRouter({
-      documents: {
-        '/openapi.json': () => buildOpenApi({ schemasDir: defaultSchemasDir() }),
-        '/asyncapi.json': () =>
-          buildAsyncApi({ prefix: settings.amqpPrefix, recipients, deliveryLimit: settings.deliveryLimit, schemasDir: defaultSchemasDir(), version: projectVersion(defaultSchemasDir()) }),
-      },
-    }),
+    interfaceDocuments: {
+      '/openapi.json': () => buildOpenApi({ schemasDir: defaultSchemasDir() }),
+      '/asyncapi.json': () =>
+        buildAsyncApi({ prefix: settings.amqpPrefix, recipients, deliveryLimit: settings.deliveryLimit, schemasDir: defaultSchemasDir(), version: projectVersion(defaultSchemasDir()) }),
+    },
     partnerKeyRouter: createPartnerKeyRouter({
       // The keys messages are sealed to: the gateway's, and those of the partners that receive messages.
       publishedKey: async (id) => {

@@ -131,7 +131,7 @@ export function buildOpenApi(options: OpenApiOptions): OpenApiDocument {
       version: options.version ?? projectVersion(options.schemasDir),
       summary: 'Secure data-exchange gateway between OFII and the public employment service of Paris.',
       description:
-        'Every /v1 request is made over mutual TLS with the client certificate the partner CA issued to the organisation; the certificate\'s CN names the partner. Errors are RFC 9457 problem details (application/problem+json) with a stable `code`; a path that exists answers 405 with an Allow header for a method it does not serve. Every answer carries X-Request-Id and Cache-Control: no-store. See docs/api.md.',
+        'Every /v1 request is made over mutual TLS with the client certificate the partner CA issued to the organisation; the certificate\'s CN names the partner. Errors are RFC 9457 problem details (application/problem+json) with a stable `code`; a /v1 path answers 405 with an Allow header for a method it does not serve. Every answer carries X-Request-Id and Cache-Control: no-store. See docs/api.md.',
       license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
     },
     servers: [{ url: '/', description: 'The gateway that serves this document.' }],

@@ -19,6 +19,7 @@ import type { Partner } from '../domain/partner.js';
 import { callerOf, permit, visibleMessage } from './authorization.js';
 import { readBoundedBody } from './body.js';
 import { authenticatePartner } from './client-identity.js';
+import { serveDocument, type InterfaceDocuments } from './interface-documents.js';
 import { sendProblem } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -39,8 +40,8 @@ export interface HttpDependencies {
   statsRouter?: express.Router;
   /** GET /v1/partners/{id}/openpgp-key (src/http/partner-key-routes.ts). */
   partnerKeyRouter?: express.Router;
-  /** GET /openapi.json and /asyncapi.json, without a certificate (src/http/api-description-routes.ts). */
-  apiDescriptionRouter?: express.Router;
+  /** GET /openapi.json and /asyncapi.json, without a certificate (src/http/interface-documents.ts). */
+  interfaceDocuments?: InterfaceDocuments;
   /**
    * The gateway's state for GET /v1/operator/status and /metrics (src/observability/operator-status.ts);
    * the gateway always gives it, tests of other routes may not (the route then answers 500).
@@ -98,7 +99,10 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready' });
   });
 
-  if (deps.apiDescriptionRouter) app.use(deps.apiDescriptionRouter);
+  for (const [documentPath, build] of Object.entries(deps.interfaceDocuments ?? {})) {
+    app.get(documentPath, serveDocument(build));
+    app.all(documentPath, methodNotAllowed('GET'));
+  }
 
   const authenticated = (req: Request, res: Response, next: NextFunction) => {
     const partner = authenticatePartner(req, deps.findPartner);
