@@ -102,6 +102,19 @@ const OPERATIONS: HttpOperation[] = [
     problems: [],
   },
   {
+    method: 'get',
+    path: '/metrics',
+    operationId: 'getMetrics',
+    tag: 'Operations',
+    summary: 'Prometheus metrics',
+    description:
+      'The gateway\'s figures in the Prometheus text exposition format 0.0.4: requests by route template and problem code, latency per stage, crypto queue, outbox, relay lag, broker, dead letters, audit log and checkpoint age, retention sweeps, seconds to expiry of each certificate and key (docs/monitoring.md). No personal data and no message id in any label.',
+    access: 'partner',
+    allowed: 'The operator role (capability operator.status): Prometheus scrapes with the operator\'s client certificate.',
+    answers: { '200': { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    problems: ['forbidden'],
+  },
+  {
     method: 'post',
     path: '/v1/messages',
     operationId: 'sendMessage',

@@ -96,7 +96,12 @@ function operationObject(operation: HttpOperation): Record<string, unknown> {
       : problem;
   }
   const security =
-    operation.access === 'public' ? [] : operation.method === 'get' ? [{ mutualTLS: [] }, { consoleSession: [] }] : [{ mutualTLS: [] }];
+    operation.access === 'public'
+      ? []
+      : // The console's session reads the /v1 API only; /metrics is scraped with the operator's certificate.
+        operation.method === 'get' && operation.path.startsWith('/v1/')
+        ? [{ mutualTLS: [] }, { consoleSession: [] }]
+        : [{ mutualTLS: [] }];
   return {
     operationId: operation.operationId,
     tags: [operation.tag],

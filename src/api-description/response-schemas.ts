@@ -15,6 +15,7 @@ const ARMORED_SIGNATURE = '^-----BEGIN PGP SIGNATURE-----';
 
 const dateTime: Schema = { type: 'string', format: 'date-time' };
 const count: Schema = { type: 'integer', minimum: 0 };
+const nullable = (schema: Schema): Schema => ({ oneOf: [{ type: 'null' }, schema] });
 
 /** src/http/problem.ts, ProblemBody: RFC 9457 problem details with the gateway's stable code. */
 const Problem: Schema = {
@@ -93,16 +94,113 @@ const Readiness: Schema = {
   properties: { status: { enum: ['ready', 'not-ready'] } },
 };
 
-/** src/http/app.ts, GET /v1/operator/status. */
+/** src/observability/operator-status.ts, OperatorSnapshot: GET /v1/operator/status. */
+const expiry: Schema = {
+  type: 'object',
+  required: ['notAfter', 'daysLeft'],
+  properties: { notAfter: dateTime, daysLeft: { type: 'number' } },
+};
+const keyExpiry: Schema = {
+  type: 'object',
+  required: ['fingerprint', 'expiresAt', 'revoked', 'daysLeft'],
+  additionalProperties: false,
+  properties: {
+    fingerprint: { type: 'string', pattern: '^[0-9a-f]{40,64}$' },
+    expiresAt: { ...nullable(dateTime), description: 'null: the key never expires.' },
+    revoked: { type: 'boolean' },
+    daysLeft: { type: ['number', 'null'] },
+  },
+};
 const OperatorStatus: Schema = {
   type: 'object',
-  required: ['status', 'store', 'broker', 'outboxDepth'],
+  required: ['status', 'store', 'broker', 'outboxDepth', 'outbox', 'relay', 'queues', 'deadLetters', 'retention', 'auditLog', 'partners', 'gateway', 'checkedAt'],
   additionalProperties: false,
   properties: {
     status: { enum: ['ready', 'not-ready'] },
     store: { enum: ['writable', 'unavailable'] },
     broker: { enum: ['connected', 'disconnected'] },
-    outboxDepth: { type: ['integer', 'null'], minimum: 0, description: 'Messages accepted and not yet confirmed by RabbitMQ; null when the store is unavailable.' },
+    outboxDepth: { type: ['integer', 'null'], minimum: 0, description: 'The same as outbox.depth, kept for the first clients of this answer; null when the store is unavailable.' },
+    outbox: {
+      description: 'null when the store is unavailable.',
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          required: ['depth', 'oldestAgeSeconds', 'held'],
+          additionalProperties: false,
+          properties: { depth: count, oldestAgeSeconds: { type: ['number', 'null'] }, held: count },
+        },
+      ],
+    },
+    relay: { type: 'object', required: ['lagSeconds'], additionalProperties: false, properties: { lagSeconds: { type: ['number', 'null'] } } },
+    queues: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['partner', 'queue', 'messages', 'deadLettered'],
+        additionalProperties: false,
+        properties: { partner: { type: 'string' }, queue: { type: 'string' }, messages: { type: ['integer', 'null'] }, deadLettered: { type: ['integer', 'null'] } },
+      },
+    },
+    deadLetters: { oneOf: [{ type: 'null' }, { type: 'object', required: ['total'], additionalProperties: false, properties: { total: count } }] },
+    retention: {
+      type: 'object',
+      required: ['lastSweepAt', 'lastSweep'],
+      additionalProperties: false,
+      properties: { lastSweepAt: nullable(dateTime), lastSweep: { oneOf: [{ type: 'null' }, { type: 'object', additionalProperties: { type: 'number' } }] } },
+    },
+    auditLog: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          required: ['size', 'checkpoint'],
+          additionalProperties: false,
+          properties: {
+            size: count,
+            checkpoint: {
+              oneOf: [
+                { type: 'null' },
+                {
+                  type: 'object',
+                  required: ['treeSize', 'timestamp', 'ageSeconds', 'cosignatures'],
+                  additionalProperties: false,
+                  properties: { treeSize: count, timestamp: dateTime, ageSeconds: { type: 'number' }, cosignatures: count },
+                },
+              ],
+            },
+          },
+        },
+      ],
+    },
+    partners: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'name', 'role', 'certificate', 'openpgpKeys', 'warning'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          role: { enum: ['agency', 'auditor', 'statistics', 'operator'] },
+          certificate: {
+            oneOf: [
+              { type: 'null' },
+              { ...expiry, required: ['notAfter', 'daysLeft', 'source'], properties: { ...(expiry['properties'] as object), source: { enum: ['presented', 'trust-directory'] } } },
+            ],
+          },
+          openpgpKeys: { type: 'array', items: keyExpiry },
+          warning: { type: 'boolean', description: 'A certificate or key expires within 30 days, or no key is usable.' },
+        },
+      },
+    },
+    gateway: {
+      type: 'object',
+      required: ['tlsCertificate', 'openpgpKeys'],
+      additionalProperties: false,
+      properties: { tlsCertificate: expiry, openpgpKeys: { type: 'array', items: keyExpiry } },
+    },
+    checkedAt: dateTime,
   },
 };
 

@@ -59,6 +59,7 @@ describe('api-description: answers checked against the OpenAPI document @integra
       'POST /v1/messages': { as: 'ofii-paris', body: 'not an OpenPGP message', contentType: 'application/pgp-encrypted' },
       'GET /v1/messages/{messageId}': { as: 'ofii-paris', path: `/v1/messages/${messageId}` },
       'GET /v1/operator/status': { as: 'operator' },
+      'GET /metrics': { as: 'operator' },
       'GET /v1/audit/entries': { as: 'auditor' },
       'GET /v1/audit/checkpoint': { as: 'auditor' },
       'POST /v1/audit/checkpoint': { as: 'auditor', body: '' },

@@ -67,6 +67,7 @@ describe('api-description: the OpenAPI document', () => {
       for (const operation of Object.values(item)) {
         const schemes = (operation['security'] as Array<Record<string, unknown>>).flatMap((s) => Object.keys(s));
         if (route.startsWith('/v1/')) expect(schemes, route).to.include('mutualTLS');
+        else if (route === '/metrics') expect(schemes, route).to.deep.equal(['mutualTLS']);
         else expect(schemes, route).to.deep.equal([]);
       }
     }
