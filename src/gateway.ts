@@ -19,6 +19,7 @@ import { createHttpApp } from './http/app.js';
 import { createAuditRouter } from './http/audit-routes.js';
 import { createStatsRouter } from './http/stats-routes.js';
 import { createPartnerKeyRouter } from './http/partner-key-routes.js';
+import { createTimelineRouter } from './http/timeline-routes.js';
 import { createSuggestionRouter } from './http/suggestion-routes.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { startHttpsServer, type RunningServer } from './http/server.js';
@@ -139,7 +140,15 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     rateLimiter: new RateLimiter({ perMinute: settings.rateLimitPerMinute, burst: settings.rateLimitBurst }),
     brokerConnected: () => broker.isConnected(),
     onAccepted: () => relay.kick(),
-    auditRouter: createAuditRouter({ store, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto, now }),
+    auditRouter: createAuditRouter({
+      store,
+      checkpointer,
+      partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [],
+      crypto,
+      now,
+      gatewayKeys: () => trust.gateway.publishedKeys.map((key) => ({ fingerprint: key.getFingerprint(), armored: key.armor() })),
+    }),
+    timelineRouter: createTimelineRouter({ store }),
     suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
     statsRouter: createStatsRouter({ facts: (page) => store.statisticsFacts(page), partners: () => trust.registry.partners.values(), now }),
     partnerKeyRouter: createPartnerKeyRouter({

@@ -32,6 +32,8 @@ export interface HttpDependencies {
   statsRouter?: express.Router;
   /** GET /v1/partners/{id}/openpgp-key (src/http/partner-key-routes.ts). */
   partnerKeyRouter?: express.Router;
+  /** GET /v1/messages/{id}/timeline (src/http/timeline-routes.ts). */
+  timelineRouter?: express.Router;
 }
 
 const MESSAGE_MEDIA_TYPES = ['application/pgp-encrypted', 'application/octet-stream'];
@@ -142,7 +144,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
 
   if (deps.auditRouter) v1.use('/audit', deps.auditRouter);
-  for (const router of [deps.suggestionRouter, deps.statsRouter, deps.partnerKeyRouter]) if (router) v1.use(router);
+  for (const router of [deps.suggestionRouter, deps.statsRouter, deps.partnerKeyRouter, deps.timelineRouter]) if (router) v1.use(router);
   v1.all('/messages', methodNotAllowed('POST'));
   v1.all('/messages/:messageId', methodNotAllowed('GET'));
   v1.all('/operator/status', methodNotAllowed('GET'));

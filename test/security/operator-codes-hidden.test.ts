@@ -196,7 +196,7 @@ describe('security: operator-facing codes never reach a partner', function () {
       rateLimiter: new RateLimiter({ perMinute: 100_000, burst: 100_000 }),
       brokerConnected: () => true,
       onAccepted: () => undefined,
-      auditRouter: createAuditRouter({ store: ports, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto: INLINE_CRYPTO, now }),
+      auditRouter: createAuditRouter({ store: ports, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto: INLINE_CRYPTO, now, gatewayKeys: () => [] }),
       suggestionRouter: createSuggestionRouter({ validator, partners: registry, maxBodyBytes: 1024 * 1024, now }),
       statsRouter: createStatsRouter({ facts: async () => port('facts', () => []), partners: () => trust.registry.partners.values(), now }),
     });
