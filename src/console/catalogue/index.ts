@@ -4,9 +4,13 @@
  * than showing a key to a person.
  */
 import { common } from './common.js';
+import { journal } from './journal.js';
+import { message } from './message.js';
 
 export const FR = Object.freeze({
   ...common,
+  ...journal,
+  ...message,
 });
 
 export type MessageKey = keyof typeof FR;
