@@ -6,7 +6,8 @@
  *
  * The pages may import the gateway's pure code (src/audit, src/domain), written for Node.js: esbuild
  * gets `node:crypto` as a synchronous SHA-256 (browser/shims/node-crypto.ts), `Buffer` from the
- * `buffer` package, and openpgp's browser build.
+ * `buffer` package, openpgp's browser build, and of the crypto service only its detached signatures
+ * (browser/shims/crypto-service.ts).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -60,6 +61,16 @@ export function bundleOptions(browserDir: string = BROWSER_DIR): BuildOptions {
       openpgp: path.join(path.dirname(require.resolve('openpgp')), '..', 'openpgp.min.mjs'),
     },
     inject: [path.join(shims, 'buffer.ts')],
+    plugins: [
+      {
+        // src/audit/checkpoint.ts verifies with the crypto service's inline functions: in the browser,
+        // those of src/crypto/detached.ts only (browser/shims/crypto-service.ts).
+        name: 'crypto-service-for-the-browser',
+        setup(builder) {
+          builder.onResolve({ filter: /\/crypto\/service\.js$/ }, () => ({ path: path.join(shims, 'crypto-service.ts') }));
+        },
+      },
+    ],
     define: { 'process.env.NODE_ENV': '"production"' },
   };
 }

@@ -29,7 +29,7 @@ export interface ConsolePage {
 export const CONSOLE_PAGES: readonly ConsolePage[] = Object.freeze([
   { slug: 'accueil', title: 'nav.home' },
   { slug: 'journal', title: 'page.journal', summary: 'summary.journal', capability: 'audit.read' },
-  { slug: 'message', title: 'page.message', summary: 'summary.message', capability: 'message.read' },
+  { slug: 'message', title: 'page.message', summary: 'summary.message', capability: 'message.timeline' },
   { slug: 'statistiques', title: 'page.statistiques', summary: 'summary.statistiques', capability: 'stats.read' },
   { slug: 'exploitation', title: 'page.exploitation', summary: 'summary.exploitation', capability: 'operator.status' },
   { slug: 'api', title: 'page.api', summary: 'summary.api', entry: 'api-reference' },

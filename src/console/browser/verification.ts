@@ -251,3 +251,17 @@ export async function verifyLog(opts: {
   if (consistency.outcome === 'success' && current.treeSize > earlier.checkpoint.treeSize) saveSeen(storage, origin, current, seenNow);
   return verdicts;
 }
+
+/** The current checkpoint's signature, then the entry's inclusion in it: what one entry's check shows. */
+export async function provenInclusion(source: LogSource, entry: ExportedEntry): Promise<Verdict[]> {
+  let published: unknown;
+  let keys: GatewayKey[];
+  try {
+    [published, keys] = await Promise.all([source.checkpoint(), source.gatewayKeys()]);
+  } catch (err) {
+    return [failed(t('journal.check.inclusion.bad.title'), t('journal.check.unreachable', { reason: reasonOf(err) }), entry.index)];
+  }
+  const signature = await checkSignature(published, keys);
+  if (signature.checkpoint === undefined) return [signature.verdict];
+  return [signature.verdict, await checkInclusion(source, entry, signature.checkpoint)];
+}

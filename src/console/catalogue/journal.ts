@@ -1,6 +1,5 @@
 /** The auditor's page: the exchange log, its checkpoint, and the checks the browser runs on them. */
 export const journal = {
-  'journal.title': 'Journal des échanges',
   'journal.intro': 'Chaque échange entre partenaires laisse une entrée dans ce journal, sans aucune donnée personnelle. Les entrées forment un arbre de Merkle (RFC 9162) dont la passerelle signe régulièrement la racine : ce point de contrôle permet de vérifier, ici même dans votre navigateur, que rien n’a été modifié, retiré ni réécrit.',
 
   // Events of the log (src/audit/entry.ts, AUDIT_EVENTS)

@@ -1,6 +1,5 @@
 /** The message timeline page: every step of one message, each provable against the signed log. */
 export const message = {
-  'message.title': 'Chronologie d’un message',
   'message.intro': 'Saisissez l’identifiant d’un message envoyé ou reçu par votre organisation (l’auditeur voit tous les messages). Chaque étape est une entrée du journal des échanges, dont le navigateur peut vérifier la preuve d’inclusion dans le journal signé.',
   'message.form.label': 'Identifiant du message',
   'message.form.hint': 'UUID en minuscules, tel qu’il figure dans l’en-tête du message ou dans l’accusé de réception',
@@ -27,5 +26,4 @@ export const message = {
   'message.related.none': 'Aucun message lié visible.',
   'message.related.answered-by': 'Réponse',
   'message.related.answers': 'Répond à',
-  'message.related.open': 'Chronologie du message {id}',
 } as const;
