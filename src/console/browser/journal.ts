@@ -230,24 +230,25 @@ async function main(): Promise<void> {
               'table',
               { 'data-table': '' },
               h('caption', {}, t('journal.table.caption')),
-              h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, fieldLabel(c))), h('th', { scope: 'col' }, h('span', { class: 'fr-sr-only' }, t('journal.entry.verify'))))),
+              h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, fieldLabel(c))))),
               h(
                 'tbody',
                 {},
                 ...entries.map((entry) => {
-                  const open = h('button', { type: 'button', class: 'fr-btn fr-btn--sm fr-btn--tertiary', 'data-open': String(entry.index) }, t('journal.table.open', { index: entry.index }));
+                  // The visible index is part of the button's name (WCAG 2.5.3, label in name).
+                  const [before, after] = t('journal.table.open', { index: '\u0000' }).split('\u0000') as [string, string];
+                  const open = h('button', { type: 'button', class: 'fr-btn fr-btn--sm fr-btn--tertiary', 'data-open': String(entry.index) }, before ? h('span', { class: 'fr-sr-only' }, before) : null, String(entry.index), after ? h('span', { class: 'fr-sr-only' }, after) : null);
                   open.addEventListener('click', () => showEntry(entry));
                   const messageId = typeof entry['messageId'] === 'string' ? entry['messageId'] : undefined;
                   return h(
                     'tr',
                     { 'data-row-index': String(entry.index) },
-                    h('td', {}, String(entry.index)),
+                    h('td', {}, open),
                     h('td', {}, String(entry['timestamp'] ?? t('missing'))),
                     h('td', {}, eventLabel(entry['event'])),
                     h('td', {}, String(entry['sender'] ?? t('missing'))),
                     h('td', {}, String(entry['recipient'] ?? t('missing'))),
                     h('td', {}, messageId ? h('a', { href: `/console/message?id=${encodeURIComponent(messageId)}` }, messageId) : t('missing')),
-                    h('td', {}, open),
                   );
                 }),
               ),
@@ -301,7 +302,7 @@ async function main(): Promise<void> {
         heading,
         h(
           'div',
-          { class: 'fr-table' },
+          { class: 'fr-table fr-table--no-caption' },
           h(
             'table',
             { 'data-fields': '' },
@@ -346,7 +347,7 @@ function checkpointDetails(checkpoint: PublishedCheckpoint, keys: GatewayKey[]):
   return [
     h(
       'div',
-      { class: 'fr-table' },
+      { class: 'fr-table fr-table--no-caption' },
       h(
         'table',
         {},
@@ -367,7 +368,7 @@ function checkpointDetails(checkpoint: PublishedCheckpoint, keys: GatewayKey[]):
       ? h('p', { 'data-cosignatures': '0' }, t('journal.cosignatures.none'))
       : h(
           'div',
-          { class: 'fr-table' },
+          { class: 'fr-table fr-table--no-caption' },
           h(
             'table',
             { 'data-cosignatures': String(cosignatures.length) },

@@ -91,7 +91,7 @@ function summaryTable(message: MessageSummary): HTMLElement {
   const row = (label: string, value: string, field: string) => h('tr', { 'data-field': field }, h('th', { scope: 'row' }, label), h('td', {}, value));
   return h(
     'div',
-    { class: 'fr-table' },
+    { class: 'fr-table fr-table--no-caption' },
     h(
       'table',
       { 'data-summary': '' },
