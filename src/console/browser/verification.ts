@@ -8,9 +8,9 @@
  * The gateway is the party checked: nothing it computes is trusted. Its answers are read through a
  * LogSource, and every value is checked by src/audit before use.
  */
-import { readKey, type PublicKey } from 'openpgp';
 import { verifyCheckpoint, type SignedCheckpoint } from '../../audit/checkpoint.js';
 import { rootOf, verifyConsistency } from '../../audit/merkle.js';
+import { readPublicKeys, type PublicKey } from '../../crypto/keys.js';
 import { recomputeLeafHash, verifyEntryInclusion, type ExportedEntry } from '../../audit/verify.js';
 import { t } from '../catalogue/index.js';
 import type { GatewayKey, LogSource } from './log-source.js';
@@ -40,14 +40,19 @@ function reasonOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The published keys, read; a key that cannot be read is a failure, never silently dropped. */
+/**
+ * The published keys, read as the gateway and the CLI read key files (src/crypto/keys.ts: its policy,
+ * revoked keys dropped); a key that cannot be read is a failure, never silently skipped.
+ */
 export async function readGatewayKeys(keys: readonly GatewayKey[]): Promise<PublicKey[]> {
-  if (!Array.isArray(keys) || keys.length === 0) throw new Error('la passerelle ne publie aucune clé');
+  if (!Array.isArray(keys) || keys.length === 0) throw new Error(t('journal.check.keys.none'));
   const read: PublicKey[] = [];
   for (const key of keys) {
-    const parsed = await readKey({ armoredKey: String(key?.armored) });
-    if (parsed.isPrivate()) throw new Error('une clé publiée est une clé secrète');
-    read.push(parsed as PublicKey);
+    try {
+      read.push(...(await readPublicKeys({ armored: String(key?.armored), source: 'GET /v1/audit/gateway-keys' })));
+    } catch {
+      throw new Error(t('journal.check.keys.unreadable', { fingerprint: String(key?.fingerprint) }));
+    }
   }
   return read;
 }

@@ -55,6 +55,8 @@ export const journal = {
   'journal.check.signature.bad.title': 'Signature du point de contrôle invalide',
   'journal.check.signature.bad': 'La signature du point de contrôle de {treeSize} entrées n’est pas une signature valide d’une clé publiée de la passerelle : le point de contrôle a été modifié, ou signé par une autre clé. Aucune autre vérification n’a de valeur tant que celle-ci échoue.',
   'journal.check.keys.bad': 'Les clés publiées de la passerelle n’ont pas pu être lues : {reason}.',
+  'journal.check.keys.none': 'la passerelle ne publie aucune clé',
+  'journal.check.keys.unreadable': 'la clé {fingerprint} n’est pas une clé publique OpenPGP valide et non révoquée',
 
   'journal.check.root.ok.title': 'Racine recalculée identique',
   'journal.check.root.ok': 'La racine recalculée à partir des {count} entrées correspond à celle du point de contrôle signé. Chaque entrée correspond aussi à son empreinte.',
