@@ -6,11 +6,13 @@
 import { accueil } from './accueil.js';
 import { common } from './common.js';
 import { connexion } from './connexion.js';
+import { exploitation } from './exploitation.js';
 
 export const FR = Object.freeze({
   ...common,
   ...accueil,
   ...connexion,
+  ...exploitation,
 });
 
 export type MessageKey = keyof typeof FR;
