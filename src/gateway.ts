@@ -15,7 +15,7 @@ import type { Settings } from './config/settings.js';
 import { GatewayError, isGatewayError } from './domain/errors.js';
 import { createCryptoPool } from './crypto/worker-pool.js';
 import { publishedEncryptionKey } from './crypto/published-key.js';
-import { createConsole } from './console/routes.js';
+import { consoleOf } from './console/start.js';
 import { createHttpApp } from './http/app.js';
 import { createAuditRouter } from './http/audit-routes.js';
 import { createStatsRouter } from './http/stats-routes.js';
@@ -80,6 +80,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const revocationList = await loadRevocationList({ dir: settings.certsDir, caPem: trust.caPem });
   const validator = createValidator({ schemasDir: defaultSchemasDir() });
   assertRegistryTypesKnown(trust, validator.knownTypes());
+  // Before anything opens: a wrong console setting (role mapping, OIDC files) stops the start here.
+  const webConsole = consoleOf(settings, { findPartner: (id) => trust.registry.get(id), logger, now });
   const store = await openStore(settings);
   const crypto = createCryptoPool({ size: settings.cryptoWorkers, log: logger });
   let personal: DossierServices;
@@ -132,7 +134,6 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     logger,
   });
   const checkpointer = new Checkpointer({ store, signingKey: () => trust.gateway.privateKey, crypto, now, logger, intervalMs: settings.checkpointIntervalSeconds * 1000 });
-  const webConsole = createConsole({ findPartner: (id) => trust.registry.get(id), logger });
   const app = createHttpApp({
     ingest,
     store,

@@ -6,6 +6,7 @@
 import { accueil } from './accueil.js';
 import { common } from './common.js';
 import { connexion } from './connexion.js';
+import { exploitation } from './exploitation.js';
 import { journal } from './journal.js';
 import { message } from './message.js';
 
@@ -13,6 +14,7 @@ export const FR = Object.freeze({
   ...common,
   ...accueil,
   ...connexion,
+  ...exploitation,
   ...journal,
   ...message,
 });
