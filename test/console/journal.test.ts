@@ -27,7 +27,8 @@ describe('console: the auditor\'s journal and its in-browser verification, in Ch
   async function accepted(as: string, document: Json): Promise<void> {
     const answer = await send(gw.baseUrl, as, document);
     expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
-    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
+    // Published, so that the log holds its `queued` entry (a loaded machine may take seconds).
+    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined), 60_000);
   }
   async function api<T>(pathname: string): Promise<T> {
     const answer = await get(gw.baseUrl, 'auditor', pathname);
