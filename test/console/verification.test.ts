@@ -14,7 +14,7 @@ import { consistencyProof, hashChildren, inclusionPath, nodeSourceOf, rootOf, ty
 import type { ExportedEntry } from '../../src/audit/verify.js';
 import type { GatewayKey, LogSource } from '../../src/console/browser/log-source.js';
 import { loadSeen, storageKey, type KeyValueStorage } from '../../src/console/browser/seen-checkpoint.js';
-import { checkInclusion, checkRoot, verifyLog, type Verdict } from '../../src/console/browser/verification.js';
+import { checkInclusion, checkRoot, checkSignature, verifyLog, type Verdict } from '../../src/console/browser/verification.js';
 import { readPrivateKey } from '../../src/crypto/keys.js';
 import { EXAMPLE_CERTS } from '../fixtures/gateway.js';
 
@@ -218,5 +218,19 @@ describe('console/browser/verification: the auditor\'s checks, in plain French',
     const agency = await run({ everyEntry: false });
     expect(outcomes(agency)).to.deep.equal(['success', 'info', 'info']);
     expect(agency[1]!.sentence).to.match(/réservé à l’auditeur/);
+  });
+
+  it('says an entry newer than the checkpoint is not yet provable, and a key it cannot read makes the signature red', async () => {
+    log.append(3);
+    const newer = (await log.entries(2501, 2502)).entries[0]!;
+    const verdict = await checkInclusion(log, newer, log.published);
+    expect(verdict).to.include({ outcome: 'info' });
+    expect(verdict.sentence).to.equal('L’entrée 2501 est plus récente que le dernier point de contrôle (2500 entrées) : elle sera vérifiable au prochain point de contrôle.');
+    const none = await checkSignature(log.published, []);
+    expect(none.verdict.outcome).to.equal('error');
+    expect(none.verdict.sentence).to.equal('Les clés publiées de la passerelle n’ont pas pu être lues : la passerelle ne publie aucune clé.');
+    const garbled = await checkSignature(log.published, [{ fingerprint: 'abcd', armored: '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n-----END PGP PUBLIC KEY BLOCK-----\n' }]);
+    expect(garbled.verdict.sentence).to.equal('Les clés publiées de la passerelle n’ont pas pu être lues : la clé abcd n’est pas une clé publique OpenPGP valide et non révoquée.');
+    expect(garbled.checkpoint).to.equal(undefined);
   });
 });

@@ -40,10 +40,10 @@ describe('@integration http: the auditor\'s filters and a message\'s timeline', 
     toFranceTravail = orientationTo('france-travail-paris', randomRef());
     await accepted('ofii-paris', toMissionLocale);
     await accepted('ofii-paris', toFranceTravail);
-    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
+    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined), 60_000);
     ack = acknowledgement('mission-locale-paris', toMissionLocale, 'ACCEPTEE');
     await accepted('mission-locale-paris', ack);
-    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
+    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined), 60_000);
   });
 
   after(async () => {
