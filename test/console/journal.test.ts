@@ -165,4 +165,30 @@ describe('console: the auditor\'s journal and its in-browser verification, in Ch
     expect(await cspViolations(page)).to.deep.equal([]);
     await screenshot(page, 'journal-rewritten');
   });
+
+  it('shows an agency only the entries that name it, and tells it why it cannot recompute the root', async () => {
+    const agency = await partnerContext(browser, gw.baseUrl, 'france-travail-paris');
+    try {
+      const own = await agency.newPage();
+      await openConsolePage(own, `${gw.baseUrl}/console/journal`);
+      await own.locator('[data-row-index]').first().waitFor();
+      const answer = await get(gw.baseUrl, 'france-travail-paris', '/v1/audit/entries?limit=50');
+      const entries = (answer.body as { entries: Entry[] }).entries;
+      expect(entries.length).to.be.greaterThan(0);
+      for (const entry of entries) expect([entry['sender'], entry['recipient']]).to.include('france-travail-paris');
+      expect(await own.locator('[data-row-index]').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-row-index'))))).to.deep.equal(entries.map((e) => e.index));
+      expect(await own.locator('main').textContent()).to.not.contain('mission-locale-paris');
+      await own.getByRole('button', { name: 'Vérifier le journal' }).click();
+      await own.locator('[data-results][data-done]').waitFor();
+      const verdicts = await own.locator('[data-results] [data-verdict]').evaluateAll((alerts) => alerts.map((a) => a.getAttribute('data-verdict')));
+      expect(verdicts[0]).to.equal('success');
+      expect(verdicts[1]).to.equal('info');
+      expect(await own.locator('[data-results] [data-verdict]').nth(1).textContent()).to.contain('réservé à l’auditeur');
+      await expectAccessible(own);
+      expect(await cspViolations(own)).to.deep.equal([]);
+      await screenshot(own, 'journal-agency');
+    } finally {
+      await agency.close();
+    }
+  });
 });

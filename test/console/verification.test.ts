@@ -218,6 +218,7 @@ describe('console/browser/verification: the auditor\'s checks, in plain French',
     const agency = await run({ everyEntry: false });
     expect(outcomes(agency)).to.deep.equal(['success', 'info', 'info']);
     expect(agency[1]!.sentence).to.match(/réservé à l’auditeur/);
+    expect(agency[1]!.title).to.equal('Recalcul de la racine réservé à l’auditeur');
   });
 
   it('says an entry newer than the checkpoint is not yet provable, and a key it cannot read makes the signature red', async () => {

@@ -235,7 +235,7 @@ export async function verifyLog(opts: {
   verdicts.push(
     opts.everyEntry
       ? await checkRoot(source, current, { ...(opts.limit === undefined ? {} : { limit: opts.limit }), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
-      : info(t('journal.check.root.bad.title'), t('journal.check.root.ownOnly')),
+      : info(t('journal.check.root.ownOnly.title'), t('journal.check.root.ownOnly')),
   );
 
   const seen = loadSeen(storage, origin);

@@ -69,6 +69,7 @@ export const journal = {
   'journal.check.root.mismatchUnlocated': 'La racine recalculée à partir des {count} entrées ({root}) diffère de celle du point de contrôle signé ({signed}). L’entrée en cause n’a pas pu être localisée.',
   'journal.check.root.tooLarge.title': 'Journal trop grand pour le navigateur',
   'journal.check.root.tooLarge': 'Le journal compte {treeSize} entrées ; le navigateur n’en vérifie pas plus de {limit}. Il n’a rien téléchargé : vérifiez la racine avec la commande « passerelle audit verify --live », qui n’a pas de limite. Les vérifications d’inclusion et de cohérence restent possibles ici.',
+  'journal.check.root.ownOnly.title': 'Recalcul de la racine réservé à l’auditeur',
   'journal.check.root.ownOnly': 'Votre organisation ne voit que les entrées qui la nomment : le recalcul de la racine, qui demande toutes les entrées, est réservé à l’auditeur. Vérifiez l’inclusion de vos entrées une à une.',
 
   'journal.check.inclusion.ok.title': 'Inclusion vérifiée',
