@@ -159,7 +159,7 @@ export async function checkInclusion(source: LogSource, entry: ExportedEntry, ch
   const { index } = entry;
   const { treeSize } = checkpoint;
   const title = t('journal.check.inclusion.bad.title');
-  if (index >= treeSize) return info(t('journal.check.inclusion.bad.title'), t('journal.check.inclusion.notCovered', { index, treeSize }));
+  if (index >= treeSize) return info(t('journal.check.inclusion.notCovered.title'), t('journal.check.inclusion.notCovered', { index, treeSize }));
   let proof: unknown;
   try {
     proof = await source.inclusionProof(index, treeSize);

@@ -77,6 +77,7 @@ export const journal = {
   'journal.check.inclusion.bad.title': 'Inclusion non vérifiée',
   'journal.check.inclusion.modified': 'L’entrée {index} a été modifiée : son contenu ne correspond pas à l’empreinte que le journal prouve à cet index.',
   'journal.check.inclusion.path': 'La preuve d’inclusion de l’entrée {index} ne mène pas à la racine du point de contrôle signé de {treeSize} entrées : l’entrée, la preuve ou le journal a été modifié.',
+  'journal.check.inclusion.notCovered.title': 'Entrée pas encore couverte par un point de contrôle',
   'journal.check.inclusion.notCovered': 'L’entrée {index} est plus récente que le dernier point de contrôle ({treeSize} entrées) : elle sera vérifiable au prochain point de contrôle.',
 
   'journal.check.consistency.ok.title': 'Cohérence avec le point de contrôle gardé',
