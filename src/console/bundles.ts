@@ -5,9 +5,9 @@
  * TypeScript (tests, tsx), it bundles once in memory on first use and keeps the result.
  *
  * The pages may import the gateway's pure code (src/audit, src/domain), written for Node.js: esbuild
- * gets `node:crypto` as a synchronous SHA-256 (browser/shims/node-crypto.ts), `Buffer` from the
- * `buffer` package, openpgp's browser build, and of the crypto service only its detached signatures
- * (browser/shims/crypto-service.ts).
+ * gets `node:crypto` as a synchronous SHA-256 (browser/shims/node-crypto.ts), `node:zlib` as a stub
+ * that throws (src/crypto is reached through imports, its decompression never called), `Buffer` from
+ * the `buffer` package, and openpgp's browser build.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -57,20 +57,11 @@ export function bundleOptions(browserDir: string = BROWSER_DIR): BuildOptions {
       'node:crypto': path.join(shims, 'node-crypto.ts'),
       crypto: path.join(shims, 'node-crypto.ts'),
       'node:buffer': require.resolve('buffer/'),
+      'node:zlib': path.join(shims, 'node-zlib.ts'),
       // openpgp's package exports name it for the "browser" condition as well; said once here.
       openpgp: path.join(path.dirname(require.resolve('openpgp')), '..', 'openpgp.min.mjs'),
     },
     inject: [path.join(shims, 'buffer.ts')],
-    plugins: [
-      {
-        // src/audit/checkpoint.ts verifies with the crypto service's inline functions: in the browser,
-        // those of src/crypto/detached.ts only (browser/shims/crypto-service.ts).
-        name: 'crypto-service-for-the-browser',
-        setup(builder) {
-          builder.onResolve({ filter: /\/crypto\/service\.js$/ }, () => ({ path: path.join(shims, 'crypto-service.ts') }));
-        },
-      },
-    ],
     define: { 'process.env.NODE_ENV': '"production"' },
   };
 }

@@ -43,6 +43,32 @@ describe('console: the shell and the home page, in Chromium @integration', funct
     }
   });
 
+  it('lists, for each role, the pages whose data the API gives that role', async () => {
+    const expected: Record<string, string[]> = {
+      // The message timeline is for the parties of a message and the auditor (message.timeline).
+      operator: ['accueil', 'exploitation', 'api'],
+      'prefecture-paris': ['accueil', 'statistiques', 'api'],
+      'ofii-paris': ['accueil', 'journal', 'message', 'api'],
+    };
+    for (const [partnerId, slugs] of Object.entries(expected)) {
+      const context = await partnerContext(browser, gateway.baseUrl, partnerId);
+      try {
+        const page = await context.newPage();
+        await openConsolePage(page, `${gateway.baseUrl}/console/accueil`);
+        const nav = await page.locator('#navigation .fr-nav__link').evaluateAll((links) => links.map((link) => link.getAttribute('href')));
+        expect(nav, partnerId).to.deep.equal(slugs.map((slug) => `/console/${slug}`));
+        expect(await page.locator('[data-pages] [data-slug]').evaluateAll((tiles) => tiles.map((tile) => tile.getAttribute('data-slug'))), partnerId).to.deep.equal(slugs.slice(1));
+        // The partner's name and role, as the registry has them; no sign-out for a certificate.
+        expect(await page.locator('[data-who]').textContent(), partnerId).to.contain(gateway.trust.registry.get(partnerId)!.name);
+        expect(await page.locator('form[action="/console/deconnexion"]').count(), partnerId).to.equal(0);
+        await expectAccessible(page);
+        await screenshot(page, `accueil-${partnerId}`);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
   it('shows the sign-in page to a browser without a certificate or session', async () => {
     const context = await anonymousContext(browser);
     try {
