@@ -4,14 +4,12 @@
  * session; a tampered, expired or idle session, a mismatched state or nonce are refused; sign-out ends
  * the session. The tokens are checked by openid-client in the gateway, never stubbed.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadSessionKey, SessionSealer, SESSION_COOKIE } from '../../src/console/session.js';
-import { anonymousContext, cspViolations, expectAccessible, launchBrowser, screenshot } from '../fixtures/browser.js';
-import { startTestGateway, type TestGateway } from '../fixtures/gateway.js';
-import { freePort, startOidcProvider, type TestProvider } from '../fixtures/oidc-provider.js';
+import { anonymousContext, cspViolations, expectAccessible, launchBrowser, openConsolePage, screenshot, sessionContext } from '../fixtures/browser.js';
+import type { TestGateway } from '../fixtures/gateway.js';
+import { startGatewayWithProConnect } from '../fixtures/oidc-provider.js';
 
 const AUDITOR_EMAIL = 'A.Martin@cnil.example.fr';
 const CNIL_SIRET = '11000000000000';
@@ -48,37 +46,26 @@ async function sessionCookie(context: BrowserContext) {
 
 describe('console: sign-in with OpenID Connect against a real provider @integration', function () {
   this.timeout(180_000);
-  let provider: TestProvider;
   let gateway: TestGateway;
   let browser: Browser;
 
+  let bed: Awaited<ReturnType<typeof startGatewayWithProConnect>>;
+
   before(async () => {
-    const port = await freePort();
-    provider = await startOidcProvider({
-      redirectUri: `https://127.0.0.1:${port}/console/oidc/retour`,
+    bed = await startGatewayWithProConnect({
       people: {
         'a.martin': { email: AUDITOR_EMAIL, siret: CNIL_SIRET },
         'a.martin-ailleurs': { email: AUDITOR_EMAIL, siret: '22222222222222' },
         'b.inconnu': { email: 'b.inconnu@example.fr' },
       },
+      mapping: [{ email: 'a.martin@cnil.example.fr', siret: CNIL_SIRET, partner: 'auditor' }],
     });
-    const mappingFile = path.join(provider.dir, 'roles.json');
-    fs.writeFileSync(mappingFile, JSON.stringify({ version: 1, people: [{ email: 'a.martin@cnil.example.fr', siret: CNIL_SIRET, partner: 'auditor' }] }));
-    gateway = await startTestGateway({
-      PASSERELLE_PORT: String(port),
-      PASSERELLE_OIDC_ISSUER: provider.issuer,
-      PASSERELLE_OIDC_CLIENT_ID: provider.clientId,
-      PASSERELLE_OIDC_CLIENT_SECRET_FILE: provider.clientSecretFile,
-      PASSERELLE_OIDC_REDIRECT_URL: `https://127.0.0.1:${port}/console/oidc/retour`,
-      PASSERELLE_OIDC_ROLE_MAPPING_FILE: mappingFile,
-      PASSERELLE_OIDC_CA_FILE: provider.caFile,
-    });
+    ({ gateway } = bed);
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
-    await gateway?.dispose();
-    await provider?.close();
+    await bed?.dispose();
   });
 
   it('signs the mapped auditor in: journal in the navigation, the audit API with the session, read-only, no email logged', async () => {
@@ -121,6 +108,21 @@ describe('console: sign-in with OpenID Connect against a real provider @integrat
       expect(await page.textContent('main')).to.contain('Vous êtes déconnecté.');
       expect(await sessionCookie(context)).to.equal(undefined);
       expect((await fetchInPage(page, '/v1/audit/checkpoint')).status).to.equal(401);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('gives a session of the statistics role its pages, not the audit log (harness sessionContext)', async () => {
+    const context = await sessionContext(browser, gateway, 'prefecture-paris');
+    try {
+      const page = await context.newPage();
+      await openConsolePage(page, `${gateway.baseUrl}/console/accueil`);
+      const nav = await page.locator('#navigation .fr-nav__link').allTextContents();
+      expect(nav).to.include('Statistiques du comité de pilotage').and.not.include('Journal d’audit');
+      // DSFR copies the header's tools into the mobile menu: the form is there twice.
+      expect(await page.locator('form[action="/console/deconnexion"]').count()).to.be.greaterThan(0);
+      expect((await fetchInPage(page, '/v1/audit/checkpoint')).status).to.equal(403);
     } finally {
       await context.close();
     }
