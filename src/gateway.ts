@@ -25,10 +25,12 @@ import { Tracing } from './observability/tracing.js';
 import { publishedEncryptionKey } from './crypto/published-key.js';
 import { buildAsyncApi } from './api-description/asyncapi.js';
 import { buildOpenApi, projectVersion } from './api-description/openapi.js';
+import { consoleOf } from './console/start.js';
 import { createHttpApp } from './http/app.js';
 import { createAuditRouter } from './http/audit-routes.js';
 import { createStatsRouter } from './http/stats-routes.js';
 import { createPartnerKeyRouter } from './http/partner-key-routes.js';
+import { createTimelineRouter } from './http/timeline-routes.js';
 import { createSuggestionRouter } from './http/suggestion-routes.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { startHttpsServer, type RunningServer } from './http/server.js';
@@ -92,6 +94,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const revocationList = await loadRevocationList({ dir: settings.certsDir, caPem: trust.caPem });
   const validator = createValidator({ schemasDir: defaultSchemasDir() });
   assertRegistryTypesKnown(trust, validator.knownTypes());
+  // Before anything opens: a wrong console setting (role mapping, OIDC files) stops the start here.
+  const webConsole = consoleOf(settings, { findPartner: (id) => trust.registry.get(id), logger, now });
   const store = await openStore(settings);
   const crypto = createCryptoPool({ size: settings.cryptoWorkers, log: logger });
   let personal: DossierServices;
@@ -168,7 +172,15 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     onAccepted: () => relay.kick(),
     operatorStatus: () => operations.snapshot(),
     observability: { metrics, observer, peers },
-    auditRouter: createAuditRouter({ store, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto, now }),
+    auditRouter: createAuditRouter({
+      store,
+      checkpointer,
+      partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [],
+      crypto,
+      now,
+      gatewayKeys: () => trust.gateway.publishedKeys.map((key) => ({ fingerprint: key.getFingerprint(), armored: key.armor() })),
+    }),
+    timelineRouter: createTimelineRouter({ store }),
     suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
     statsRouter: createStatsRouter({ facts: (page) => store.statisticsFacts(page), partners: () => trust.registry.partners.values(), now }),
     interfaceDocuments: {
@@ -183,6 +195,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         return trust.registry.get(id)?.receives.length ? publishedEncryptionKey(trust.partner(id)?.publicKeys ?? [], now()) : undefined;
       },
     }),
+    consoleRouter: webConsole.router,
+    sessionPartner: webConsole.sessionPartner,
   });
 
   let server: RunningServer;

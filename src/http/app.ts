@@ -18,7 +18,7 @@ import type { Store } from '../store/port.js';
 import type { Partner } from '../domain/partner.js';
 import { callerOf, permit, visibleMessage } from './authorization.js';
 import { readBoundedBody } from './body.js';
-import { authenticatePartner } from './client-identity.js';
+import { authenticatePartner, presentsCertificate } from './client-identity.js';
 import { serveDocument, type InterfaceDocuments } from './interface-documents.js';
 import { sendProblem } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -49,6 +49,15 @@ export interface HttpDependencies {
   operatorStatus?: () => Promise<OperatorSnapshot>;
   /** Metrics (GET /metrics), tracing of POST /v1/messages, the certificates partners present; absent in tests of the HTTP layer alone. */
   observability?: { metrics: GatewayMetrics; observer: Observer; peers: PeerCertificates };
+  /** GET /v1/messages/{id}/timeline (src/http/timeline-routes.ts). */
+  timelineRouter?: express.Router;
+  /** The web console (src/console), mounted at /console. */
+  consoleRouter?: express.Router;
+  /**
+   * The partner a person's console session acts for (src/console/session.ts), asked only when the
+   * request came without a client certificate; undefined without a valid session.
+   */
+  sessionPartner?: (req: Request) => Partner | undefined;
 }
 
 const MESSAGE_MEDIA_TYPES = ['application/pgp-encrypted', 'application/octet-stream'];
@@ -104,10 +113,10 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     app.all(documentPath, methodNotAllowed('GET'));
   }
 
-  const authenticated = (req: Request, res: Response, next: NextFunction) => {
-    const partner = authenticatePartner(req, deps.findPartner);
+  const authenticatedBy = (identify: (req: Request) => Partner) => (req: Request, res: Response, next: NextFunction) => {
+    const partner = identify(req);
     res.locals['partner'] = partner;
-    deps.observability?.peers.record(partner.id, req.socket as TLSSocket);
+    if (presentsCertificate(req)) deps.observability?.peers.record(partner.id, req.socket as TLSSocket);
     deps.rateLimiter.take(partner.id);
     next();
   };
@@ -116,7 +125,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   // operator's client certificate (docs/monitoring.md). The figures are those of the operator status.
   if (deps.observability) {
     const { metrics } = deps.observability;
-    app.get('/metrics', authenticated, permit('operator.status'), async (_req, res) => {
+    app.get('/metrics', authenticatedBy((req) => authenticatePartner(req, deps.findPartner)), permit('operator.status'), async (_req, res) => {
       const text = await metrics.exposition(await operatorStatus());
       res.type(metrics.contentType).send(text);
     });
@@ -124,7 +133,8 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   }
 
   const v1 = express.Router();
-  v1.use(authenticated);
+  // A console session reads the API as the partner it acts for (src/console/session.ts); /metrics above takes certificates only.
+  v1.use(authenticatedBy((req) => callerOfRequest(req, deps)));
 
   // A refused sender is recorded in the audit log like every refusal of an authenticated partner.
   v1.post('/messages', permit('message.send', (refusal, partner) => deps.ingest.rejectAtEdge(refusal, partner)), async (req, res, next) => {
@@ -183,7 +193,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
 
   if (deps.auditRouter) v1.use('/audit', deps.auditRouter);
-  for (const router of [deps.suggestionRouter, deps.statsRouter, deps.partnerKeyRouter]) if (router) v1.use(router);
+  for (const router of [deps.suggestionRouter, deps.statsRouter, deps.partnerKeyRouter, deps.timelineRouter]) if (router) v1.use(router);
   v1.all('/messages', methodNotAllowed('POST'));
   v1.all('/messages/:messageId', methodNotAllowed('GET'));
   v1.all('/operator/status', methodNotAllowed('GET'));
@@ -193,6 +203,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     next(err);
   });
   app.use('/v1', v1);
+  if (deps.consoleRouter) app.use('/console', deps.consoleRouter);
 
   app.use((_req, _res, next) => {
     next(new GatewayError('not_found', 'No such endpoint. The paths of the API are in /openapi.json and in docs/interface.md of the repository.'));
@@ -218,6 +229,26 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
 
   return app;
+}
+
+/** Methods a console session may use: the console only reads (machines write, with their certificate). */
+const SESSION_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * The partner of a /v1 request: its client certificate, or, without one, the partner a person's
+ * console session acts for, on reading requests only.
+ */
+function callerOfRequest(req: Request, deps: Pick<HttpDependencies, 'findPartner' | 'sessionPartner'>): Partner {
+  if (!presentsCertificate(req) && deps.sessionPartner) {
+    const partner = deps.sessionPartner(req);
+    if (partner) {
+      if (!SESSION_METHODS.has(req.method)) {
+        throw new GatewayError('unauthenticated', 'A console session only reads: machines must use the client certificate issued to their organisation to change anything.');
+      }
+      return partner;
+    }
+  }
+  return authenticatePartner(req, deps.findPartner);
 }
 
 /** Whether the store takes a write now (the probe commits one: src/store, checkWritable). */

@@ -16,8 +16,10 @@ import { consistencyProof, inclusionPath, type NodeSource } from '../audit/merkl
 import type { PublicKey } from '../crypto/keys.js';
 import type { GatewayCrypto, VerifyDetachedArguments } from '../crypto/service.js';
 import { GatewayError } from '../domain/errors.js';
-import type { AuditLogPort, StoredAuditEntry } from '../store/port.js';
+import type { AuditLogPort } from '../store/port.js';
 import type { Store } from '../store/port.js';
+import { auditEntryAnswer } from './audit-answer.js';
+import { readEntryQuery, wholeNumber as integer } from './audit-filter.js';
 import { auditScope, callerOf, permit, unseenAuditEntry } from './authorization.js';
 import { readBoundedBody } from './body.js';
 
@@ -29,33 +31,13 @@ export interface AuditRouterDependencies {
   /** Where cosignatures are verified (the gateway's worker pool). */
   crypto: GatewayCrypto;
   now: () => Date;
+  /** The gateway's published OpenPGP keys (current and previous), armored, which sign its checkpoints. */
+  gatewayKeys: () => Array<{ fingerprint: string; armored: string }>;
 }
 
 /** Entries per answer (docs/interface.md, section 6). */
 export const MAX_ENTRIES_PER_ANSWER = 1000;
 const MAX_COSIGNATURE_BYTES = 64 * 1024;
-
-/** A query (or body) value that must be one whole number. */
-function integer(raw: unknown, name: string, fallback?: number): number {
-  if (raw === undefined && fallback !== undefined) return fallback;
-  if (typeof raw !== 'string' || !/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-    throw new GatewayError('bad_request', `"${name}" must be given once, as a whole number from 0 to ${Number.MAX_SAFE_INTEGER}.`);
-  }
-  return Number(raw);
-}
-
-/** The entry as the contract shows it: its fields plus the stored leaf hash. */
-function toAnswer(row: StoredAuditEntry): Record<string, unknown> {
-  let fields: unknown;
-  try {
-    fields = JSON.parse(row.entry);
-  } catch {
-    // A stored entry that is no longer JSON was altered; the auditor's check will name it by its leaf hash.
-    fields = undefined;
-  }
-  const entry = typeof fields === 'object' && fields !== null && !Array.isArray(fields) ? fields : { index: row.index };
-  return { ...entry, leafHash: row.leafHash };
-}
 
 function allow(methods: string) {
   return (_req: Request, res: Response) => {
@@ -69,22 +51,36 @@ export function createAuditRouter(deps: AuditRouterDependencies): express.Router
   const nodes: NodeSource = { node: (level, index) => store.auditNode(level, index) };
   const router = express.Router();
 
+  // Filters (period, event, agency, message id) narrow the caller's scope, never widen it: an agency's
+  // own name is always one of the partners an entry must name.
   router.get('/entries', permit('audit.read'), async (req, res) => {
     const scope = auditScope(callerOf(res));
+    const query = readEntryQuery(req.query as Record<string, unknown>);
     const treeSize = await store.auditSize();
-    const start = integer(req.query['start'], 'start', 0);
-    const end = integer(req.query['end'], 'end', treeSize);
-    if (start > end) throw new GatewayError('bad_request', `start (${start}) is after end (${end}); start is inclusive and end exclusive.`);
-    const until = Math.min(end, treeSize);
-    const rows = scope.kind === 'every-entry'
-      ? await store.readAuditEntries(start, until, MAX_ENTRIES_PER_ANSWER + 1)
-      : await store.readAuditEntriesNaming(scope.partnerId, start, until, MAX_ENTRIES_PER_ANSWER + 1);
-    const page = rows.slice(0, MAX_ENTRIES_PER_ANSWER);
+    const until = Math.min(query.end ?? treeSize, treeSize);
+    const naming = [...(scope.kind === 'entries-naming' ? [scope.partnerId] : []), ...(query.agency === undefined ? [] : [query.agency])];
+    const rows = await store.findAuditEntries(
+      {
+        start: query.start,
+        end: until,
+        ...(naming.length > 0 ? { naming } : {}),
+        ...(query.events === undefined ? {} : { events: query.events }),
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+        ...(query.messageId === undefined ? {} : { messageId: query.messageId }),
+      },
+      query.limit + 1,
+    );
+    const page = rows.slice(0, query.limit);
     res.json({
-      entries: page.map(toAnswer),
+      entries: page.map(auditEntryAnswer),
       // Where to start the next request when this answer is not the whole range.
-      ...(rows.length > MAX_ENTRIES_PER_ANSWER ? { next: page[page.length - 1]!.index + 1 } : {}),
+      ...(rows.length > query.limit ? { next: page[page.length - 1]!.index + 1 } : {}),
     });
+  });
+
+  router.get('/gateway-keys', permit('audit.read'), (_req, res) => {
+    res.json({ keys: deps.gatewayKeys() });
   });
 
   router.get('/checkpoint', permit('audit.read'), async (_req, res) => {
@@ -143,6 +139,7 @@ export function createAuditRouter(deps: AuditRouterDependencies): express.Router
   });
 
   router.all('/entries', allow('GET'));
+  router.all('/gateway-keys', allow('GET'));
   router.all('/checkpoint', allow('GET, POST'));
   router.all('/proofs/inclusion', allow('GET'));
   router.all('/proofs/consistency', allow('GET'));

@@ -21,7 +21,9 @@ export type Capability =
   | 'message.send'
   /** GET /v1/messages/{id}, for the messages the partner sent or received (`visibleMessage`). */
   | 'message.read'
-  /** GET /v1/audit/entries, /v1/audit/checkpoint, /v1/audit/proofs/*, within the partner's `auditScope`. */
+  /** GET /v1/messages/{id}/timeline: the sender and the recipient (`visibleMessage`) and the auditor (every message). */
+  | 'message.timeline'
+  /** GET /v1/audit/entries, /v1/audit/gateway-keys, /v1/audit/checkpoint, /v1/audit/proofs/*, within the partner's `auditScope`. */
   | 'audit.read'
   /** POST /v1/audit/checkpoint: sign a checkpoint now. */
   | 'audit.checkpoint'
@@ -53,6 +55,10 @@ const POLICY: Readonly<Record<Capability, Grant>> = Object.freeze({
   'message.read': {
     allows: () => true,
     refusal: (partner) => `Partner ${partner.id} may not read messages.`,
+  },
+  'message.timeline': {
+    allows: readsAuditLog,
+    refusal: (partner) => `A message's timeline is for its sender, its recipient and the auditor; the ${partner.role} role reads no message.`,
   },
   'audit.read': { allows: readsAuditLog, refusal: noAuditLog },
   'audit.cosign': { allows: readsAuditLog, refusal: noAuditLog },
@@ -123,6 +129,17 @@ export function visibleMessage<T extends { sender: string; recipient: string }>(
     throw new GatewayError('not_found', 'No message with this id is visible to your organisation.');
   }
   return record;
+}
+
+/**
+ * The auditor sees every message's timeline; anyone else only a message it sent or received, with
+ * exactly the refusal of `visibleMessage`.
+ * @throws GatewayError 'forbidden' for a partner without 'message.timeline', 'not_found' as above.
+ */
+export function visibleTimeline<T extends { sender: string; recipient: string }>(partner: Partner, record: T | undefined): T {
+  authorize(partner, 'message.timeline');
+  if (partner.role === 'auditor' && record !== undefined) return record;
+  return visibleMessage(partner, record);
 }
 
 /** The audit entries a partner sees, with their leaf hashes and inclusion proofs. */

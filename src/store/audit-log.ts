@@ -11,7 +11,7 @@ import type { Checkpoint, Cosignature, SignedCheckpoint } from '../audit/checkpo
 import { entryBytes, leafHash, toEntry, type AuditEvent } from '../audit/entry.js';
 import { hashChildren } from '../audit/merkle.js';
 import { GatewayError } from '../domain/errors.js';
-import type { StoredAuditEntry } from './port.js';
+import type { AuditFilter, StoredAuditEntry } from './port.js';
 import { execute, row, rows, template, type Sql, type Tx } from './transaction.js';
 
 /**
@@ -34,6 +34,9 @@ const LEAF = template((sql, p: { index: number }) => sql.selectFrom('audit_log')
 const NODE = template((sql, p: { level: number; index: number }) => sql.selectFrom('audit_nodes').select('hash').where('level', '=', p.level).where('idx', '=', p.index));
 const INSERT_ENTRY = template((sql, p: { index: number; entry: string; leaf: string }) => sql.insertInto('audit_log').values({ idx: p.index, entry: p.entry, leaf_hash: p.leaf }));
 const INSERT_NODE = template((sql, p: { level: number; index: number; hash: string }) => sql.insertInto('audit_nodes').values({ level: p.level, idx: p.index, hash: p.hash }));
+const INSERT_FACETS = template((sql, p: { index: number; event: string; at: string; messageId: string | null; beneficiary: string | null }) =>
+  sql.insertInto('audit_facets').values({ idx: p.index, event: p.event, at: p.at, message_id: p.messageId, beneficiary: p.beneficiary }),
+);
 const INSERT_PARTY = template((sql, p: { partner: string; index: number }) => sql.insertInto('audit_parties').values({ partner: p.partner, idx: p.index }));
 
 export function* auditSize(sql: Sql): Tx<number> {
@@ -64,10 +67,11 @@ export function* appendAudit(sql: Sql, event: AuditEvent): Tx<number> {
   for (const partner of new Set([event.sender, event.recipient])) {
     if (partner !== undefined) yield* execute(INSERT_PARTY(sql, { partner, index }));
   }
+  yield* execute(INSERT_FACETS(sql, { index, event: event.event, at: event.timestamp, messageId: event.messageId ?? null, beneficiary: event.beneficiary ?? null }));
   return index;
 }
 
-function toStoredEntry(r: { idx: number; entry: string; leaf_hash: string }): StoredAuditEntry {
+export function toStoredEntry(r: { idx: number; entry: string; leaf_hash: string }): StoredAuditEntry {
   return { index: Number(r.idx), entry: r.entry, leafHash: r.leaf_hash };
 }
 
@@ -87,6 +91,29 @@ export function* auditEntries(sql: Sql, range: { start: number; end: number; lim
           .limit(limit),
       );
   return found.map(toStoredEntry);
+}
+
+/**
+ * The entries that pass every filter given, in index order from `start`, at most `limit`. Each filter
+ * is an indexed column (audit_facets, audit_parties), so a page costs an index range scan.
+ */
+export function* filteredAuditEntries(sql: Sql, filter: AuditFilter, limit: number): Tx<StoredAuditEntry[]> {
+  let query = sql
+    .selectFrom('audit_log as l')
+    .innerJoin('audit_facets as f', 'f.idx', 'l.idx')
+    .select(['l.idx', 'l.entry', 'l.leaf_hash'])
+    .where('l.idx', '>=', filter.start)
+    .where('l.idx', '<', filter.end);
+  // One join per partner that must be named: an agency's own scope and the agency the auditor chose.
+  for (const [i, partner] of [...new Set(filter.naming ?? [])].entries()) {
+    const alias = `p${i}` as 'p';
+    query = query.innerJoin(`audit_parties as ${alias}`, (join) => join.onRef(`${alias}.idx`, '=', 'l.idx').on(`${alias}.partner`, '=', partner));
+  }
+  if (filter.events !== undefined) query = query.where('f.event', 'in', filter.events.length > 0 ? [...filter.events] : ['']);
+  if (filter.from !== undefined) query = query.where('f.at', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('f.at', '<', filter.to);
+  if (filter.messageId !== undefined) query = query.where('f.message_id', '=', filter.messageId);
+  return (yield* rows(query.orderBy('l.idx').limit(limit))).map(toStoredEntry);
 }
 
 function toCheckpoint(r: { tree_size: number; root_hash: string; timestamp: string; signature: string }): SignedCheckpoint {

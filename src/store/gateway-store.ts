@@ -75,6 +75,9 @@ export class GatewayStore implements Store {
     return this.read(find);
   };
 
+  /** Shown with audit indexes and leaf hashes to check: on disk, as the entries endpoint's. */
+  readonly messageHistory: Store['messageHistory'] = (id) => this.read(() => messages.messageHistory(this.sql, id), DURABLE);
+
   readonly checkWritable: Store['checkWritable'] = async () => {
     try {
       await this.write(() => messages.probeWrite(this.sql, new Date().toISOString()), { serialised: false });
@@ -89,6 +92,7 @@ export class GatewayStore implements Store {
   readonly auditSize: Store['auditSize'] = () => this.read(() => audit.auditSize(this.sql), DURABLE);
   readonly readAuditEntries: Store['readAuditEntries'] = (start, end, limit) => this.read(() => audit.auditEntries(this.sql, { start, end, limit }), DURABLE);
   readonly readAuditEntriesNaming: Store['readAuditEntriesNaming'] = (naming, start, end, limit) => this.read(() => audit.auditEntries(this.sql, { start, end, limit, naming }), DURABLE);
+  readonly findAuditEntries: Store['findAuditEntries'] = (filter, limit) => this.read(() => audit.filteredAuditEntries(this.sql, filter, limit), DURABLE);
   readonly auditNode: Store['auditNode'] = (level, index) => this.read(() => audit.auditNode(this.sql, level, index));
   readonly latestCheckpoint: Store['latestCheckpoint'] = () => this.read(() => audit.findCheckpoint(this.sql, 'latest'));
   readonly findCheckpoint: Store['findCheckpoint'] = (treeSize) => this.read(() => audit.findCheckpoint(this.sql, treeSize));

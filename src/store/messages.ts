@@ -6,14 +6,14 @@
 import type { AuditEvent } from '../audit/entry.js';
 import type { DossierKeys } from './dossier-keys.js';
 import { assertAnswerCapacity } from '../domain/dossier-limits.js';
-import { appendAudit } from './audit-log.js';
+import { appendAudit, toStoredEntry } from './audit-log.js';
 import { insertMessage } from './message-row.js';
 import { applyDossierUpdate, checkDossierUpdate } from './dossiers.js';
 import type { OutboxRow } from './engine.js';
-import type { AcceptOutcome, MessageRecord, NewMessage, OutboxEntry } from './port.js';
+import type { AcceptOutcome, MessageHistory, MessageRecord, NewMessage, OutboxEntry } from './port.js';
 import { recordFact } from './statistics.js';
 import type { MessagesTable } from './tables.js';
-import { execute, row, template, type Sql, type Tx } from './transaction.js';
+import { execute, row, rows, template, type Sql, type Tx } from './transaction.js';
 
 function toRecord(r: MessagesTable): MessageRecord {
   return {
@@ -129,4 +129,49 @@ export function* outboxDepth(sql: Sql): Tx<number> {
 
 export function* probeWrite(sql: Sql, at: string): Tx<void> {
   yield* execute(sql.insertInto('write_probe').values({ id: 1, probed_at: at }).onConflict((oc) => oc.column('id').doUpdateSet({ probed_at: at })));
+}
+
+/**
+ * Bounds of one message's history: a message has a handful of entries (accepted, queued, an
+ * acknowledgement, an expiry or a dead letter, a referral, an erasure) and its answers are capped by
+ * src/domain/dossier-limits.ts; these bounds only keep a damaged store from making the answer unbounded.
+ */
+export const MAX_HISTORY_ENTRIES = 1000;
+export const MAX_HISTORY_LINKS = 1000;
+
+/**
+ * What the log and the messages table know of one message: its row, every entry about it (by message
+ * id, and the erasure of its person's dossier after it), and the messages linked to it by
+ * in_reply_to, both ways.
+ */
+export function* messageHistory(sql: Sql, messageId: string): Tx<MessageHistory | undefined> {
+  const message = yield* findMessage(sql, messageId);
+  if (message === undefined) return undefined;
+  const about = yield* rows(
+    sql
+      .selectFrom('audit_log as l')
+      .innerJoin('audit_facets as f', 'f.idx', 'l.idx')
+      .select(['l.idx', 'l.entry', 'l.leaf_hash'])
+      .where((eb) =>
+        eb.or([
+          eb('f.message_id', '=', messageId),
+          // A pseudonym is never reused after an erasure (a new subject gets a new key), so this finds only this person's.
+          eb.and([eb('f.beneficiary', '=', message.beneficiary), eb('f.event', '=', 'erased'), eb('f.idx', '>', message.auditIndex)]),
+        ]),
+      )
+      .orderBy('l.idx')
+      .limit(MAX_HISTORY_ENTRIES),
+  );
+  const linked = yield* rows(
+    sql
+      .selectFrom('messages')
+      .select('message_id')
+      .where((eb) => eb.or([eb('in_reply_to', '=', messageId), ...(message.inReplyTo === undefined ? [] : [eb('message_id', '=', message.inReplyTo)])]))
+      .orderBy('accepted_at')
+      .orderBy('message_id')
+      .limit(MAX_HISTORY_LINKS),
+  );
+  const related: MessageRecord[] = [];
+  for (const r of linked) related.push((yield* findMessage(sql, r.message_id))!);
+  return { message, entries: about.map(toStoredEntry), related };
 }

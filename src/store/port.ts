@@ -143,6 +143,31 @@ export interface StoredAuditEntry {
   leafHash: string;
 }
 
+/** What the auditor (or an agency, within its scope) filters the log by; every filter given must hold. */
+export interface AuditFilter {
+  /** First index, inclusive. */
+  start: number;
+  /** Last index, exclusive. */
+  end: number;
+  /** Entries of these events only. */
+  events?: readonly string[];
+  /** RFC 3339 UTC as `Date.toISOString()` writes it: entries timestamped at or after `from`, before `to`. */
+  from?: string;
+  to?: string;
+  messageId?: string;
+  /** Entries naming every one of these partners (as sender or recipient). */
+  naming?: readonly string[];
+}
+
+/** One message as the log and the store know it: its row, its entries, the messages linked to it. */
+export interface MessageHistory {
+  message: MessageRecord;
+  /** Entries about the message, in index order: by its id, and the erasure of its person's dossier after it. */
+  entries: StoredAuditEntry[];
+  /** Messages answering it (in_reply_to) and the message it answers, oldest first. */
+  related: MessageRecord[];
+}
+
 export interface AuditLogPort {
   /** Entries appended and on disk. */
   auditSize(): Promise<number>;
@@ -150,6 +175,8 @@ export interface AuditLogPort {
   readAuditEntries(start: number, end: number, limit: number): Promise<StoredAuditEntry[]>;
   /** Like readAuditEntries, only the entries whose sender or recipient is `partnerId`. */
   readAuditEntriesNaming(partnerId: string, start: number, end: number, limit: number): Promise<StoredAuditEntry[]>;
+  /** The entries that pass every filter given, in index order, at most `limit`. */
+  findAuditEntries(filter: AuditFilter, limit: number): Promise<StoredAuditEntry[]>;
   /** The hash of the perfect subtree (level, index); level 0 is the leaf hash. Throws if it is not complete. */
   auditNode(level: number, index: number): Promise<string>;
   latestCheckpoint(): Promise<SignedCheckpoint | undefined>;
@@ -343,6 +370,8 @@ export interface Store extends OutboxPort, OperationsPort, AuditLogPort, Dossier
   /** Keeps the receipt that was answered, so a retry gets the same body; never waited for, never fails the caller. */
   saveReceipt(messageId: string, receipt: string): Promise<void>;
   findMessage(messageId: string): Promise<MessageRecord | undefined>;
+  /** The message's row, its audit entries and the messages linked to it; undefined for an unknown id. */
+  messageHistory(messageId: string): Promise<MessageHistory | undefined>;
   /**
    * RabbitMQ dead-lettered the message. One transaction: status `dead-lettered`, its time, an audit
    * entry. `unchanged` when it is dead-lettered already or was answered; `unknown` when no such message

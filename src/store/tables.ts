@@ -60,6 +60,21 @@ export interface AuditPartiesTable {
   idx: number;
 }
 
+/**
+ * What an entry is filtered by, copied from the entry when it is appended (src/store/audit-log.ts):
+ * the auditor's queries are index lookups. The entry stays the only thing hashed; a facet row is a
+ * finding aid, never evidence.
+ */
+export interface AuditFacetsTable {
+  idx: number;
+  event: string;
+  /** The entry's timestamp, RFC 3339 UTC. */
+  at: string;
+  message_id: string | null;
+  /** Keyed pseudonym of the person, as in the entry. */
+  beneficiary: string | null;
+}
+
 /** One row, locked by every PostgreSQL transaction that appends (src/store/postgres/engine.ts). */
 export interface AuditSequencerTable {
   id: number;
@@ -157,6 +172,7 @@ export interface Tables {
   audit_log: AuditLogTable;
   audit_nodes: AuditNodesTable;
   audit_parties: AuditPartiesTable;
+  audit_facets: AuditFacetsTable;
   audit_sequencer: AuditSequencerTable;
   checkpoints: CheckpointsTable;
   cosignatures: CosignaturesTable;

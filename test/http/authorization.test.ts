@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
-import { auditScope, authorize, mayUse, visibleMessage, type Capability } from '../../src/http/authorization.js';
+import { auditScope, authorize, mayUse, visibleMessage, visibleTimeline, type Capability } from '../../src/http/authorization.js';
 import type { Partner } from '../../src/domain/partner.js';
 import { PROJECT_ROOT } from '../fixtures/gateway.js';
 
@@ -26,6 +26,7 @@ const CALLERS = [ofii, franceTravail, receiverOnly, statistics, auditor];
 const EXPECTED: Record<Capability, boolean[]> = {
   'message.send':                  [true,  true,  false,    false, false],
   'message.read':                  [true,  true,  true,     true,  true],
+  'message.timeline':              [true,  true,  true,     false, true],
   'audit.read':                    [true,  true,  true,     false, true],
   'audit.cosign':                  [true,  true,  true,     false, true],
   'audit.checkpoint':              [false, false, false,    false, true],
@@ -74,6 +75,16 @@ describe('http/authorization: the one policy of who may ask what', () => {
     const hidden = refusal(() => visibleMessage(auditor, record));
     // Not even the wording tells an existing message of others from an unknown id.
     expect(hidden?.message).to.equal(unknown?.message);
+  });
+
+  it("a message's timeline: the auditor sees every message's, its sender and recipient theirs, anyone else the not_found of an unknown id", () => {
+    const record = { messageId: 'm', sender: 'ofii-paris', recipient: 'france-travail-paris' };
+    for (const caller of [auditor, ofii, franceTravail]) expect(visibleTimeline(caller, record), caller.id).to.equal(record);
+    const hidden = refusal(() => visibleTimeline(receiverOnly, record));
+    expect(hidden).to.include({ code: 'not_found' });
+    expect(hidden?.message).to.equal(refusal(() => visibleTimeline(ofii, undefined))?.message);
+    expect(refusal(() => visibleTimeline(auditor, undefined))).to.include({ code: 'not_found' });
+    expect(refusal(() => visibleTimeline(statistics, record))).to.include({ code: 'forbidden' });
   });
 
   it('the auditor sees every audit entry, an agency the entries naming it, the statistics role none (forbidden)', () => {

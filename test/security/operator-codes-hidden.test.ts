@@ -25,6 +25,7 @@ import { RateLimiter } from '../../src/http/rate-limit.js';
 import { startHttpsServer, type RunningServer } from '../../src/http/server.js';
 import { createStatsRouter } from '../../src/http/stats-routes.js';
 import { createSuggestionRouter, SUGGESTIONS_PATH } from '../../src/http/suggestion-routes.js';
+import { createTimelineRouter } from '../../src/http/timeline-routes.js';
 import { createValidator, defaultSchemasDir } from '../../src/schema/validator.js';
 import type { Store } from '../../src/store/port.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
@@ -79,7 +80,9 @@ const ATTACKS: Attack[] = [
     body: () => seal('ofii-paris', example('orientation', { recipient: 'france-travail-paris' })),
     failing: 'findMessage',
   },
-  { name: 'GET /v1/audit/entries', caller: 'ofii-paris', method: 'GET', path: '/v1/audit/entries', failing: 'readAuditEntriesNaming' },
+  { name: 'GET /v1/messages/{id}/timeline', caller: 'ofii-paris', method: 'GET', path: '/v1/messages/00000000-0000-4000-8000-000000000000/timeline', failing: 'messageHistory' },
+  { name: 'GET /v1/audit/entries', caller: 'ofii-paris', method: 'GET', path: '/v1/audit/entries?event=accepted', failing: 'findAuditEntries' },
+  { name: 'GET /v1/audit/gateway-keys', caller: 'auditor', method: 'GET', path: '/v1/audit/gateway-keys', failing: 'gatewayKeys' },
   { name: 'GET /v1/audit/checkpoint', caller: 'ofii-paris', method: 'GET', path: '/v1/audit/checkpoint', failing: 'latestCheckpoint' },
   { name: 'POST /v1/audit/checkpoint', caller: 'auditor', method: 'POST', path: '/v1/audit/checkpoint', failing: 'auditSize' },
   { name: 'GET /v1/audit/proofs/inclusion', caller: 'auditor', method: 'GET', path: '/v1/audit/proofs/inclusion?index=0&treeSize=1', failing: 'auditNode' },
@@ -133,6 +136,8 @@ describe('security: operator-facing codes never reach a partner', function () {
     auditSize: async () => port('auditSize', () => 2),
     readAuditEntries: async () => port('readAuditEntries', () => [entry]),
     readAuditEntriesNaming: async () => port('readAuditEntriesNaming', () => [entry]),
+    findAuditEntries: async () => port('findAuditEntries', () => [entry]),
+    messageHistory: async () => port('messageHistory', () => undefined),
     auditNode: async () => port('auditNode', () => leaf),
     latestCheckpoint: async () => port('latestCheckpoint', () => undefined),
     findCheckpoint: async () => port('findCheckpoint', () => undefined),
@@ -206,7 +211,8 @@ describe('security: operator-facing codes never reach a partner', function () {
       rateLimiter: new RateLimiter({ perMinute: 100_000, burst: 100_000 }),
       brokerConnected: () => true,
       onAccepted: () => undefined,
-      auditRouter: createAuditRouter({ store: ports, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto: INLINE_CRYPTO, now }),
+      auditRouter: createAuditRouter({ store: ports, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto: INLINE_CRYPTO, now, gatewayKeys: () => port('gatewayKeys', () => []) }),
+      timelineRouter: createTimelineRouter({ store: ports }),
       suggestionRouter: createSuggestionRouter({ validator, partners: registry, maxBodyBytes: 1024 * 1024, now }),
       statsRouter: createStatsRouter({ facts: async () => port('facts', () => []), partners: () => trust.registry.partners.values(), now }),
       operatorStatus: () => operations.snapshot(),
@@ -291,7 +297,7 @@ describe('security: operator-facing codes never reach a partner', function () {
   });
 
   it('the attacks cover every route that reads a store or registry port on the request path', () => {
-    const source = ['app.ts', 'audit-routes.ts', 'stats-routes.ts', 'suggestion-routes.ts'].map((file) => fs.readFileSync(path.join(PROJECT_ROOT, 'src', 'http', file), 'utf8')).join('\n');
+    const source = ['app.ts', 'audit-routes.ts', 'stats-routes.ts', 'suggestion-routes.ts', 'timeline-routes.ts'].map((file) => fs.readFileSync(path.join(PROJECT_ROOT, 'src', 'http', file), 'utf8')).join('\n');
     const routes = [...source.matchAll(/\b(app|v1|router)\.(get|post)\(\s*('([^']+)'|SUGGESTIONS_PATH)/g)].length;
     // /healthz reads no port, and /readyz turns every fault of the store's checkWritable() into
     // not-ready, saying nothing more (test/http/health.test.ts); every other route has its attack.

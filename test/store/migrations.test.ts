@@ -164,6 +164,10 @@ for (const engine of ENGINES) {
         expect((await store.findMessage(messageId))?.status).to.equal('accepted');
         expect((await store.pendingOutbox(10)).map((e) => e.messageId)).to.deep.equal([messageId]);
         expect(await store.readAuditEntriesNaming('france-travail-paris', 0, 3, 10)).to.have.length(1);
+        // The facets of the adopted entries were filled in from the entries: the filters see them.
+        const aboutMessage = (await store.readAuditEntries(0, 3, 10)).filter((e) => (JSON.parse(e.entry) as { messageId?: string }).messageId === messageId);
+        expect(aboutMessage).to.not.be.empty;
+        expect(await store.findAuditEntries({ start: 0, end: 3, messageId }, 10)).to.deep.equal(aboutMessage);
         expect(await store.accept(newMessage({ messageId: '11111111-2222-4333-8444-555555555555' }))).to.deep.equal({ kind: 'accepted', auditIndex: 3 });
         await store.markQueued(messageId, new Date().toISOString());
         expect(await treeRoot({ node: (level, index) => store.auditNode(level, index) }, 5)).to.equal(rootOf((await store.readAuditEntries(0, 5, 5)).map((e) => e.leafHash)));

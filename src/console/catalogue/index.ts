@@ -3,10 +3,20 @@
  * an unknown key is a programming error and throws, so that a missing sentence fails the tests rather
  * than showing a key to a person.
  */
+import { accueil } from './accueil.js';
 import { common } from './common.js';
+import { connexion } from './connexion.js';
+import { exploitation } from './exploitation.js';
+import { journal } from './journal.js';
+import { message } from './message.js';
 
 export const FR = Object.freeze({
   ...common,
+  ...accueil,
+  ...connexion,
+  ...exploitation,
+  ...journal,
+  ...message,
 });
 
 export type MessageKey = keyof typeof FR;
