@@ -80,6 +80,53 @@ const MessageStatus: Schema = {
   },
 };
 
+/** src/http/timeline-routes.ts, GET /v1/messages/{messageId}/timeline. */
+const timelineMessage: Schema = {
+  type: 'object',
+  required: ['messageId', 'type', 'sender', 'recipient', 'status', 'acceptedAt', 'auditIndex'],
+  additionalProperties: false,
+  properties: {
+    ...(MessageStatus['properties'] as Record<string, Schema>),
+    auditIndex: count,
+    inReplyTo: { type: 'string', pattern: UUID_PATTERN },
+  },
+};
+const MessageTimeline: Schema = {
+  type: 'object',
+  required: ['message', 'steps', 'related'],
+  additionalProperties: false,
+  properties: {
+    message: timelineMessage,
+    steps: { type: 'array', items: { $ref: '#/components/schemas/AuditEntry' } },
+    related: {
+      type: 'array',
+      items: {
+        ...timelineMessage,
+        required: [...(timelineMessage['required'] as string[]), 'relation'],
+        properties: { ...(timelineMessage['properties'] as Record<string, Schema>), relation: { enum: ['answers', 'answered-by'] } },
+      },
+    },
+  },
+};
+
+/** src/http/audit-routes.ts, GET /v1/audit/gateway-keys. */
+const GatewayKeys: Schema = {
+  type: 'object',
+  required: ['keys'],
+  additionalProperties: false,
+  properties: {
+    keys: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['fingerprint', 'armored'],
+        additionalProperties: false,
+        properties: { fingerprint: { type: 'string', pattern: '^[0-9a-f]{40,64}$' }, armored: { type: 'string', pattern: '^-----BEGIN PGP PUBLIC KEY BLOCK-----' } },
+      },
+    },
+  },
+};
+
 const Health: Schema = {
   type: 'object',
   required: ['status'],
@@ -422,6 +469,8 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze(
   Problem,
   Acceptance,
   MessageStatus,
+  MessageTimeline,
+  GatewayKeys,
   Health,
   Readiness,
   OperatorStatus,

@@ -61,6 +61,8 @@ describe('api-description: answers checked against the OpenAPI document @integra
       'GET /v1/operator/status': { as: 'operator' },
       'GET /metrics': { as: 'operator' },
       'GET /v1/audit/entries': { as: 'auditor' },
+      'GET /v1/audit/gateway-keys': { as: 'auditor' },
+      'GET /v1/messages/{messageId}/timeline': { as: 'ofii-paris', path: `/v1/messages/${messageId}/timeline` },
       'GET /v1/audit/checkpoint': { as: 'auditor' },
       'POST /v1/audit/checkpoint': { as: 'auditor', body: '' },
       'POST /v1/audit/checkpoint/cosignatures': { as: 'auditor', body: JSON.stringify({ treeSize: 1, signature: 'not a signature' }), contentType: 'application/json' },
