@@ -4,9 +4,13 @@
  * than showing a key to a person.
  */
 import { common } from './common.js';
+import { reference } from './reference.js';
+import { statistiques } from './statistiques.js';
 
 export const FR = Object.freeze({
   ...common,
+  ...statistiques,
+  ...reference,
 });
 
 export type MessageKey = keyof typeof FR;
