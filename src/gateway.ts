@@ -15,6 +15,7 @@ import type { Settings } from './config/settings.js';
 import { GatewayError, isGatewayError } from './domain/errors.js';
 import { createCryptoPool } from './crypto/worker-pool.js';
 import { publishedEncryptionKey } from './crypto/published-key.js';
+import { createConsole } from './console/routes.js';
 import { createHttpApp } from './http/app.js';
 import { createAuditRouter } from './http/audit-routes.js';
 import { createStatsRouter } from './http/stats-routes.js';
@@ -130,6 +131,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     logger,
   });
   const checkpointer = new Checkpointer({ store, signingKey: () => trust.gateway.privateKey, crypto, now, logger, intervalMs: settings.checkpointIntervalSeconds * 1000 });
+  const webConsole = createConsole({ findPartner: (id) => trust.registry.get(id), logger });
   const app = createHttpApp({
     ingest,
     store,
@@ -149,6 +151,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         return trust.registry.get(id)?.receives.length ? publishedEncryptionKey(trust.partner(id)?.publicKeys ?? [], now()) : undefined;
       },
     }),
+    consoleRouter: webConsole.router,
+    sessionPartner: webConsole.sessionPartner,
   });
 
   let server: RunningServer;

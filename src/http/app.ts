@@ -11,7 +11,7 @@ import type { Store } from '../store/port.js';
 import type { Partner } from '../domain/partner.js';
 import { callerOf, permit, visibleMessage } from './authorization.js';
 import { readBoundedBody } from './body.js';
-import { authenticatePartner } from './client-identity.js';
+import { authenticatePartner, presentsCertificate } from './client-identity.js';
 import { sendProblem } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -32,6 +32,13 @@ export interface HttpDependencies {
   statsRouter?: express.Router;
   /** GET /v1/partners/{id}/openpgp-key (src/http/partner-key-routes.ts). */
   partnerKeyRouter?: express.Router;
+  /** The web console (src/console), mounted at /console. */
+  consoleRouter?: express.Router;
+  /**
+   * The partner a person's console session acts for (src/console/session.ts), asked only when the
+   * request came without a client certificate; undefined without a valid session.
+   */
+  sessionPartner?: (req: Request) => Partner | undefined;
 }
 
 const MESSAGE_MEDIA_TYPES = ['application/pgp-encrypted', 'application/octet-stream'];
@@ -79,7 +86,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
 
   const v1 = express.Router();
   v1.use((req, res, next) => {
-    const partner = authenticatePartner(req, deps.findPartner);
+    const partner = callerOfRequest(req, deps);
     res.locals['partner'] = partner;
     deps.rateLimiter.take(partner.id);
     next();
@@ -152,6 +159,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     next(err);
   });
   app.use('/v1', v1);
+  if (deps.consoleRouter) app.use('/console', deps.consoleRouter);
 
   app.use((_req, _res, next) => {
     next(new GatewayError('not_found', 'No such endpoint. See the interface documentation for the paths of the API.'));
@@ -177,6 +185,26 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
 
   return app;
+}
+
+/** Methods a console session may use: the console only reads (machines write, with their certificate). */
+const SESSION_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * The partner of a /v1 request: its client certificate, or, without one, the partner a person's
+ * console session acts for, on reading requests only.
+ */
+function callerOfRequest(req: Request, deps: Pick<HttpDependencies, 'findPartner' | 'sessionPartner'>): Partner {
+  if (!presentsCertificate(req) && deps.sessionPartner) {
+    const partner = deps.sessionPartner(req);
+    if (partner) {
+      if (!SESSION_METHODS.has(req.method)) {
+        throw new GatewayError('unauthenticated', 'A console session only reads: machines must use the client certificate issued to their organisation to change anything.');
+      }
+      return partner;
+    }
+  }
+  return authenticatePartner(req, deps.findPartner);
 }
 
 /** Whether the store takes a write now (the probe commits one: src/store, checkWritable). */

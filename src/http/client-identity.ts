@@ -27,3 +27,14 @@ export function authenticatePartner(req: Request, findPartner: (id: string) => P
   }
   return partner;
 }
+
+/**
+ * Whether the TLS client presented a certificate at all (valid or not). The console's session counts
+ * only on a connection without one: a certificate, even a refused one, is the machine's identity.
+ */
+export function presentsCertificate(req: Request): boolean {
+  const socket = req.socket as TLSSocket;
+  if (typeof socket.getPeerCertificate !== 'function') return false;
+  const certificate = socket.getPeerCertificate();
+  return Boolean(certificate) && Object.keys(certificate).length > 0;
+}

@@ -221,7 +221,7 @@ function render(root: Element, doc: Document): void {
     root,
     h(
       'div',
-      { class: 'fr-container fr-my-6w reference' },
+      { class: 'reference', 'data-ready': 'true' },
       h('h1', {}, t('reference.title')),
       h('p', { class: 'fr-text--lead' }, t('reference.lead')),
       h('p', {}, t('reference.version', { title: doc.info?.title ?? '—', version: doc.info?.version ?? '—', openapi: doc.openapi ?? '—' })),
@@ -243,11 +243,10 @@ function render(root: Element, doc: Document): void {
 async function main(): Promise<void> {
   const root = document.getElementById('contenu');
   if (root === null) return;
-  replace(root, h('p', { class: 'fr-container fr-my-6w', role: 'status' }, t('loading')));
   try {
     render(root, await getJson<Document>('/openapi.json'));
   } catch (err) {
-    replace(root, h('div', { class: 'fr-container fr-my-6w' }, h('h1', {}, t('reference.title')), h('div', { class: 'fr-alert fr-alert--error', id: 'erreur' }, h('p', {}, t('reference.failed', { reason: err instanceof Error ? err.message : String(err) })))));
+    replace(root, h('div', { 'data-ready': 'true' }, h('h1', {}, t('reference.title')), h('div', { class: 'fr-alert fr-alert--error', id: 'erreur' }, h('p', {}, t('reference.failed', { reason: err instanceof Error ? err.message : String(err) })))));
   }
 }
 

@@ -12,6 +12,7 @@ import { t, FR, type MessageKey } from '../catalogue/index.js';
 import { ApiProblem, getJson } from './api.js';
 import { barChart, type Bar } from './bar-chart.js';
 import { h, replace, type Child } from './dom.js';
+import './statistiques.css';
 import { CSV_PATH, csvOfTable, fetchStatisticsCsv, saveFile } from './statistics-csv.js';
 
 /** GET /v1/stats as src/stats/report.ts writes it (the browser bundle does not import src/stats). */
@@ -299,7 +300,7 @@ function render(root: Element, report: Report): void {
     root,
     h(
       'div',
-      { class: 'fr-container fr-my-6w stats-report' },
+      { class: 'stats-report', 'data-ready': 'true' },
       ...heading,
       ...controls,
       actions,
@@ -337,13 +338,12 @@ function render(root: Element, report: Report): void {
 
 function failure(root: Element, err: unknown): void {
   const sentence = err instanceof ApiProblem && err.status === 403 ? t('statistiques.forbidden') : t('statistiques.failed', { reason: err instanceof Error ? err.message : String(err) });
-  replace(root, h('div', { class: 'fr-container fr-my-6w' }, h('h1', {}, t('statistiques.title')), h('div', { class: 'fr-alert fr-alert--error', id: 'erreur' }, h('p', {}, sentence))));
+  replace(root, h('div', { 'data-ready': 'true' }, h('h1', {}, t('statistiques.title')), h('div', { class: 'fr-alert fr-alert--error', id: 'erreur' }, h('p', {}, sentence))));
 }
 
 async function main(): Promise<void> {
   const root = document.getElementById('contenu');
   if (root === null) return;
-  replace(root, h('p', { class: 'fr-container fr-my-6w', role: 'status' }, t('loading')));
   try {
     render(root, await getJson<Report>('/v1/stats?format=json'));
   } catch (err) {

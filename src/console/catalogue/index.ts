@@ -3,12 +3,16 @@
  * an unknown key is a programming error and throws, so that a missing sentence fails the tests rather
  * than showing a key to a person.
  */
+import { accueil } from './accueil.js';
 import { common } from './common.js';
+import { connexion } from './connexion.js';
 import { reference } from './reference.js';
 import { statistiques } from './statistiques.js';
 
 export const FR = Object.freeze({
   ...common,
+  ...accueil,
+  ...connexion,
   ...statistiques,
   ...reference,
 });

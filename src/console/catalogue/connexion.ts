@@ -1,0 +1,21 @@
+/** Sign-in: the certificate, ProConnect, and the refusals. */
+export const connexion = {
+  'connexion.title': 'Connexion',
+  'connexion.heading': 'Se connecter à la console',
+  'connexion.lead': 'La console montre à chacun ce que son rôle permet de voir, comme l’API de la passerelle.',
+  'connexion.certificate.heading': 'Avec le certificat de votre organisation',
+  'connexion.certificate.text': 'Si le certificat délivré à votre organisation est installé dans votre navigateur, rechargez cette page : le navigateur vous proposera de le présenter.',
+  'connexion.oidc.heading': 'Avec ProConnect',
+  'connexion.oidc.text': 'Les agents publics sans certificat (auditeur, membres du comité de pilotage) se connectent avec leur compte professionnel.',
+  'connexion.oidc.login': 'S’identifier avec',
+  'connexion.oidc.brand': 'ProConnect',
+  'connexion.oidc.what': 'Qu’est-ce que ProConnect ?',
+  'connexion.oidc.unavailable': 'La connexion par ProConnect n’est pas configurée sur cette passerelle : utilisez le certificat de votre organisation.',
+  'connexion.unknown.heading': 'Votre compte n’a pas accès à la console',
+  'connexion.unknown.text': 'ProConnect vous a bien identifié, mais votre adresse n’est associée à aucun rôle de la passerelle. Demandez à l’exploitant de la passerelle de vous ajouter au fichier des rôles ; aucune session n’a été ouverte.',
+  'connexion.failed.heading': 'La connexion n’a pas abouti',
+  'connexion.failed.text': 'La réponse du fournisseur d’identité n’a pas pu être vérifiée (demande expirée, ouverte dans un autre onglet, ou modifiée). Recommencez la connexion ; si l’erreur persiste, contactez l’exploitant en citant l’identifiant de requête {requestId}.',
+  'connexion.signed-out': 'Vous êtes déconnecté.',
+  'connexion.retry': 'Recommencer la connexion',
+  'connexion.readonly': 'Une session ProConnect permet seulement de consulter : les machines des partenaires utilisent leur certificat.',
+} as const;

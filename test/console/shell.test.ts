@@ -1,0 +1,61 @@
+/**
+ * The console's shell and home page, in Chromium: a partner's client certificate signs it in, the
+ * navigation lists the pages of its role (the API's own policy), the page passes axe-core, and nothing
+ * breaks the Content-Security-Policy.
+ */
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { anonymousContext, cspViolations, expectAccessible, launchBrowser, openConsolePage, partnerContext, screenshot } from '../fixtures/browser.js';
+import { startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+
+describe('console: the shell and the home page, in Chromium @integration', function () {
+  this.timeout(120_000);
+  let gateway: TestGateway;
+  let browser: Browser;
+
+  before(async () => {
+    gateway = await startTestGateway();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await gateway?.dispose();
+  });
+
+  it('signs the auditor in with its client certificate, lists its pages and passes axe-core', async () => {
+    const context = await partnerContext(browser, gateway.baseUrl, 'auditor');
+    try {
+      const page = await context.newPage();
+      const response = await openConsolePage(page, `${gateway.baseUrl}/console`);
+      expect(response.status()).to.equal(200);
+      expect(new URL(page.url()).pathname).to.equal('/console/accueil');
+      expect(await page.locator('html').getAttribute('lang')).to.equal('fr');
+      expect(await page.title()).to.equal('Accueil — Passerelle');
+      expect(await page.locator('[data-who]').textContent()).to.contain('Auditeur (délégué à la protection des données)').and.contain('auditeur');
+      const nav = await page.locator('#navigation .fr-nav__link').allTextContents();
+      expect(nav).to.deep.equal(['Accueil', 'Journal d’audit', 'Suivi d’un message', 'Statistiques du comité de pilotage', 'Documentation de l’API']);
+      expect(await page.locator('[data-pages] [data-slug]').evaluateAll((tiles) => tiles.map((tile) => tile.getAttribute('data-slug')))).to.deep.equal(['journal', 'message', 'statistiques', 'reference']);
+      await expectAccessible(page);
+      expect(await cspViolations(page)).to.deep.equal([]);
+      await screenshot(page, 'accueil-auditor');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows the sign-in page to a browser without a certificate or session', async () => {
+    const context = await anonymousContext(browser);
+    try {
+      const page = await context.newPage();
+      const response = await openConsolePage(page, `${gateway.baseUrl}/console/accueil`);
+      expect(response.status()).to.equal(401);
+      expect(await page.locator('h1').textContent()).to.equal('Se connecter à la console');
+      expect(await page.locator('#navigation').count()).to.equal(0);
+      await expectAccessible(page);
+      expect(await cspViolations(page)).to.deep.equal([]);
+      await screenshot(page, 'connexion');
+    } finally {
+      await context.close();
+    }
+  });
+});
