@@ -3,6 +3,7 @@
  * the order that loses nothing (stop taking requests, let in-flight ones finish, drain the relay,
  * close the broker, close the store).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Checkpointer } from './app/checkpointer.js';
 import { createDossierServices, type DossierServices } from './app/dossier-services.js';
 import { Ingest } from './app/ingest.js';
@@ -15,8 +16,10 @@ import type { Settings } from './config/settings.js';
 import { GatewayError, isGatewayError } from './domain/errors.js';
 import { createCryptoPool } from './crypto/worker-pool.js';
 import { publishedEncryptionKey } from './crypto/published-key.js';
+import { buildOpenApi } from './api-description/openapi.js';
 import { createConsole } from './console/routes.js';
 import { createHttpApp } from './http/app.js';
+import { createApiDescriptionRouter } from './http/api-description-routes.js';
 import { createAuditRouter } from './http/audit-routes.js';
 import { createStatsRouter } from './http/stats-routes.js';
 import { createPartnerKeyRouter } from './http/partner-key-routes.js';
@@ -58,6 +61,8 @@ export interface StartOptions {
   logger: Logger;
   /** Injected by tests that need another clock; the real one otherwise. */
   now?: () => Date;
+  /** Sees every HTTP request and its response (the test suite checks every answer against the OpenAPI document). */
+  observeHttp?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /** Every type a partner may send or receive must have a schema, or the registry promises what the gateway cannot check. */
@@ -144,6 +149,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     auditRouter: createAuditRouter({ store, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto, now }),
     suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
     statsRouter: createStatsRouter({ facts: (page) => store.statisticsFacts(page), partners: () => trust.registry.partners.values(), now }),
+    apiDescriptionRouter: createApiDescriptionRouter({
+      documents: { '/openapi.json': () => buildOpenApi({ schemasDir: defaultSchemasDir() }) },
+    }),
     partnerKeyRouter: createPartnerKeyRouter({
       // The keys messages are sealed to: the gateway's, and those of the partners that receive messages.
       publishedKey: async (id) => {
@@ -167,6 +175,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       revocations: revocationList,
       headersTimeoutMs: settings.headersTimeoutMs,
       requestTimeoutMs: settings.requestTimeoutMs,
+      onRequest: options.observeHttp,
     });
   } catch (err) {
     await crypto.close();

@@ -39,6 +39,8 @@ export interface HttpDependencies {
    * request came without a client certificate; undefined without a valid session.
    */
   sessionPartner?: (req: Request) => Partner | undefined;
+  /** GET /openapi.json and /asyncapi.json, without a certificate (src/http/api-description-routes.ts). */
+  apiDescriptionRouter?: express.Router;
 }
 
 const MESSAGE_MEDIA_TYPES = ['application/pgp-encrypted', 'application/octet-stream'];
@@ -83,6 +85,8 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     const ready = await storeWritable(deps.store);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready' });
   });
+
+  if (deps.apiDescriptionRouter) app.use(deps.apiDescriptionRouter);
 
   const v1 = express.Router();
   v1.use((req, res, next) => {

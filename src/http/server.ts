@@ -27,6 +27,8 @@ export interface HttpsOptions {
   /** Slow-loris bounds: a client must send its headers, then its whole request, within these delays. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Sees every request and its response before express does (the test suite checks answers against the OpenAPI document). */
+  onRequest?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 }
 
 export interface RunningServer {
@@ -57,6 +59,7 @@ export async function startHttpsServer(options: HttpsOptions): Promise<RunningSe
     },
     options.app,
   );
+  if (options.onRequest) server.prependListener('request', options.onRequest);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket, MAX_HEADER_BYTES));
   const revocations = controlRevocations(server, context);
   await new Promise<void>((resolve, reject) => {
