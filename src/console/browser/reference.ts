@@ -55,9 +55,9 @@ function schemaName(schema: unknown): Child {
     const name = ref.slice('#/components/schemas/'.length);
     return h('a', { href: `#${anchor('schema', name)}` }, name);
   }
-  for (const combinator of ['oneOf', 'anyOf']) {
+  for (const [combinator, separator] of [['oneOf', ' | '], ['anyOf', ' | '], ['allOf', ' & ']] as const) {
     const options = schema[combinator];
-    if (Array.isArray(options)) return h('span', {}, ...options.flatMap((option, index) => [index > 0 ? ' | ' : null, schemaName(option)]));
+    if (Array.isArray(options)) return h('span', {}, ...options.flatMap((option, index) => [index > 0 ? separator : null, schemaName(option)]));
   }
   const type = schema['type'];
   const types = Array.isArray(type) ? type.join(' | ') : text(type);

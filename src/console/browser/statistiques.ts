@@ -135,15 +135,20 @@ function downloadButton(name: string, status: HTMLElement): HTMLButtonElement {
   const button = h('button', { type: 'button', class: 'fr-btn fr-btn--tertiary fr-btn--sm stats-download fr-no-print', 'data-csv': name }, t('statistiques.table.csv'));
   button.addEventListener('click', () => {
     replace(status);
+    status.classList.remove('fr-error-text');
     fetchStatisticsCsv()
       .then((csv) => saveFile(`statistiques-${name}.csv`, csvOfTable(csv, name)))
-      .catch((err: unknown) => replace(status, t('statistiques.table.csv.failed', { reason: err instanceof Error ? err.message : String(err) })));
+      .catch((err: unknown) => {
+        // The design system's error style (and its icon) only once there is an error to show.
+        status.classList.add('fr-error-text');
+        replace(status, t('statistiques.table.csv.failed', { reason: err instanceof Error ? err.message : String(err) }));
+      });
   });
   return button;
 }
 
 function tableBlock(name: string, caption: string, table: HTMLTableElement): HTMLElement {
-  const status = h('p', { class: 'fr-error-text stats-download fr-no-print', role: 'status' });
+  const status = h('p', { class: 'stats-download fr-no-print', role: 'status' });
   table.prepend(h('caption', {}, caption));
   return h(
     'div',
