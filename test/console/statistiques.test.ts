@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { requestGateway } from '../../src/client/gateway-client.js';
 import type { StatisticsReport } from '../../src/stats/report.js';
-import { ARTIFACTS, cspViolations, expectAccessible, launchBrowser, openConsolePage, partnerContext, screenshot } from '../fixtures/browser.js';
+import { ARTIFACTS, cspViolations, expectAccessible, launchBrowser, partnerContext, screenshot } from '../fixtures/browser.js';
 import { committeeFacts, seedStatisticsFacts } from '../fixtures/committee-facts.js';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { partner } from '../fixtures/partner.js';
@@ -60,8 +60,9 @@ describe('console: the steering committee statistics page, in Chromium @integrat
   }
 
   async function openStatistics(page: Page, query = ''): Promise<void> {
-    const response = await openConsolePage(page, `${gateway.baseUrl}/console/statistiques${query}`);
-    expect(response.status()).to.equal(200);
+    // Not openConsolePage: its waitForFunction on a string polls with eval, which the page's CSP refuses.
+    const response = await page.goto(`${gateway.baseUrl}/console/statistiques${query}`);
+    expect(response?.status()).to.equal(200);
     await page.waitForSelector('main [data-ready]');
   }
 

@@ -71,7 +71,8 @@ function schemaName(schema: unknown): Child {
 function table(caption: string, headers: string[], rows: Child[][]): HTMLElement {
   return h(
     'div',
-    { class: 'fr-table fr-table--bordered fr-table--no-scroll' },
+    // The caption names the table for assistive technologies; the heading above says it on screen.
+    { class: 'fr-table fr-table--bordered fr-table--no-scroll fr-table--no-caption' },
     h(
       'div',
       { class: 'fr-table__wrapper' },
@@ -145,7 +146,8 @@ function operation(doc: Document, path: string, method: string, item: Json, raw:
   });
   const security = Array.isArray(op['security']) ? op['security'] : doc.security;
   const schemes = (security ?? []).flatMap((requirement) => (isObject(requirement) ? Object.keys(requirement) : []));
-  const button = h('button', { type: 'button', class: 'fr-accordion__btn', 'aria-expanded': 'false', 'aria-controls': id }, h('span', { class: `reference-method reference-method--${method}` }, method.toUpperCase()), ' ', h('code', {}, path), summary ? ` — ${summary}` : null);
+  // One child: the button is a flex box, which would drop the spaces between several.
+  const button = h('button', { type: 'button', class: 'fr-accordion__btn', 'aria-expanded': 'false', 'aria-controls': id }, h('span', {}, h('strong', {}, method.toUpperCase()), ' ', h('code', {}, path), summary ? ` — ${summary}` : null));
   const panel = h(
     'div',
     { class: 'fr-collapse', id },
