@@ -24,11 +24,11 @@ export interface Bundle {
 const BROWSER_DIR = path.join(import.meta.dirname, 'browser');
 const PREBUILT_DIR = path.join(import.meta.dirname, 'assets');
 
-/** The entries: every page of the registry (and the sign-in page) that has a browser module. */
+/** The entries: every page of the registry (and the sign-in page) that has a browser module, by slug. */
 export function entryPoints(browserDir: string = BROWSER_DIR): Record<string, string> {
   const entries: Record<string, string> = {};
-  for (const slug of [...CONSOLE_PAGES.map((page) => page.slug), SIGN_IN_SLUG]) {
-    const file = path.join(browserDir, `${slug}.ts`);
+  for (const { slug, entry } of [...CONSOLE_PAGES, { slug: SIGN_IN_SLUG, entry: undefined }]) {
+    const file = path.join(browserDir, `${entry ?? slug}.ts`);
     if (fs.existsSync(file)) entries[slug] = file;
   }
   return entries;

@@ -14,6 +14,11 @@ export interface ConsolePage {
   title: MessageKey;
   /** Catalogue key of the one sentence the home page says of it. */
   summary?: MessageKey;
+  /**
+   * The browser module when it is not `<slug>.ts` (the `api` page: browser/api.ts is the shared API
+   * client); the bundle is still served as /console/assets/<slug>.js.
+   */
+  entry?: string;
   /** What the page's data needs; undefined for a page every signed-in person may open. */
   capability?: Capability;
   /** Left out of the navigation (the home page links to it itself, or it needs a parameter). */
@@ -27,7 +32,7 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = Object.freeze([
   { slug: 'message', title: 'page.message', summary: 'summary.message', capability: 'message.read' },
   { slug: 'statistiques', title: 'page.statistiques', summary: 'summary.statistiques', capability: 'stats.read' },
   { slug: 'exploitation', title: 'page.exploitation', summary: 'summary.exploitation', capability: 'operator.status' },
-  { slug: 'reference', title: 'page.api', summary: 'summary.api' },
+  { slug: 'api', title: 'page.api', summary: 'summary.api', entry: 'api-reference' },
 ] satisfies ConsolePage[]);
 
 /** The page that signs people in: outside the registry, since it is for people not signed in. */

@@ -34,7 +34,7 @@ describe('console: the shell and the home page, in Chromium @integration', funct
       expect(await page.locator('[data-who]').textContent()).to.contain('Auditeur (délégué à la protection des données)').and.contain('auditeur');
       const nav = await page.locator('#navigation .fr-nav__link').allTextContents();
       expect(nav).to.deep.equal(['Accueil', 'Journal d’audit', 'Suivi d’un message', 'Statistiques du comité de pilotage', 'Documentation de l’API']);
-      expect(await page.locator('[data-pages] [data-slug]').evaluateAll((tiles) => tiles.map((tile) => tile.getAttribute('data-slug')))).to.deep.equal(['journal', 'message', 'statistiques', 'reference']);
+      expect(await page.locator('[data-pages] [data-slug]').evaluateAll((tiles) => tiles.map((tile) => tile.getAttribute('data-slug')))).to.deep.equal(['journal', 'message', 'statistiques', 'api']);
       await expectAccessible(page);
       expect(await cspViolations(page)).to.deep.equal([]);
       await screenshot(page, 'accueil-auditor');

@@ -6,7 +6,7 @@
 import { accueil } from './accueil.js';
 import { common } from './common.js';
 import { connexion } from './connexion.js';
-import { reference } from './reference.js';
+import { api } from './api.js';
 import { statistiques } from './statistiques.js';
 
 export const FR = Object.freeze({
@@ -14,7 +14,7 @@ export const FR = Object.freeze({
   ...accueil,
   ...connexion,
   ...statistiques,
-  ...reference,
+  ...api,
 });
 
 export type MessageKey = keyof typeof FR;

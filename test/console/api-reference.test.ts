@@ -1,5 +1,5 @@
 /**
- * The API reference page (`/console/reference`) in Chromium, against the gateway's own `/openapi.json`:
+ * The API reference page (`/console/api`) in Chromium, against the gateway's own `/openapi.json`:
  * every operation of the document is on the page with its summary, its parameters, its responses and
  * the problem codes each answers, each schema by name; accordions open under the strict CSP; axe-core
  * finds nothing. Any signed-in role may read it (the document itself needs no certificate).
@@ -41,7 +41,7 @@ describe('console: the API reference page, in Chromium @integration', function (
 
   async function open(page: Page): Promise<void> {
     // Not openConsolePage: its waitForFunction on a string polls with eval, which the page's CSP refuses.
-    const response = await page.goto(`${gateway.baseUrl}/console/reference`);
+    const response = await page.goto(`${gateway.baseUrl}/console/api`);
     expect(response?.status()).to.equal(200);
     await page.waitForSelector('main [data-ready]');
   }
@@ -52,7 +52,7 @@ describe('console: the API reference page, in Chromium @integration', function (
       const page = await context.newPage();
       await open(page);
       expect(await page.locator('h1').textContent()).to.equal('Référence de l’API');
-      expect(await page.locator('#navigation .fr-nav__link[href="/console/reference"]').getAttribute('aria-current')).to.equal('page');
+      expect(await page.locator('#navigation .fr-nav__link[href="/console/api"]').getAttribute('aria-current')).to.equal('page');
 
       const operations: Array<{ path: string; method: string; op: Json }> = [];
       for (const [path, item] of Object.entries(document['paths'] as Record<string, Json>)) for (const method of METHODS) if (item[method]) operations.push({ path, method, op: item[method] });
@@ -84,7 +84,7 @@ describe('console: the API reference page, in Chromium @integration', function (
       expect(await ok.innerText()).to.contain('text/csv');
       expect(await stats.locator('table').first().innerText()).to.contain('format').and.contain('"json" | "csv"');
       await stats.scrollIntoViewIfNeeded();
-      await page.screenshot({ path: path.join(ARTIFACTS, 'reference-statistiques-ouverte.png') });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'api-statistiques-ouverte.png') });
 
       const schemas = await page.locator('[data-schema]').evaluateAll((blocks) => blocks.map((block) => block.getAttribute('data-schema')));
       expect(schemas).to.deep.equal(Object.keys(document['components']['schemas']));
@@ -92,9 +92,9 @@ describe('console: the API reference page, in Chromium @integration', function (
 
       await expectAccessible(page);
       expect(await cspViolations(page)).to.deep.equal([]);
-      await screenshot(page, 'reference-ofii');
+      await screenshot(page, 'api-ofii');
       await page.evaluate('window.scrollTo(0, 0)');
-      await page.screenshot({ path: path.join(ARTIFACTS, 'reference-haut.png') });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'api-haut.png') });
     } finally {
       await context.close();
     }

@@ -1,5 +1,5 @@
 /**
- * The API reference (`/console/reference`): the gateway's OpenAPI 3.1 document (`/openapi.json`)
+ * The API reference page (`/console/api`, module api-reference.ts: api.ts is the shared client): the gateway's OpenAPI 3.1 document (`/openapi.json`)
  * rendered with the design system's accordions and tables, without a third-party viewer (Swagger UI
  * and its kin need inline scripts and styles, which the console's Content-Security-Policy refuses).
  *
@@ -49,7 +49,7 @@ function anchor(prefix: string, name: string): string {
 
 /** A schema by its name when it is one of the document's components, else its type in words. */
 function schemaName(schema: unknown): Child {
-  if (!isObject(schema)) return t('reference.schema.any');
+  if (!isObject(schema)) return t('api.schema.any');
   const ref = text(schema['$ref']);
   if (ref?.startsWith('#/components/schemas/')) {
     const name = ref.slice('#/components/schemas/'.length);
@@ -65,7 +65,7 @@ function schemaName(schema: unknown): Child {
   const enumeration = schema['enum'];
   if (Array.isArray(enumeration)) return h('code', {}, enumeration.map((value) => JSON.stringify(value)).join(' | '));
   const format = text(schema['format']);
-  return h('code', {}, `${types ?? t('reference.schema.any')}${format ? ` (${format})` : ''}`);
+  return h('code', {}, `${types ?? t('api.schema.any')}${format ? ` (${format})` : ''}`);
 }
 
 function table(caption: string, headers: string[], rows: Child[][]): HTMLElement {
@@ -119,7 +119,7 @@ function problemCodes(doc: Document, response: Json): string[] {
 function content(body: Json): Child[] {
   const media = isObject(body['content']) ? body['content'] : {};
   const entries = Object.entries(media);
-  if (entries.length === 0) return [t('reference.response.none')];
+  if (entries.length === 0) return [t('api.response.none')];
   return entries.flatMap(([type, value], index) => [index > 0 ? h('br') : null, h('code', {}, type), ' : ', schemaName(isObject(value) ? value['schema'] : undefined)]);
 }
 
@@ -133,16 +133,16 @@ function operation(doc: Document, path: string, method: string, item: Json, raw:
   const summary = text(op['summary']);
   const parameters = [...(Array.isArray(item['parameters']) ? item['parameters'] : []), ...(Array.isArray(op['parameters']) ? op['parameters'] : [])].map((p) => resolve(doc, p));
   const inKey = (where: unknown): string => {
-    const key = `reference.in.${String(where)}`;
+    const key = `api.in.${String(where)}`;
     return ['path', 'query', 'header', 'cookie'].includes(String(where)) ? t(key as MessageKey) : String(where);
   };
-  const parameterRows = parameters.map((p) => [h('code', {}, String(p['name'] ?? '')), inKey(p['in']), p['required'] === true ? t('reference.yes') : t('reference.no'), schemaName(p['schema']), text(p['description']) ?? '']);
+  const parameterRows = parameters.map((p) => [h('code', {}, String(p['name'] ?? '')), inKey(p['in']), p['required'] === true ? t('api.yes') : t('api.no'), schemaName(p['schema']), text(p['description']) ?? '']);
   const requestBody = isObject(op['requestBody']) ? resolve(doc, op['requestBody']) : undefined;
   const responses = isObject(op['responses']) ? op['responses'] : {};
   const responseRows = Object.entries(responses).map(([status, value]) => {
     const response = resolve(doc, value);
     const codes = problemCodes(doc, response);
-    return [h('code', {}, status), text(response['description']) ?? '', h('span', {}, ...content(response)), codes.length === 0 ? t('reference.response.none') : h('span', {}, ...codes.flatMap((code, i) => [i > 0 ? ', ' : null, codeLink(code)]))];
+    return [h('code', {}, status), text(response['description']) ?? '', h('span', {}, ...content(response)), codes.length === 0 ? t('api.response.none') : h('span', {}, ...codes.flatMap((code, i) => [i > 0 ? ', ' : null, codeLink(code)]))];
   });
   const security = Array.isArray(op['security']) ? op['security'] : doc.security;
   const schemes = (security ?? []).flatMap((requirement) => (isObject(requirement) ? Object.keys(requirement) : []));
@@ -152,15 +152,15 @@ function operation(doc: Document, path: string, method: string, item: Json, raw:
     'div',
     { class: 'fr-collapse', id },
     text(op['description']) ? h('p', {}, text(op['description'])!) : null,
-    text(op['operationId']) ? h('p', { class: 'fr-text--sm' }, t('reference.operation.id', { id: text(op['operationId'])! })) : null,
-    op['deprecated'] === true ? h('p', { class: 'fr-badge fr-badge--warning' }, t('reference.operation.deprecated')) : null,
-    h('p', { class: 'fr-text--sm' }, schemes.length === 0 ? t('reference.operation.security.none') : t('reference.operation.security', { schemes: schemes.join(', ') })),
-    h('h4', { class: 'fr-h6' }, t('reference.parameters')),
-    parameterRows.length === 0 ? h('p', {}, t('reference.parameters.none')) : table(t('reference.parameters'), [t('reference.parameter.name'), t('reference.parameter.in'), t('reference.parameter.required'), t('reference.parameter.schema'), t('reference.parameter.description')], parameterRows),
-    h('h4', { class: 'fr-h6' }, t('reference.request')),
-    requestBody === undefined ? h('p', {}, t('reference.request.none')) : h('p', {}, ...content(requestBody), requestBody['required'] === true ? ` ${t('reference.request.required')}` : null, text(requestBody['description']) ? ` — ${text(requestBody['description'])}` : null),
-    h('h4', { class: 'fr-h6' }, t('reference.responses')),
-    table(t('reference.responses'), [t('reference.response.status'), t('reference.response.description'), t('reference.response.content'), t('reference.response.problems')], responseRows),
+    text(op['operationId']) ? h('p', { class: 'fr-text--sm' }, t('api.operation.id', { id: text(op['operationId'])! })) : null,
+    op['deprecated'] === true ? h('p', { class: 'fr-badge fr-badge--warning' }, t('api.operation.deprecated')) : null,
+    h('p', { class: 'fr-text--sm' }, schemes.length === 0 ? t('api.operation.security.none') : t('api.operation.security', { schemes: schemes.join(', ') })),
+    h('h4', { class: 'fr-h6' }, t('api.parameters')),
+    parameterRows.length === 0 ? h('p', {}, t('api.parameters.none')) : table(t('api.parameters'), [t('api.parameter.name'), t('api.parameter.in'), t('api.parameter.required'), t('api.parameter.schema'), t('api.parameter.description')], parameterRows),
+    h('h4', { class: 'fr-h6' }, t('api.request')),
+    requestBody === undefined ? h('p', {}, t('api.request.none')) : h('p', {}, ...content(requestBody), requestBody['required'] === true ? ` ${t('api.request.required')}` : null, text(requestBody['description']) ? ` — ${text(requestBody['description'])}` : null),
+    h('h4', { class: 'fr-h6' }, t('api.responses')),
+    table(t('api.responses'), [t('api.response.status'), t('api.response.description'), t('api.response.content'), t('api.response.problems')], responseRows),
   );
   button.addEventListener('click', () => {
     // The design system's script, when the shell loads it, opens and closes accordions itself.
@@ -176,15 +176,15 @@ function schemaBlock(doc: Document, name: string, raw: Json): HTMLElement {
   const schema = resolve(doc, raw);
   const properties = isObject(schema['properties']) ? schema['properties'] : {};
   const required = new Set(Array.isArray(schema['required']) ? schema['required'].map(String) : []);
-  const rows = Object.entries(properties).map(([property, value]) => [h('code', {}, property), schemaName(value), required.has(property) ? t('reference.yes') : t('reference.no'), text(isObject(value) ? value['description'] : undefined) ?? '']);
+  const rows = Object.entries(properties).map(([property, value]) => [h('code', {}, property), schemaName(value), required.has(property) ? t('api.yes') : t('api.no'), text(isObject(value) ? value['description'] : undefined) ?? '']);
   return h(
     'div',
     { class: 'reference-schema fr-mt-4w', id: anchor('schema', name), 'data-schema': name },
     h('h3', { class: 'fr-h5' }, name),
     text(schema['title']) ? h('p', {}, text(schema['title'])!) : null,
     text(schema['description']) ? h('p', {}, text(schema['description'])!) : null,
-    text(schema['$id']) ? h('p', { class: 'fr-text--sm' }, t('reference.schema.source', { id: text(schema['$id'])! })) : null,
-    rows.length === 0 ? h('p', {}, t('reference.schema.noProperties')) : table(name, [t('reference.schema.property'), t('reference.schema.type'), t('reference.schema.required'), t('reference.schema.description')], rows),
+    text(schema['$id']) ? h('p', { class: 'fr-text--sm' }, t('api.schema.source', { id: text(schema['$id'])! })) : null,
+    rows.length === 0 ? h('p', {}, t('api.schema.noProperties')) : table(name, [t('api.schema.property'), t('api.schema.type'), t('api.schema.required'), t('api.schema.description')], rows),
   );
 }
 
@@ -193,8 +193,8 @@ function problems(): HTMLElement {
   return h(
     'section',
     { class: 'fr-mt-6w', 'aria-labelledby': 'codes' },
-    h('h2', { id: 'codes' }, t('reference.problems')),
-    h('p', {}, t('reference.problems.lead')),
+    h('h2', { id: 'codes' }, t('api.problems')),
+    h('p', {}, t('api.problems.lead')),
     h(
       'dl',
       { class: 'reference-problems' },
@@ -214,7 +214,7 @@ function render(root: Element, doc: Document): void {
       const raw = item[method];
       if (!isObject(raw)) continue;
       const tags = Array.isArray(raw['tags']) ? raw['tags'].filter((tag): tag is string => typeof tag === 'string') : [];
-      const group = tags[0] ?? t('reference.group.other');
+      const group = tags[0] ?? t('api.group.other');
       groups.set(group, [...(groups.get(group) ?? []), operation(doc, path, method, item, raw, count++)]);
     }
   }
@@ -224,19 +224,19 @@ function render(root: Element, doc: Document): void {
     h(
       'div',
       { class: 'reference', 'data-ready': 'true' },
-      h('h1', {}, t('reference.title')),
-      h('p', { class: 'fr-text--lead' }, t('reference.lead')),
-      h('p', {}, t('reference.version', { title: doc.info?.title ?? '—', version: doc.info?.version ?? '—', openapi: doc.openapi ?? '—' })),
+      h('h1', {}, t('api.title')),
+      h('p', { class: 'fr-text--lead' }, t('api.lead')),
+      h('p', {}, t('api.version', { title: doc.info?.title ?? '—', version: doc.info?.version ?? '—', openapi: doc.openapi ?? '—' })),
       text(doc.info?.description) ? h('p', {}, text(doc.info?.description)!) : null,
-      h('p', {}, h('a', { class: 'fr-link', href: '/openapi.json', download: 'passerelle-openapi.json' }, t('reference.document'))),
+      h('p', {}, h('a', { class: 'fr-link', href: '/openapi.json', download: 'passerelle-openapi.json' }, t('api.document'))),
       h(
         'section',
         { class: 'fr-mt-6w', 'aria-labelledby': 'routes' },
-        h('h2', { id: 'routes' }, t('reference.operations')),
-        h('p', {}, t('reference.operations.count', { count, paths: Object.keys(paths).length })),
+        h('h2', { id: 'routes' }, t('api.operations')),
+        h('p', {}, t('api.operations.count', { count, paths: Object.keys(paths).length })),
         ...[...groups].flatMap(([group, operations]) => [h('h3', { class: 'fr-h4 fr-mt-4w' }, group), h('div', { class: 'fr-accordions-group' }, ...operations)]),
       ),
-      schemas.length === 0 ? null : h('section', { class: 'fr-mt-6w', 'aria-labelledby': 'schemas' }, h('h2', { id: 'schemas' }, t('reference.schemas')), h('p', {}, t('reference.schemas.lead')), ...schemas.map(([name, schema]) => schemaBlock(doc, name, schema))),
+      schemas.length === 0 ? null : h('section', { class: 'fr-mt-6w', 'aria-labelledby': 'schemas' }, h('h2', { id: 'schemas' }, t('api.schemas')), h('p', {}, t('api.schemas.lead')), ...schemas.map(([name, schema]) => schemaBlock(doc, name, schema))),
       problems(),
     ),
   );
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
   try {
     render(root, await getJson<Document>('/openapi.json'));
   } catch (err) {
-    replace(root, h('div', { 'data-ready': 'true' }, h('h1', {}, t('reference.title')), h('div', { class: 'fr-alert fr-alert--error', id: 'erreur' }, h('p', {}, t('reference.failed', { reason: err instanceof Error ? err.message : String(err) })))));
+    replace(root, h('div', { 'data-ready': 'true' }, h('h1', {}, t('api.title')), h('div', { class: 'fr-alert fr-alert--error', id: 'erreur' }, h('p', {}, t('api.failed', { reason: err instanceof Error ? err.message : String(err) })))));
   }
 }
 
