@@ -16,7 +16,8 @@ import type { Settings } from './config/settings.js';
 import { GatewayError, isGatewayError } from './domain/errors.js';
 import { createCryptoPool } from './crypto/worker-pool.js';
 import { publishedEncryptionKey } from './crypto/published-key.js';
-import { buildOpenApi } from './api-description/openapi.js';
+import { buildAsyncApi } from './api-description/asyncapi.js';
+import { buildOpenApi, projectVersion } from './api-description/openapi.js';
 import { createConsole } from './console/routes.js';
 import { createHttpApp } from './http/app.js';
 import { createApiDescriptionRouter } from './http/api-description-routes.js';
@@ -150,7 +151,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
     statsRouter: createStatsRouter({ facts: (page) => store.statisticsFacts(page), partners: () => trust.registry.partners.values(), now }),
     apiDescriptionRouter: createApiDescriptionRouter({
-      documents: { '/openapi.json': () => buildOpenApi({ schemasDir: defaultSchemasDir() }) },
+      documents: {
+        '/openapi.json': () => buildOpenApi({ schemasDir: defaultSchemasDir() }),
+        '/asyncapi.json': () =>
+          buildAsyncApi({ prefix: settings.amqpPrefix, recipients, deliveryLimit: settings.deliveryLimit, schemasDir: defaultSchemasDir(), version: projectVersion(defaultSchemasDir()) }),
+      },
     }),
     partnerKeyRouter: createPartnerKeyRouter({
       // The keys messages are sealed to: the gateway's, and those of the partners that receive messages.

@@ -91,6 +91,17 @@ const OPERATIONS: HttpOperation[] = [
     problems: [],
   },
   {
+    method: 'get',
+    path: '/asyncapi.json',
+    operationId: 'getAsyncApi',
+    tag: 'Descriptions',
+    summary: 'The AsyncAPI document of the AMQP side',
+    description: 'The AsyncAPI 3.0 description of the RabbitMQ side: exchanges, the queue of each receiving partner, dead-lettering, message properties and headers.',
+    access: 'public',
+    answers: { '200': { description: 'The AsyncAPI document.', content: { 'application/json': { schema: { type: 'object', required: ['asyncapi'] } } } } },
+    problems: [],
+  },
+  {
     method: 'post',
     path: '/v1/messages',
     operationId: 'sendMessage',

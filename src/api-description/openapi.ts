@@ -46,7 +46,8 @@ export function messageSchemas(schemasDir: string): Record<string, Record<string
   return found;
 }
 
-function projectVersion(schemasDir: string): string {
+/** The version of package.json beside schemas/. */
+export function projectVersion(schemasDir: string): string {
   const manifest = JSON.parse(fs.readFileSync(path.join(schemasDir, '..', 'package.json'), 'utf8')) as { version?: unknown };
   return typeof manifest.version === 'string' ? manifest.version : '0.0.0';
 }

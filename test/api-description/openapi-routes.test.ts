@@ -60,4 +60,12 @@ describe('api-description: the OpenAPI document and the routes of the app @integ
     expect(answer.contentType).to.match(/^application\/json/);
     expect(JSON.parse(answer.body)).to.deep.equal(buildOpenApi({ schemasDir: defaultSchemasDir() }));
   });
+
+  it('serves the AsyncAPI document at GET /asyncapi.json without a client certificate, with the gateway\'s own queue names', async () => {
+    const answer = await fetchWithoutCertificate(`${gateway!.baseUrl}/asyncapi.json`);
+    expect(answer.status).to.equal(200);
+    const document = JSON.parse(answer.body) as { asyncapi: string; channels: Record<string, { address: string }> };
+    expect(document.asyncapi).to.equal('3.0.0');
+    expect(document.channels['queue-epec-paris']?.address).to.equal(`${gateway!.settings.amqpPrefix}.epec-paris`);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The API reference page (`/console/api`; this module is api-reference.ts since api.ts is the shared
- * client): the gateway's OpenAPI 3.1 document (`/openapi.json`) rendered with the design system's accordions and tables, without a third-party viewer (Swagger UI
- * and its kin need inline scripts and styles, which the console's Content-Security-Policy refuses).
+ * client): the gateway's OpenAPI 3.1 document (`/openapi.json`) rendered with the design system's
+ * accordions and tables, without a third-party viewer (Swagger UI and its kin need inline scripts
+ * and styles, which the console's Content-Security-Policy refuses).
  *
  * Only what the document says is shown, as text nodes: a description from the document can never
  * become markup. The problem codes come from the gateway's own catalogue (src/domain/errors.ts), the
