@@ -6,6 +6,10 @@
  * any length, even zero, would read as a number, and a blank would read as zero. The chart is an
  * image for assistive technologies (role="img" with its title); the figures are in the data table
  * that always follows it (RGAA 1.3 and 4.1: a text equivalent next to the image).
+ *
+ * Not @gouvfr/dsfr-chart 2.0.4, though its web components load under the console's CSP (tried in
+ * Chromium: no violation; the bundle carries Vue's development build): a null value is an empty slot
+ * on its Chart.js canvas, which reads as zero and cannot be marked, and the canvas has no text.
  */
 const SVG = 'http://www.w3.org/2000/svg';
 
