@@ -197,6 +197,10 @@ describe('console: the steering committee statistics page, in Chromium @integrat
   it('downloads the API’s CSV byte for byte, whole and table by table', async () => {
     await withPage('prefecture-paris', async (page) => {
       await openStatistics(page);
+      const csvFetches: string[] = [];
+      page.on('request', (request) => {
+        if (request.resourceType() === 'fetch' && request.url().includes('/v1/stats?format=csv')) csvFetches.push(request.url());
+      });
       const [whole] = await Promise.all([page.waitForEvent('download'), page.locator('#csv-complet').click()]);
       expect(whole.suggestedFilename()).to.equal('statistiques-passerelle.csv');
       expect(await downloaded(whole)).to.equal(csv);
@@ -209,6 +213,7 @@ describe('console: the steering committee statistics page, in Chromium @integrat
         expect(expected.split('\r\n').length).to.be.greaterThan(5);
         expect(await downloaded(one)).to.equal(expected);
       }
+      expect(csvFetches, 'the page asks for the CSV once, whatever the number of tables downloaded').to.have.length(1);
     });
   });
 

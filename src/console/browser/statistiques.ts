@@ -131,12 +131,25 @@ function orderedValues(cells: Array<{ row: string }>): string[] {
   return [...new Set(cells.map((cell) => cell.row))];
 }
 
+/**
+ * The API's CSV, asked once per page: each role may ask for the statistics 30 times a minute, and a
+ * person downloading table after table should not use that up. Asked again after a failure.
+ */
+let csvOnce: Promise<string> | undefined;
+function statisticsCsv(): Promise<string> {
+  const asked = (csvOnce ??= fetchStatisticsCsv());
+  asked.catch(() => {
+    if (csvOnce === asked) csvOnce = undefined;
+  });
+  return asked;
+}
+
 function downloadButton(name: string, status: HTMLElement): HTMLButtonElement {
   const button = h('button', { type: 'button', class: 'fr-btn fr-btn--tertiary fr-btn--sm stats-download fr-no-print', 'data-csv': name }, t('statistiques.table.csv'));
   button.addEventListener('click', () => {
     replace(status);
     status.classList.remove('fr-error-text');
-    fetchStatisticsCsv()
+    statisticsCsv()
       .then((csv) => saveFile(`statistiques-${name}.csv`, csvOfTable(csv, name)))
       .catch((err: unknown) => {
         // The design system's error style (and its icon) only once there is an error to show.
