@@ -18,7 +18,7 @@ import { createCryptoPool } from './crypto/worker-pool.js';
 import { publishedEncryptionKey } from './crypto/published-key.js';
 import { buildAsyncApi } from './api-description/asyncapi.js';
 import { buildOpenApi, projectVersion } from './api-description/openapi.js';
-import { createConsole } from './console/routes.js';
+import { consoleOf } from './console/start.js';
 import { createHttpApp } from './http/app.js';
 import { createApiDescriptionRouter } from './http/api-description-routes.js';
 import { createAuditRouter } from './http/audit-routes.js';
@@ -85,6 +85,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const revocationList = await loadRevocationList({ dir: settings.certsDir, caPem: trust.caPem });
   const validator = createValidator({ schemasDir: defaultSchemasDir() });
   assertRegistryTypesKnown(trust, validator.knownTypes());
+  // Before anything opens: a wrong console setting (role mapping, OIDC files) stops the start here.
+  const webConsole = consoleOf(settings, { findPartner: (id) => trust.registry.get(id), logger, now });
   const store = await openStore(settings);
   const crypto = createCryptoPool({ size: settings.cryptoWorkers, log: logger });
   let personal: DossierServices;
@@ -137,7 +139,6 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     logger,
   });
   const checkpointer = new Checkpointer({ store, signingKey: () => trust.gateway.privateKey, crypto, now, logger, intervalMs: settings.checkpointIntervalSeconds * 1000 });
-  const webConsole = createConsole({ findPartner: (id) => trust.registry.get(id), logger });
   const app = createHttpApp({
     ingest,
     store,

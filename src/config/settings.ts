@@ -48,6 +48,26 @@ export interface Settings {
   readonly retentionSweepMinutes: number;
   /** Worker threads for the per-message OpenPGP work (src/crypto/worker-pool.ts); 0 runs it on the main thread. */
   readonly cryptoWorkers: number;
+  /** The web console's sessions (src/console/session.ts): sealing key file, idle and absolute limits. */
+  readonly consoleSessionKeyFile: string;
+  readonly consoleSessionIdleMinutes: number;
+  readonly consoleSessionMaxHours: number;
+  /** Sign-in to the console with OpenID Connect (ProConnect); undefined when not configured. */
+  readonly oidc: OidcSettings | undefined;
+}
+
+export interface OidcSettings {
+  /** The OpenID Provider's issuer (its discovery document is `<issuer>/.well-known/openid-configuration`). */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** File holding the client secret (never the secret itself in the environment). */
+  readonly clientSecretFile: string;
+  /** This gateway's callback, registered with the provider: https://<host>/console/oidc/retour. */
+  readonly redirectUrl: string;
+  /** JSON file mapping people (email, optionally SIRET) to registered partners (docs/console.md). */
+  readonly roleMappingFile: string;
+  /** PEM file of the CA(s) that verify the provider's TLS certificate; the system CAs otherwise. */
+  readonly caFile: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -86,6 +106,15 @@ export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
   { variable: 'PASSERELLE_ORIENTATION_EXPIRY_DAYS', default: '30', meaning: 'days after which an unacknowledged orientation expires' },
   { variable: 'PASSERELLE_DOSSIER_RETENTION_DAYS', default: '730', meaning: "days after a person's last event before the dossier is destroyed" },
   { variable: 'PASSERELLE_RETENTION_SWEEP_MINUTES', default: '60', meaning: 'minutes between two retention sweeps' },
+  { variable: 'PASSERELLE_CONSOLE_SESSION_KEY_FILE', default: '<data dir>/secrets/console-session.key', meaning: 'AES-256 key (base64, made at first start) that seals console sessions; every gateway serving the console reads the same file' },
+  { variable: 'PASSERELLE_CONSOLE_SESSION_IDLE_MINUTES', default: '30', meaning: 'a console session ends after this long without a page opened (1 to 720)' },
+  { variable: 'PASSERELLE_CONSOLE_SESSION_MAX_HOURS', default: '8', meaning: 'a console session ends this long after sign-in, in use or not (1 to 24)' },
+  { variable: 'PASSERELLE_OIDC_ISSUER', default: '(unset: no ProConnect sign-in)', meaning: 'https URL of the OpenID Provider (ProConnect) for console sign-in without a certificate' },
+  { variable: 'PASSERELLE_OIDC_CLIENT_ID', default: '(unset)', meaning: 'client id the provider gave the gateway (with PASSERELLE_OIDC_ISSUER)' },
+  { variable: 'PASSERELLE_OIDC_CLIENT_SECRET_FILE', default: '(unset)', meaning: 'file holding the client secret (with PASSERELLE_OIDC_ISSUER)' },
+  { variable: 'PASSERELLE_OIDC_REDIRECT_URL', default: '(unset)', meaning: 'https://<gateway>/console/oidc/retour, as registered with the provider (with PASSERELLE_OIDC_ISSUER)' },
+  { variable: 'PASSERELLE_OIDC_ROLE_MAPPING_FILE', default: '(unset)', meaning: 'JSON file mapping people (email, SIRET) to the registered partner whose role they act in (docs/console.md)' },
+  { variable: 'PASSERELLE_OIDC_CA_FILE', default: '(system CAs)', meaning: "PEM file of the CA(s) that verify the provider's TLS certificate" },
   { variable: 'PASSERELLE_CRYPTO_WORKERS', default: '(number of cores)', meaning: 'worker threads for decryption, verification, re-encryption and receipts, 0 to 64 (0: on the main thread, for debugging)' },
 ]);
 
@@ -144,6 +173,33 @@ function amqpTls(env: Env, cwd: string): Pick<Settings, 'amqpCaFile' | 'amqpCert
     fail(files.amqpCertFile === undefined ? 'PASSERELLE_AMQP_KEY' : 'PASSERELLE_AMQP_CERT', (files.amqpCertFile ?? files.amqpKeyFile)!, 'set together with its pair (PASSERELLE_AMQP_CERT and PASSERELLE_AMQP_KEY)');
   }
   return files;
+}
+
+/**
+ * ProConnect sign-in: all of issuer, client id, secret file, redirect URL and role mapping, or none.
+ * The files are read at start by the console (src/console), which names them in its errors.
+ */
+function oidc(env: Env, cwd: string): OidcSettings | undefined {
+  const names = ['PASSERELLE_OIDC_ISSUER', 'PASSERELLE_OIDC_CLIENT_ID', 'PASSERELLE_OIDC_CLIENT_SECRET_FILE', 'PASSERELLE_OIDC_REDIRECT_URL', 'PASSERELLE_OIDC_ROLE_MAPPING_FILE'] as const;
+  const set = names.filter((name) => (env[name] ?? '') !== '');
+  const caFile = env['PASSERELLE_OIDC_CA_FILE'] ? path.resolve(cwd, env['PASSERELLE_OIDC_CA_FILE']) : undefined;
+  if (set.length === 0) {
+    if (caFile !== undefined) fail('PASSERELLE_OIDC_CA_FILE', caFile, 'unset, or PASSERELLE_OIDC_ISSUER and the other PASSERELLE_OIDC_* settings set');
+    return undefined;
+  }
+  const missing = names.filter((name) => !set.includes(name));
+  if (missing.length > 0) fail(missing[0]!, '', `set as well: ProConnect sign-in needs ${names.join(', ')} (or none of them)`);
+  const issuer = url(env, 'PASSERELLE_OIDC_ISSUER', undefined, ['https:'])!;
+  const redirectUrl = url(env, 'PASSERELLE_OIDC_REDIRECT_URL', undefined, ['https:'])!;
+  if (new URL(redirectUrl).pathname !== '/console/oidc/retour') fail('PASSERELLE_OIDC_REDIRECT_URL', redirectUrl, 'https://<the gateway as people reach it>/console/oidc/retour');
+  return Object.freeze({
+    issuer,
+    clientId: env['PASSERELLE_OIDC_CLIENT_ID']!,
+    clientSecretFile: path.resolve(cwd, env['PASSERELLE_OIDC_CLIENT_SECRET_FILE']!),
+    redirectUrl,
+    roleMappingFile: path.resolve(cwd, env['PASSERELLE_OIDC_ROLE_MAPPING_FILE']!),
+    caFile,
+  });
 }
 
 /** A URL without its password, for messages and logs. */
@@ -208,6 +264,11 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     retentionSweepMinutes: integer(env, 'PASSERELLE_RETENTION_SWEEP_MINUTES', 60, 1, 1440),
     // More threads than cores only adds switching; 64 is a bound on mistakes, not a recommendation.
     cryptoWorkers: integer(env, 'PASSERELLE_CRYPTO_WORKERS', os.availableParallelism(), 0, 64),
+    consoleSessionKeyFile: path.resolve(cwd, text(env, 'PASSERELLE_CONSOLE_SESSION_KEY_FILE', path.join(text(env, 'PASSERELLE_DATA_DIR', './data'), 'secrets', 'console-session.key'))),
+    // A person who leaves the console open is signed out after half an hour; a working day at most.
+    consoleSessionIdleMinutes: integer(env, 'PASSERELLE_CONSOLE_SESSION_IDLE_MINUTES', 30, 1, 720),
+    consoleSessionMaxHours: integer(env, 'PASSERELLE_CONSOLE_SESSION_MAX_HOURS', 8, 1, 24),
+    oidc: oidc(env, cwd),
   };
   return Object.freeze(settings);
 }

@@ -5,8 +5,9 @@
  * TypeScript (tests, tsx), it bundles once in memory on first use and keeps the result.
  *
  * The pages may import the gateway's pure code (src/audit, src/domain), written for Node.js: esbuild
- * gets `node:crypto` as a synchronous SHA-256 (browser/shims/node-crypto.ts), `Buffer` from the
- * `buffer` package, and openpgp's browser build.
+ * gets `node:crypto` as a synchronous SHA-256 (browser/shims/node-crypto.ts), `node:zlib` as a stub
+ * that throws (src/crypto is reached through imports, its decompression never called), `Buffer` from
+ * the `buffer` package, and openpgp's browser build.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -56,6 +57,7 @@ export function bundleOptions(browserDir: string = BROWSER_DIR): BuildOptions {
       'node:crypto': path.join(shims, 'node-crypto.ts'),
       crypto: path.join(shims, 'node-crypto.ts'),
       'node:buffer': require.resolve('buffer/'),
+      'node:zlib': path.join(shims, 'node-zlib.ts'),
       // openpgp's package exports name it for the "browser" condition as well; said once here.
       openpgp: path.join(path.dirname(require.resolve('openpgp')), '..', 'openpgp.min.mjs'),
     },

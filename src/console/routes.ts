@@ -17,14 +17,14 @@ import { findPage, pagesFor, SIGN_IN_SLUG } from './pages.js';
 import { renderShell } from './shell.js';
 import type { Person } from './person.js';
 import { clearedSessionCookie, sessionCookieOf, type SessionSealer } from './session.js';
-import type { OidcSignIn } from './oidc.js';
+import { createOidcSignIn, type OidcDependencies } from './oidc.js';
 
 export interface ConsoleDependencies {
   findPartner: (id: string) => Partner | undefined;
   logger: Logger;
   /** Sessions and ProConnect sign-in; both undefined when OpenID Connect is not configured. */
   sessions?: SessionSealer;
-  signIn?: OidcSignIn;
+  oidc?: Pick<OidcDependencies, 'settings' | 'clientSecret' | 'caPem' | 'mapping'>;
 }
 
 export interface WebConsole {
@@ -85,7 +85,8 @@ export function createConsole(deps: ConsoleDependencies): WebConsole {
     });
   });
 
-  if (deps.signIn) router.use(deps.signIn.router);
+  const signIn = sessions && deps.oidc ? createOidcSignIn({ ...deps.oidc, sessions, findPartner, logger: deps.logger, sendPage: (res, status, page) => sendPage(res, status, { slug: SIGN_IN_SLUG, person: undefined, ...page }) }) : undefined;
+  if (signIn) router.use(signIn.router);
 
   router.post('/deconnexion', (_req, res) => {
     res.append('Set-Cookie', clearedSessionCookie());
@@ -96,7 +97,7 @@ export function createConsole(deps: ConsoleDependencies): WebConsole {
     try {
       const person = identify(req, res);
       const notice = req.query['etat'] === 'deconnecte' ? html`<div class="fr-alert fr-alert--info fr-alert--sm fr-mb-4w"><p>${t('connexion.signed-out')}</p></div>` : '';
-      await sendPage(res, 200, { slug: SIGN_IN_SLUG, title: 'page.connexion', person, content: html`${notice}${signInContent(deps.signIn !== undefined)}` });
+      await sendPage(res, 200, { slug: SIGN_IN_SLUG, title: 'page.connexion', person, content: html`${notice}${signInContent(signIn !== undefined)}` });
     } catch (err) {
       next(err);
     }
@@ -108,7 +109,7 @@ export function createConsole(deps: ConsoleDependencies): WebConsole {
       if (!page) return next();
       const person = identify(req, res);
       if (!person) {
-        await sendPage(res, 401, { slug: SIGN_IN_SLUG, title: 'page.connexion', person, content: signInContent(deps.signIn !== undefined) });
+        await sendPage(res, 401, { slug: SIGN_IN_SLUG, title: 'page.connexion', person, content: signInContent(signIn !== undefined) });
         return;
       }
       res.locals['partner'] = person.partner;
@@ -140,6 +141,7 @@ interface PageAnswer {
   title: MessageKey;
   person: Person | undefined;
   content?: Html;
+  refreshTo?: string;
 }
 
 async function sendPage(res: Response, status: number, answer: PageAnswer): Promise<void> {
@@ -151,6 +153,7 @@ async function sendPage(res: Response, status: number, answer: PageAnswer): Prom
       person: answer.person,
       navigation: answer.person ? pagesFor(answer.person.partner) : [],
       ...(answer.content ? { content: answer.content } : {}),
+      ...(answer.refreshTo ? { refreshTo: answer.refreshTo } : {}),
       script: bundles.has(`${answer.slug}.js`),
       stylesheet: bundles.has(`${answer.slug}.css`),
     }),

@@ -7,7 +7,7 @@
  * Two limits: idle (no page opened for `idleSeconds`) and absolute (`maxSeconds` after sign-in, even
  * when in use). A page opened renews the idle limit by sealing the cookie again.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GatewayError } from '../domain/errors.js';
@@ -43,31 +43,47 @@ export class SessionSealer {
     if (key.length !== 32) throw new Error('session key must be 32 bytes');
   }
 
-  seal(claims: SessionClaims): string {
+  /**
+   * Seals a JSON value; `purpose` is bound as additional data, so that a value sealed for one cookie
+   * cannot be replayed as another.
+   */
+  sealValue(purpose: string, value: unknown): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    cipher.setAAD(Buffer.from(`${SESSION_COOKIE}.${VERSION}`));
-    const body = Buffer.concat([cipher.update(JSON.stringify({ p: claims.partnerId, i: claims.signedInAt, s: claims.seenAt }), 'utf8'), cipher.final()]);
+    cipher.setAAD(Buffer.from(`${purpose}.${VERSION}`));
+    const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
     return `${VERSION}.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}`;
+  }
+
+  /** The JSON value sealed for `purpose`; undefined for anything else (tampered, foreign, malformed). */
+  openValue(purpose: string, sealed: string | undefined): unknown {
+    if (sealed === undefined || !sealed.startsWith(`${VERSION}.`)) return undefined;
+    const raw = Buffer.from(sealed.slice(VERSION.length + 1), 'base64url');
+    if (raw.length < IV_BYTES + TAG_BYTES + 2) return undefined;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
+      decipher.setAAD(Buffer.from(`${purpose}.${VERSION}`));
+      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+      return JSON.parse(Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A keyed hash of a value for the logs (a person's email): linkable by the operator, not readable. */
+  hashForLogs(value: string): string {
+    return createHmac('sha256', this.key).update(`log:${value}`).digest('hex').slice(0, 16);
+  }
+
+  seal(claims: SessionClaims): string {
+    return this.sealValue(SESSION_COOKIE, { p: claims.partnerId, i: claims.signedInAt, s: claims.seenAt });
   }
 
   /** The claims of a cookie value still valid now; undefined for a tampered, foreign or expired one. */
   open(value: string | undefined): SessionClaims | undefined {
-    if (value === undefined || !value.startsWith(`${VERSION}.`)) return undefined;
-    const raw = Buffer.from(value.slice(VERSION.length + 1), 'base64url');
-    if (raw.length < IV_BYTES + TAG_BYTES + 2) return undefined;
-    let claims: SessionClaims;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
-      decipher.setAAD(Buffer.from(`${SESSION_COOKIE}.${VERSION}`));
-      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-      const text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8');
-      const parsed = JSON.parse(text) as { p?: unknown; i?: unknown; s?: unknown };
-      if (typeof parsed.p !== 'string' || typeof parsed.i !== 'number' || typeof parsed.s !== 'number') return undefined;
-      claims = { partnerId: parsed.p, signedInAt: parsed.i, seenAt: parsed.s };
-    } catch {
-      return undefined;
-    }
+    const parsed = this.openValue(SESSION_COOKIE, value) as { p?: unknown; i?: unknown; s?: unknown } | undefined;
+    if (!parsed || typeof parsed.p !== 'string' || typeof parsed.i !== 'number' || typeof parsed.s !== 'number') return undefined;
+    const claims: SessionClaims = { partnerId: parsed.p, signedInAt: parsed.i, seenAt: parsed.s };
     const now = this.seconds();
     if (now - claims.signedInAt > this.limits.maxSeconds) return undefined;
     if (now - claims.seenAt > this.limits.idleSeconds) return undefined;
@@ -102,15 +118,21 @@ export function clearedSessionCookie(): string {
   return `${SESSION_COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Strict`;
 }
 
-/** The session cookie's value in a Cookie header (RFC 6265, section 5.4), if any. */
-export function sessionCookieOf(header: string | undefined): string | undefined {
+/** A cookie's value in a Cookie header (RFC 6265, section 5.4), if any. */
+export function cookieOf(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const pair of header.split(';')) {
     const at = pair.indexOf('=');
-    if (at > 0 && pair.slice(0, at).trim() === SESSION_COOKIE) return pair.slice(at + 1).trim();
+    if (at > 0 && pair.slice(0, at).trim() === name) return pair.slice(at + 1).trim();
   }
   return undefined;
 }
+
+export function sessionCookieOf(header: string | undefined): string | undefined {
+  return cookieOf(header, SESSION_COOKIE);
+}
+
+
 
 /**
  * The sealing key: 32 random bytes in `file`, made (mode 0600) when it does not exist yet. Gateways

@@ -19,6 +19,8 @@ export interface ShellOptions {
   /** Whether /console/assets/<slug>.js and .css exist. */
   script: boolean;
   stylesheet: boolean;
+  /** A same-origin page the browser moves on to at once (after a sign-in; no script needed). */
+  refreshTo?: string;
 }
 
 const DSFR = '/console/dsfr';
@@ -32,6 +34,7 @@ export function renderShell(options: ShellOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1, shrink-to-fit=no">
 <meta name="format-detection" content="telephone=no">
+${options.refreshTo ? html`<meta http-equiv="refresh" content="0; url=${options.refreshTo}">` : ''}
 <title>${title} — ${t('title.suffix')}</title>
 <link rel="stylesheet" href="${DSFR}/dsfr.min.css">
 <link rel="stylesheet" href="${DSFR}/utility/icons/icons.min.css">

@@ -22,9 +22,13 @@ export class ApiProblem extends Error {
   }
 }
 
-export async function getJson<T>(path: string): Promise<T> {
+/**
+ * The JSON answer of a GET. `alsoFine` lists error statuses whose body is still the resource (GET
+ * /v1/operator/status answers 503 with the state when the gateway is not ready).
+ */
+export async function getJson<T>(path: string, options: { alsoFine?: number[] } = {}): Promise<T> {
   const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
-  if (!response.ok) {
+  if (!response.ok && !(options.alsoFine ?? []).includes(response.status)) {
     let code = 'internal';
     let requestId: string | undefined;
     try {

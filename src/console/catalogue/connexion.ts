@@ -16,6 +16,7 @@ export const connexion = {
   'connexion.failed.heading': 'La connexion n’a pas abouti',
   'connexion.failed.text': 'La réponse du fournisseur d’identité n’a pas pu être vérifiée (demande expirée, ouverte dans un autre onglet, ou modifiée). Recommencez la connexion ; si l’erreur persiste, contactez l’exploitant en citant l’identifiant de requête {requestId}.',
   'connexion.signed-out': 'Vous êtes déconnecté.',
+  'connexion.continue': 'Vous êtes connecté. Continuer vers l’accueil de la console',
   'connexion.retry': 'Recommencer la connexion',
   'connexion.readonly': 'Une session ProConnect permet seulement de consulter : les machines des partenaires utilisent leur certificat.',
 } as const;

@@ -4,15 +4,17 @@
  * than showing a key to a person.
  */
 import { accueil } from './accueil.js';
+import { api } from './api.js';
 import { common } from './common.js';
 import { connexion } from './connexion.js';
-import { api } from './api.js';
+import { exploitation } from './exploitation.js';
 import { statistiques } from './statistiques.js';
 
 export const FR = Object.freeze({
   ...common,
   ...accueil,
   ...connexion,
+  ...exploitation,
   ...statistiques,
   ...api,
 });

@@ -1,7 +1,8 @@
 /**
- * What the gateway's pure code (src/audit) takes from node:crypto, for the browser bundles: esbuild
- * aliases `node:crypto` to this module (src/console/bundles.ts). Only SHA-256 hashing: anything else
- * fails loudly at bundling, not silently in a browser.
+ * What the gateway's code takes from node:crypto, for the browser bundles: esbuild aliases
+ * `node:crypto` to this module (src/console/bundles.ts). SHA-256 hashing and constant-time comparison
+ * work; decryption, which src/audit reaches only through module imports (crypto/service.ts) and never
+ * calls in a browser, throws if ever called. Any other import fails at bundling, not in a browser.
  */
 import { Buffer } from 'buffer';
 import { Sha256 } from './sha256.js';
@@ -29,4 +30,15 @@ export function createHash(algorithm: string): Hash {
   return new Hash();
 }
 
-export default { createHash };
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) throw new RangeError('Input buffers must have the same byte length');
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!;
+  return difference === 0;
+}
+
+export function createDecipheriv(): never {
+  throw new Error('console bundle: decryption is not available in the browser');
+}
+
+export default { createHash, timingSafeEqual, createDecipheriv };

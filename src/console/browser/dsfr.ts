@@ -1,0 +1,45 @@
+/**
+ * DSFR components built with dom.ts, for every page: tables (the 1.12+ markup, caption first, header
+ * cells scoped), badges and alerts.
+ */
+import { h, type Child } from './dom.js';
+
+export type BadgeKind = 'success' | 'warning' | 'error' | 'info' | 'new';
+
+export function badge(text: string, kind: BadgeKind): HTMLElement {
+  return h('p', { class: `fr-badge fr-badge--sm fr-badge--${kind}` }, text);
+}
+
+export function alert(kind: 'error' | 'warning' | 'info' | 'success', text: string, title?: string): HTMLElement {
+  return h('div', { class: `fr-alert fr-alert--${kind}${title ? '' : ' fr-alert--sm'}`, role: kind === 'error' ? 'alert' : undefined }, title ? h('h3', { class: 'fr-alert__title' }, title) : null, h('p', {}, text));
+}
+
+/**
+ * A data table. `rowHeader`: the first cell of each row heads the row (`<th scope="row">`), as in a
+ * table of named values.
+ */
+export function table(caption: string, columns: string[], rows: Child[][], options: { rowHeader?: boolean; id?: string } = {}): HTMLElement {
+  return h(
+    'div',
+    { class: 'fr-table fr-table--no-scroll', id: options.id },
+    h(
+      'div',
+      { class: 'fr-table__wrapper' },
+      h(
+        'div',
+        { class: 'fr-table__container' },
+        h(
+          'div',
+          { class: 'fr-table__content' },
+          h(
+            'table',
+            {},
+            h('caption', {}, caption),
+            h('thead', {}, h('tr', {}, ...columns.map((column) => h('th', { scope: 'col' }, column)))),
+            h('tbody', {}, ...rows.map((cells) => h('tr', {}, ...cells.map((cell, i) => (i === 0 && options.rowHeader ? h('th', { scope: 'row' }, cell) : h('td', {}, cell)))))),
+          ),
+        ),
+      ),
+    ),
+  );
+}
