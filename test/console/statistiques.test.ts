@@ -11,9 +11,10 @@ import { expect } from 'chai';
 import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { requestGateway } from '../../src/client/gateway-client.js';
 import type { StatisticsReport } from '../../src/stats/report.js';
-import { ARTIFACTS, cspViolations, expectAccessible, launchBrowser, partnerContext, screenshot } from '../fixtures/browser.js';
+import { anonymousContext, ARTIFACTS, cspViolations, expectAccessible, launchBrowser, partnerContext, screenshot } from '../fixtures/browser.js';
 import { committeeFacts, seedStatisticsFacts } from '../fixtures/committee-facts.js';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+import { freePort, startOidcProvider, type TestProvider } from '../fixtures/oidc-provider.js';
 import { partner } from '../fixtures/partner.js';
 import { pdfPages } from '../fixtures/pdf-text.js';
 
@@ -267,5 +268,68 @@ describe('console: the steering committee statistics page, in Chromium @integrat
       expect(text).not.to.contain('Télécharger');
       expect(text).not.to.contain('Menu principal');
     });
+  });
+});
+
+describe('console: the statistics page for a committee member signed in with ProConnect @integration', function () {
+  this.timeout(180_000);
+  let provider: TestProvider;
+  let gateway: TestGateway;
+  let browser: Browser;
+
+  before(async () => {
+    const port = await freePort();
+    const redirect = `https://127.0.0.1:${port}/console/oidc/retour`;
+    provider = await startOidcProvider({ redirectUri: redirect, people: { 'c.durand': { email: 'c.durand@paris.pref.example.fr', siret: '17750000000000' } } });
+    const mappingFile = path.join(provider.dir, 'roles.json');
+    fs.writeFileSync(mappingFile, JSON.stringify({ version: 1, people: [{ email: 'c.durand@paris.pref.example.fr', siret: '17750000000000', partner: 'prefecture-paris' }] }));
+    gateway = await startTestGateway({
+      PASSERELLE_PORT: String(port),
+      PASSERELLE_OIDC_ISSUER: provider.issuer,
+      PASSERELLE_OIDC_CLIENT_ID: provider.clientId,
+      PASSERELLE_OIDC_CLIENT_SECRET_FILE: provider.clientSecretFile,
+      PASSERELLE_OIDC_REDIRECT_URL: redirect,
+      PASSERELLE_OIDC_ROLE_MAPPING_FILE: mappingFile,
+      PASSERELLE_OIDC_CA_FILE: provider.caFile,
+    });
+    seedStatisticsFacts(gateway.settings.dataDir, committeeFacts());
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await gateway?.dispose();
+    await provider?.close();
+  });
+
+  it('shows the figures of the API and downloads its CSV with the session, no certificate needed', async () => {
+    const context = await anonymousContext(browser);
+    try {
+      const page = await context.newPage();
+      // The provider's pages: the ProConnect button, its login form, its consent the first time.
+      await page.goto(`${gateway.baseUrl}/console/connexion`);
+      await page.click('#proconnect');
+      await page.fill('input[name="login"]', 'c.durand');
+      await page.fill('input[name="password"]', 'any password: development interactions');
+      await page.click('button[type="submit"]');
+      await page.waitForURL((url) => url.port === new URL(gateway.baseUrl).port || url.pathname.includes('/interaction/'));
+      if (page.url().includes('/interaction/')) await page.locator('button[type="submit"]', { hasText: 'Continue' }).click();
+      await page.waitForURL((url) => url.port === new URL(gateway.baseUrl).port && url.pathname === '/console/accueil');
+
+      await page.click('#navigation .fr-nav__link[href="/console/statistiques"]');
+      await page.waitForSelector('main [data-ready]');
+      const json = (await page.evaluate("fetch('/v1/stats?format=json').then((r) => r.json())")) as StatisticsReport;
+      const shown = await page.locator('[data-table="orientations-by-month-and-recipient"] td[data-row]').evaluateAll((cells) => cells.map((cell) => (cell.hasAttribute('data-suppressed') ? null : Number(cell.getAttribute('data-value')))));
+      expect(shown).to.deep.equal(json.tables.find((table) => table.name === 'orientations-by-month-and-recipient')!.cells.map((cell) => cell.count));
+      expect(shown).to.include(null);
+
+      const csv = (await page.evaluate("fetch('/v1/stats?format=csv').then((r) => r.text())")) as string;
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#csv-complet').click()]);
+      expect(fs.readFileSync(await download.path(), 'utf8')).to.equal(csv);
+      await expectAccessible(page);
+      expect(await cspViolations(page)).to.deep.equal([]);
+      await screenshot(page, 'statistiques-proconnect');
+    } finally {
+      await context.close();
+    }
   });
 });
