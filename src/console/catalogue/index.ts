@@ -4,11 +4,13 @@
  * than showing a key to a person.
  */
 import { accueil } from './accueil.js';
+import { api } from './api.js';
 import { common } from './common.js';
 import { connexion } from './connexion.js';
 import { exploitation } from './exploitation.js';
 import { journal } from './journal.js';
 import { message } from './message.js';
+import { statistiques } from './statistiques.js';
 
 export const FR = Object.freeze({
   ...common,
@@ -17,6 +19,8 @@ export const FR = Object.freeze({
   ...exploitation,
   ...journal,
   ...message,
+  ...statistiques,
+  ...api,
 });
 
 export type MessageKey = keyof typeof FR;
