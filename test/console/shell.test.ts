@@ -80,6 +80,8 @@ describe('console: the shell and the home page, in Chromium @integration', funct
       const name = page.locator('.fr-header__menu-links [data-signed-in]');
       const box = (await name.boundingBox())!;
       expect(box.x + box.width, 'the name stays within the screen').to.be.at.most(390);
+      const overflow = await name.evaluate((element) => element.scrollWidth - element.clientWidth);
+      expect(overflow, 'no text runs out of the name\'s box').to.be.at.most(1);
       await expectAccessible(page);
       expect(await cspViolations(page)).to.deep.equal([]);
       await screenshot(page, 'accueil-auditor-mobile-menu');
