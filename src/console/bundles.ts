@@ -32,6 +32,9 @@ export function entryPoints(browserDir: string = BROWSER_DIR): Record<string, st
     const file = path.join(browserDir, `${entry ?? slug}.ts`);
     if (fs.existsSync(file)) entries[slug] = file;
   }
+  // The stylesheet every page links (shell.ts), bundled beside the pages.
+  const stylesheet = path.join(browserDir, 'console.css');
+  if (fs.existsSync(stylesheet)) entries['console'] = stylesheet;
   return entries;
 }
 

@@ -156,6 +156,7 @@ async function sendPage(res: Response, status: number, answer: PageAnswer): Prom
       ...(answer.refreshTo ? { refreshTo: answer.refreshTo } : {}),
       script: bundles.has(`${answer.slug}.js`),
       stylesheet: bundles.has(`${answer.slug}.css`),
+      consoleStylesheet: bundles.has('console.css'),
     }),
   );
 }

@@ -19,6 +19,8 @@ export interface ShellOptions {
   /** Whether /console/assets/<slug>.js and .css exist. */
   script: boolean;
   stylesheet: boolean;
+  /** Whether /console/assets/console.css (browser/console.css) exists. */
+  consoleStylesheet: boolean;
   /** A same-origin page the browser moves on to at once (after a sign-in; no script needed). */
   refreshTo?: string;
 }
@@ -38,6 +40,7 @@ ${options.refreshTo ? html`<meta http-equiv="refresh" content="0; url=${options.
 <title>${title} — ${t('title.suffix')}</title>
 <link rel="stylesheet" href="${DSFR}/dsfr.min.css">
 <link rel="stylesheet" href="${DSFR}/utility/icons/icons.min.css">
+${options.consoleStylesheet ? html`<link rel="stylesheet" href="/console/assets/console.css">` : ''}
 ${options.stylesheet ? html`<link rel="stylesheet" href="/console/assets/${slug}.css">` : ''}
 <link rel="icon" href="${DSFR}/favicon/favicon.svg" type="image/svg+xml">
 <script type="module" src="${DSFR}/dsfr.module.min.js"></script>

@@ -69,6 +69,28 @@ describe('console: the shell and the home page, in Chromium @integration', funct
     }
   });
 
+  it('opens DSFR\'s menu on a phone-sized screen, the organisation\'s name wrapped within the screen', async () => {
+    const context = await partnerContext(browser, gateway.baseUrl, 'auditor');
+    try {
+      const page = await context.newPage();
+      await page.setViewportSize({ width: 390, height: 800 });
+      await openConsolePage(page, `${gateway.baseUrl}/console/accueil`);
+      await page.click('#button-menu');
+      await page.waitForSelector('#modal-menu.fr-modal--opened');
+      expect(await page.locator('#modal-menu .fr-nav__link').filter({ hasText: 'Journal d’audit' }).isVisible()).to.equal(true);
+      const name = page.locator('.fr-header__menu-links [data-signed-in]');
+      const box = (await name.boundingBox())!;
+      expect(box.x + box.width, 'the name stays within the screen').to.be.at.most(390);
+      const overflow = await name.evaluate((element) => element.scrollWidth - element.clientWidth);
+      expect(overflow, 'no text runs out of the name\'s box').to.be.at.most(1);
+      await expectAccessible(page);
+      expect(await cspViolations(page)).to.deep.equal([]);
+      await screenshot(page, 'accueil-auditor-mobile-menu');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('shows the sign-in page to a browser without a certificate or session', async () => {
     const context = await anonymousContext(browser);
     try {

@@ -180,6 +180,31 @@ describe('console: sign-in with OpenID Connect against a real provider @integrat
     }
   });
 
+  it('renews the idle limit when a page is opened, up to the absolute limit', async () => {
+    const context = await anonymousContext(browser);
+    try {
+      const key = loadSessionKey(gateway.settings.consoleSessionKeyFile);
+      const limits = { idleSeconds: gateway.settings.consoleSessionIdleMinutes * 60, maxSeconds: gateway.settings.consoleSessionMaxHours * 3600 };
+      const sealer = new SessionSealer(key, limits, () => new Date());
+      const now = Math.floor(Date.now() / 1000);
+      // Signed in two hours ago, last page twenty minutes ago: still valid, and worth renewing.
+      const value = sealer.seal({ partnerId: 'auditor', signedInAt: now - 7200, seenAt: now - 1200 });
+      await context.addCookies([{ name: SESSION_COOKIE, value, url: gateway.baseUrl, secure: true, httpOnly: true, sameSite: 'Strict' }]);
+      const page = await context.newPage();
+      const response = await page.goto(`${gateway.baseUrl}/console/accueil`);
+      expect(response!.status()).to.equal(200);
+      const renewed = (await sessionCookie(context))!;
+      expect(renewed.value).to.not.equal(value);
+      const claims = sealer.open(renewed.value)!;
+      expect(claims.signedInAt).to.equal(now - 7200);
+      expect(claims.seenAt).to.be.at.least(now);
+      // The cookie ends with the absolute limit: 8 hours after sign-in, 6 from now.
+      expect(renewed.expires - now).to.be.within(6 * 3600 - 120, 6 * 3600 + 120);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('refuses an answer whose state does not match the sign-in this browser started last', async () => {
     const context = await anonymousContext(browser);
     try {
