@@ -334,6 +334,66 @@ const OPERATIONS: HttpOperation[] = [
     answers: { '200': { description: 'The armored public key.', content: { 'application/pgp-keys': { schema: { type: 'string', description: 'ASCII-armored OpenPGP public key (RFC 9580 section 6.2).' } } } } },
     problems: ['not_found', 'forbidden', 'bad_request'],
   },
+  ...consoleOperations(),
 ];
+
+/**
+ * The web console (src/console, docs/console.md): pages and files for people's browsers. They need no
+ * capability themselves: each page fetches its data from /v1, under the same authorization as the API.
+ * /console/oidc/connexion and /console/oidc/retour exist only when ProConnect is configured.
+ */
+function consoleOperations(): HttpOperation[] {
+  const html = { 'text/html': { schema: { type: 'string' } } };
+  const sessionAnswer = { 'application/json': { schema: { type: 'object', required: ['signedIn'] } } };
+  const pathParameter = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+  const page = (method: HttpMethod, path: string, operationId: string, summary: string, description: string, answers: HttpOperation['answers'], parameters?: Array<Record<string, unknown>>): HttpOperation => ({
+    method,
+    path,
+    operationId,
+    tag: 'Console',
+    summary,
+    description,
+    access: 'public',
+    ...(parameters ? { parameters } : {}),
+    answers,
+    problems: [],
+  });
+  return [
+    page('get', '/console/', 'getConsole', "The console's entry", 'Redirects to the home page of the web console.', { '302': { description: 'To /console/accueil.' } }),
+    page(
+      'get',
+      '/console/{slug}',
+      'getConsolePage',
+      'A page of the web console',
+      "The DSFR page shell of one console page (accueil, journal, message, statistiques, exploitation, api); the page's script fetches its data from /v1. Without a client certificate or a console session, the sign-in page (401); an unknown page, 404.",
+      { '200': { description: 'The page.', content: html }, '401': { description: 'The sign-in page.', content: html }, '404': { description: 'No such page.', content: html } },
+      [pathParameter('slug', 'The page.')],
+    ),
+    page('get', '/console/connexion', 'getConsoleSignIn', 'Sign-in page', "How to sign in: the browser's client certificate, or ProConnect (OpenID Connect) when the gateway is configured for it.", { '200': { description: 'The page.', content: html } }),
+    page('get', '/console/session', 'getConsoleSession', 'Who is signed in', 'The partner a console session or certificate acts for (id, name, role) and the pages of its role; never the person.', {
+      '200': { description: 'Signed in.', content: sessionAnswer },
+      '401': { description: 'Not signed in.', content: sessionAnswer },
+    }),
+    page('post', '/console/deconnexion', 'signOutOfConsole', 'Sign out', 'Deletes the console session cookie.', { '303': { description: 'To the sign-in page.' } }),
+    page(
+      'get',
+      '/console/assets/{name}',
+      'getConsoleAsset',
+      'A script or stylesheet of the console',
+      "The bundles of the console's pages, served by the gateway itself: no CDN.",
+      { '200': { description: 'The file.', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } }, '404': { description: 'No such file.', content: html } },
+      [pathParameter('name', 'The file.')],
+    ),
+    page(
+      'get',
+      '/console/dsfr/{path}',
+      'getDesignSystemFile',
+      'A file of the French State design system',
+      "The DSFR's stylesheets, module, fonts and icons, served by the gateway itself from an allow-list of its dist folder.",
+      { '200': { description: 'The file.', content: Object.fromEntries(['text/css', 'text/javascript', 'font/woff2', 'font/woff', 'image/svg+xml', 'image/png'].map((type) => [type, { schema: { type: 'string' } }])) }, '404': { description: 'Not in the allow-list.', content: html } },
+      [pathParameter('path', "The file, under the DSFR's dist folder.")],
+    ),
+  ];
+}
 
 export const HTTP_OPERATIONS: readonly HttpOperation[] = Object.freeze(OPERATIONS);

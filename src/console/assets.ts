@@ -33,8 +33,6 @@ const DESIGN_SYSTEM_MAX_AGE = 86_400;
  * legacy (nomodule) build, nor the component sources.
  */
 const DSFR_FILES = /^\/(?:dsfr(?:\.print)?\.min\.css|dsfr\.module\.min\.js|fonts\/[\w.-]+\.woff2?|icons\/[\w-]+\/[\w-]+\.svg|utility\/(?:utility|icons(?:\/[\w-]+)?\/[\w-]+)\.min\.css|artwork\/(?:[\w-]+\/)*[\w-]+\.svg|favicon\/[\w.-]+\.(?:svg|png|ico|webmanifest))$/;
-/** DSFR Chart: one folder per chart (ES module and stylesheet). */
-const CHART_FILES = /^\/[A-Za-z]+\/[A-Za-z]+\.(?:js|css)$/;
 
 function allowlisted(files: RegExp, root: string): express.RequestHandler {
   const serve = express.static(root, {
@@ -57,7 +55,6 @@ function isNotFound(err: unknown): boolean {
 export function designSystemAssets(): express.Router {
   const router = express.Router();
   router.use('/dsfr', allowlisted(DSFR_FILES, distOf('@gouvfr/dsfr')));
-  router.use('/dsfr-chart', allowlisted(CHART_FILES, distOf('@gouvfr/dsfr-chart')));
   router.get('/assets/:name', async (req, res, next) => {
     try {
       const bundle = (await consoleBundles()).get(String(req.params['name']));

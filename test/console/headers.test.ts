@@ -95,8 +95,6 @@ describe('console: security headers, inline code and assets @integration', funct
       ['/console/dsfr/utility/icons/icons.min.css', /^text\/css/],
       ['/console/dsfr/fonts/Marianne-Regular.woff2', /font\/woff2/],
       ['/console/dsfr/favicon/favicon.svg', /svg/],
-      ['/console/dsfr-chart/BarChart/BarChart.js', /javascript/],
-      ['/console/dsfr-chart/BarChart/BarChart.css', /^text\/css/],
     ] as const) {
       const answer = await fetchAs(gateway.baseUrl, pathname);
       expect(answer.status, pathname).to.equal(200);
