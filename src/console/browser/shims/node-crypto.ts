@@ -5,12 +5,13 @@
  * calls in a browser, throws if ever called. Any other import fails at bundling, not in a browser.
  */
 import { Buffer } from 'buffer';
-import { Sha256 } from './sha256.js';
+// Synchronous, as node:crypto and the audit code are (WebCrypto's digest is asynchronous).
+import { sha256 } from '@noble/hashes/sha2';
 
 type Input = string | Uint8Array;
 
 class Hash {
-  private readonly sha = new Sha256();
+  private readonly sha = sha256.create();
 
   update(data: Input, encoding?: BufferEncoding): this {
     this.sha.update(typeof data === 'string' ? Buffer.from(data, encoding ?? 'utf8') : data);
