@@ -18,6 +18,7 @@ import type { Store } from '../store/port.js';
 import type { Partner } from '../domain/partner.js';
 import { callerOf, permit, visibleMessage } from './authorization.js';
 import { readBoundedBody } from './body.js';
+import { messageAnswer } from './message-answer.js';
 import { authenticatePartner, presentsCertificate } from './client-identity.js';
 import { serveDocument, type InterfaceDocuments } from './interface-documents.js';
 import { sendProblem } from './problem.js';
@@ -171,18 +172,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     const id = String(req.params['messageId']);
     const record = visibleMessage(callerOf(res), UUID.test(id) ? await deps.store.findMessage(id) : undefined);
     res.locals['messageId'] = record.messageId;
-    res.json({
-      messageId: record.messageId,
-      type: record.type,
-      sender: record.sender,
-      recipient: record.recipient,
-      status: record.status,
-      acceptedAt: record.acceptedAt,
-      ...(record.queuedAt ? { queuedAt: record.queuedAt } : {}),
-      ...(record.acknowledgedAt ? { acknowledgedAt: record.acknowledgedAt } : {}),
-      ...(record.deadLetteredAt ? { deadLetteredAt: record.deadLetteredAt } : {}),
-      ...(record.expiredAt ? { expiredAt: record.expiredAt } : {}),
-    });
+    res.json(messageAnswer(record));
   });
 
   // What /readyz decides, and why: the broker may be away while the gateway is ready (messages wait in

@@ -14,6 +14,7 @@ import { GatewayError } from '../domain/errors.js';
 import type { Partner } from '../domain/partner.js';
 import type { MessageRecord, Store, StoredAuditEntry } from '../store/port.js';
 import { auditEntryAnswer } from './audit-answer.js';
+import { messageAnswer } from './message-answer.js';
 import { auditScope, callerOf, permit, visibleTimeline } from './authorization.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -22,21 +23,9 @@ export interface TimelineRouterDependencies {
   store: Pick<Store, 'messageHistory'>;
 }
 
+/** The message's answer (GET /v1/messages/{id}), with what links it to the log and to its original. */
 function summary(record: MessageRecord): Record<string, unknown> {
-  return {
-    messageId: record.messageId,
-    type: record.type,
-    sender: record.sender,
-    recipient: record.recipient,
-    status: record.status,
-    acceptedAt: record.acceptedAt,
-    auditIndex: record.auditIndex,
-    ...(record.inReplyTo ? { inReplyTo: record.inReplyTo } : {}),
-    ...(record.queuedAt ? { queuedAt: record.queuedAt } : {}),
-    ...(record.acknowledgedAt ? { acknowledgedAt: record.acknowledgedAt } : {}),
-    ...(record.deadLetteredAt ? { deadLetteredAt: record.deadLetteredAt } : {}),
-    ...(record.expiredAt ? { expiredAt: record.expiredAt } : {}),
-  };
+  return { ...messageAnswer(record), auditIndex: record.auditIndex, ...(record.inReplyTo ? { inReplyTo: record.inReplyTo } : {}) };
 }
 
 /** Whether the entry names the partner, as audit_parties records it (sender or recipient). */

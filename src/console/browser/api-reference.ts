@@ -12,6 +12,7 @@ import { t, type MessageKey } from '../catalogue/index.js';
 import { PROBLEM_CATALOGUE, type ProblemCode } from '../../domain/errors.js';
 import { getJson } from './api.js';
 import { h, replace, type Child } from './dom.js';
+import { table as dsfrTable } from './dsfr.js';
 
 /** The parts of OpenAPI 3.1 (https://spec.openapis.org/oas/v3.1.0) this page reads. */
 type Json = Record<string, unknown>;
@@ -69,31 +70,9 @@ function schemaName(schema: unknown): Child {
   return h('code', {}, `${types ?? t('api.schema.any')}${format ? ` (${format})` : ''}`);
 }
 
+// The caption names the table for assistive technologies; the heading above says it on screen.
 function table(caption: string, headers: string[], rows: Child[][]): HTMLElement {
-  return h(
-    'div',
-    // The caption names the table for assistive technologies; the heading above says it on screen.
-    { class: 'fr-table fr-table--bordered fr-table--no-scroll fr-table--no-caption' },
-    h(
-      'div',
-      { class: 'fr-table__wrapper' },
-      h(
-        'div',
-        { class: 'fr-table__container' },
-        h(
-          'div',
-          { class: 'fr-table__content' },
-          h(
-            'table',
-            {},
-            h('caption', {}, caption),
-            h('thead', {}, h('tr', {}, ...headers.map((header) => h('th', { scope: 'col' }, header)))),
-            h('tbody', {}, ...rows.map(([first, ...rest]) => h('tr', {}, h('th', { scope: 'row' }, first), ...rest.map((cell) => h('td', {}, cell))))),
-          ),
-        ),
-      ),
-    ),
-  );
+  return dsfrTable(caption, headers, rows, { rowHeader: true, modifiers: ['bordered', 'no-caption'] });
 }
 
 /** Problem codes a response names: an `x-problem-codes` list, a `code` enum in its schema, or its examples. */

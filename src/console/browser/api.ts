@@ -28,17 +28,20 @@ export class ApiProblem extends Error {
  */
 export async function getJson<T>(path: string, options: { alsoFine?: number[] } = {}): Promise<T> {
   const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
-  if (!response.ok && !(options.alsoFine ?? []).includes(response.status)) {
-    let code = 'internal';
-    let requestId: string | undefined;
-    try {
-      const problem = (await response.json()) as { code?: string; requestId?: string };
-      code = problem.code ?? code;
-      requestId = problem.requestId;
-    } catch {
-      // Not problem+json (a proxy's page): the generic sentence, with the status.
-    }
-    throw new ApiProblem(response.status, code, requestId ?? response.headers.get('x-request-id') ?? undefined);
-  }
+  if (!response.ok && !(options.alsoFine ?? []).includes(response.status)) throw await problemOf(response);
   return (await response.json()) as T;
+}
+
+/** The problem an answer that is not 2xx carries (RFC 9457), or the generic one when it is not problem+json (a proxy's page). */
+export async function problemOf(response: Response): Promise<ApiProblem> {
+  let code = 'internal';
+  let requestId: string | undefined;
+  try {
+    const problem = (await response.json()) as { code?: string; requestId?: string };
+    code = problem.code ?? code;
+    requestId = problem.requestId;
+  } catch {
+    // Not problem+json: the generic sentence, with the request id of the header.
+  }
+  return new ApiProblem(response.status, code, requestId ?? response.headers.get('x-request-id') ?? undefined);
 }

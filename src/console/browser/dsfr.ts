@@ -14,14 +14,26 @@ export function alert(kind: 'error' | 'warning' | 'info' | 'success', text: stri
   return h('div', { class: `fr-alert fr-alert--${kind}${title ? '' : ' fr-alert--sm'}`, role: kind === 'error' ? 'alert' : undefined }, title ? h('h3', { class: 'fr-alert__title' }, title) : null, h('p', {}, text));
 }
 
-/**
- * A data table. `rowHeader`: the first cell of each row heads the row (`<th scope="row">`), as in a
- * table of named values.
- */
-export function table(caption: string, columns: string[], rows: Child[][], options: { rowHeader?: boolean; id?: string } = {}): HTMLElement {
+export interface TableOptions {
+  /** The first cell of each row heads the row (`<th scope="row">`), as in a table of named values. */
+  rowHeader?: boolean;
+  id?: string;
+  /** DSFR modifiers of `fr-table` (`bordered`, `no-caption` when a heading above names the table); `no-scroll` unless `scroll`. */
+  modifiers?: Array<'bordered' | 'no-caption'>;
+  scroll?: boolean;
+  /** Attributes of the `<table>` element itself. */
+  attributes?: Record<string, string>;
+}
+
+/** A data table in DSFR's markup; `rows` are cells, or rows already built (with their own listeners). */
+export function table(caption: string, columns: string[], rows: Child[][] | HTMLTableRowElement[], options: TableOptions = {}): HTMLElement {
+  const modifiers = [...(options.modifiers ?? []), ...(options.scroll ? [] : ['no-scroll'])];
+  const body = rows.map((row) =>
+    row instanceof HTMLTableRowElement ? row : h('tr', {}, ...row.map((cell, i) => (i === 0 && options.rowHeader ? h('th', { scope: 'row' }, cell) : h('td', {}, cell)))),
+  );
   return h(
     'div',
-    { class: 'fr-table fr-table--no-scroll', id: options.id },
+    { class: ['fr-table', ...modifiers.map((modifier) => `fr-table--${modifier}`)].join(' '), id: options.id },
     h(
       'div',
       { class: 'fr-table__wrapper' },
@@ -31,13 +43,7 @@ export function table(caption: string, columns: string[], rows: Child[][], optio
         h(
           'div',
           { class: 'fr-table__content' },
-          h(
-            'table',
-            {},
-            h('caption', {}, caption),
-            h('thead', {}, h('tr', {}, ...columns.map((column) => h('th', { scope: 'col' }, column)))),
-            h('tbody', {}, ...rows.map((cells) => h('tr', {}, ...cells.map((cell, i) => (i === 0 && options.rowHeader ? h('th', { scope: 'row' }, cell) : h('td', {}, cell)))))),
-          ),
+          h('table', options.attributes ?? {}, h('caption', {}, caption), h('thead', {}, h('tr', {}, ...columns.map((column) => h('th', { scope: 'col' }, column)))), h('tbody', {}, ...body)),
         ),
       ),
     ),

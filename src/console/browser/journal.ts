@@ -11,6 +11,7 @@ import type { ExportedEntry } from '../../audit/verify.js';
 import { t } from '../catalogue/index.js';
 import { ApiProblem, getJson } from './api.js';
 import { h, replace } from './dom.js';
+import { table as dsfrTable } from './dsfr.js';
 import { apiLogSource, type GatewayKey } from './log-source.js';
 import { forgetSeen } from './seen-checkpoint.js';
 import { currentSession, pageRoot } from './session.js';
@@ -214,49 +215,24 @@ async function main(): Promise<void> {
   function entriesTable(entries: ExportedEntry[], start: number, next: number | undefined): HTMLElement[] {
     if (entries.length === 0) return [h('p', { 'data-empty': '' }, t('journal.table.empty'))];
     const columns = ['index', 'timestamp', 'event', 'sender', 'recipient', 'messageId'];
-    const table = h(
-      'div',
-      { class: 'fr-table fr-table--no-caption' },
-      h(
-        'div',
-        { class: 'fr-table__wrapper' },
-        h(
-          'div',
-          { class: 'fr-table__container' },
-          h(
-            'div',
-            { class: 'fr-table__content' },
-            h(
-              'table',
-              { 'data-table': '' },
-              h('caption', {}, t('journal.table.caption')),
-              h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, fieldLabel(c))))),
-              h(
-                'tbody',
-                {},
-                ...entries.map((entry) => {
-                  // The visible index is part of the button's name (WCAG 2.5.3, label in name).
-                  const [before, after] = t('journal.table.open', { index: '\u0000' }).split('\u0000') as [string, string];
-                  const open = h('button', { type: 'button', class: 'fr-btn fr-btn--sm fr-btn--tertiary', 'data-open': String(entry.index) }, before ? h('span', { class: 'fr-sr-only' }, before) : null, String(entry.index), after ? h('span', { class: 'fr-sr-only' }, after) : null);
-                  open.addEventListener('click', () => showEntry(entry));
-                  const messageId = typeof entry['messageId'] === 'string' ? entry['messageId'] : undefined;
-                  return h(
-                    'tr',
-                    { 'data-row-index': String(entry.index) },
-                    h('td', {}, open),
-                    h('td', {}, String(entry['timestamp'] ?? t('missing'))),
-                    h('td', {}, eventLabel(entry['event'])),
-                    h('td', {}, String(entry['sender'] ?? t('missing'))),
-                    h('td', {}, String(entry['recipient'] ?? t('missing'))),
-                    h('td', {}, messageId ? h('a', { href: `/console/message?id=${encodeURIComponent(messageId)}` }, messageId) : t('missing')),
-                  );
-                }),
-              ),
-            ),
-          ),
-        ),
-      ),
-    );
+    const rows = entries.map((entry) => {
+      // The visible index is part of the button's name (WCAG 2.5.3, label in name).
+      const [before, after] = t('journal.table.open', { index: '\u0000' }).split('\u0000') as [string, string];
+      const open = h('button', { type: 'button', class: 'fr-btn fr-btn--sm fr-btn--tertiary', 'data-open': String(entry.index) }, before ? h('span', { class: 'fr-sr-only' }, before) : null, String(entry.index), after ? h('span', { class: 'fr-sr-only' }, after) : null);
+      open.addEventListener('click', () => showEntry(entry));
+      const messageId = typeof entry['messageId'] === 'string' ? entry['messageId'] : undefined;
+      return h(
+        'tr',
+        { 'data-row-index': String(entry.index) },
+        h('td', {}, open),
+        h('td', {}, String(entry['timestamp'] ?? t('missing'))),
+        h('td', {}, eventLabel(entry['event'])),
+        h('td', {}, String(entry['sender'] ?? t('missing'))),
+        h('td', {}, String(entry['recipient'] ?? t('missing'))),
+        h('td', {}, messageId ? h('a', { href: `/console/message?id=${encodeURIComponent(messageId)}` }, messageId) : t('missing')),
+      );
+    });
+    const table = dsfrTable(t('journal.table.caption'), columns.map(fieldLabel), rows, { modifiers: ['no-caption'], scroll: true, attributes: { 'data-table': '' } });
     const nav: HTMLElement[] = [];
     const button = (label: string, target: () => void, data: string) => {
       const b = h('button', { type: 'button', class: 'fr-btn fr-btn--secondary fr-btn--sm', [data]: '' }, label);

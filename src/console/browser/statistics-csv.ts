@@ -3,24 +3,13 @@
  * CRLF line ends), so that a downloaded table holds the API's figures and nothing the page computed.
  * One table's file is the API's header line and that table's lines, unchanged.
  */
-import { ApiProblem } from './api.js';
+import { problemOf } from './api.js';
 
 export const CSV_PATH = '/v1/stats?format=csv';
 
 export async function fetchStatisticsCsv(): Promise<string> {
   const response = await fetch(CSV_PATH, { credentials: 'same-origin', headers: { accept: 'text/csv' } });
-  if (!response.ok) {
-    let code = 'internal';
-    let requestId: string | undefined;
-    try {
-      const problem = (await response.json()) as { code?: string; requestId?: string };
-      code = problem.code ?? code;
-      requestId = problem.requestId;
-    } catch {
-      // Not problem+json: the generic sentence.
-    }
-    throw new ApiProblem(response.status, code, requestId ?? response.headers.get('x-request-id') ?? undefined);
-  }
+  if (!response.ok) throw await problemOf(response);
   return response.text();
 }
 
