@@ -11,9 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from 'amqplib';
-import { deadLetterWatchQueueName } from '../broker/dead-letter-watcher.js';
 import { brokerTlsOf } from '../broker/connection.js';
-import { deadLetterExchangeName, deadLetterQueueName, exchangeName, queueName } from '../broker/topology.js';
+import { deleteGatewayTopology } from '../broker/teardown.js';
 import type { Settings } from '../config/settings.js';
 import { completeHeader, requestGateway, sendDocument } from '../client/gateway-client.js';
 import { loadPartnerView } from '../client/partner-view.js';
@@ -54,14 +53,7 @@ async function removeTopology(settings: Settings): Promise<void> {
   const connection = await connect(settings.amqpUrl, tls ? { ca: tls.caPem, cert: tls.certPem, key: tls.keyPem } : {});
   try {
     const channel = await connection.createChannel();
-    const prefix = settings.amqpPrefix;
-    for (const id of recipientsOf(settings.certsDir)) {
-      await channel.deleteQueue(queueName(prefix, id));
-      await channel.deleteQueue(deadLetterQueueName(prefix, id));
-    }
-    await channel.deleteQueue(deadLetterWatchQueueName(prefix));
-    await channel.deleteExchange(exchangeName(prefix));
-    await channel.deleteExchange(deadLetterExchangeName(prefix));
+    await deleteGatewayTopology(channel, settings.amqpPrefix, recipientsOf(settings.certsDir));
     await channel.close();
   } finally {
     await connection.close();
