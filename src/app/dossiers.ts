@@ -112,7 +112,7 @@ export class Dossiers {
     await this.assertMayReceive(referral, recipient, orientation);
     const history = await this.mayReceive(recipient, documents.filter((d) => HISTORY_TYPES.has(d.type)).slice(-(DOSSIER_MAX_DOCUMENTS - 1)));
     const disclosed = [...(orientation ? [orientation] : []), ...history];
-    return this.deps.notices.compose({
+    const notice = await this.deps.notices.compose({
       type: 'dossier',
       recipient: recipient.id,
       beneficiaryRef: referral.header.beneficiaryRef,
@@ -128,6 +128,7 @@ export class Dossiers {
       },
       count: disclosed.length,
     });
+    return { ...notice, discloses: disclosed.map((d) => d.messageId) };
   }
 
   /**

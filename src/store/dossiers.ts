@@ -80,6 +80,23 @@ export function* followers(sql: Sql, beneficiary: string): Tx<string[]> {
   return (yield* rows(FOLLOWERS(sql, { beneficiary }))).map((r) => r.partner);
 }
 
+export function* documentRecipients(sql: Sql, documentId: string): Tx<string[]> {
+  const direct = yield* rows(sql.selectFrom('messages').select('recipient').where('message_id', '=', documentId).where('recipient', '<>', GATEWAY_ID));
+  const viaDossiers = yield* rows(
+    sql
+      .selectFrom('dossier_disclosures as d')
+      .innerJoin('messages as m', 'm.message_id', 'd.notice_id')
+      .select('m.recipient')
+      .where('d.document_id', '=', documentId),
+  );
+  return [...new Set([...direct, ...viaDossiers].map((r) => r.recipient))].sort();
+}
+
+export function* disclosuresOf(sql: Sql, beneficiary: string): Tx<Array<{ noticeId: string; documentId: string }>> {
+  const found = yield* rows(sql.selectFrom('dossier_disclosures').select(['notice_id', 'document_id']).where('beneficiary', '=', beneficiary).orderBy('notice_id').orderBy('document_id'));
+  return found.map((r) => ({ noticeId: r.notice_id, documentId: r.document_id }));
+}
+
 /** Partners that were sent a message about the person, the gateway's notices included. */
 export function* recipientsOf(sql: Sql, beneficiary: string): Tx<string[]> {
   const found = yield* rows(sql.selectFrom('messages').select('recipient').distinct().where('beneficiary', '=', beneficiary).where('recipient', '<>', GATEWAY_ID).orderBy('recipient'));
@@ -174,6 +191,9 @@ const HOLD = template((sql, p: { messageId: string; recipient: string; sealed: B
 function* insertNotice(sql: Sql, keys: DossierKeys, notice: GatewayNotice, beneficiary: string, at: string, auditIndex: number): Tx<void> {
   const facts = { messageId: notice.messageId, type: notice.type, version: 1, sender: GATEWAY_ID, recipient: notice.recipient, inReplyTo: notice.inReplyTo, beneficiary, payloadSha256: notice.payloadSha256, acceptedAt: at };
   yield* insertMessage(sql, facts, auditIndex, notice.outboxBody);
+  if (notice.discloses !== undefined && notice.discloses.length > 0) {
+    yield* execute(sql.insertInto('dossier_disclosures').values(notice.discloses.map((documentId) => ({ notice_id: notice.messageId, document_id: documentId, beneficiary }))));
+  }
   if (notice.outboxBody === undefined) {
     if (notice.held === undefined) throw new GatewayError('internal', `The gateway notice ${notice.messageId} has neither a sealed body nor a message to hold. This is a defect: report it.`);
     const held = keys.sealHeld(notice.messageId, notice.held);
@@ -212,6 +232,7 @@ export function* heldNoticeCounts(sql: Sql): Tx<Array<{ recipient: string; count
 /** Crypto-shredding: the documents, the followers and the subject (with its wrapped data key) go; `erased` is appended. */
 function* destroy(sql: Sql, beneficiary: string, reason: DestructionReason, at: string): Tx<{ documents: number; auditIndex: number }> {
   const documents = yield* execute(sql.deleteFrom('dossier_documents').where('beneficiary', '=', beneficiary));
+  yield* execute(sql.deleteFrom('dossier_disclosures').where('beneficiary', '=', beneficiary));
   yield* execute(sql.deleteFrom('followers').where('beneficiary', '=', beneficiary));
   yield* execute(sql.deleteFrom('subjects').where('pseudonym', '=', beneficiary));
   const auditIndex = yield* appendAudit(sql, { event: 'erased', timestamp: at, beneficiary, code: reason, count: documents });

@@ -116,6 +116,8 @@ export class GatewayStore implements Store {
   readonly follows: Store['follows'] = async (beneficiary, partner) => (await this.followers(beneficiary)).includes(partner);
   readonly followers: Store['followers'] = (beneficiary) => this.read(() => dossiers.followers(this.sql, beneficiary));
   readonly recipientsOf: Store['recipientsOf'] = (beneficiary) => this.read(() => dossiers.recipientsOf(this.sql, beneficiary));
+  readonly documentRecipients: Store['documentRecipients'] = (documentId) => this.read(() => dossiers.documentRecipients(this.sql, documentId));
+  readonly disclosuresOf: Store['disclosuresOf'] = (beneficiary) => this.read(() => dossiers.disclosuresOf(this.sql, beneficiary));
   readonly readDossier: Store['readDossier'] = (beneficiary) => this.read(() => dossiers.readDossier(this.sql, this.keys, beneficiary), { consistent: true });
   readonly erase: Store['erase'] = (opts) => this.write(() => dossiers.erase(this.sql, this.keys, opts));
   readonly unansweredOrientations: Store['unansweredOrientations'] = (before) => this.read(() => dossiers.unansweredOrientations(this.sql, before));

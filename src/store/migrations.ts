@@ -298,6 +298,26 @@ export function migrations(context: MigrationContext): Record<string, Migration>
         await createAuditFacets(db, context.dialect);
       },
     },
+    // Which kept documents each dossier notice disclosed, and to whom through the notice's own row: a
+    // rectification goes to exactly the partners that received the corrected document, and the person's
+    // access report (RGPD art. 15) names each document a dossier carried. Identifiers only; the rows of
+    // a person go with the dossier when it is destroyed.
+    '0005-dossier-disclosures': {
+      async up(db: AnyDb): Promise<void> {
+        await finish(
+          db.schema
+            .createTable('dossier_disclosures')
+            .addColumn('notice_id', 'text', (c) => c.notNull().references('messages.message_id'))
+            .addColumn('document_id', 'text', (c) => c.notNull())
+            .addColumn('beneficiary', 'text', (c) => c.notNull())
+            .addPrimaryKeyConstraint('dossier_disclosures_pk', ['notice_id', 'document_id']),
+          context.dialect,
+          { withoutRowid: true },
+        ).execute();
+        await db.schema.createIndex('dossier_disclosures_document').on('dossier_disclosures').column('document_id').execute();
+        await db.schema.createIndex('dossier_disclosures_beneficiary').on('dossier_disclosures').column('beneficiary').execute();
+      },
+    },
   };
 }
 

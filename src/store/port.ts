@@ -216,6 +216,8 @@ export interface GatewayNotice {
   held?: Uint8Array;
   /** Documents carried (a dossier's), for the audit entry. */
   count?: number;
+  /** The message ids of the kept documents a dossier discloses, recorded with the notice. */
+  discloses?: readonly string[];
 }
 
 /** What the notices of a dossier update were prepared from; checked again inside the transaction. */
@@ -300,6 +302,13 @@ export interface DossierPort extends SubjectDirectory {
   followers(beneficiary: string): Promise<string[]>;
   /** Partners that were sent a message about the person (partners' messages and the gateway's). */
   recipientsOf(beneficiary: string): Promise<string[]>;
+  /**
+   * The partners that received a document: its own recipient, and the recipient of every dossier
+   * notice that disclosed it. The gateway itself is never among them.
+   */
+  documentRecipients(documentId: string): Promise<string[]>;
+  /** Each kept document that a dossier notice disclosed about the person: the notice and the document, by message id. */
+  disclosuresOf(beneficiary: string): Promise<Array<{ noticeId: string; documentId: string }>>;
   /** The dossier, decrypted, oldest first; undefined when the gateway holds no key for the person (erased). */
   readDossier(beneficiary: string): Promise<DossierDocument[] | undefined>;
   /**

@@ -155,6 +155,13 @@ export interface HeldNoticesTable {
   held_at: string;
 }
 
+/** A kept document that a dossier notice disclosed (migration 0005). */
+export interface DossierDisclosuresTable {
+  notice_id: string;
+  document_id: string;
+  beneficiary: string;
+}
+
 export interface WriteProbeTable {
   id: number;
   probed_at: string;
@@ -184,4 +191,5 @@ export interface Tables {
   write_probe: WriteProbeTable;
   secret_fingerprints: SecretFingerprintsTable;
   held_notices: HeldNoticesTable;
+  dossier_disclosures: DossierDisclosuresTable;
 }

@@ -141,6 +141,29 @@ forEachEngine('store contract: dossiers', (current) => {
     expect((await events()).map((e) => e.event).slice(-3)).to.deep.equal(['accepted', 'referred', 'dossier-disclosed']);
   });
 
+  it('records which documents a dossier disclosed, names every partner that received a document, and forgets both at destruction', async () => {
+    const { store } = current();
+    const orientation = message(beneficiary);
+    await store.accept({ ...orientation, dossier: update() });
+    const answer = message(beneficiary, { type: 'status-update', sender: 'france-travail-paris', recipient: 'ofii-paris', inReplyTo: orientation.messageId });
+    await store.accept({ ...answer, dossier: update({ follow: { takenInCharge: true } }) });
+    const kept = (await store.readDossier(beneficiary))!.map((d) => d.messageId);
+    // The dossier discloses the orientation only (the status update withheld from EPEC, say).
+    const dossier = { ...notice('dossier', 'epec-paris'), discloses: [orientation.messageId] };
+    const referral = message(beneficiary, { type: 'referral', sender: 'france-travail-paris', recipient: 'epec-paris' });
+    await store.accept({ ...referral, dossier: update({ referrer: 'france-travail-paris', follow: { starts: 'epec-paris', stops: 'france-travail-paris', takenInCharge: false }, notices: [dossier], preparedFrom: { documents: kept } }) });
+
+    expect(await store.disclosuresOf(beneficiary)).to.deep.equal([{ noticeId: dossier.messageId, documentId: orientation.messageId }]);
+    expect(await store.documentRecipients(orientation.messageId)).to.deep.equal(['epec-paris', 'france-travail-paris']);
+    expect(await store.documentRecipients(answer.messageId)).to.deep.equal(['ofii-paris']);
+    expect(await store.documentRecipients(randomUUID())).to.deep.equal([]);
+
+    const erased = await store.erase({ beneficiary, reason: 'operator-art17', at: new Date().toISOString(), notices: [notice('withdrawal', 'epec-paris'), notice('withdrawal', 'france-travail-paris'), notice('withdrawal', 'ofii-paris')], preparedFor: ['epec-paris', 'france-travail-paris', 'ofii-paris'] });
+    expect(erased.kind).to.equal('erased');
+    expect(await store.disclosuresOf(beneficiary)).to.deep.equal([]);
+    expect(await rawQuery(current(), 'SELECT notice_id FROM dossier_disclosures')).to.deep.equal([]);
+  });
+
   it('destroys a dossier nobody follows and nobody took in charge at once, with the refusal that ends it', async () => {
     const { store } = current();
     const orientation = message(beneficiary);
