@@ -7,8 +7,8 @@
  *   or to the gateway for the statistics (`review-to-follower`), then no message about a person who
  *   opted out (`beneficiary-opted-out`).
  * - A referral carries the dossier to its recipient: OFII's latest orientation and the history of
- *   acknowledgements, status updates and end-of-CIR reviews, each as its sender signed it, in a `dossier` message that the
- *   gateway signs and encrypts to the recipient. Before anything is disclosed, the recipient's
+ *   acknowledgements, status updates and end-of-CIR reviews, each as its sender signed it, in a
+ *   `dossier` message that the gateway signs and encrypts to the recipient. Before anything is disclosed, the recipient's
  *   eligibility and minimisation rules for orientations are applied to that orientation: the dossier
  *   discloses it whole (its signature covers every field), so a field the recipient may not receive
  *   refuses the referral.

@@ -1,8 +1,9 @@
 /**
  * The gateway as a party to the exchange. It receives opt-outs (OFII addresses them to the gateway,
  * which acts on them) and end-of-CIR reviews meant for the statistics only (no agency follows the
- * person, or OFII tells nobody: counted, neither delivered nor kept), and sends its own messages, signed with its own OpenPGP key: the dossier that
- * goes with a referral, withdrawal notices, expiry notices. Its id is reserved: the registry refuses a
+ * person, or OFII tells nobody: counted, neither delivered nor kept), and sends its own messages,
+ * signed with its own OpenPGP key: the dossier that goes with a referral, withdrawal notices, expiry
+ * notices. Its id is reserved: the registry refuses a
  * partner named like it, and no partner may list the gateway's message types in `sends`.
  */
 import type { Partner } from './partner.js';

@@ -130,7 +130,8 @@ function* stillAsPrepared(sql: Sql, beneficiary: string, prepared: PreparedFrom 
 /**
  * The checks an acceptance repeats inside its transaction, before it writes anything: an opt-out or
  * an erasure may have committed since the checks of step 8, the referrer (or a review's recipient)
- * may have stopped following the person, and what the notices were prepared from may have changed (then `stale`).
+ * may have stopped following the person, and what the notices were prepared from may have changed
+ * (then `stale`).
  */
 export function* checkDossierUpdate(sql: Sql, message: NewMessage): Tx<Subject | 'stale' | undefined> {
   const update = message.dossier;
