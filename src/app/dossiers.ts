@@ -3,11 +3,12 @@
  * acceptance of a message (src/app/ingest.ts).
  *
  * - Step 8 rules: a referral only from the agency that currently follows the person
- *   (`referrer-follows-beneficiary`), then no message about a person who opted out
- *   (`beneficiary-opted-out`).
+ *   (`referrer-follows-beneficiary`), an end-of-CIR review only to the agency that follows the person
+ *   or to the gateway for the statistics (`review-to-follower`), then no message about a person who
+ *   opted out (`beneficiary-opted-out`).
  * - A referral carries the dossier to its recipient: OFII's latest orientation and the history of
- *   acknowledgements and status updates, each as its sender signed it, in a `dossier` message that the
- *   gateway signs and encrypts to the recipient. Before anything is disclosed, the recipient's
+ *   acknowledgements, status updates and end-of-CIR reviews, each as its sender signed it, in a
+ *   `dossier` message that the gateway signs and encrypts to the recipient. Before anything is disclosed, the recipient's
  *   eligibility and minimisation rules for orientations are applied to that orientation: the dossier
  *   discloses it whole (its signature covers every field), so a field the recipient may not receive
  *   refuses the referral.
@@ -23,7 +24,8 @@ import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/service.js';
 import { DOSSIER_MAX_DOCUMENTS } from '../domain/dossier-limits.js';
 import { evaluateEligibility } from '../domain/eligibility.js';
 import { GatewayError } from '../domain/errors.js';
-import { assertFollows, assertNotOptedOut, DOSSIER_TYPES, followEffects } from '../domain/follow.js';
+import { assertFollows, assertNotOptedOut, assertReviewToFollower, followEffects, keptInDossier } from '../domain/follow.js';
+import { GATEWAY_ID } from '../domain/gateway-partner.js';
 import type { MessageDocument } from '../domain/message.js';
 import { findForbiddenFields } from '../domain/minimisation.js';
 import type { LookupKey } from '../privacy/pseudonym.js';
@@ -32,8 +34,8 @@ import type { DossierDocument, DossierPort, DossierUpdate, GatewayNotice } from 
 import type { Partner } from '../domain/partner.js';
 import type { GatewayNotices } from './gateway-notices.js';
 
-
-const HISTORY_TYPES = new Set(['acknowledgement', 'status-update']);
+/** What a dossier discloses after the orientation, each document under the recipient's minimisation rules for its type. */
+const HISTORY_TYPES = new Set(['acknowledgement', 'status-update', 'cir-review']);
 
 export interface DossiersDependencies {
   store: DossierPort;
@@ -55,13 +57,17 @@ export class Dossiers {
   constructor(private readonly deps: DossiersDependencies) {}
 
   /**
-   * Step 8: the rules of the dossier, the referrer's follow before the opt-out, so that an agency that
-   * does not follow a person cannot learn whether they opted out (an opt-out ends every follow).
+   * Step 8: the rules of the dossier, the referrer's follow (and a review's recipient's) before the
+   * opt-out, so that an agency that does not follow a person cannot learn whether they opted out (an
+   * opt-out ends every follow).
    */
   async assertAllowed(opts: { document: MessageDocument; sender: string; beneficiary: string }): Promise<void> {
     const { header } = opts.document;
     if (header.type === 'referral') {
       assertFollows({ follows: await this.deps.store.follows(opts.beneficiary, opts.sender), sender: opts.sender });
+    }
+    if (header.type === 'cir-review' && header.recipient !== GATEWAY_ID) {
+      assertReviewToFollower({ follows: await this.deps.store.follows(opts.beneficiary, header.recipient), recipient: header.recipient });
     }
     assertNotOptedOut(await this.deps.store.isOptedOut(this.deps.lookup(header.beneficiaryRef)));
   }
@@ -74,8 +80,10 @@ export class Dossiers {
       lookup: this.deps.lookup(header.beneficiaryRef),
       follow: followEffects(document),
       notices: [],
-      ...(DOSSIER_TYPES.includes(header.type) ? { signedMessage: opts.signedMessage } : {}),
+      ...(keptInDossier(header) ? { signedMessage: opts.signedMessage } : {}),
     };
+    // A review delivered to an agency: that agency must still follow the person when the transaction runs.
+    if (header.type === 'cir-review' && header.recipient !== GATEWAY_ID) update.follower = header.recipient;
     if (document.header.type === 'referral') {
       update.referrer = header.sender;
       const documents = (await this.deps.store.readDossier(opts.beneficiary)) ?? [];

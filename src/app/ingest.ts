@@ -163,7 +163,7 @@ export class Ingest {
         type: header.type,
         recipientId: header.recipient,
         body: document.body,
-        // Opt-outs are addressed to the gateway itself.
+        // Opt-outs, and end-of-CIR reviews for the statistics only, are addressed to the gateway itself.
         findPartner: (id) => (id === GATEWAY_ID ? GATEWAY_PARTNER : trust.registry.get(id)),
       });
 

@@ -11,7 +11,7 @@ const SPE_AGENCY = {
   role: 'agency',
   sends: ['acknowledgement', 'status-update', 'referral'],
   // dossier and withdrawal come from the gateway itself (src/trust/gateway-partner.ts).
-  receives: ['orientation', 'referral', 'dossier', 'withdrawal'],
+  receives: ['orientation', 'referral', 'dossier', 'withdrawal', 'cir-review'],
 } as const;
 
 const HEALTH_CONSENT = { field: '/body/consent/healthData', equals: true } as const;
@@ -54,7 +54,7 @@ export const DEFAULT_PARTNERS: readonly PartnerSeed[] = Object.freeze([
     id: 'ofii-paris',
     name: 'OFII, direction territoriale de Paris',
     role: 'agency',
-    sends: ['orientation', 'opt-out'],
+    sends: ['orientation', 'opt-out', 'cir-review'],
     receives: ['acknowledgement', 'status-update', 'expiry'],
     eligibility: [],
     minimisation: [],

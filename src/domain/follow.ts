@@ -9,14 +9,27 @@
  * accepted them (acknowledgement ACCEPTEE) or reported support (a status update other than an attempt
  * to reach them): until then, a dossier with nobody following is destroyed at once (CASF R.263-8),
  * afterwards it is kept for the retention period after the last event.
+ *
+ * OFII's end-of-CIR review goes only to an agency that follows the person (or to the gateway, for the
+ * statistics only); it changes no follow and takes nobody in charge.
  */
 import { GatewayError } from './errors.js';
+import { forStatisticsOnly } from './gateway-partner.js';
 
 export const REFERRER_RULE = 'referrer-follows-beneficiary';
 export const OPTED_OUT_RULE = 'beneficiary-opted-out';
+export const REVIEW_RULE = 'review-to-follower';
 
 /** The message types whose acceptance keeps the sender's signed document in the dossier. */
-export const DOSSIER_TYPES: readonly string[] = Object.freeze(['orientation', 'acknowledgement', 'status-update', 'referral']);
+export const DOSSIER_TYPES: readonly string[] = Object.freeze(['orientation', 'acknowledgement', 'status-update', 'referral', 'cir-review']);
+
+/**
+ * Whether the accepted document joins the person's dossier: one of DOSSIER_TYPES, unless it was
+ * addressed to the gateway for the statistics only, of which nothing about the person is kept.
+ */
+export function keptInDossier(header: { type: string; recipient: string }): boolean {
+  return DOSSIER_TYPES.includes(header.type) && !forStatisticsOnly(header);
+}
 
 /** Status update events that report attempts to reach the person, not support. */
 const CONTACT_ATTEMPTS = new Set(['RDV_PLANIFIE', 'ABSENT_RDV', 'NON_JOIGNABLE']);
@@ -54,6 +67,9 @@ export function followEffects(document: FollowInput): FollowEffects {
       const takenInCharge = typeof event === 'string' && !CONTACT_ATTEMPTS.has(event);
       return event === 'FIN_ACCOMPAGNEMENT' ? { stops: sender, takenInCharge } : { takenInCharge };
     }
+    case 'cir-review':
+      // OFII's review of the contract: the agency that follows the person still does, and nobody starts.
+      return { takenInCharge: false };
     default:
       return { takenInCharge: false };
   }
@@ -65,6 +81,21 @@ export function assertNotOptedOut(optedOut: boolean): void {
       'rule_violation',
       `Rule ${OPTED_OUT_RULE}: the beneficiary was exempted from support or withdrew (opt-out); the gateway accepts no more messages about this person.`,
       { rule: OPTED_OUT_RULE },
+    );
+  }
+}
+
+/**
+ * An end-of-CIR review addressed to an agency: the agency must follow the person now. OFII learns from
+ * the refusal that this agency does not follow the person; OFII is where the person's file starts (it
+ * sent the orientation), so that tells it nothing it may not know.
+ */
+export function assertReviewToFollower(opts: { follows: boolean; recipient: string }): void {
+  if (!opts.follows) {
+    throw new GatewayError(
+      'rule_violation',
+      `Rule ${REVIEW_RULE}: ${opts.recipient} does not follow this beneficiary (no accepted orientation or referral, or it refused, redirected, ended the support or referred the person since). Send the end-of-CIR review to the agency that follows the person, or to "passerelle" for the statistics only.`,
+      { rule: REVIEW_RULE },
     );
   }
 }

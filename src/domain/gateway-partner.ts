@@ -1,7 +1,9 @@
 /**
  * The gateway as a party to the exchange. It receives opt-outs (OFII addresses them to the gateway,
- * which acts on them) and sends its own messages, signed with its own OpenPGP key: the dossier that
- * goes with a referral, withdrawal notices, expiry notices. Its id is reserved: the registry refuses a
+ * which acts on them) and end-of-CIR reviews meant for the statistics only (no agency follows the
+ * person, or OFII tells nobody: counted, neither delivered nor kept), and sends its own messages,
+ * signed with its own OpenPGP key: the dossier that goes with a referral, withdrawal notices, expiry
+ * notices. Its id is reserved: the registry refuses a
  * partner named like it, and no partner may list the gateway's message types in `sends`.
  */
 import type { Partner } from './partner.js';
@@ -11,8 +13,19 @@ export const GATEWAY_ID = 'passerelle';
 /** Message types only the gateway sends. */
 export const GATEWAY_SENDS: readonly string[] = Object.freeze(['dossier', 'withdrawal', 'expiry']);
 
-/** Message types addressed to the gateway itself (header.recipient = GATEWAY_ID). */
+/** Message types addressed to the gateway itself only (header.recipient = GATEWAY_ID); no partner may receive them. */
 export const GATEWAY_RECEIVES: readonly string[] = Object.freeze(['opt-out']);
+
+/**
+ * Message types addressed to an agency or, for the statistics only, to the gateway: accepted and
+ * counted, then neither delivered nor kept in the dossier (docs/interface.md, section 3).
+ */
+export const STATISTICS_ONLY_TYPES: readonly string[] = Object.freeze(['cir-review']);
+
+/** Whether the message is addressed to the gateway for the statistics only. */
+export function forStatisticsOnly(header: { type: string; recipient: string }): boolean {
+  return header.recipient === GATEWAY_ID && STATISTICS_ONLY_TYPES.includes(header.type);
+}
 
 /** The gateway as a recipient, for the routing step (step 7 of the acceptance checks). */
 export const GATEWAY_PARTNER: Partner = Object.freeze({
@@ -20,7 +33,7 @@ export const GATEWAY_PARTNER: Partner = Object.freeze({
   name: 'Passerelle',
   role: 'agency',
   sends: [...GATEWAY_SENDS],
-  receives: [...GATEWAY_RECEIVES],
+  receives: [...GATEWAY_RECEIVES, ...STATISTICS_ONLY_TYPES],
   eligibility: [],
   minimisation: [],
 }) as Partner;

@@ -17,6 +17,12 @@ export const LANGUAGE_LEVELS = ['INFRA_A1', 'A1', 'A2', 'B1', 'B2', 'C1', 'C2'] 
 export const OUTCOMES = ['RECUE', 'ACCEPTEE', 'REFUSEE', 'REDIRIGEE', 'SANS_REPONSE'] as const;
 export const NO_ANSWER = 'SANS_REPONSE';
 
+/** End-of-CIR reviews: the contract's final status (schemas/cir-review.v1.schema.json). */
+export const FINAL_STATUSES = ['ACHEVE', 'ROMPU'] as const;
+
+/** End-of-CIR reviews: the post-CIR orientation's kind when it is no new orientation. */
+export const DISPENSATION = 'DISPENSE';
+
 /** The status-update event whose delay from the orientation the steering committee follows. */
 export const FIRST_INTERVIEW = 'PREMIER_ENTRETIEN_REALISE';
 
@@ -40,6 +46,16 @@ export interface StatisticsFact {
   eventType?: string;
   /** Status updates: body.event.effectiveOn, only to compute the delay; the store does not keep it. */
   effectiveOn?: string;
+  /** End-of-CIR reviews: body.cir.finalStatus. */
+  finalStatus?: string;
+  /** End-of-CIR reviews: body.language.levelReached (CECRL). */
+  levelReached?: string;
+  /** End-of-CIR reviews: whether a certification was obtained (body.language.certification present), not which. */
+  certified?: boolean;
+  /** End-of-CIR reviews: body.declaredSituation. */
+  declaredSituation?: string;
+  /** End-of-CIR reviews: the new orientation's recipientType, or DISPENSE. */
+  postCirOrientation?: string;
 }
 
 /** A fact as the store gives it back: its order of acceptance, and the delay instead of the date. */
@@ -105,6 +121,20 @@ export function factOf(document: FactSource, acceptedAt: string): StatisticsFact
       if (type !== undefined) fact.eventType = type;
       const effectiveOn = text(body, '/event/effectiveOn');
       if (effectiveOn !== undefined) fact.effectiveOn = effectiveOn;
+      break;
+    }
+    case 'cir-review': {
+      const finalStatus = text(body, '/cir/finalStatus');
+      if (finalStatus !== undefined) fact.finalStatus = finalStatus;
+      const levelReached = text(body, '/language/levelReached');
+      if (levelReached !== undefined) fact.levelReached = levelReached;
+      fact.certified = text(body, '/language/certification') !== undefined;
+      const situation = text(body, '/declaredSituation');
+      if (situation !== undefined) fact.declaredSituation = situation;
+      const decision = text(body, '/postCirOrientation/decision');
+      const orientedTo = text(body, '/postCirOrientation/recipientType');
+      if (decision === DISPENSATION) fact.postCirOrientation = DISPENSATION;
+      else if (orientedTo !== undefined) fact.postCirOrientation = orientedTo;
       break;
     }
   }

@@ -8,14 +8,14 @@
  * Rates need a denominator of 30 or more and published numerator and denominator; medians need 30
  * observations or more (the disclosure-control thresholds of disclosure-control.ts).
  */
-import { FIRST_INTERVIEW, LANGUAGE_LEVELS, NO_ANSWER, OUTCOMES, PERMIT_FAMILIES, type StoredFact } from './facts.js';
+import { FINAL_STATUSES, FIRST_INTERVIEW, LANGUAGE_LEVELS, NO_ANSWER, OUTCOMES, PERMIT_FAMILIES, type StoredFact } from './facts.js';
 import { suppressCounts, SMALL_COUNT, type AdditiveRelation } from './disclosure-control.js';
 
 export const MIN_RATE_DENOMINATOR = 30;
 export const MIN_MEDIAN_OBSERVATIONS = 30;
 export const TOTAL = 'TOTAL';
 
-export type Dimension = 'month' | 'type' | 'recipient' | 'permitFamily' | 'languageLevel' | 'outcome';
+export type Dimension = 'month' | 'type' | 'recipient' | 'permitFamily' | 'languageLevel' | 'outcome' | 'finalStatus' | 'levelReached';
 
 export interface CountCell {
   row: string;
@@ -133,6 +133,7 @@ interface TableSpec {
 }
 
 const ORIENTATIONS: Categories = { type: 'orientation' };
+const CIR_REVIEWS: Categories = { type: 'cir-review' };
 
 const TABLES: TableSpec[] = [
   { name: 'messages-by-month-and-type', description: 'Messages accepted, by month of acceptance and message type.', filter: {}, rows: 'month', columns: 'type' },
@@ -140,6 +141,11 @@ const TABLES: TableSpec[] = [
   { name: 'orientations-by-recipient-and-permit-family', description: 'Orientations accepted, by recipient and residence-permit family (FAM_*, PRO_*, PI_*, APS).', filter: ORIENTATIONS, rows: 'recipient', columns: 'permitFamily' },
   { name: 'orientations-by-recipient-and-language-level', description: 'Orientations accepted, by recipient and initial French level (CECRL).', filter: ORIENTATIONS, rows: 'recipient', columns: 'languageLevel' },
   { name: 'orientations-by-recipient-and-outcome', description: "Orientations accepted, by recipient and the status of the recipient's latest acknowledgement (SANS_REPONSE: none yet).", filter: ORIENTATIONS, rows: 'recipient', columns: 'outcome' },
+  // Two tables for month × final status × level reached: the counts stay two-way tables whose margins
+  // the others share (a review's month is a column of the messages table), so one disclosure control
+  // covers them all.
+  { name: 'cir-reviews-by-month-and-final-status', description: 'End-of-CIR reviews accepted (to an agency or for the statistics only), by month of acceptance and final status of the contract (ACHEVE, ROMPU).', filter: CIR_REVIEWS, rows: 'month', columns: 'finalStatus' },
+  { name: 'cir-reviews-by-final-status-and-level-reached', description: 'End-of-CIR reviews accepted, by final status of the contract and French level reached (CECRL).', filter: CIR_REVIEWS, rows: 'finalStatus', columns: 'levelReached' },
 ];
 
 function median(values: number[]): number {
@@ -150,9 +156,13 @@ function median(values: number[]): number {
 
 export function buildStatistics(facts: readonly StoredFact[], options: ReportOptions): StatisticsReport {
   const orientations = orientationsOf(facts);
+  const reviews: Categories[] = facts
+    .filter((fact) => fact.type === 'cir-review')
+    .map((fact) => ({ month: fact.month, type: fact.type, finalStatus: fact.finalStatus ?? 'AUTRE', levelReached: fact.levelReached ?? 'AUTRE' }));
   const records: Categories[] = [
-    ...facts.filter((fact) => fact.type !== 'orientation').map((fact) => ({ month: fact.month, type: fact.type })),
+    ...facts.filter((fact) => fact.type !== 'orientation' && fact.type !== 'cir-review').map((fact) => ({ month: fact.month, type: fact.type })),
     ...orientations.map((o) => o.record),
+    ...reviews,
   ];
   const categories: Record<Dimension, string[]> = {
     month: union([], records.map((r) => r.month)),
@@ -161,6 +171,8 @@ export function buildStatistics(facts: readonly StoredFact[], options: ReportOpt
     permitFamily: union(PERMIT_FAMILIES, orientations.map((o) => o.record.permitFamily)),
     languageLevel: union(LANGUAGE_LEVELS, orientations.map((o) => o.record.languageLevel)),
     outcome: union(OUTCOMES, orientations.map((o) => o.record.outcome)),
+    finalStatus: union(FINAL_STATUSES, reviews.map((r) => r.finalStatus)),
+    levelReached: union(LANGUAGE_LEVELS, reviews.map((r) => r.levelReached)),
   };
   const ids = new Map<string, string>();
   const idOf = (spec: TableSpec, row: string, column: string): string => {

@@ -14,7 +14,7 @@
 import type { AuditEvent } from '../audit/entry.js';
 import { GatewayError } from '../domain/errors.js';
 import { assertDossierCapacity, assertOutboxBody } from '../domain/dossier-limits.js';
-import { assertFollows, assertNotOptedOut } from '../domain/follow.js';
+import { assertFollows, assertNotOptedOut, assertReviewToFollower } from '../domain/follow.js';
 import type { NewSubject } from '../privacy/pseudonym.js';
 import { GATEWAY_ID } from '../domain/gateway-partner.js';
 import { appendAudit } from './audit-log.js';
@@ -146,8 +146,9 @@ function* stillAsPrepared(sql: Sql, beneficiary: string, prepared: PreparedFrom 
 
 /**
  * The checks an acceptance repeats inside its transaction, before it writes anything: an opt-out or
- * an erasure may have committed since the checks of step 8, the referrer may have stopped following
- * the person, and what the notices were prepared from may have changed (then `stale`).
+ * an erasure may have committed since the checks of step 8, the referrer (or a review's recipient)
+ * may have stopped following the person, and what the notices were prepared from may have changed
+ * (then `stale`).
  */
 export function* checkDossierUpdate(sql: Sql, message: NewMessage): Tx<Subject | 'stale' | undefined> {
   const update = message.dossier;
@@ -159,6 +160,9 @@ export function* checkDossierUpdate(sql: Sql, message: NewMessage): Tx<Subject |
   }
   if (update.referrer !== undefined) {
     assertFollows({ follows: (yield* followers(sql, subject.pseudonym)).includes(update.referrer), sender: update.referrer });
+  }
+  if (update.follower !== undefined) {
+    assertReviewToFollower({ follows: (yield* followers(sql, subject.pseudonym)).includes(update.follower), recipient: update.follower });
   }
   if (update.signedMessage !== undefined) assertDossierCapacity(yield* keptFor(sql, subject.pseudonym), update.signedMessage.length);
   if (!(yield* stillAsPrepared(sql, subject.pseudonym, update.preparedFrom))) return 'stale';

@@ -318,6 +318,17 @@ export function migrations(context: MigrationContext): Record<string, Migration>
         await db.schema.createIndex('dossier_disclosures_beneficiary').on('dossier_disclosures').column('beneficiary').execute();
       },
     },
+    // The categories of an end-of-CIR review (src/stats/facts.ts): final status, level reached,
+    // certification obtained or not, declared situation, post-CIR orientation. Never a date or an
+    // identifier of the person.
+    '0006-cir-review-facts': {
+      async up(db: AnyDb): Promise<void> {
+        for (const column of ['final_status', 'level_reached', 'declared_situation', 'post_cir_orientation']) {
+          await db.schema.alterTable('stats_facts').addColumn(column, 'text').execute();
+        }
+        await db.schema.alterTable('stats_facts').addColumn('certified', 'integer').execute();
+      },
+    },
   };
 }
 

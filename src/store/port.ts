@@ -237,6 +237,8 @@ export interface DossierUpdate {
   follow: FollowEffects;
   /** A referral: this agency must still follow the person when the transaction runs. */
   referrer?: string;
+  /** An end-of-CIR review: its recipient must still follow the person when the transaction runs. */
+  follower?: string;
   /** Messages the gateway sends because of this one (a referral's dossier, an opt-out's withdrawals). */
   notices: GatewayNotice[];
   /** An opt-out: record the tombstone and destroy the dossier. */

@@ -11,7 +11,7 @@ import type { StatsFactsTable } from './tables.js';
 import { execute, row, rows, template, type Sql, type Tx } from './transaction.js';
 
 const SENT_ON = template((sql, p: { orientation: string }) => sql.selectFrom('stats_facts').select('sent_on').where('message_id', '=', p.orientation).where('type', '=', 'orientation'));
-const INSERT_FACT = template((sql, p: StatisticsFact & { messageId: string; days: number | null }) =>
+const INSERT_FACT = template((sql, p: Omit<StatisticsFact, 'certified'> & { messageId: string; days: number | null; certified: number | null }) =>
   sql.insertInto('stats_facts').values({
     message_id: p.messageId,
     month: p.month,
@@ -25,6 +25,11 @@ const INSERT_FACT = template((sql, p: StatisticsFact & { messageId: string; days
     acknowledgement_status: p.acknowledgementStatus ?? null,
     event_type: p.eventType ?? null,
     days_from_orientation: p.days,
+    final_status: p.finalStatus ?? null,
+    level_reached: p.levelReached ?? null,
+    certified: p.certified,
+    declared_situation: p.declaredSituation ?? null,
+    post_cir_orientation: p.postCirOrientation ?? null,
   }),
 );
 
@@ -34,7 +39,9 @@ export function* recordFact(sql: Sql, messageId: string, fact: StatisticsFact): 
     const answered = yield* row(SENT_ON(sql, { orientation: fact.answers }));
     if (answered?.sent_on) days = daysBetween(answered.sent_on, fact.effectiveOn);
   }
-  yield* execute(INSERT_FACT(sql, { ...fact, messageId, days }));
+  // A template's parameters are values only (src/store/transaction.ts): the boolean becomes 1 or 0 here.
+  const certified = fact.certified === undefined ? null : fact.certified ? 1 : 0;
+  yield* execute(INSERT_FACT(sql, { ...fact, messageId, days, certified }));
 }
 
 type FactRow = Omit<StatsFactsTable, 'seq'> & { seq: number };
@@ -48,6 +55,11 @@ function toFact(r: FactRow): StoredFact {
   if (r.acknowledgement_status !== null) fact.acknowledgementStatus = r.acknowledgement_status;
   if (r.event_type !== null) fact.eventType = r.event_type;
   if (r.days_from_orientation !== null) fact.daysFromOrientation = r.days_from_orientation;
+  if (r.final_status !== null) fact.finalStatus = r.final_status;
+  if (r.level_reached !== null) fact.levelReached = r.level_reached;
+  if (r.certified !== null) fact.certified = Number(r.certified) === 1;
+  if (r.declared_situation !== null) fact.declaredSituation = r.declared_situation;
+  if (r.post_cir_orientation !== null) fact.postCirOrientation = r.post_cir_orientation;
   return fact;
 }
 

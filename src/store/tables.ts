@@ -143,6 +143,13 @@ export interface StatsFactsTable {
   acknowledgement_status: string | null;
   event_type: string | null;
   days_from_orientation: number | null;
+  /** End-of-CIR reviews (migration 0006-cir-review-facts): categories only. */
+  final_status: string | null;
+  level_reached: string | null;
+  /** 1 when a certification was obtained, 0 when none; null for other types. */
+  certified: number | null;
+  declared_situation: string | null;
+  post_cir_orientation: string | null;
 }
 
 /** A gateway notice whose recipient has no usable key yet: the signed message sealed under the KEK (src/store/dossier-keys.ts). */

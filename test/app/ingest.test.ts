@@ -48,8 +48,8 @@ function agency(id: string, sends: string[], receives: string[], rules: Partial<
 }
 
 const AGENCY_SENDS = ['acknowledgement', 'status-update', 'referral'];
-const AGENCY_RECEIVES = ['orientation', 'referral', 'dossier', 'withdrawal'];
-const OFII = agency('ofii-paris', ['orientation', 'opt-out'], ['acknowledgement', 'status-update', 'expiry']);
+const AGENCY_RECEIVES = ['orientation', 'referral', 'dossier', 'withdrawal', 'cir-review'];
+const OFII = agency('ofii-paris', ['orientation', 'opt-out', 'cir-review'], ['acknowledgement', 'status-update', 'expiry']);
 const MISSION_LOCALE = agency('mission-locale-paris', AGENCY_SENDS, AGENCY_RECEIVES, {
   eligibility: [{ rule: 'mission-locale-age', kind: 'age-between', min: 16, max: 25, messageTypes: ['orientation'] }],
   minimisation: [{ rule: 'income-support-rights', messageTypes: ['orientation'], forbiddenFields: ['/body/situation/rsaBeneficiary'], forbiddenValues: [true] }],
@@ -288,6 +288,33 @@ describe('app/ingest', () => {
     });
   });
 
+  describe('the end-of-CIR review', () => {
+    it('to the agency that follows the person: sealed for it, kept in the dossier, the follow checked again at commit, no follow changed', async () => {
+      const { ingest, store, crypto } = bed();
+      store.seedFollower(pseudonymOf(REF), FRANCE_TRAVAIL.id);
+      const document = example('cir-review', { sentAt: SENT_AT, recipient: FRANCE_TRAVAIL.id, beneficiaryRef: REF });
+      const result = await ingest.submit(OFII, sealed(OFII.id, document));
+      expect(result).to.include({ status: 202, recipient: FRANCE_TRAVAIL.id, type: 'cir-review' });
+      expect(crypto.sealedFor.map((s) => owners(s.recipientKeys))).to.deep.equal([[FRANCE_TRAVAIL.id]]);
+      const { dossier, facts } = store.acceptCalls[0]!;
+      expect(dossier).to.include({ follower: FRANCE_TRAVAIL.id });
+      expect(dossier!.signedMessage).to.not.equal(undefined);
+      expect(dossier!.follow).to.deep.equal({ takenInCharge: false });
+      expect(facts).to.include({ type: 'cir-review', finalStatus: 'ACHEVE', levelReached: 'A2', certified: true, declaredSituation: 'EN_RECHERCHE', postCirOrientation: 'FRANCE_TRAVAIL' });
+    });
+
+    it('to the gateway: accepted for the statistics only, nothing sealed, nothing kept in the dossier, no follow asked for', async () => {
+      const { ingest, store, crypto } = bed();
+      const document = example('cir-review', { sentAt: SENT_AT, recipient: GATEWAY_ID, beneficiaryRef: REF });
+      const result = await ingest.submit(OFII, sealed(OFII.id, document));
+      expect(result).to.include({ status: 202, recipient: GATEWAY_ID, type: 'cir-review' });
+      expect(crypto.sealedFor).to.deep.equal([]);
+      expect(store.acceptCalls[0]).to.include({ recipient: GATEWAY_ID, outboxBody: undefined });
+      expect(store.acceptCalls[0]!.dossier).to.not.have.any.keys('signedMessage', 'follower', 'optOut');
+      expect(store.acceptCalls[0]!.facts).to.include({ recipient: GATEWAY_ID, finalStatus: 'ACHEVE' });
+    });
+  });
+
   describe('the checks run in the order of the contract; the first that fails decides the code', () => {
     it('step 2: a body that does not open is malformed_message, audited with the partner and the code only', async () => {
       const { ingest, store } = bed();
@@ -402,6 +429,17 @@ describe('app/ingest', () => {
       const { ingest, store } = bed();
       const document = example('referral', { sentAt: SENT_AT, sender: MISSION_LOCALE.id, recipient: FRANCE_TRAVAIL.id, beneficiaryRef: REF });
       expect(await refusal(ingest.submit(MISSION_LOCALE, sealed(MISSION_LOCALE.id, document)))).to.include({ code: 'rule_violation', rule: 'referrer-follows-beneficiary' });
+      expect(store.acceptCalls).to.deep.equal([]);
+    });
+
+    it('step 8: an end-of-CIR review to an agency that does not follow the person gets review-to-follower, before the opt-out is told', async () => {
+      const { ingest, store } = bed();
+      store.seedOptOut(lookupOf(REF));
+      const document = example('cir-review', { sentAt: SENT_AT, recipient: FRANCE_TRAVAIL.id, beneficiaryRef: REF });
+      expect(await refusal(ingest.submit(OFII, sealed(OFII.id, document)))).to.include({ code: 'rule_violation', rule: 'review-to-follower' });
+      // The same review to the agency that follows the person reaches the opt-out rule.
+      store.seedFollower(pseudonymOf(REF), FRANCE_TRAVAIL.id);
+      expect(await refusal(ingest.submit(OFII, sealed(OFII.id, { ...document, header: { ...document['header'], messageId: '0b7e6a52-2222-4aaa-8bbb-00000000c1e1' } })))).to.include({ code: 'rule_violation', rule: 'beneficiary-opted-out' });
       expect(store.acceptCalls).to.deep.equal([]);
     });
 

@@ -97,6 +97,8 @@ describe('@integration statistics', function () {
       'orientations-by-recipient-and-permit-family',
       'orientations-by-recipient-and-language-level',
       'orientations-by-recipient-and-outcome',
+      'cir-reviews-by-month-and-final-status',
+      'cir-reviews-by-final-status-and-level-reached',
     ]);
     expect(cell(report, 'messages-by-month-and-type', month, 'acknowledgement').count).to.equal(12);
     expect(cell(report, 'messages-by-month-and-type', 'TOTAL', 'TOTAL').count).to.equal(38);

@@ -74,7 +74,7 @@ function largest(schema: Schema, root: Schema, where: string): number {
   }
 }
 
-const PARTNER_DOCUMENTS = ['orientation', 'acknowledgement', 'status-update', 'referral', 'opt-out'];
+const PARTNER_DOCUMENTS = ['orientation', 'acknowledgement', 'status-update', 'referral', 'opt-out', 'cir-review'];
 
 describe('schema: the largest document each schema allows, and the document limit', () => {
   const limit = loadSettings({}).maxDocumentBytes;

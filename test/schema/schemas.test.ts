@@ -49,9 +49,10 @@ function fields(node: Schema, at: string, visit: (schema: Schema, at: string, is
 const FRENCH_WORD = /(^|[\s'’(])(le|la|les|l|de|du|des|d|un|une|et|ou|en|à|au|aux|si|pour|par|sur|sans|est|qui)(?=[\s'’,.;:)]|$)/i;
 
 describe('message schemas', () => {
-  it('are the eight types of version 1, in JSON Schema 2020-12 with their $id', () => {
+  it('are the nine types of version 1, in JSON Schema 2020-12 with their $id', () => {
     expect(documentSchemas.map((s) => s.fileName)).to.have.members([
       'acknowledgement.v1.schema.json',
+      'cir-review.v1.schema.json',
       'dossier.v1.schema.json',
       'expiry.v1.schema.json',
       'opt-out.v1.schema.json',

@@ -24,7 +24,7 @@ import { openSqliteStore } from '../../src/store/open.js';
 import { loadTrustStore } from '../../src/trust/trust-store.js';
 import { orientationTo, referral, statusUpdate } from '../fixtures/dossier.js';
 import { EXAMPLE_CERTS } from '../fixtures/gateway.js';
-import type { Json } from '../fixtures/partner.js';
+import { example, type Json } from '../fixtures/partner.js';
 
 const REF = '7503123456';
 
@@ -87,5 +87,45 @@ describe('security: minimisation applies to every document a dossier discloses',
     expect(disclosed).to.deep.equal([orientation['header']['messageId'], interview['header']['messageId']]);
     expect(notice!.count).to.equal(2);
     expect(disclosed).not.to.include(absent['header']['messageId']);
+  });
+
+  it("withholds an end-of-CIR review the recipient may not receive under a rule of its registry entry, and discloses the other review", async () => {
+    const trust = await loadTrustStore({ dir: EXAMPLE_CERTS });
+    const { privateKey: signerKey } = await openpgp.generateKey({ type: 'curve25519', userIDs: [{ name: 'OFII' }], format: 'object' });
+    const { privateKey: recipientKey } = await openpgp.generateKey({ type: 'curve25519', userIDs: [{ name: 'EPEC' }], format: 'object' });
+    const lookupKey = createLookupKey(randomBytes(32));
+    const beneficiary = await createPseudonymiser({ lookup: lookupKey, subjects: store, now: () => new Date() })(REF);
+    const keep = async (document: Json, type: string, recipient: string, follow: { starts?: string; takenInCharge: boolean }) => {
+      const signedMessage = await openpgp.sign({ message: await openpgp.createMessage({ binary: new TextEncoder().encode(JSON.stringify(document)) }), signingKeys: signerKey, format: 'binary' });
+      await store.accept({
+        messageId: document['header']['messageId'] as string, type, sender: 'ofii-paris', recipient, version: 1, inReplyTo: undefined, beneficiary,
+        payloadSha256: 'a'.repeat(64), acceptedAt: new Date().toISOString(), outboxBody: 'sealed',
+        dossier: { lookup: lookupKey(REF), signedMessage, follow, notices: [] },
+      });
+    };
+    const orientation = orientationTo('france-travail-paris', REF);
+    await keep(orientation, 'orientation', 'france-travail-paris', { starts: 'france-travail-paris', takenInCharge: false });
+    const inactive = example('cir-review', { recipient: 'france-travail-paris', beneficiaryRef: REF }, { declaredSituation: 'INACTIF' });
+    const seeking = example('cir-review', { recipient: 'france-travail-paris', beneficiaryRef: REF });
+    for (const review of [inactive, seeking]) await keep(review, 'cir-review', 'france-travail-paris', { takenInCharge: false });
+
+    // The example registry forbids nothing in a review; a registry that does is applied to the dossier.
+    const epec: Partner = {
+      ...trust.registry.get('epec-paris')!,
+      minimisation: [{ rule: 'no-inactive-review-for-test', messageTypes: ['cir-review'], forbiddenFields: ['/body/declaredSituation'], forbiddenValues: ['INACTIF'] }],
+    };
+    const keysOf = (id: string) => (id === 'epec-paris' ? [recipientKey.toPublic()] : [signerKey.toPublic()]);
+    const notices = new GatewayNotices({ signingKey: () => trust.gateway.privateKey, recipientKeys: keysOf, validator: createValidator({ schemasDir: defaultSchemasDir() }), now: () => new Date(), crypto: INLINE_CRYPTO });
+    const dossiers = new Dossiers({ store, lookup: lookupKey, notices, findPartner: (id) => (id === epec.id ? epec : trust.registry.get(id)), senderKeys: keysOf, maxDocumentBytes: 65_536, crypto: INLINE_CRYPTO });
+
+    const document = referral('france-travail-paris', 'epec-paris', REF) as unknown as MessageDocument;
+    const [notice] = (await dossiers.prepare({ document, signedMessage: new Uint8Array(0), recipient: epec, beneficiary })).notices;
+    const opened = await openDelivered({ message: notice!.outboxBody!, decryptionKey: recipientKey, senderKeys: [trust.gateway.publicKey], maxDocumentBytes: 1_000_000 });
+    const disclosed = (JSON.parse(new TextDecoder().decode(opened.document)) as { body: { documents: Array<{ messageId: string; type: string }> } }).body.documents;
+    expect(disclosed.map((d) => [d.type, d.messageId])).to.deep.equal([
+      ['orientation', orientation['header']['messageId']],
+      ['cir-review', seeking['header']['messageId']],
+    ]);
+    expect(notice!.count).to.equal(2);
   });
 });

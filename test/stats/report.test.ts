@@ -29,6 +29,15 @@ class Facts {
     }
   }
 
+  review(n: number, fields: { month?: string; finalStatus: string; levelReached: string; recipient?: string }): void {
+    for (let i = 0; i < n; i++) {
+      this.list.push({
+        seq: this.seq, messageId: `r-${this.seq++}`, month: fields.month ?? '2026-11', type: 'cir-review', sender: 'ofii-paris', recipient: fields.recipient ?? 'france-travail-paris',
+        finalStatus: fields.finalStatus, levelReached: fields.levelReached, certified: false, declaredSituation: 'EN_RECHERCHE', postCirOrientation: 'FRANCE_TRAVAIL',
+      });
+    }
+  }
+
   interview(orientations: string[], days: (index: number) => number, recipient: string): void {
     orientations.forEach((answers, index) => {
       this.list.push({ seq: this.seq, messageId: `s-${this.seq++}`, month: '2026-11', type: 'status-update', sender: recipient, recipient: 'ofii-paris', answers, eventType: 'PREMIER_ENTRETIEN_REALISE', daysFromOrientation: days(index) });
@@ -74,6 +83,23 @@ describe('stats/facts', () => {
     });
   });
 
+  it('keeps the categories of an end-of-CIR review, whether a certification was obtained but not which, and nothing of the hours, the needs or the dates', () => {
+    const header = { type: 'cir-review', sender: 'ofii-paris', recipient: 'passerelle', sentAt: '2026-11-30T15:10:00Z' };
+    const body = {
+      cir: { finalStatus: 'ACHEVE', endInterviewOn: '2026-11-30' },
+      civicTraining: { status: 'TERMINEE', sessionsAttended: 4 },
+      language: { prescribedCourse: 'A1_400H', hoursAttended: 372, attendanceRate: 93, levelReached: 'A2', certification: 'DELF_A2' },
+      declaredSituation: 'EN_EMPLOI',
+      postCirNeeds: ['B1'],
+      postCirOrientation: { decision: 'ORIENTATION', recipientType: 'CAP_EMPLOI', pathway: 'EMPLOI' },
+    };
+    expect(factOf({ header, body }, '2026-12-01T00:00:00.000Z')).to.deep.equal({
+      month: '2026-12', type: 'cir-review', sender: 'ofii-paris', recipient: 'passerelle', finalStatus: 'ACHEVE', levelReached: 'A2', certified: true, declaredSituation: 'EN_EMPLOI', postCirOrientation: 'CAP_EMPLOI',
+    });
+    const dispensed = { ...body, language: { prescribedCourse: 'A1_100H', levelReached: 'A1' }, postCirOrientation: { decision: 'DISPENSE' } };
+    expect(factOf({ header, body: dispensed }, '2026-12-01T00:00:00.000Z')).to.include({ certified: false, postCirOrientation: 'DISPENSE' });
+  });
+
   it('counts days between calendar dates across months and years', () => {
     expect(daysBetween('2026-11-02', '2026-11-30')).to.equal(28);
     expect(daysBetween('2026-12-20', '2027-01-10')).to.equal(21);
@@ -113,6 +139,45 @@ describe('stats/report', () => {
     // Every category of the code lists and every registered recipient has its row or column.
     expect([...new Set(table(report, 'orientations-by-recipient-and-language-level').cells.map((c) => c.column))]).to.deep.equal(['INFRA_A1', 'A1', 'A2', 'B1', 'B2', 'C1', 'C2', 'TOTAL']);
     expect([...new Set(table(report, 'orientations-by-recipient-and-outcome').cells.map((c) => c.row))]).to.deep.equal([...RECIPIENTS, 'TOTAL']);
+  });
+
+  it('counts end-of-CIR reviews by month and final status, and by final status and level reached, sharing their margins with the messages table', () => {
+    const facts = new Facts();
+    facts.orient(12, { recipient: 'france-travail-paris' });
+    facts.review(14, { finalStatus: 'ACHEVE', levelReached: 'A2' });
+    facts.review(11, { finalStatus: 'ACHEVE', levelReached: 'A1', recipient: 'passerelle' });
+    facts.review(12, { finalStatus: 'ROMPU', levelReached: 'A1', month: '2026-10' });
+    const report = buildStatistics(facts.list, { ...OPTIONS, messageTypes: [...OPTIONS.messageTypes, 'cir-review'] });
+    expect(report.tables.flatMap((t) => t.cells).filter((c) => c.suppressed)).to.deep.equal([]);
+    expect(cell(report, 'cir-reviews-by-month-and-final-status', '2026-11', 'ACHEVE').count).to.equal(25);
+    expect(cell(report, 'cir-reviews-by-month-and-final-status', '2026-11', 'ROMPU').count).to.equal(0);
+    expect(cell(report, 'cir-reviews-by-month-and-final-status', '2026-10', 'ROMPU').count).to.equal(12);
+    expect(cell(report, 'cir-reviews-by-month-and-final-status', 'TOTAL', 'TOTAL').count).to.equal(37);
+    expect(cell(report, 'cir-reviews-by-final-status-and-level-reached', 'ACHEVE', 'A2').count).to.equal(14);
+    expect(cell(report, 'cir-reviews-by-final-status-and-level-reached', 'ACHEVE', 'A1').count).to.equal(11);
+    expect(cell(report, 'cir-reviews-by-final-status-and-level-reached', 'ROMPU', 'A1').count).to.equal(12);
+    expect(cell(report, 'cir-reviews-by-final-status-and-level-reached', 'TOTAL', 'A1').count).to.equal(23);
+    // A review's month is the messages table's column: one count, published alike in both tables.
+    expect(cell(report, 'messages-by-month-and-type', '2026-11', 'cir-review').count).to.equal(25);
+    expect([...new Set(table(report, 'cir-reviews-by-final-status-and-level-reached').cells.map((c) => c.column))]).to.deep.equal(['INFRA_A1', 'A1', 'A2', 'B1', 'B2', 'C1', 'C2', 'TOTAL']);
+    expect([...new Set(table(report, 'cir-reviews-by-final-status-and-level-reached').cells.map((c) => c.row))]).to.deep.equal(['ACHEVE', 'ROMPU', 'TOTAL']);
+    // Orientations are not reviews: the orientation tables do not count them.
+    expect(cell(report, 'orientations-by-month-and-recipient', 'TOTAL', 'TOTAL').count).to.equal(12);
+  });
+
+  it('withholds small counts of end-of-CIR reviews, and no withheld count can be worked out from all the tables together (exhaustive search)', function () {
+    this.timeout(60_000);
+    const facts = new Facts();
+    facts.orient(15, { recipient: 'france-travail-paris' });
+    facts.review(13, { finalStatus: 'ACHEVE', levelReached: 'A2' });
+    facts.review(3, { finalStatus: 'ROMPU', levelReached: 'A1' });
+    facts.review(12, { finalStatus: 'ACHEVE', levelReached: 'A1', month: '2026-10' });
+    facts.review(1, { finalStatus: 'ROMPU', levelReached: 'INFRA_A1', month: '2026-10' });
+    const report = buildStatistics(facts.list, { ...OPTIONS, messageTypes: [...OPTIONS.messageTypes, 'cir-review'] });
+    expect(cell(report, 'cir-reviews-by-month-and-final-status', '2026-11', 'ROMPU')).to.include({ count: null, suppressed: true });
+    expect(cell(report, 'cir-reviews-by-final-status-and-level-reached', 'ROMPU', 'INFRA_A1')).to.include({ count: null, suppressed: true });
+    for (const t of report.tables) for (const c of t.cells) if (c.count !== null) expect(c.count === 0 || c.count >= 11, `${t.name} ${c.row} × ${c.column}`).to.equal(true);
+    expect(recoveredFromReport(report, facts.list)).to.deep.equal([]);
   });
 
   it('withholds every count from 1 to 10 in every table, margins included, publishes 0, and every published count is true', () => {

@@ -84,6 +84,24 @@ forEachEngine('store contract: dossiers', (current) => {
     expect(await store.readDossier(beneficiary)).to.have.length(1);
   });
 
+  it('rolls an end-of-CIR review back when its recipient no longer follows the person at commit time, and keeps it when it does', async () => {
+    const { store } = current();
+    await store.accept({ ...message(beneficiary), dossier: update() });
+    const size = await store.auditSize();
+    const review = (recipient: string) => message(beneficiary, { type: 'cir-review', recipient });
+    const stopped = review('mission-locale-paris');
+    const thrown = await thrownBy(() => store.accept({ ...stopped, dossier: update({ follower: 'mission-locale-paris', follow: { takenInCharge: false } }) }));
+    expect(thrown).to.be.instanceOf(GatewayError).with.property('rule', 'review-to-follower');
+    expect(await store.findMessage(stopped.messageId)).to.equal(undefined);
+    expect(await store.auditSize()).to.equal(size);
+    expect(await store.outboxDepth()).to.equal(1);
+
+    const delivered = review('france-travail-paris');
+    expect((await store.accept({ ...delivered, dossier: update({ follower: 'france-travail-paris', follow: { takenInCharge: false } }) })).kind).to.equal('accepted');
+    expect((await store.readDossier(beneficiary))!.map((d) => [d.type, d.recipient])).to.deep.equal([['orientation', 'france-travail-paris'], ['cir-review', 'france-travail-paris']]);
+    expect(await store.followers(beneficiary)).to.deep.equal(['france-travail-paris']);
+  });
+
   it('refuses, inside the transaction, a message about a person whose opt-out committed meanwhile', async () => {
     const { store } = current();
     await store.accept({ ...message(beneficiary), dossier: update() });

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
 import { factOf } from '../../src/stats/facts.js';
-import { columnsOf, forEachEngine, newMessage, rawQuery, rawWrite } from '../fixtures/store.js';
+import { columnsOf, forEachEngine, newMessage, rawQuery, rawWrite, reopenTempStore } from '../fixtures/store.js';
 
 const ORIENTATION = '8d4c2f9e-1b7a-4c3e-9f60-2a5b7d9e1c44';
 const ACK = '9aa0eb3a-8da6-4446-8121-d15a7731e3eb';
@@ -31,6 +31,29 @@ const statusUpdate = newMessage({
   facts: factOf({ header: { ...answer, type: 'status-update' }, body: { event: { type: 'PREMIER_ENTRETIEN_REALISE', effectiveOn: '2026-11-20' } } }, '2026-12-01T10:00:01.000Z'),
 });
 
+const REVIEW = '5e0c7a21-9b4d-4f3e-8a16-c2d9e7b1f034';
+const DISPENSED = '6f1d8b32-ac5e-4a4f-9b27-d3eaf8c2a145';
+const reviewHeader = { type: 'cir-review', sender: 'ofii-paris', recipient: 'france-travail-paris', sentAt: '2026-11-30T15:10:00Z' };
+const reviewBody = {
+  cir: { finalStatus: 'ACHEVE', endInterviewOn: '2026-11-30' },
+  civicTraining: { status: 'TERMINEE', sessionsAttended: 4 },
+  language: { prescribedCourse: 'A1_400H', hoursAttended: 372, attendanceRate: 93, levelReached: 'A2', certification: 'DELF_A2' },
+  declaredSituation: 'EN_RECHERCHE',
+  postCirNeeds: ['B1', 'MOBILITE'],
+  postCirOrientation: { decision: 'ORIENTATION', recipientType: 'FRANCE_TRAVAIL', pathway: 'EMPLOI' },
+};
+const review = newMessage({ messageId: REVIEW, type: 'cir-review', recipient: 'france-travail-paris', facts: factOf({ header: reviewHeader, body: reviewBody }, '2026-12-01T09:00:00.000Z') });
+const dispensed = newMessage({
+  messageId: DISPENSED, type: 'cir-review', recipient: 'passerelle', outboxBody: undefined,
+  facts: factOf(
+    {
+      header: { ...reviewHeader, recipient: 'passerelle' },
+      body: { ...reviewBody, cir: { finalStatus: 'ROMPU', endInterviewOn: '2026-11-30' }, language: { prescribedCourse: 'A1_100H', levelReached: 'INFRA_A1' }, declaredSituation: 'INACTIF', postCirOrientation: { decision: 'DISPENSE' } },
+    },
+    '2026-12-02T09:00:00.000Z',
+  ),
+});
+
 forEachEngine('store contract: statistics', (current) => {
   it('keeps one row of categories per accepted message, and the delay instead of the date of a status update', async () => {
     const { store } = current();
@@ -42,6 +65,39 @@ forEachEngine('store contract: statistics', (current) => {
       { seq: 2, messageId: ACK, month: '2026-11', type: 'acknowledgement', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, acknowledgementStatus: 'ACCEPTEE' },
       { seq: 3, messageId: UPDATE, month: '2026-12', type: 'status-update', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, eventType: 'PREMIER_ENTRETIEN_REALISE', daysFromOrientation: 18 },
     ]);
+  });
+
+  it('keeps the categories of an end-of-CIR review: final status, level reached, certified or not, declared situation, post-CIR orientation', async () => {
+    const { store } = current();
+    await store.accept(review);
+    await store.accept(dispensed);
+    expect(await store.statisticsFacts()).to.deep.equal([
+      { seq: 1, messageId: REVIEW, month: '2026-12', type: 'cir-review', sender: 'ofii-paris', recipient: 'france-travail-paris', finalStatus: 'ACHEVE', levelReached: 'A2', certified: true, declaredSituation: 'EN_RECHERCHE', postCirOrientation: 'FRANCE_TRAVAIL' },
+      { seq: 2, messageId: DISPENSED, month: '2026-12', type: 'cir-review', sender: 'ofii-paris', recipient: 'passerelle', finalStatus: 'ROMPU', levelReached: 'INFRA_A1', certified: false, declaredSituation: 'INACTIF', postCirOrientation: 'DISPENSE' },
+    ]);
+    const columns = await columnsOf(current(), 'stats_facts');
+    expect(columns).to.include.members(['final_status', 'level_reached', 'certified', 'declared_situation', 'post_cir_orientation']);
+    // Which certification, the hours, the needs and the interview's date are not statistics facts.
+    const text = JSON.stringify(await rawQuery(current(), 'SELECT * FROM stats_facts'));
+    for (const value of ['DELF_A2', '372', 'MOBILITE', '2026-11-30', 'A1_400H']) expect(text).not.to.include(value);
+  });
+
+  it('migration 0006-cir-review-facts upgrades a store written before it: its facts read back unchanged, and reviews are recorded after', async () => {
+    const temp = current();
+    await temp.store.accept(orientation);
+    await temp.store.close();
+    // The store as 0004 left it: without the review's columns, and without 0006 recorded as applied.
+    for (const column of ['final_status', 'level_reached', 'certified', 'declared_situation', 'post_cir_orientation']) {
+      await rawWrite(temp, `ALTER TABLE stats_facts DROP COLUMN ${column}`);
+    }
+    await rawWrite(temp, "DELETE FROM kysely_migration WHERE name = '0006-cir-review-facts'");
+    expect(await columnsOf(temp, 'stats_facts')).not.to.include('final_status');
+    await reopenTempStore(temp);
+    expect(await columnsOf(temp, 'stats_facts')).to.include.members(['final_status', 'level_reached', 'certified', 'declared_situation', 'post_cir_orientation']);
+    await temp.store.accept(review);
+    const facts = await temp.store.statisticsFacts();
+    expect(facts[0]).to.deep.equal({ seq: 1, messageId: ORIENTATION, month: '2026-11', type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', permitFamily: 'PROTECTION_INTERNATIONALE', languageLevel: 'A1', sentOn: '2026-11-02' });
+    expect(facts[1]).to.deep.include({ messageId: REVIEW, finalStatus: 'ACHEVE', certified: true });
   });
 
   it('hands the rows over by pages, in order of acceptance, each page starting after the last row of the one before', async () => {

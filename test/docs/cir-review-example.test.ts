@@ -1,0 +1,27 @@
+/**
+ * The interface's end-of-CIR review example is the schema's example, byte for byte as JSON, and is
+ * valid: what an integrator copies from docs/interface.md is what the gateway accepts.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createValidator, defaultSchemasDir } from '../../src/schema/validator.js';
+import { PROJECT_ROOT } from '../fixtures/gateway.js';
+
+describe('docs: the end-of-CIR review example of the interface', () => {
+  const interfaceText = readFileSync(path.join(PROJECT_ROOT, 'docs', 'interface.md'), 'utf8');
+  const section = interfaceText.slice(interfaceText.indexOf('### End-of-CIR review (`cir-review`)'), interfaceText.indexOf('## 4. HTTP API'));
+
+  it('sits at the end of section 3 and holds one JSON block, equal to schemas/examples/cir-review.v1.json', () => {
+    expect(section).to.match(/^### End-of-CIR review/);
+    const blocks = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks).to.have.length(1);
+    const example = readFileSync(path.join(PROJECT_ROOT, 'schemas', 'examples', 'cir-review.v1.json'), 'utf8');
+    expect(JSON.parse(blocks[0]!)).to.deep.equal(JSON.parse(example));
+  });
+
+  it('is a valid cir-review document', () => {
+    const block = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+    expect(() => createValidator({ schemasDir: defaultSchemasDir() }).validate(JSON.parse(block))).not.to.throw();
+  });
+});
