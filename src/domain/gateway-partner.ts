@@ -1,7 +1,7 @@
 /**
  * The gateway as a party to the exchange. It receives opt-outs (OFII addresses them to the gateway,
  * which acts on them) and sends its own messages, signed with its own OpenPGP key: the dossier that
- * goes with a referral, withdrawal notices, expiry notices. Its id is reserved: the registry refuses a
+ * goes with a referral, withdrawal notices, expiry notices, requests to share a dossier. Its id is reserved: the registry refuses a
  * partner named like it, and no partner may list the gateway's message types in `sends`.
  */
 import type { Partner } from './partner.js';
@@ -9,7 +9,7 @@ import type { Partner } from './partner.js';
 export const GATEWAY_ID = 'passerelle';
 
 /** Message types only the gateway sends. */
-export const GATEWAY_SENDS: readonly string[] = Object.freeze(['dossier', 'withdrawal', 'expiry']);
+export const GATEWAY_SENDS: readonly string[] = Object.freeze(['dossier', 'withdrawal', 'expiry', 'dossier-request']);
 
 /** Message types addressed to the gateway itself (header.recipient = GATEWAY_ID). */
 export const GATEWAY_RECEIVES: readonly string[] = Object.freeze(['opt-out']);

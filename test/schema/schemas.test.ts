@@ -49,9 +49,10 @@ function fields(node: Schema, at: string, visit: (schema: Schema, at: string, is
 const FRENCH_WORD = /(^|[\s'’(])(le|la|les|l|de|du|des|d|un|une|et|ou|en|à|au|aux|si|pour|par|sur|sans|est|qui)(?=[\s'’,.;:)]|$)/i;
 
 describe('message schemas', () => {
-  it('are the eight types of version 1, in JSON Schema 2020-12 with their $id', () => {
+  it('are the nine types of version 1, in JSON Schema 2020-12 with their $id', () => {
     expect(documentSchemas.map((s) => s.fileName)).to.have.members([
       'acknowledgement.v1.schema.json',
+      'dossier-request.v1.schema.json',
       'dossier.v1.schema.json',
       'expiry.v1.schema.json',
       'opt-out.v1.schema.json',
@@ -60,7 +61,7 @@ describe('message schemas', () => {
       'status-update.v1.schema.json',
       'withdrawal.v1.schema.json',
     ]);
-    for (const fileName of [...documentSchemas.map((s) => s.fileName), 'header.v1.schema.json']) {
+    for (const fileName of [...documentSchemas.map((s) => s.fileName), 'header.v1.schema.json', 'beneficiary-lookup.v1.schema.json']) {
       const raw = JSON.parse(readFileSync(path.join(schemasDir, fileName), 'utf8')) as Schema;
       expect(raw.$schema, fileName).to.equal('https://json-schema.org/draft/2020-12/schema');
       expect(raw.$id, fileName).to.equal(`https://passerelle.example/schemas/${fileName}`);

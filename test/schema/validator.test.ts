@@ -92,8 +92,8 @@ describe('schema validator', () => {
   });
 
   describe('creation', () => {
-    it('compiles every message schema in strict mode and knows the eight types', () => {
-      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'dossier', 'expiry', 'opt-out', 'orientation', 'referral', 'status-update', 'withdrawal']);
+    it('compiles every message schema in strict mode and knows the nine types', () => {
+      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'dossier', 'dossier-request', 'expiry', 'opt-out', 'orientation', 'referral', 'status-update', 'withdrawal']);
     });
 
     it('finds <project root>/schemas from the module location', () => {
@@ -165,6 +165,7 @@ describe('schema validator', () => {
       const schemas = listDocumentSchemas(schemasDir);
       expect(schemas.map((s) => `${s.type}.v${s.version}`)).to.have.members([
         'acknowledgement.v1',
+        'dossier-request.v1',
         'dossier.v1',
         'expiry.v1',
         'opt-out.v1',
