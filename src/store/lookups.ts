@@ -128,10 +128,9 @@ export function* recordLookup(sql: Sql, keys: DossierKeys, lookup: NewLookup): T
   const finding = yield* findLookupTarget(sql, lookup.by);
   if (!sameFinding(finding, lookup.expected)) return { kind: 'stale' };
   const known = finding.kind === 'known';
-  if (known !== (lookup.notice !== undefined)) return { kind: 'stale' };
   yield* execute(sql.insertInto('beneficiary_lookups').values({ lookup_id: lookup.lookupId, agency: lookup.agency, at: lookup.at, outcome: known ? 'known' : 'unknown' }));
   const auditIndex = yield* appendAudit(sql, lookedUp(lookup, finding.kind, known ? finding.target.beneficiary : undefined));
-  if (known) yield* sendNotice(sql, keys, lookup.notice!, finding.target.beneficiary, lookup.at);
+  if (known && lookup.notice !== undefined) yield* sendNotice(sql, keys, lookup.notice, finding.target.beneficiary, lookup.at);
   return { kind: 'answered', known, auditIndex };
 }
 
