@@ -20,8 +20,10 @@ import { callerOf, permit } from './authorization.js';
 import { readBoundedBody } from './body.js';
 import { wholeNumber } from './audit-filter.js';
 
-export const LOOKUPS_PATH = '/beneficiary-lookups';
-export const LOOKUP_SUMMARY_PATH = '/beneficiary-lookups/summary';
+// The paths are written out where they are registered, as the other routers do (the authorisation
+// matrix reads them there).
+const LOOKUPS_PATH = '/beneficiary-lookups';
+const LOOKUP_SUMMARY_PATH = '/beneficiary-lookups/summary';
 
 /** The largest lookup request: a reference or an identity (four bounded fields) and an agreement fit in well under 2 KiB. */
 export const LOOKUP_BODY_BYTES = 4096;
@@ -71,7 +73,7 @@ function readRequest(bytes: Buffer, validator: RequestBodyValidator): LookupRequ
 export function createLookupRouter(deps: LookupRouterDependencies): express.Router {
   const router = express.Router();
 
-  router.get(LOOKUP_SUMMARY_PATH, permit('beneficiary.lookup.summary'), async (req: Request, res: Response, next: NextFunction) => {
+  router.get('/beneficiary-lookups/summary', permit('beneficiary.lookup.summary'), async (req: Request, res: Response, next: NextFunction) => {
     try {
       const days = wholeNumber(req.query['days'], 'days', SUMMARY_DEFAULT_DAYS);
       if (days < 1 || days > SUMMARY_MAX_DAYS) throw new GatewayError('bad_request', `"days" must be from 1 to ${SUMMARY_MAX_DAYS}.`);
@@ -84,7 +86,7 @@ export function createLookupRouter(deps: LookupRouterDependencies): express.Rout
     }
   });
 
-  router.post(LOOKUPS_PATH, permit('beneficiary.lookup'), async (req: Request, res: Response, next: NextFunction) => {
+  router.post('/beneficiary-lookups', permit('beneficiary.lookup'), async (req: Request, res: Response, next: NextFunction) => {
     try {
       const partner = callerOf(res);
       if (!req.is('application/json')) {
