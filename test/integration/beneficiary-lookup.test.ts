@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { queueName } from '../../src/broker/topology.js';
-import { drainQueue, eventually, EXAMPLE_CERTS, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+import { drainQueue, eventually, EXAMPLE_CERTS, PROJECT_ROOT, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { GnupgHome, validSignatures } from '../fixtures/gpg.js';
 import { auditLog, fingerprintOf, gpgAs, optOut, orientationTo, randomRef, readCert } from '../fixtures/dossier.js';
 import { get, post, send, type Json } from '../fixtures/partner.js';
@@ -110,6 +110,15 @@ describe('@integration beneficiary lookup: an agency finds a CIR beneficiary, OF
     expect(wrongDate.status).to.equal(200);
     expect(Object.keys(wrongDate.body).sort()).to.deep.equal(['known', 'lookupId']);
     expect(wrongDate.body['known']).to.equal(false);
+    // The example of docs/interface.md, as written, from the project root, on the gateway's address.
+    const guide = fs.readFileSync(path.join(PROJECT_ROOT, 'docs', 'interface.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('### POST /v1/beneficiary-lookups'));
+    const command = /```sh\n([\s\S]*?)\n```/.exec(section)![1]!.replace('https://127.0.0.1:8443', gw.baseUrl);
+    const { stdout } = await run('bash', ['-c', command], { cwd: PROJECT_ROOT });
+    const documented = JSON.parse(stdout) as Json;
+    expect(Object.keys(documented).sort()).to.deep.equal(['known', 'lookupId']);
+    expect(documented['known']).to.equal(false);
+    lookups.push(documented['lookupId'] as string);
     // Only the known lookups asked OFII: three so far, the first already read.
     await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
     expect(await drainQueue(queueName(gw.settings.amqpPrefix, 'ofii-paris'))).to.have.length(2);
@@ -138,7 +147,7 @@ describe('@integration beneficiary lookup: an agency finds a CIR beneficiary, OF
     expect(entries.status).to.equal(200);
     const listed = (entries.body as Json)['entries'] as Json[];
     expect(listed.map((e) => e['messageId'])).to.deep.equal(lookups);
-    expect(listed.map((e) => e['code'])).to.deep.equal(['known', 'known', 'known', 'unknown', 'unknown']);
+    expect(listed.map((e) => e['code'])).to.deep.equal(['known', 'known', 'known', 'unknown', 'unknown', 'unknown']);
     for (const entry of listed) expect(entry).to.include({ sender: 'mission-locale-paris' });
     const requested = (await auditLog(gw)).filter((e) => e.entry['event'] === 'dossier-requested');
     expect(requested).to.have.length(3);
@@ -156,7 +165,7 @@ describe('@integration beneficiary lookup: an agency finds a CIR beneficiary, OF
     const summary = await get(gw.baseUrl, 'auditor', '/v1/beneficiary-lookups/summary?days=7');
     expect(summary.status).to.equal(200);
     const today = new Date().toISOString().slice(0, 10);
-    expect((summary.body as Json)['lookups']).to.deep.equal([{ agency: 'mission-locale-paris', day: today, known: 3, unknown: 2, refused: 0 }]);
+    expect((summary.body as Json)['lookups']).to.deep.equal([{ agency: 'mission-locale-paris', day: today, known: 3, unknown: 3, refused: 0 }]);
     expect((summary.body as Json)['limits']).to.deep.equal({ perHour: 20, perDay: 100 });
   });
 
