@@ -352,7 +352,7 @@ export interface SecretsPort {
    * pseudonym secrets) take the lookup `current`, in one transaction; returns how many rows moved.
    */
   rekeyLookups(current: string, previous: readonly string[]): Promise<number>;
-  /** Rows (subjects, tombstones) per pseudonym secret id; '' counts the lookups made before lookups named their secret. */
+  /** Rows (subjects, tombstones, identity keys of beneficiary lookups) per pseudonym secret id; '' counts the lookups made before lookups named their secret. */
   lookupCounts(): Promise<Array<{ secret: string; rows: number }>>;
   /** Wraps up to `limit` data keys that another key-encryption key wrapped with the current one; returns how many. */
   rewrapDataKeys(limit: number): Promise<number>;
