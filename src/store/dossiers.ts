@@ -316,7 +316,8 @@ function* dueSubjects(sql: Sql, reason: Destruction['reason'], lastEventBefore: 
         .where('s.taken_in_charge_at', 'is', null)
         .where((eb) => eb.exists(eb.selectFrom('messages as m').select('m.message_id').whereRef('m.beneficiary', '=', 's.pseudonym')))
         .where((eb) => eb.not(eb.exists(eb.selectFrom('followers as f').select('f.partner').whereRef('f.beneficiary', '=', 's.pseudonym'))))
-    : query.where((eb) => eb(eb.selectFrom('messages as m').select((m) => m.fn.max('m.accepted_at').as('last')).whereRef('m.beneficiary', '=', 's.pseudonym'), '<', lastEventBefore));
+    : // A lookup's request to OFII is no event of the person's: an agency asking cannot keep a dossier alive.
+      query.where((eb) => eb(eb.selectFrom('messages as m').select((m) => m.fn.max('m.accepted_at').as('last')).whereRef('m.beneficiary', '=', 's.pseudonym').where('m.type', '<>', 'dossier-request'), '<', lastEventBefore));
   return (yield* rows(query)).map((r) => r.pseudonym);
 }
 

@@ -139,6 +139,19 @@ forEachEngine('store contract: beneficiary lookups', (current) => {
     expect((await store.pendingOutbox(10)).map((o) => o.messageId)).to.include(request.messageId);
   });
 
+  it("a lookup's request to OFII does not keep the person's dossier past its retention", async () => {
+    const { store } = current();
+    await store.accept({ ...orientation(), dossier: update({ identityKeys: [identityKey(1)] }) });
+    clock += 10 * 86_400_000;
+    const expected = await store.findLookupTarget({ identityKeys: [identityKey(1)] });
+    expect((await store.recordLookup(newLookup(expected, { notice: notice('ofii-paris') }))).kind).to.equal('answered');
+    const cutoff = new Date(clock - 86_400_000).toISOString();
+    expect(await store.dueForDestruction(cutoff)).to.deep.equal([{ beneficiary, reason: 'retention' }]);
+    expect(await store.destroyIfDue({ beneficiary, reason: 'retention', lastEventBefore: cutoff, at: at() })).to.deep.include({ destroyed: true });
+    expect(await indexRows()).to.deep.equal([]);
+    expect(await store.findLookupTarget({ identityKeys: [identityKey(1)] })).to.deep.equal({ kind: 'unknown' });
+  });
+
   it('records an unknown lookup without a pseudonym and without a notice', async () => {
     const { store } = current();
     const unknown = newLookup({ kind: 'unknown' });
