@@ -175,6 +175,22 @@ describe('@integration beneficiary lookup: an agency finds a CIR beneficiary, OF
     expect((await lookUp({ by: 'identity', identity: { birthName: 'Karimi', givenNames: ['Darya'], birthDate: '2004-03-14', countryOfBirth: '99212' } })).body).to.deep.include({ known: false });
   });
 
+  it('answers not known for an identity two beneficiaries share (homonyms), audited as ambiguous, and asks OFII nothing; by reference each is found', async () => {
+    const homonym = { birthName: 'DIALLO', givenNames: ['Aminata'], sex: 'F', birthDate: '1999-01-01', birthPlace: { countryCode: '99341' }, nationality: 'SEN' };
+    const [first, second] = [randomRef(), randomRef()];
+    for (const person of [first, second]) expect((await send(gw.baseUrl, 'ofii-paris', orientationTo('france-travail-paris', person, { identity: homonym }))).status).to.equal(202);
+    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
+    await drainQueue(queueName(gw.settings.amqpPrefix, 'ofii-paris'));
+    const answer = await lookUp({ by: 'identity', identity: { birthName: 'Diallo', givenNames: ['Aminata'], birthDate: '1999-01-01', countryOfBirth: '99341' } });
+    expect(answer.body).to.deep.include({ known: false });
+    expect((await auditLog(gw)).at(-1)!.entry).to.include({ event: 'looked-up', messageId: answer.body['lookupId'], code: 'ambiguous' });
+    expect((await auditLog(gw)).at(-1)!.entry).to.not.have.property('beneficiary');
+    for (const person of [first, second]) expect((await lookUp({ by: 'reference', beneficiaryRef: person })).body).to.deep.include({ known: true });
+    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
+    const requests = await drainQueue(queueName(gw.settings.amqpPrefix, 'ofii-paris'));
+    expect(requests).to.have.length(2);
+  });
+
   it('answers the 21st lookup of the hour with 429 lookup_rate_limited and Retry-After, and audits the refusal', async () => {
     while (lookups.length < 20) expect((await lookUp({ by: 'reference', beneficiaryRef: randomRef() })).status).to.equal(200);
     const refused = await lookUp({ by: 'reference', beneficiaryRef: randomRef() });
