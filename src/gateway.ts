@@ -32,10 +32,12 @@ import { createStatsRouter } from './http/stats-routes.js';
 import { createPartnerKeyRouter } from './http/partner-key-routes.js';
 import { createTimelineRouter } from './http/timeline-routes.js';
 import { createSuggestionRouter } from './http/suggestion-routes.js';
+import { createLookupRouter } from './http/lookup-routes.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { startHttpsServer, type RunningServer } from './http/server.js';
 import type { Logger } from './log/logger.js';
 import { createValidator, defaultSchemasDir } from './schema/validator.js';
+import { createRequestBodyValidator } from './schema/request-body.js';
 import { openStore } from './store/open.js';
 import type { GatewayStore } from './store/gateway-store.js';
 import { GATEWAY_ID, GATEWAY_PARTNER } from './domain/gateway-partner.js';
@@ -181,6 +183,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       gatewayKeys: () => trust.gateway.publishedKeys.map((key) => ({ fingerprint: key.getFingerprint(), armored: key.armor() })),
     }),
     timelineRouter: createTimelineRouter({ store }),
+    lookupRouter: createLookupRouter({
+      lookups: personal.beneficiaryLookups,
+      store,
+      validator: createRequestBodyValidator({ schemasDir: defaultSchemasDir(), fileName: 'beneficiary-lookup.v1.schema.json' }),
+      limits: { perHour: settings.lookupsPerHour, perDay: settings.lookupsPerDay },
+      now,
+    }),
     suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
     statsRouter: createStatsRouter({ facts: (page) => store.statisticsFacts(page), partners: () => trust.registry.partners.values(), now }),
     interfaceDocuments: {

@@ -117,8 +117,12 @@ function operationObject(operation: HttpOperation): Record<string, unknown> {
 export function buildOpenApi(options: OpenApiOptions): OpenApiDocument {
   const operations = options.operations ?? HTTP_OPERATIONS;
   const documents = messageSchemas(options.schemasDir);
-  const documentRefs = Object.keys(documents)
-    .filter((name) => !name.startsWith('header.'))
+  // Only the schemas that declare a message type: header.v1 holds shared definitions, and
+  // beneficiary-lookup.v1 is the JSON body of POST /v1/beneficiary-lookups, not a message.
+  const declaresType = (schema: Record<string, unknown>) => (schema['properties'] as { header?: { properties?: { type?: { const?: unknown } } } } | undefined)?.header?.properties?.type?.const !== undefined;
+  const documentRefs = Object.entries(documents)
+    .filter(([, schema]) => declaresType(schema))
+    .map(([name]) => name)
     .map((name) => ({ $ref: `#/components/schemas/${name}` }));
   const decrypted = {
     description:

@@ -457,6 +457,38 @@ const SuggestionRequest: Schema = {
   },
 };
 
+/** The answer of POST /v1/beneficiary-lookups (src/http/lookup-routes.ts): nothing else about the person. */
+const BeneficiaryLookup: Schema = {
+  type: 'object',
+  required: ['lookupId', 'known'],
+  additionalProperties: false,
+  properties: {
+    lookupId: { type: 'string', pattern: UUID_PATTERN, description: 'The messageId of the lookup\'s `looked-up` audit entry, and of the dossier request\'s body when one was sent.' },
+    known: { type: 'boolean', description: 'Whether the person is known to the exchange as a CIR beneficiary (a dossier request went to OFII when true).' },
+  },
+};
+
+/** The answer of GET /v1/beneficiary-lookups/summary: counts, never a person. */
+const BeneficiaryLookupSummary: Schema = {
+  type: 'object',
+  required: ['from', 'days', 'limits', 'lookups'],
+  additionalProperties: false,
+  properties: {
+    from: { type: 'string', format: 'date', description: 'First day counted (UTC); the last is today.' },
+    days: { type: 'integer', minimum: 1, maximum: 366 },
+    limits: { type: 'object', required: ['perHour', 'perDay'], additionalProperties: false, properties: { perHour: count, perDay: count } },
+    lookups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['agency', 'day', 'known', 'unknown', 'refused'],
+        additionalProperties: false,
+        properties: { agency: { type: 'string', pattern: PARTNER_ID }, day: { type: 'string', format: 'date' }, known: count, unknown: count, refused: count },
+      },
+    },
+  },
+};
+
 const CosignatureRequest: Schema = {
   type: 'object',
   required: ['treeSize', 'signature'],
@@ -485,4 +517,6 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze(
   Suggestions,
   SuggestionRequest,
   CosignatureRequest,
+  BeneficiaryLookup,
+  BeneficiaryLookupSummary,
 });

@@ -5,11 +5,13 @@
 import type { Settings } from '../config/settings.js';
 import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/service.js';
 import { loadKeyEncryptionKey } from '../privacy/envelope.js';
+import { createIdentityKeys } from '../privacy/identity-key.js';
 import { createLookupKeys, createPseudonymiser, pseudonymSecrets, type LookupKey, type Pseudonymiser } from '../privacy/pseudonym.js';
 import type { DocumentValidator } from '../schema/validator.js';
-import type { DossierPort, SecretsPort } from '../store/port.js';
+import type { DossierPort, LookupsPort, SecretsPort } from '../store/port.js';
 import { GATEWAY_ID, GATEWAY_PARTNER } from '../domain/gateway-partner.js';
 import type { TrustStore } from '../trust/trust-store.js';
+import { BeneficiaryLookups } from './beneficiary-lookups.js';
 import { Dossiers } from './dossiers.js';
 import { eraseBeneficiary, type ErasureReport } from './erasure.js';
 import { GatewayNotices, releaseHeldNotices } from './gateway-notices.js';
@@ -20,6 +22,8 @@ export interface DossierServices {
   pseudonymise: Pseudonymiser;
   notices: GatewayNotices;
   dossiers: Dossiers;
+  /** POST /v1/beneficiary-lookups (src/app/beneficiary-lookups.ts). */
+  beneficiaryLookups: BeneficiaryLookups;
   runRetention(progress?: RetentionProgress): Promise<RetentionSummary>;
   /** Seals and queues the held notices whose recipient now has a usable key. */
   releaseHeldNotices(): Promise<{ released: number; waiting: number }>;
@@ -29,7 +33,7 @@ export interface DossierServices {
 export function createDossierServices(opts: {
   settings: Settings;
   trust: TrustStore;
-  store: DossierPort & SecretsPort;
+  store: DossierPort & SecretsPort & LookupsPort;
   validator: DocumentValidator;
   now: () => Date;
   /** The gateway passes its worker pool; the operator commands sign and verify on their own thread. */
@@ -37,7 +41,9 @@ export function createDossierServices(opts: {
 }): DossierServices {
   const { settings, trust, store, validator, now } = opts;
   const crypto = opts.crypto ?? INLINE_CRYPTO;
-  const lookups = createLookupKeys(pseudonymSecrets(settings.dataDir));
+  const pseudonymRing = pseudonymSecrets(settings.dataDir);
+  const lookups = createLookupKeys(pseudonymRing);
+  const identityKeys = createIdentityKeys(pseudonymRing);
   const lookup = lookups.current;
   const previous = { lookups: lookups.previous, rekey: (current: string, older: readonly string[]) => store.rekeyLookups(current, older) };
   // Created at the first start, like the pseudonym secret, so that a data folder it cannot be written to stops the start.
@@ -48,12 +54,24 @@ export function createDossierServices(opts: {
   const archiveKeysOf = (partnerId: string) => trust.partner(partnerId)?.keyRing.map((entry) => entry.key) ?? [];
   const findPartner = (id: string) => (id === GATEWAY_ID ? GATEWAY_PARTNER : trust.registry.get(id));
   const notices = new GatewayNotices({ signingKey: () => trust.gateway.privateKey, recipientKeys: keysOf, validator, now, crypto });
-  const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: archiveKeysOf, maxDocumentBytes: settings.maxDocumentBytes, crypto });
+  const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: archiveKeysOf, maxDocumentBytes: settings.maxDocumentBytes, crypto, identityKeys });
+  const beneficiaryLookups = new BeneficiaryLookups({
+    store,
+    lookups,
+    identityKeys,
+    notices,
+    findPartner,
+    limits: { perHour: settings.lookupsPerHour, perDay: settings.lookupsPerDay },
+    maxDocumentBytes: settings.maxDocumentBytes,
+    now,
+    crypto,
+  });
   return {
     lookup,
     pseudonymise: createPseudonymiser({ lookup, subjects: store, now, previous }),
     notices,
     dossiers,
+    beneficiaryLookups,
     runRetention: (progress) =>
       runRetention({
         ...(progress ? { progress } : {}),

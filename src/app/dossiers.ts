@@ -14,6 +14,8 @@
  *   refuses the referral.
  * - An opt-out queues a withdrawal notice for every agency that received data about the person, records
  *   a tombstone and destroys the dossier.
+ * - An orientation indexes the person's keyed identities (birth name, and usage name), so that an
+ *   agency supporting the person can find them (src/app/beneficiary-lookups.ts).
  * Everything is prepared here (signing is asynchronous) and written by the acceptance transaction,
  * which checks the opt-out and the referrer again, and answers `stale` when the recipients or the
  * dossier the notices were prepared from changed meanwhile (src/store/dossiers.ts): then the caller
@@ -28,8 +30,9 @@ import { assertFollows, assertNotOptedOut, assertReviewToFollower, followEffects
 import { GATEWAY_ID } from '../domain/gateway-partner.js';
 import type { MessageDocument } from '../domain/message.js';
 import { findForbiddenFields } from '../domain/minimisation.js';
+import { identitiesOfOrientation, type IdentityKeys } from '../privacy/identity-key.js';
 import type { LookupKey } from '../privacy/pseudonym.js';
-import type { OptOutV1 } from '../schema/generated/index.js';
+import type { OptOutV1, OrientationV1 } from '../schema/generated/index.js';
 import type { DossierDocument, DossierPort, DossierUpdate, GatewayNotice } from '../store/port.js';
 import type { Partner } from '../domain/partner.js';
 import type { GatewayNotices } from './gateway-notices.js';
@@ -47,6 +50,11 @@ export interface DossiersDependencies {
   maxDocumentBytes: number;
   /** Where the stored documents are verified (the gateway's worker pool); on this thread when absent. */
   crypto?: GatewayCrypto;
+  /**
+   * Keys the identities of an accepted orientation for beneficiary lookups (src/app/beneficiary-lookups.ts);
+   * the gateway always gives it, tests of other rules may not (then no identity is indexed).
+   */
+  identityKeys?: IdentityKeys;
 }
 
 function parse(bytes: Uint8Array): MessageDocument {
@@ -84,6 +92,9 @@ export class Dossiers {
     };
     // A review delivered to an agency: that agency must still follow the person when the transaction runs.
     if (header.type === 'cir-review' && header.recipient !== GATEWAY_ID) update.follower = header.recipient;
+    if (document.header.type === 'orientation' && this.deps.identityKeys !== undefined) {
+      update.identityKeys = this.deps.identityKeys.current(identitiesOfOrientation((document as OrientationV1).body.identity));
+    }
     if (document.header.type === 'referral') {
       update.referrer = header.sender;
       const documents = (await this.deps.store.readDossier(opts.beneficiary)) ?? [];

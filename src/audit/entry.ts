@@ -22,6 +22,10 @@ export const AUDIT_EVENTS = [
   'withdrawal-notified',
   'expired',
   'erased',
+  // Finding a beneficiary among an agency's job seekers (POST /v1/beneficiary-lookups): every lookup,
+  // answered or refused, and the gateway's request to OFII to share a found person's dossier.
+  'looked-up',
+  'dossier-requested',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 
@@ -37,7 +41,11 @@ export interface AuditEvent {
   beneficiary?: string;
   /** SHA-256 of the signed document bytes, lower-case hex. */
   payloadSha256?: string;
-  /** Problem code, for rejections; why, for `erased` (opt-out, not-taken-in-charge, retention, operator-<reason>). */
+  /**
+   * Problem code, for rejections; why, for `erased` (opt-out, not-taken-in-charge, retention,
+   * operator-<reason>); a lookup's outcome, for `looked-up` (known, unknown, ambiguous, or the problem
+   * code of its refusal).
+   */
   code?: string;
   /** A count, never a value: documents in a disclosed dossier, documents destroyed by an erasure. */
   count?: number;

@@ -46,6 +46,9 @@ export interface Settings {
   readonly dossierRetentionDays: number;
   /** Minutes between two retention sweeps of the gateway. */
   readonly retentionSweepMinutes: number;
+  /** Beneficiary lookups one agency may make per sliding hour and per sliding day (counted in the store). */
+  readonly lookupsPerHour: number;
+  readonly lookupsPerDay: number;
   /** Worker threads for the per-message OpenPGP work (src/crypto/worker-pool.ts); 0 runs it on the main thread. */
   readonly cryptoWorkers: number;
   /** OTLP/HTTP endpoint spans are exported to (src/observability/tracing.ts); tracing is off when unset. */
@@ -110,6 +113,8 @@ export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
   { variable: 'PASSERELLE_ORIENTATION_EXPIRY_DAYS', default: '30', meaning: 'days after which an unacknowledged orientation expires' },
   { variable: 'PASSERELLE_DOSSIER_RETENTION_DAYS', default: '730', meaning: "days after a person's last event before the dossier is destroyed" },
   { variable: 'PASSERELLE_RETENTION_SWEEP_MINUTES', default: '60', meaning: 'minutes between two retention sweeps' },
+  { variable: 'PASSERELLE_LOOKUPS_PER_HOUR', default: '20', meaning: 'beneficiary lookups one agency may make in any hour (1 to 1000), counted in the store across every gateway instance' },
+  { variable: 'PASSERELLE_LOOKUPS_PER_DAY', default: '100', meaning: 'beneficiary lookups one agency may make in any 24 hours (1 to 10000, at least the hourly limit)' },
   { variable: 'PASSERELLE_TRACES_ENDPOINT', default: '(unset: tracing off)', meaning: 'OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces; a received traceparent is carried to the AMQP headers either way (docs/monitoring.md)' },
   { variable: 'PASSERELLE_TRACES_SERVICE_NAME', default: 'passerelle', meaning: 'service.name of the exported spans' },
   { variable: 'PASSERELLE_CONSOLE_SESSION_KEY_FILE', default: '<data dir>/secrets/console-session.key', meaning: 'AES-256 key (base64, made at first start) that seals console sessions; every gateway serving the console reads the same file' },
@@ -242,6 +247,9 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
   const tracesServiceName = text(env, 'PASSERELLE_TRACES_SERVICE_NAME', 'passerelle');
   // A resource attribute, shown by every trace viewer: printable ASCII, short.
   if (!/^[\x21-\x7e]{1,64}$/.test(tracesServiceName)) fail('PASSERELLE_TRACES_SERVICE_NAME', tracesServiceName, '1 to 64 printable characters without spaces');
+  const lookupsPerHour = integer(env, 'PASSERELLE_LOOKUPS_PER_HOUR', 20, 1, 1000);
+  const lookupsPerDay = integer(env, 'PASSERELLE_LOOKUPS_PER_DAY', 100, 1, 10_000);
+  if (lookupsPerDay < lookupsPerHour) fail('PASSERELLE_LOOKUPS_PER_DAY', String(lookupsPerDay), `at least PASSERELLE_LOOKUPS_PER_HOUR (${lookupsPerHour})`);
   const settings: Settings = {
     environment,
     host: text(env, 'PASSERELLE_HOST', '127.0.0.1'),
@@ -271,6 +279,10 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     orientationExpiryDays: integer(env, 'PASSERELLE_ORIENTATION_EXPIRY_DAYS', 30, 1, 365),
     dossierRetentionDays: integer(env, 'PASSERELLE_DOSSIER_RETENTION_DAYS', 730, 1, 3650),
     retentionSweepMinutes: integer(env, 'PASSERELLE_RETENTION_SWEEP_MINUTES', 60, 1, 1440),
+    // An agency checks the people it receives one by one, with each one's agreement: a few an hour. The
+    // limits are what keeps a lookup from sweeping references (docs/threat-model.md).
+    lookupsPerHour,
+    lookupsPerDay,
     // More threads than cores only adds switching; 64 is a bound on mistakes, not a recommendation.
     cryptoWorkers: integer(env, 'PASSERELLE_CRYPTO_WORKERS', os.availableParallelism(), 0, 64),
     tracesEndpoint: url(env, 'PASSERELLE_TRACES_ENDPOINT', undefined, ['http:', 'https:']),

@@ -55,7 +55,7 @@ export const DEFAULT_PARTNERS: readonly PartnerSeed[] = Object.freeze([
     name: 'OFII, direction territoriale de Paris',
     role: 'agency',
     sends: ['orientation', 'opt-out', 'cir-review'],
-    receives: ['acknowledgement', 'status-update', 'expiry'],
+    receives: ['acknowledgement', 'status-update', 'expiry', 'dossier-request'],
     eligibility: [],
     minimisation: [],
   },

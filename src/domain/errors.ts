@@ -137,6 +137,18 @@ export const PROBLEM_CATALOGUE = {
     title: 'Business rule violated',
     message: 'A business rule is not met; the answer names it in "rule". Correct the document or choose another recipient.',
   },
+  person_agreement_missing: {
+    status: 422,
+    audience: 'partner',
+    title: "The person's agreement is missing",
+    message: 'A beneficiary lookup needs the agreement of the person it is about: give "personAgreement" with the date it was recorded ("recordedOn") and how ("channel"), then ask again.',
+  },
+  lookup_rate_limited: {
+    status: 429,
+    audience: 'partner',
+    title: 'Too many beneficiary lookups',
+    message: 'Your organisation made the most beneficiary lookups the gateway answers per hour or per day; this attempt was recorded in the audit log. Retry after the delay given in Retry-After.',
+  },
   rate_limited: {
     status: 429,
     audience: 'partner',

@@ -3,7 +3,7 @@
  * which acts on them) and end-of-CIR reviews meant for the statistics only (no agency follows the
  * person, or OFII tells nobody: counted, neither delivered nor kept), and sends its own messages,
  * signed with its own OpenPGP key: the dossier that goes with a referral, withdrawal notices, expiry
- * notices. Its id is reserved: the registry refuses a
+ * notices, requests to share a dossier. Its id is reserved: the registry refuses a
  * partner named like it, and no partner may list the gateway's message types in `sends`.
  */
 import type { Partner } from './partner.js';
@@ -11,7 +11,7 @@ import type { Partner } from './partner.js';
 export const GATEWAY_ID = 'passerelle';
 
 /** Message types only the gateway sends. */
-export const GATEWAY_SENDS: readonly string[] = Object.freeze(['dossier', 'withdrawal', 'expiry']);
+export const GATEWAY_SENDS: readonly string[] = Object.freeze(['dossier', 'withdrawal', 'expiry', 'dossier-request']);
 
 /** Message types addressed to the gateway itself only (header.recipient = GATEWAY_ID); no partner may receive them. */
 export const GATEWAY_RECEIVES: readonly string[] = Object.freeze(['opt-out']);

@@ -52,6 +52,8 @@ export interface HttpDependencies {
   observability?: { metrics: GatewayMetrics; observer: Observer; peers: PeerCertificates };
   /** GET /v1/messages/{id}/timeline (src/http/timeline-routes.ts). */
   timelineRouter?: express.Router;
+  /** POST /v1/beneficiary-lookups and GET /v1/beneficiary-lookups/summary (src/http/lookup-routes.ts). */
+  lookupRouter?: express.Router;
   /** The web console (src/console), mounted at /console. */
   consoleRouter?: express.Router;
   /**
@@ -186,7 +188,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
 
   if (deps.auditRouter) v1.use('/audit', deps.auditRouter);
-  for (const router of [deps.suggestionRouter, deps.statsRouter, deps.partnerKeyRouter, deps.timelineRouter]) if (router) v1.use(router);
+  for (const router of [deps.suggestionRouter, deps.statsRouter, deps.partnerKeyRouter, deps.timelineRouter, deps.lookupRouter]) if (router) v1.use(router);
   v1.all('/messages', methodNotAllowed('POST'));
   v1.all('/messages/:messageId', methodNotAllowed('GET'));
   v1.all('/operator/status', methodNotAllowed('GET'));

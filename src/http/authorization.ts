@@ -36,7 +36,11 @@ export type Capability =
   /** GET /v1/partners/{id}/openpgp-key: the public key a sender also encrypts to (src/http/partner-key-routes.ts). */
   | 'partner.key.read'
   /** GET /v1/operator/status: the gateway's own state (store, broker, outbox), for its operators. */
-  | 'operator.status';
+  | 'operator.status'
+  /** POST /v1/beneficiary-lookups: the SPE agencies (partners of the agency role that receive orientations), for the people they support. */
+  | 'beneficiary.lookup'
+  /** GET /v1/beneficiary-lookups/summary: lookups per agency per day, for the auditor and the operator. */
+  | 'beneficiary.lookup.summary';
 
 interface Grant {
   allows(partner: Partner): boolean;
@@ -77,6 +81,15 @@ const POLICY: Readonly<Record<Capability, Grant>> = Object.freeze({
   'partner.key.read': {
     allows: (partner) => partner.sends.length > 0,
     refusal: (partner) => `The partners' encryption keys are for the partners that send messages; ${partner.id} sends none.`,
+  },
+  'beneficiary.lookup': {
+    // OFII holds the files it would look up; only the agencies it orients people to need to ask.
+    allows: (partner) => partner.role === 'agency' && partner.receives.includes('orientation'),
+    refusal: (partner) => `Beneficiary lookups are for the employment agencies that OFII orients people to; ${partner.id} is not one of them.`,
+  },
+  'beneficiary.lookup.summary': {
+    allows: (partner) => partner.role === 'auditor' || partner.role === 'operator',
+    refusal: (partner) => `The summary of beneficiary lookups is for the auditor and the operator; ${partner.id} has the ${partner.role} role. An agency sees its own lookups in GET /v1/audit/entries?event=looked-up.`,
   },
   'operator.status': {
     allows: (partner) => partner.role === 'operator',

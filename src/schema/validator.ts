@@ -38,7 +38,7 @@ export interface DocumentSchemaFile {
   schema: AnySchemaObject;
 }
 
-interface SchemaFile {
+export interface SchemaFile {
   fileName: string;
   schema: AnySchemaObject;
 }
@@ -90,7 +90,7 @@ function readSchemaFile(schemasDir: string, fileName: string): AnySchemaObject {
  * The versioned message schemas and the files they share (<name>.v<version>.schema.json). Other schemas
  * of the folder (partners.schema.json) belong to other components and are not loaded here.
  */
-function loadSchemaFiles(schemasDir: string): SchemaFile[] {
+export function loadSchemaFiles(schemasDir: string): SchemaFile[] {
   let fileNames: string[];
   try {
     fileNames = readdirSync(schemasDir)
@@ -183,7 +183,7 @@ function toFieldError(error: ErrorObject): FieldError {
   }
 }
 
-function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
+export function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
   const mapped: FieldError[] = [];
   for (const error of errors ?? []) {
     // "must match then/else schema" repeats, one level up, the error that the branch already reported.

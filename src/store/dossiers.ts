@@ -169,10 +169,12 @@ export function* checkDossierUpdate(sql: Sql, message: NewMessage): Tx<Subject |
   return subject;
 }
 
-/** The audit event of a message the gateway sends: a dossier disclosed, or a withdrawal notified. */
+/** The audit event of a message the gateway sends: a dossier disclosed, a withdrawal notified, a dossier requested (an expiry notice follows its `expired` entry instead). */
+const NOTICE_EVENTS = { dossier: 'dossier-disclosed', withdrawal: 'withdrawal-notified', expiry: 'withdrawal-notified', 'dossier-request': 'dossier-requested' } as const;
+
 function noticeEvent(notice: GatewayNotice, beneficiary: string, at: string): AuditEvent {
   return {
-    event: notice.type === 'dossier' ? 'dossier-disclosed' : 'withdrawal-notified',
+    event: NOTICE_EVENTS[notice.type],
     timestamp: at,
     messageId: notice.messageId,
     type: notice.type,
@@ -205,7 +207,7 @@ function* insertNotice(sql: Sql, keys: DossierKeys, notice: GatewayNotice, benef
   }
 }
 
-function* sendNotice(sql: Sql, keys: DossierKeys, notice: GatewayNotice, beneficiary: string, at: string): Tx<void> {
+export function* sendNotice(sql: Sql, keys: DossierKeys, notice: GatewayNotice, beneficiary: string, at: string): Tx<void> {
   yield* insertNotice(sql, keys, notice, beneficiary, at, yield* appendAudit(sql, noticeEvent(notice, beneficiary, at)));
 }
 
@@ -233,12 +235,14 @@ export function* heldNoticeCounts(sql: Sql): Tx<Array<{ recipient: string; count
   return found.map((r) => ({ recipient: r.recipient, count: Number(r.count), oldest: String(r.oldest) }));
 }
 
-/** Crypto-shredding: the documents, the followers and the subject (with its wrapped data key) go; `erased` is appended. */
+/** Crypto-shredding: the documents, the followers, the subject (with its wrapped data key) and its identity keys go; `erased` is appended. */
 function* destroy(sql: Sql, beneficiary: string, reason: DestructionReason, at: string): Tx<{ documents: number; auditIndex: number }> {
   const documents = yield* execute(sql.deleteFrom('dossier_documents').where('beneficiary', '=', beneficiary));
   yield* execute(sql.deleteFrom('dossier_disclosures').where('beneficiary', '=', beneficiary));
   yield* execute(sql.deleteFrom('followers').where('beneficiary', '=', beneficiary));
   yield* execute(sql.deleteFrom('subjects').where('pseudonym', '=', beneficiary));
+  // An erased person is not known to a lookup any more (POST /v1/beneficiary-lookups).
+  yield* execute(sql.deleteFrom('beneficiary_index').where('beneficiary', '=', beneficiary));
   const auditIndex = yield* appendAudit(sql, { event: 'erased', timestamp: at, beneficiary, code: reason, count: documents });
   return { documents, auditIndex };
 }
@@ -255,6 +259,16 @@ function* keepDocument(sql: Sql, keys: DossierKeys, subject: Subject, message: N
 }
 
 /**
+ * The person's identity keys become those of their latest orientation: a corrected name replaces the
+ * old one, and keys made under a retired pseudonym secret move to the current one.
+ */
+function* indexIdentity(sql: Sql, beneficiary: string, identityKeys: readonly string[]): Tx<void> {
+  yield* execute(sql.deleteFrom('beneficiary_index').where('beneficiary', '=', beneficiary));
+  if (identityKeys.length === 0) return;
+  yield* execute(sql.insertInto('beneficiary_index').values(identityKeys.map((identity_key) => ({ identity_key, beneficiary }))).onConflict((oc) => oc.columns(['identity_key', 'beneficiary']).doNothing()));
+}
+
+/**
  * What an accepted message changes in the dossier, after its row and its `accepted` entry: keeps the
  * document, moves the followers, queues the gateway's notices, records an opt-out.
  */
@@ -264,6 +278,7 @@ export function* applyDossierUpdate(sql: Sql, keys: DossierKeys, message: NewMes
   const beneficiary = subject.pseudonym;
   const event = (name: 'referred' | 'opted-out'): AuditEvent => ({ event: name, timestamp: at, messageId: message.messageId, type: message.type, sender: message.sender, recipient: message.recipient, beneficiary });
   if (update.signedMessage !== undefined) yield* keepDocument(sql, keys, subject, message, update.signedMessage);
+  if (update.identityKeys !== undefined) yield* indexIdentity(sql, beneficiary, update.identityKeys);
   if (message.type === 'referral') yield* appendAudit(sql, event('referred'));
   const { follow } = update;
   if (follow.stops !== undefined) yield* execute(UNFOLLOW(sql, { beneficiary, partner: follow.stops }));
@@ -326,7 +341,8 @@ function* dueSubjects(sql: Sql, reason: Destruction['reason'], lastEventBefore: 
         .where('s.taken_in_charge_at', 'is', null)
         .where((eb) => eb.exists(eb.selectFrom('messages as m').select('m.message_id').whereRef('m.beneficiary', '=', 's.pseudonym')))
         .where((eb) => eb.not(eb.exists(eb.selectFrom('followers as f').select('f.partner').whereRef('f.beneficiary', '=', 's.pseudonym'))))
-    : query.where((eb) => eb(eb.selectFrom('messages as m').select((m) => m.fn.max('m.accepted_at').as('last')).whereRef('m.beneficiary', '=', 's.pseudonym'), '<', lastEventBefore));
+    : // A lookup's request to OFII is no event of the person's: an agency asking cannot keep a dossier alive.
+      query.where((eb) => eb(eb.selectFrom('messages as m').select((m) => m.fn.max('m.accepted_at').as('last')).whereRef('m.beneficiary', '=', 's.pseudonym').where('m.type', '<>', 'dossier-request'), '<', lastEventBefore));
   return (yield* rows(query)).map((r) => r.pseudonym);
 }
 

@@ -7,6 +7,7 @@ import { GatewayError } from '../domain/errors.js';
 import * as audit from './audit-log.js';
 import { DossierKeys } from './dossier-keys.js';
 import * as dossiers from './dossiers.js';
+import * as lookups from './lookups.js';
 import type { Engine, ReadOptions, WriteOptions } from './engine.js';
 import * as messages from './messages.js';
 import { operationalFigures } from './operations.js';
@@ -128,6 +129,13 @@ export class GatewayStore implements Store {
   readonly heldNotices: Store['heldNotices'] = (limit) => this.read(() => dossiers.heldNotices(this.sql, this.keys, limit));
   readonly releaseHeldNotice: Store['releaseHeldNotice'] = (id, body) => this.write(() => dossiers.releaseHeldNotice(this.sql, id, body), { serialised: false });
   readonly heldNoticeCounts: Store['heldNoticeCounts'] = () => this.read(() => dossiers.heldNoticeCounts(this.sql));
+
+  // Beneficiary lookups
+
+  readonly findLookupTarget: Store['findLookupTarget'] = (by) => this.read(() => lookups.findLookupTarget(this.sql, by), { consistent: true });
+  readonly lookupsSince: Store['lookupsSince'] = (agency, since) => this.read(() => lookups.lookupsSince(this.sql, agency, since));
+  readonly recordLookup: Store['recordLookup'] = (lookup) => this.write(() => lookups.recordLookup(this.sql, this.keys, lookup));
+  readonly lookupSummary: Store['lookupSummary'] = (since) => this.read(() => lookups.lookupSummary(this.sql, since), { consistent: true });
 
   // Secrets
 

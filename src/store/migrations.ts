@@ -329,6 +329,36 @@ export function migrations(context: MigrationContext): Record<string, Migration>
         await db.schema.alterTable('stats_facts').addColumn('certified', 'integer').execute();
       },
     },
+    // Finding a beneficiary among an agency's job seekers (POST /v1/beneficiary-lookups): the index of
+    // keyed identities (src/privacy/identity-key.ts) to the person's pseudonym, written when an
+    // orientation is accepted and deleted with the subject; and one row per lookup, which the per-agency
+    // limits count (in the store, so that every gateway instance counts the same lookups) and the
+    // auditor's summary groups. No column holds a name, a date of birth or a reference.
+    '0007-beneficiary-index': {
+      async up(db: AnyDb): Promise<void> {
+        await finish(
+          db.schema
+            .createTable('beneficiary_index')
+            .addColumn('identity_key', 'text', (c) => c.notNull())
+            .addColumn('beneficiary', 'text', (c) => c.notNull())
+            .addPrimaryKeyConstraint('beneficiary_index_pk', ['identity_key', 'beneficiary']),
+          context.dialect,
+          { withoutRowid: true },
+        ).execute();
+        await db.schema.createIndex('beneficiary_index_beneficiary').on('beneficiary_index').column('beneficiary').execute();
+        await finish(
+          db.schema
+            .createTable('beneficiary_lookups')
+            .addColumn('lookup_id', 'text', (c) => c.primaryKey())
+            .addColumn('agency', 'text', (c) => c.notNull())
+            .addColumn('at', 'text', (c) => c.notNull())
+            .addColumn('outcome', 'text', (c) => c.notNull().check(sql`outcome in ('known', 'unknown', 'refused')` as Expression<boolean>)),
+          context.dialect,
+        ).execute();
+        await db.schema.createIndex('beneficiary_lookups_agency_at').on('beneficiary_lookups').columns(['agency', 'at']).execute();
+        await db.schema.createIndex('beneficiary_lookups_at').on('beneficiary_lookups').column('at').execute();
+      },
+    },
   };
 }
 

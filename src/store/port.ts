@@ -197,7 +197,7 @@ export interface AuditLogPort {
 // FOLLOWS the person (src/domain/follow.ts) and an OPT-OUT tombstone keyed by the lookup only.
 
 /** Types of the messages the gateway itself sends. */
-export type NoticeType = 'dossier' | 'withdrawal' | 'expiry';
+export type NoticeType = 'dossier' | 'withdrawal' | 'expiry' | 'dossier-request';
 
 /** A message the gateway sends (src/app/gateway-notices.ts), already signed and sealed for its recipient. */
 export interface GatewayNotice {
@@ -245,6 +245,11 @@ export interface DossierUpdate {
   optOut?: boolean;
   /** When what the notices were prepared from changed, the acceptance is `stale` and writes nothing. */
   preparedFrom?: PreparedFrom;
+  /**
+   * An orientation: the person's keyed identities (src/privacy/identity-key.ts), which replace the ones
+   * the index held for the person, so that agencies can find them (POST /v1/beneficiary-lookups).
+   */
+  identityKeys?: readonly string[];
 }
 
 export interface DossierDocument {
@@ -358,7 +363,7 @@ export interface SecretsPort {
    * pseudonym secrets) take the lookup `current`, in one transaction; returns how many rows moved.
    */
   rekeyLookups(current: string, previous: readonly string[]): Promise<number>;
-  /** Rows (subjects, tombstones) per pseudonym secret id; '' counts the lookups made before lookups named their secret. */
+  /** Rows (subjects, tombstones, identity keys of beneficiary lookups) per pseudonym secret id; '' counts the lookups made before lookups named their secret. */
   lookupCounts(): Promise<Array<{ secret: string; rows: number }>>;
   /** Wraps up to `limit` data keys that another key-encryption key wrapped with the current one; returns how many. */
   rewrapDataKeys(limit: number): Promise<number>;
@@ -369,9 +374,77 @@ export interface SecretsPort {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Finding a beneficiary among an agency's job seekers (POST /v1/beneficiary-lookups)
+
+/** What a lookup searches by: the person's lookup keys (reference), or identity keys; every secret's. */
+export type LookupBy = { lookups: readonly string[] } | { identityKeys: readonly string[] };
+
+/** A person known to the exchange: a subject with an accepted orientation, not opted out. */
+export interface LookupTarget {
+  beneficiary: string;
+  /** The person's latest orientation: the one OFII is asked to share. */
+  orientation: { messageId: string; sender: string };
+}
+
+/** What a lookup found: nobody, one person, or several people under one identity (homonyms). */
+export type LookupFinding = { kind: 'unknown' } | { kind: 'known'; target: LookupTarget } | { kind: 'ambiguous' };
+
+/** Per agency, lookups answered in the last hour and in the last day. */
+export interface LookupLimits {
+  perHour: number;
+  perDay: number;
+}
+
+export interface NewLookup {
+  lookupId: string;
+  agency: string;
+  /** RFC 3339 UTC. */
+  at: string;
+  by: LookupBy;
+  limits: LookupLimits;
+  /** What the caller found before preparing the notice; found again inside the transaction. */
+  expected: LookupFinding;
+  /** When the person is known: the request to OFII to share the dossier, queued in the same transaction. */
+  notice?: GatewayNotice;
+}
+
+export type LookupOutcome =
+  | { kind: 'answered'; known: boolean; auditIndex: number }
+  /** Over a limit: the refusal is recorded (and audited), nothing looked up. */
+  | { kind: 'rate-limited'; retryAfterSeconds: number; auditIndex: number }
+  /** What the caller prepared from changed meanwhile (an orientation, an opt-out): nothing was written. */
+  | { kind: 'stale' };
+
+/** Lookups of one agency on one UTC day, by outcome: for the auditor and the operator. */
+export interface LookupDay {
+  agency: string;
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  known: number;
+  unknown: number;
+  refused: number;
+}
+
+export interface LookupsPort {
+  /** Who the keys name now (a read). */
+  findLookupTarget(by: LookupBy): Promise<LookupFinding>;
+  /** Lookups the agency had answered since `since` (RFC 3339), for the limits. */
+  lookupsSince(agency: string, since: string): Promise<number>;
+  /**
+   * One transaction: counts the agency's answered lookups against the limits (refused: recorded and
+   * audited `looked-up` with code lookup_rate_limited); otherwise finds the person again (stale when it
+   * differs from `expected`), records the lookup, audits it (`looked-up`, code known or unknown) and
+   * queues the notice under its own `dossier-requested` entry.
+   */
+  recordLookup(lookup: NewLookup): Promise<LookupOutcome>;
+  /** Lookups per agency per UTC day since `since` (a day, YYYY-MM-DD), oldest day first. */
+  lookupSummary(since: string): Promise<LookupDay[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The whole port
 
-export interface Store extends OutboxPort, OperationsPort, AuditLogPort, DossierPort, SecretsPort {
+export interface Store extends OutboxPort, OperationsPort, AuditLogPort, DossierPort, SecretsPort, LookupsPort {
   /**
    * One transaction: the message, its outbox row and its `accepted` audit entry, its dossier update and
    * statistics row. An acknowledgement answering a message its sender received makes that message

@@ -41,6 +41,14 @@ export function* lookupCounts(sql: Sql): Tx<Array<{ secret: string; rows: number
     const found = yield* rows(sql.selectFrom(table).select((eb) => [secret.as('secret'), eb.fn.countAll<number>().as('rows')]).groupBy(secret));
     for (const entry of found) counts.set(entry.secret, (counts.get(entry.secret) ?? 0) + Number(entry.rows));
   }
+  // Identity keys always name their secret; they move when OFII next orients the person.
+  const identities = yield* rows(
+    sql
+      .selectFrom('beneficiary_index')
+      .select((eb) => [raw<string>`substr(identity_key, 1, 16)`.as('secret'), eb.fn.countAll<number>().as('rows')])
+      .groupBy(raw`substr(identity_key, 1, 16)`),
+  );
+  for (const entry of identities) counts.set(entry.secret, (counts.get(entry.secret) ?? 0) + Number(entry.rows));
   return [...counts].map(([secret, count]) => ({ secret, rows: count })).sort((a, b) => a.secret.localeCompare(b.secret));
 }
 

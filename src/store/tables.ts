@@ -180,6 +180,25 @@ export interface SecretFingerprintsTable {
   recorded_at: string;
 }
 
+/**
+ * Keyed identities of the people an orientation named (src/privacy/identity-key.ts): an identity key
+ * (`<secret id>:<hmac>`) to the person's pseudonym; several rows per person (birth and usage name).
+ * Written in the orientation's acceptance transaction, deleted with the subject (migration 0007).
+ */
+export interface BeneficiaryIndexTable {
+  identity_key: string;
+  beneficiary: string;
+}
+
+/** One row per beneficiary lookup: who asked, when, and the outcome; never whom about. */
+export interface BeneficiaryLookupsTable {
+  lookup_id: string;
+  agency: string;
+  /** RFC 3339 UTC. */
+  at: string;
+  outcome: 'known' | 'unknown' | 'refused';
+}
+
 export interface Tables {
   messages: MessagesTable;
   outbox: OutboxTable;
@@ -199,4 +218,6 @@ export interface Tables {
   secret_fingerprints: SecretFingerprintsTable;
   held_notices: HeldNoticesTable;
   dossier_disclosures: DossierDisclosuresTable;
+  beneficiary_index: BeneficiaryIndexTable;
+  beneficiary_lookups: BeneficiaryLookupsTable;
 }

@@ -77,6 +77,12 @@ describe('api-description: answers checked against the OpenAPI document @integra
       'GET /v1/audit/proofs/consistency': { as: 'auditor', path: '/v1/audit/proofs/consistency?first=0&second=1' },
       'POST /v1/orientation/suggestions': { as: 'ofii-paris', body: JSON.stringify({ body: example('orientation')['body'] }), contentType: 'application/json' },
       'GET /v1/stats': { as: 'prefecture-paris' },
+      'POST /v1/beneficiary-lookups': {
+        as: 'mission-locale-paris',
+        body: JSON.stringify({ by: 'identity', identity: { birthName: 'Karimi', givenNames: ['Darya'], birthDate: '2004-03-14', countryOfBirth: '99212' }, personAgreement: { recordedOn: '2026-12-01', channel: 'ENTRETIEN_SPE' } }),
+        contentType: 'application/json',
+      },
+      'GET /v1/beneficiary-lookups/summary': { as: 'auditor' },
       'GET /v1/partners/{partnerId}/openpgp-key': { as: 'ofii-paris', path: '/v1/partners/mission-locale-paris/openpgp-key' },
     };
     const documented = Object.entries(buildOpenApi({ schemasDir: defaultSchemasDir() }).paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));

@@ -127,7 +127,7 @@ describe('dev-pki generateTrustDirectory', function () {
     const ofii = registry.get('ofii-paris')!;
     expect(ofii.role).to.equal('agency');
     expect(ofii.sends).to.deep.equal(['orientation', 'opt-out', 'cir-review']);
-    expect(ofii.receives).to.deep.equal(['acknowledgement', 'status-update', 'expiry']);
+    expect(ofii.receives).to.deep.equal(['acknowledgement', 'status-update', 'expiry', 'dossier-request']);
     for (const id of IDS.slice(1, 7)) {
       const spe = registry.get(id)!;
       expect(spe.role, id).to.equal('agency');

@@ -34,6 +34,8 @@ const EXPECTED: Record<Capability, boolean[]> = {
   'stats.read':                    [false, false, false,    true,  true],
   'partner.key.read':              [true,  true,  false,    false, false],
   'operator.status':               [false, false, false,    false, false],
+  'beneficiary.lookup':            [false, true,  true,     false, false],
+  'beneficiary.lookup.summary':    [false, false, false,    false, true],
 };
 
 function refusal(fn: () => unknown): GatewayError | undefined {
@@ -58,10 +60,10 @@ describe('http/authorization: the one policy of who may ask what', () => {
     });
   }
 
-  it("operator.status is the operator role's only capability besides message.read, which shows it no message", () => {
+  it("the operator role has operator.status, the lookup counts (no person) and message.read, which shows it no message", () => {
     const operator = partner('operator', 'operator', [], []);
     const granted = (Object.keys(EXPECTED) as Capability[]).filter((capability) => mayUse(operator, capability));
-    expect(granted.sort()).to.deep.equal(['message.read', 'operator.status']);
+    expect(granted.sort()).to.deep.equal(['beneficiary.lookup.summary', 'message.read', 'operator.status']);
     expect(refusal(() => visibleMessage(operator, { messageId: 'm', sender: 'ofii-paris', recipient: 'france-travail-paris' }))).to.include({ code: 'not_found' });
     for (const caller of CALLERS) expect(refusal(() => authorize(caller, 'operator.status')), caller.id).to.include({ code: 'forbidden' });
   });

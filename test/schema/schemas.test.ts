@@ -53,6 +53,7 @@ describe('message schemas', () => {
     expect(documentSchemas.map((s) => s.fileName)).to.have.members([
       'acknowledgement.v1.schema.json',
       'cir-review.v1.schema.json',
+      'dossier-request.v1.schema.json',
       'dossier.v1.schema.json',
       'expiry.v1.schema.json',
       'opt-out.v1.schema.json',
@@ -61,7 +62,7 @@ describe('message schemas', () => {
       'status-update.v1.schema.json',
       'withdrawal.v1.schema.json',
     ]);
-    for (const fileName of [...documentSchemas.map((s) => s.fileName), 'header.v1.schema.json']) {
+    for (const fileName of [...documentSchemas.map((s) => s.fileName), 'header.v1.schema.json', 'beneficiary-lookup.v1.schema.json']) {
       const raw = JSON.parse(readFileSync(path.join(schemasDir, fileName), 'utf8')) as Schema;
       expect(raw.$schema, fileName).to.equal('https://json-schema.org/draft/2020-12/schema');
       expect(raw.$id, fileName).to.equal(`https://passerelle.example/schemas/${fileName}`);

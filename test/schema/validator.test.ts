@@ -93,7 +93,7 @@ describe('schema validator', () => {
 
   describe('creation', () => {
     it('compiles every message schema in strict mode and knows the nine types', () => {
-      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'cir-review', 'dossier', 'expiry', 'opt-out', 'orientation', 'referral', 'status-update', 'withdrawal']);
+      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'cir-review', 'dossier', 'dossier-request', 'expiry', 'opt-out', 'orientation', 'referral', 'status-update', 'withdrawal']);
     });
 
     it('finds <project root>/schemas from the module location', () => {
@@ -166,6 +166,7 @@ describe('schema validator', () => {
       expect(schemas.map((s) => `${s.type}.v${s.version}`)).to.have.members([
         'acknowledgement.v1',
         'cir-review.v1',
+        'dossier-request.v1',
         'dossier.v1',
         'expiry.v1',
         'opt-out.v1',

@@ -107,6 +107,12 @@ describe('@integration security: HTTP authorisation matrix (every role against e
     row('GET /v1/stats', fixed('GET', '/v1/stats'),                               403, 403, 200, 200, 403,   401,    401),
     row('GET /v1/partners/:partnerId/openpgp-key (Mission Locale\'s key)', fixed('GET', '/v1/partners/mission-locale-paris/openpgp-key'),
                                                                                   200, 200, 403, 403, 403,   401,    401),
+    row('POST /v1/beneficiary-lookups (by reference, with the agreement)', async () => ({
+      method: 'POST', path: '/v1/beneficiary-lookups', contentType: 'application/json',
+      body: JSON.stringify({ by: 'reference', beneficiaryRef: '7599999999', personAgreement: { recordedOn: '2026-12-01', channel: 'ENTRETIEN_SPE' } }),
+    }),                                                                           403, 200, 403, 403, 403,   401,    401),
+    row('GET /v1/beneficiary-lookups/summary', fixed('GET', '/v1/beneficiary-lookups/summary'),
+                                                                                  403, 403, 403, 200, 200,   401,    401),
     row('GET /v1/operator/status', fixed('GET', '/v1/operator/status'),           403, 403, 403, 403, 200,   401,    401),
     row('GET /metrics', fixed('GET', '/metrics'),                                 403, 403, 403, 403, 200,   401,    401),
   ];

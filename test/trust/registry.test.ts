@@ -260,7 +260,7 @@ describe('trust/registry', () => {
       expect(refusal((doc) => {
         doc.partners[1]!['id'] = 'passerelle';
       }).message).to.equal(`${SOURCE}: /partners/1/id is "passerelle", the id the gateway itself uses as sender and recipient; choose another id. ${FIX}`);
-      for (const type of ['dossier', 'withdrawal', 'expiry']) {
+      for (const type of ['dossier', 'withdrawal', 'expiry', 'dossier-request']) {
         expect(refusal((doc) => {
           doc.partners[1]!['sends'] = ['acknowledgement', type];
         }).message).to.equal(`${SOURCE}: /partners/1/sends/1 (partner "france-travail-paris") is "${type}", a message type only the gateway sends; remove it. ${FIX}`);
