@@ -88,7 +88,9 @@ export function proofsText(report: AccessReport): string[] {
   );
   if (report.uncovered.length > 0) {
     texts.push(
-      `Les entrées ${report.uncovered.join(', ')} sont trop récentes : l'état signé du journal ne les couvre pas encore. Demandez un nouveau rapport dans quelques minutes pour avoir leur preuve.`,
+      report.uncovered.length === 1
+        ? `L'entrée ${report.uncovered[0]} est trop récente : l'état signé du journal ne la couvre pas encore. Demandez un nouveau rapport dans quelques minutes pour avoir sa preuve.`
+        : `Les entrées ${report.uncovered.join(', ')} sont trop récentes : l'état signé du journal ne les couvre pas encore. Demandez un nouveau rapport dans quelques minutes pour avoir leur preuve.`,
     );
   }
   return texts;

@@ -93,7 +93,7 @@ export async function checkAccessReport(data: unknown, gatewayKeys: PublicKey[])
   const lines: LineCheck[] = [];
   const uncovered: number[] = [];
   const persons = new Set<unknown>();
-  const linesPerIndex = new Map<number, { count: unknown; numbers: number[] }>();
+  const linesPerIndex = new Map<number, { count: unknown; numbers: number[]; documents: boolean }>();
   for (const [position, line] of (data['lines'] as unknown[]).entries()) {
     const number = position + 1;
     if (!isObject(line)) {
@@ -105,8 +105,9 @@ export async function checkAccessReport(data: unknown, gatewayKeys: PublicKey[])
       if (line['number'] !== number) throw new Error(`it is numbered ${String(line['number'])} at position ${number}: lines were removed or reordered`);
       const checked = checkLine(line, checkpoint);
       persons.add(checked.entry['beneficiary']);
-      const group = linesPerIndex.get(checked.index) ?? { count: checked.entry['count'], numbers: [] };
+      const group = linesPerIndex.get(checked.index) ?? { count: checked.entry['count'], numbers: [], documents: false };
       group.numbers.push(number);
+      if (line['document'] !== undefined) group.documents = true;
       linesPerIndex.set(checked.index, group);
       if ((line['proof'] as Record<string, unknown>)['auditPath'] === null) uncovered.push(number);
       lines.push({ number, index });
@@ -115,9 +116,9 @@ export async function checkAccessReport(data: unknown, gatewayKeys: PublicKey[])
       lines.push({ number, index, failure: err.message });
     }
   }
-  // A dossier's entry counts its documents: its lines are exactly that many.
+  // A dossier's entry counts its documents: when the report lists them, its lines are exactly that many.
   for (const [index, group] of linesPerIndex) {
-    if (group.numbers.length > 1 && group.count !== group.numbers.length) {
+    if ((group.numbers.length > 1 || group.documents) && group.count !== group.numbers.length) {
       for (const number of group.numbers) {
         const found = lines.find((l) => l.number === number)!;
         found.failure ??= `log entry ${index} records a dossier of ${String(group.count)} documents, but the report lists ${group.numbers.length} lines for it`;
