@@ -84,7 +84,7 @@ export function proofsText(report: AccessReport): string[] {
     );
   }
   texts.push(
-    "Pour le vérifier : passerelle access-report verify rapport-acces.json (avec la clé publique de la passerelle). Un auditeur peut aussi demander chaque preuve à la passerelle : GET /v1/audit/proof?index=N.",
+    `Pour le vérifier : passerelle access-report verify rapport-acces.json (avec la clé publique de la passerelle). Un auditeur peut aussi demander chaque preuve à la passerelle : GET /v1/audit/proofs/inclusion?index=N&treeSize=${report.checkpoint?.treeSize ?? 'T'} (N étant le numéro d'entrée de la ligne).`,
   );
   if (report.uncovered.length > 0) {
     texts.push(

@@ -218,6 +218,6 @@ describe('access report: the model, its page and its verification', () => {
     expect(html).to.include('@media print');
     expect(html).to.not.match(/<(script|link|img|iframe)\b|url\(|src=|href=/i);
     for (const line of report.lines) expect(html).to.include(`<td>${line.index}</td><td>${line.proof.leafHash.slice(0, 16)}</td>`);
-    expect(html).to.include('passerelle access-report verify rapport-acces.json').and.include('GET /v1/audit/proof');
+    expect(html).to.include('passerelle access-report verify rapport-acces.json').and.include(`GET /v1/audit/proofs/inclusion?index=N&amp;treeSize=${STORED.length}`);
   });
 });
