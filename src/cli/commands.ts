@@ -131,6 +131,7 @@ export const ACCESS_REPORT: CommandSpec = {
     'entry with its inclusion proof against one signed checkpoint; when the newest lines are after the latest',
     'checkpoint, one is signed now (as the gateway does). A reference the gateway holds nothing about (never seen,',
     'or erased) gives a report that says so, and exits 0. Prints counts and the checkpoint, never the person.',
+    'Anyone checks the report with: passerelle access-report verify FILE [--gateway-key FILE] [--json]',
   ],
   options: {
     ref: { type: 'string', value: 'REF', help: "the person's 10-digit OFII reference (header.beneficiaryRef)" },
@@ -150,7 +151,6 @@ export const ACCESS_REPORT_VERIFY: CommandSpec = {
   ],
   options: { 'gateway-key': GATEWAY_KEY, json: COMMON.json('{checkpoint, lines, failed: [{line, index, failure}], uncovered, verified}') },
   positionals: { name: 'FILE (the rapport-acces.json of the report)', min: 1, max: 1 },
-  examples: ['passerelle access-report verify rapport-acces.json'],
 };
 
 export const RETENTION_RUN: CommandSpec = {

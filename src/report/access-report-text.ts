@@ -76,7 +76,7 @@ export function lookupsIntro(report: AccessReport): string[] {
 
 export function proofsText(report: AccessReport): string[] {
   const texts = [
-    "Chaque ligne de ce rapport correspond à une entrée d'un journal que personne ne peut modifier sans que cela se voie. Le numéro d'entrée et l'empreinte de chaque ligne permettent de le vérifier.",
+    "Chaque ligne de ce rapport correspond à une entrée d'un journal que personne ne peut modifier sans que cela se voie. Le numéro d'entrée et l'empreinte de chaque ligne permettent de le vérifier : l'empreinte est le début du résumé (SHA-256) de l'entrée ; la même valeur commence le champ leafHash de la ligne dans le fichier rapport-acces.json.",
   ];
   if (report.checkpoint) {
     texts.push(
