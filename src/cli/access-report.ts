@@ -15,7 +15,8 @@ import { GatewayError } from '../domain/errors.js';
 import { createLogger } from '../log/logger.js';
 import { accessReportHtml } from '../report/access-report-html.js';
 import { accessReportPdf } from '../report/access-report-pdf.js';
-import { checkAccessReport } from '../report/access-report-verify.js';
+import { verifyExport } from '../audit/verify.js';
+import { checkAccessReport, missingLines } from '../report/access-report-verify.js';
 import { openStore } from '../store/open.js';
 import { LAYOUT, loadTrustStore } from '../trust/trust-store.js';
 import { EXIT } from './exit-codes.js';
@@ -89,7 +90,7 @@ async function gatewayKeys(settings: Settings, file: string | undefined): Promis
   return readPublicKeys({ armored, source });
 }
 
-export async function runAccessReportVerify(opts: { settings: Settings; file: string; gatewayKeyFile: string | undefined; json?: boolean; print?: (line: string) => void }): Promise<number> {
+export async function runAccessReportVerify(opts: { settings: Settings; file: string; gatewayKeyFile: string | undefined; exportFile?: string | undefined; json?: boolean; print?: (line: string) => void }): Promise<number> {
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   let data: unknown;
   try {
@@ -97,7 +98,9 @@ export async function runAccessReportVerify(opts: { settings: Settings; file: st
   } catch (err) {
     throw new GatewayError('audit_invalid', `Cannot read ${opts.file} as JSON (${(err as Error).message}): give the rapport-acces.json written by "passerelle access-report".`);
   }
-  const check = await checkAccessReport(data, await gatewayKeys(opts.settings, opts.gatewayKeyFile));
+  const keys = await gatewayKeys(opts.settings, opts.gatewayKeyFile);
+  const check = await checkAccessReport(data, keys);
+  const missing = opts.exportFile === undefined ? undefined : await completeness(opts.exportFile, data as { lines: Array<{ index: number; proof: { entry: string } }> }, keys);
   const failed = check.lines.filter((line) => line.failure !== undefined);
   const where = (line: { number: number; index: number | undefined }) => `line ${line.number}${line.index === undefined ? '' : ` (log entry ${line.index})`}`;
   if (check.checkpoint === null) {
@@ -106,7 +109,7 @@ export async function runAccessReportVerify(opts: { settings: Settings; file: st
   }
   const { treeSize, rootHash, timestamp } = check.checkpoint;
   if (opts.json) {
-    print(JSON.stringify({ checkpoint: { treeSize, rootHash, timestamp }, lines: check.lines.length, failed: failed.map((l) => ({ line: l.number, index: l.index, failure: l.failure })), uncovered: check.uncovered, verified: failed.length === 0 && check.uncovered.length === 0 }, null, 2));
+    print(JSON.stringify({ checkpoint: { treeSize, rootHash, timestamp }, lines: check.lines.length, failed: failed.map((l) => ({ line: l.number, index: l.index, failure: l.failure })), uncovered: check.uncovered, ...(missing ? { missing: missing.indexes } : {}), verified: failed.length === 0 && check.uncovered.length === 0 && (missing?.indexes.length ?? 0) === 0 }, null, 2));
   } else {
     print(`checkpoint of ${treeSize} entries, root ${rootHash}, signed ${timestamp}: signature by the gateway key verified`);
     for (const line of check.lines) {
@@ -120,6 +123,25 @@ export async function runAccessReportVerify(opts: { settings: Settings; file: st
   if (check.uncovered.length > 0) {
     throw new GatewayError('audit_invalid', `Lines ${check.uncovered.join(', ')} have no inclusion proof yet (the checkpoint does not cover them): ask the operator for a new report.`);
   }
-  if (!opts.json) print(`all ${check.lines.length} lines verified against the checkpoint of ${treeSize} entries.`);
+  if (missing !== undefined && missing.indexes.length > 0) {
+    throw new GatewayError('audit_invalid', `The report is incomplete: log entries ${missing.indexes.join(', ')} of the export are about the same person and are disclosures or lookups, but the report leaves them out.`);
+  }
+  if (!opts.json) {
+    print(`all ${check.lines.length} lines verified against the checkpoint of ${treeSize} entries.`);
+    if (missing !== undefined) print(`complete: the export of ${missing.exported} entries (checkpoint verified) holds no other disclosure or lookup about this person.`);
+  }
   return EXIT.ok;
+}
+
+/** The disclosures about the person that a verified audit export holds and the report does not list. */
+async function completeness(file: string, report: { lines: Array<{ index: number; proof: { entry: string } }> }, keys: PublicKey[]): Promise<{ indexes: number[]; exported: number }> {
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new GatewayError('audit_invalid', `Cannot read ${file} as JSON (${(err as Error).message}); produce it with "passerelle audit export".`);
+  }
+  const summary = await verifyExport(data, keys);
+  if (report.lines.length === 0) throw new GatewayError('audit_invalid', 'The report lists no line, so it names no pseudonym to look for in the export: completeness cannot be checked this way.');
+  return { indexes: missingLines(report, (data as { entries: Array<Record<string, unknown>> }).entries), exported: summary.treeSize };
 }

@@ -15,7 +15,7 @@ import { leafHash } from '../audit/entry.js';
 import { verifyInclusion } from '../audit/merkle.js';
 import type { PublicKey } from '../crypto/keys.js';
 import { GatewayError, isGatewayError } from '../domain/errors.js';
-import { ACCESS_REPORT_FORMAT } from './access-report.js';
+import { ACCESS_REPORT_FORMAT, reportedIndexes } from './access-report.js';
 import { EVENT_RULES, partyOf } from './disclosure-rules.js';
 
 export interface LineCheck {
@@ -129,4 +129,24 @@ export async function checkAccessReport(data: unknown, gatewayKeys: PublicKey[])
     for (const line of lines) line.failure ??= 'the lines are not all about the same person (their log entries carry different pseudonyms): lines were added from another report';
   }
   return { checkpoint, lines, uncovered };
+}
+
+/**
+ * Completeness, which the annex alone cannot show: the log entries of a verified audit export that
+ * carry the person's pseudonym (read from the report's own entries) and that the rules make lines,
+ * but that the report does not list. Only the auditor holds a full export; its entries must have been
+ * verified against its checkpoint first (verifyExport). Indexes beyond the export are not judged.
+ */
+export function missingLines(report: { lines: ReadonlyArray<{ index: number; proof: { entry: string } }> }, exported: ReadonlyArray<Record<string, unknown>>): number[] {
+  const persons = new Set(report.lines.map((line) => (JSON.parse(line.proof.entry) as Record<string, unknown>)['beneficiary']));
+  if (persons.size !== 1) return [];
+  const [person] = persons;
+  const listed = new Set(report.lines.map((line) => line.index));
+  const ofPerson = exported
+    .filter((entry) => entry['beneficiary'] === person)
+    .map((entry) => {
+      const { leafHash: stored, ...fields } = entry;
+      return { index: entry['index'] as number, entry: canonicalize(fields)!, leafHash: String(stored) };
+    });
+  return reportedIndexes(ofPerson).filter((index) => !listed.has(index));
 }

@@ -50,7 +50,7 @@ describe('@integration access report: every disclosure about the person, each wi
   before(async () => {
     gw = await startTestGateway();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-access-report-'));
-    env = { PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_DATA_DIR: gw.settings.dataDir, PASSERELLE_AMQP_PREFIX: gw.settings.amqpPrefix };
+    env = { PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_DATA_DIR: gw.settings.dataDir, PASSERELLE_AMQP_PREFIX: gw.settings.amqpPrefix, PASSERELLE_PORT: String(gw.port) };
     for (const id of ['ofii-paris', 'france-travail-paris', 'cap-emploi-75']) homes.set(id, await gpgAs(id, ['ofii-paris', 'france-travail-paris']));
     gatewayFpr = await fingerprintOf(homes.get('ofii-paris')!, readCert('gateway', 'openpgp.asc'));
   });
@@ -143,6 +143,26 @@ describe('@integration access report: every disclosure about the person, each wi
       const fromGateway = await get(gw.baseUrl, 'auditor', `/v1/audit/proofs/inclusion?index=${line.index}&treeSize=${checkpoint.treeSize}`);
       expect(fromGateway.body, `line ${line.number}`).to.deep.equal({ index: line.index, treeSize: checkpoint.treeSize, leafHash: line.proof.leafHash, auditPath: line.proof.auditPath });
     }
+  });
+
+  it("the auditor checks completeness against an audit export: a report that leaves out a disclosure fails, naming the entry", async () => {
+    const exportFile = path.join(work, 'audit.json');
+    const exported = await runCli(['audit', 'export', '--out', exportFile], env);
+    expect(exported.code, exported.stderr).to.equal(0);
+    const complete = await runCli(['access-report', 'verify', path.join(out, 'rapport-acces.json'), '--export', exportFile], env);
+    expect(complete.code, complete.stderr).to.equal(0);
+    expect(complete.stdout).to.include('complete: the export');
+
+    const shortened = JSON.parse(fs.readFileSync(path.join(out, 'rapport-acces.json'), 'utf8')) as AccessReport;
+    const [hidden] = shortened.lines.splice(0, 1);
+    shortened.lines.forEach((line, i) => (line.number = i + 1));
+    const file = path.join(work, 'shortened.json');
+    fs.writeFileSync(file, JSON.stringify(shortened));
+    // Each remaining line is genuine: the annex alone cannot tell.
+    expect((await runCli(['access-report', 'verify', file], env)).code).to.equal(0);
+    const incomplete = await runCli(['access-report', 'verify', file, '--export', exportFile], env);
+    expect(incomplete.code).to.equal(1);
+    expect(incomplete.stderr).to.include(`The report is incomplete: log entries ${hidden!.index} of the export`);
   });
 
   it('a byte changed in one entry of the annex fails verify, naming the line', async () => {

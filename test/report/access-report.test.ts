@@ -15,7 +15,7 @@ import { readPrivateKey, readPublicKeys } from '../../src/crypto/keys.js';
 import { ACCESS_REPORT_FORMAT, buildAccessReport, reportedIndexes, type AccessReport, type StoredEntry } from '../../src/report/access-report.js';
 import { accessReportHtml } from '../../src/report/access-report-html.js';
 import { HEADINGS } from '../../src/report/access-report-text.js';
-import { checkAccessReport } from '../../src/report/access-report-verify.js';
+import { checkAccessReport, missingLines } from '../../src/report/access-report-verify.js';
 import { EXAMPLE_CERTS } from '../fixtures/gateway.js';
 
 const PERSON = 'ab'.repeat(32);
@@ -186,6 +186,18 @@ describe('access report: the model, its page and its verification', () => {
     } catch (err) {
       expect((err as { code?: string }).code).to.equal('audit_invalid');
     }
+  });
+
+  it('completeness against an audit export: a disclosure left out of the report is named; nothing is for a complete report', async () => {
+    const exported = STORED.map((s) => ({ ...(JSON.parse(s.entry) as Record<string, unknown>), leafHash: s.leafHash }));
+    const report = await build();
+    expect(missingLines(report, exported)).to.deep.equal([]);
+    const shortened = JSON.parse(JSON.stringify(report)) as AccessReport;
+    shortened.lines.splice(1, 1);
+    shortened.lines.forEach((l, i) => (l.number = i + 1));
+    // The annex alone still verifies: each remaining line is genuine.
+    expect((await checkAccessReport(shortened, gatewayKeys)).lines.filter((l) => l.failure !== undefined)).to.deep.equal([]);
+    expect(missingLines(shortened, exported)).to.deep.equal([3]);
   });
 
   it('marks the lines a checkpoint does not cover yet, and the verification does not count them as proven', async () => {
