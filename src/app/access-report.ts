@@ -83,7 +83,11 @@ export async function gatherAccessReport(deps: AccessReportDependencies, benefic
   }
   const partnerName = (id: string) => deps.registry.get(id)?.name;
   const roleName = (role: string, fallback: string) => [...deps.registry.partners.values()].find((p) => p.role === role)?.name ?? fallback;
-  const controller = { operator: roleName('operator', "l'exploitant de la passerelle"), dataProtectionOfficer: roleName('auditor', 'le délégué à la protection des données') };
+  const controller = {
+    operator: roleName('operator', "l'exploitant de la passerelle"),
+    dataProtectionOfficer: roleName('auditor', 'le délégué à la protection des données'),
+    organisations: [...deps.registry.partners.values()].filter((p) => p.role === 'agency').map((p) => p.name),
+  };
   const beneficiary = await findPerson(deps, beneficiaryRef);
   if (beneficiary === undefined) {
     const report = buildAccessReport({ beneficiaryRef, generatedAt: deps.now(), partnerName, controller, checkpoint: null, auditPaths: new Map() });

@@ -34,7 +34,7 @@ export function introduction(report: AccessReport): string[] {
 
 export function controllerText(report: AccessReport): string[] {
   return [
-    "Chaque organisme qui signe la convention (l'OFII, France Travail, la Mission Locale, Cap emploi, le PLIE, la Ville de Paris, France terre d'asile) est responsable des données qu'il envoie et de celles qu'il reçoit.",
+    `Chaque organisme qui participe à l'échange (${report.controller.organisations.join(' ; ')}) est responsable des données qu'il envoie et de celles qu'il reçoit.`,
     `La passerelle transmet ces données entre eux, de façon chiffrée, pour leur compte. Elle est exploitée par : ${report.controller.operator}.`,
     `Pour toute question sur vos données, vous pouvez écrire à l'organisme qui vous accompagne ou au délégué à la protection des données : ${report.controller.dataProtectionOfficer}.`,
   ];

@@ -56,7 +56,7 @@ export interface AccessReport {
   beneficiaryRef: string;
   /** False: the exchange holds nothing about the reference (never seen, or erased: then unlinkable). */
   held: boolean;
-  controller: { operator: string; dataProtectionOfficer: string };
+  controller: { operator: string; dataProtectionOfficer: string; organisations: string[] };
   lines: ReportLine[];
   /** The checkpoint every proof leads to, as GET /v1/audit/checkpoint publishes it; null when none could be had. */
   checkpoint: PublishedCheckpoint | null;

@@ -24,7 +24,7 @@ export const MESSAGE_TYPES: Readonly<Record<string, Wording>> = {
   referral: { label: 'Transfert vers un autre organisme', basis: `${AGREEMENT} ; CASF L.263-4-1 ; votre accord au transfert (champ personAgreed)` },
   dossier: { label: 'Dossier transmis avec ses documents', basis: 'Votre accord au transfert (champ personAgreed) ; CASF L.263-4-1 (ne pas vous faire répéter vos informations)' },
   withdrawal: { label: 'Avis de retrait ou d\'effacement de vos données', basis: 'RGPD art. 17 / art. 21' },
-  expiry: { label: 'Avis de fin d\'une orientation restée sans réponse', basis: 'CASF R.263-8 (durée de conservation)' },
+  expiry: { label: 'Avis de fin d\'une orientation restée sans réponse', basis: `${AGREEMENT} (suivi des orientations)` },
   'opt-out': { label: 'Dispense ou retrait de l\'accompagnement', basis: 'CESEDA L.413-3 et R.413-14 ; RGPD art. 21' },
   'cir-review': { label: 'Bilan de fin de contrat d\'intégration républicaine (CIR)', basis: `${AGREEMENT} ; CESEDA R.413-14` },
   rectification: { label: 'Rectification de données vous concernant', basis: 'RGPD art. 16' },

@@ -104,6 +104,9 @@ describe('@integration access report: every disclosure about the person, each wi
     for (const file of FILES) expect(fs.statSync(path.join(out, file)).mode & 0o777, file).to.equal(0o600);
     report = JSON.parse(fs.readFileSync(path.join(out, 'rapport-acces.json'), 'utf8')) as AccessReport;
     expect(report).to.include({ held: true, beneficiaryRef: ref });
+    // Who is responsible: the agencies of the registry, its operator and its data protection officer.
+    expect(report.controller).to.deep.include({ operator: 'Exploitant de la passerelle', dataProtectionOfficer: 'Auditeur (délégué à la protection des données)' });
+    expect(report.controller.organisations).to.include('OFII, direction territoriale de Paris').and.include('Cap emploi 75').and.not.include('Préfecture de Paris, comité de pilotage');
   });
 
   it('lists exactly the disclosures the test made, and nothing about the second person', async () => {

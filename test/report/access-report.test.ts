@@ -70,7 +70,7 @@ describe('access report: the model, its page and its verification', () => {
       beneficiaryRef: REF,
       generatedAt: new Date(at(30)),
       partnerName: (partner) => NAMES[partner],
-      controller: { operator: 'Exploitant de la passerelle', dataProtectionOfficer: 'Auditeur (délégué à la protection des données)' },
+      controller: { operator: 'Exploitant de la passerelle', dataProtectionOfficer: 'Auditeur (délégué à la protection des données)', organisations: Object.values(NAMES) },
       person: {
         entries,
         disclosures: [
@@ -125,7 +125,7 @@ describe('access report: the model, its page and its verification', () => {
   });
 
   it('an unknown or erased reference gives a report that holds nothing, and says why in plain French', async () => {
-    const report = buildAccessReport({ beneficiaryRef: REF, generatedAt: new Date(at(30)), partnerName: () => undefined, controller: { operator: 'x', dataProtectionOfficer: 'y' }, checkpoint: null, auditPaths: new Map() });
+    const report = buildAccessReport({ beneficiaryRef: REF, generatedAt: new Date(at(30)), partnerName: () => undefined, controller: { operator: 'x', dataProtectionOfficer: 'y', organisations: ['z'] }, checkpoint: null, auditPaths: new Map() });
     expect(report).to.include({ held: false, checkpoint: null });
     expect(report.lines).to.deep.equal([]);
     const html = accessReportHtml(report);

@@ -36,7 +36,7 @@ async function reportOf(person: string, checkpoint: PublishedCheckpoint): Promis
   const auditPaths = new Map<number, string[]>();
   for (const index of reportedIndexes(entries)) auditPaths.set(index, await inclusionPath(nodes, index, checkpoint.treeSize));
   const report = buildAccessReport({
-    beneficiaryRef: '1111111111', generatedAt: new Date(at(9)), partnerName: (id) => id, controller: { operator: 'o', dataProtectionOfficer: 'd' },
+    beneficiaryRef: '1111111111', generatedAt: new Date(at(9)), partnerName: (id) => id, controller: { operator: 'o', dataProtectionOfficer: 'd', organisations: ['a'] },
     person: { entries, disclosures: [], documents: new Map() }, checkpoint, auditPaths,
   });
   return JSON.parse(JSON.stringify(report)) as AccessReport;
