@@ -120,6 +120,45 @@ export const ERASE: CommandSpec = {
   },
 };
 
+export const ACCESS_REPORT: CommandSpec = {
+  name: 'access-report',
+  summary: "the person's access report (RGPD art. 15): every disclosure about them, with its log proof, as HTML, PDF and JSON",
+  usage: ['access-report --ref REF --out DIR [--json]'],
+  description: [
+    ON_HOST_DOSSIERS.replace('; the notices it queues leave through the running gateway', ''),
+    'Writes DIR/rapport-acces.html, DIR/rapport-acces.pdf and DIR/rapport-acces.json, mode 0600: they hold the',
+    "person's reference, so hand them to the person only (docs/operator.md). Each line of the report is an audit",
+    'entry with its inclusion proof against one signed checkpoint; when the newest lines are after the latest',
+    'checkpoint, one is signed now (as the gateway does). A reference the gateway holds nothing about (never seen,',
+    'or erased) gives a report that says so, and exits 0. Prints counts and the checkpoint, never the person.',
+    'Anyone checks the report with: passerelle access-report verify FILE [--gateway-key FILE] [--export AUDIT.json] [--json]',
+  ],
+  options: {
+    ref: { type: 'string', value: 'REF', help: "the person's 10-digit OFII reference (header.beneficiaryRef)" },
+    out: { type: 'string', value: 'DIR', help: 'the folder to write the three files to (created, mode 0700)' },
+    json: COMMON.json('{out, files, held, disclosures, lookups, checkpoint, signedCheckpoint, uncovered} (counts, never the person)'),
+  },
+};
+
+export const ACCESS_REPORT_VERIFY: CommandSpec = {
+  name: 'access-report verify',
+  summary: "check an access report's JSON annex: the checkpoint's signature, every line's entry and inclusion proof",
+  usage: ['access-report verify FILE [--gateway-key FILE] [--export AUDIT.json] [--json]'],
+  description: [
+    "Offline, with the gateway's public key only. Checks the checkpoint's signature, then for every line: its log",
+    'entry (canonical JSON) hashes to its leaf hash, its audit path leads to the signed root (RFC 9162), and what the',
+    'line says (time, organisation) is what the entry says. Says which line fails, and exits 1 on any failure.',
+    'With --export (the auditor\'s "passerelle audit export", verified first): also that the report leaves out no',
+    "disclosure or lookup of the export about the same person (the pseudonym of the report's entries).",
+  ],
+  options: {
+    'gateway-key': GATEWAY_KEY,
+    export: { type: 'string', value: 'AUDIT.json', help: 'an audit export: check that the report is complete against it' },
+    json: COMMON.json('{checkpoint, lines, failed: [{line, index, failure}], uncovered, missing, verified}'),
+  },
+  positionals: { name: 'FILE (the rapport-acces.json of the report)', min: 1, max: 1 },
+};
+
 export const RETENTION_RUN: CommandSpec = {
   name: 'retention run',
   summary: 'run the retention sweep now: expiry of unanswered orientations, destruction of dossiers',
@@ -312,6 +351,18 @@ export const COMMANDS: readonly Command[] = [
       const reason = required(ERASE, p, 'reason');
       return (await import('./dossier-admin.js')).runErase({ settings: await settings(), beneficiaryRef, reason, json: flag(p, 'json') });
     },
+  },
+  {
+    spec: ACCESS_REPORT,
+    run: async (p) => {
+      const beneficiaryRef = required(ACCESS_REPORT, p, 'ref');
+      const out = required(ACCESS_REPORT, p, 'out');
+      return (await import('./access-report.js')).runAccessReport({ settings: await settings(), beneficiaryRef, out, json: flag(p, 'json') });
+    },
+  },
+  {
+    spec: ACCESS_REPORT_VERIFY,
+    run: async (p) => (await import('./access-report.js')).runAccessReportVerify({ settings: await settings(), file: p.positionals[0]!, gatewayKeyFile: str(p, 'gateway-key'), exportFile: str(p, 'export'), json: flag(p, 'json') }),
   },
   { spec: RETENTION_RUN, run: async (p) => (await import('./dossier-admin.js')).runRetentionSweep({ settings: await settings(), json: flag(p, 'json') }) },
   { spec: SECRETS_STATUS, run: async (p) => (await import('./secrets.js')).runSecrets({ settings: await settings(), command: 'status', json: flag(p, 'json') }) },

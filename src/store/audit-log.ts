@@ -113,6 +113,7 @@ export function* filteredAuditEntries(sql: Sql, filter: AuditFilter, limit: numb
   if (filter.from !== undefined) query = query.where('f.at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('f.at', '<', filter.to);
   if (filter.messageId !== undefined) query = query.where('f.message_id', '=', filter.messageId);
+  if (filter.beneficiary !== undefined) query = query.where('f.beneficiary', '=', filter.beneficiary);
   return (yield* rows(query.orderBy('l.idx').limit(limit))).map(toStoredEntry);
 }
 

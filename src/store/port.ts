@@ -155,6 +155,8 @@ export interface AuditFilter {
   from?: string;
   to?: string;
   messageId?: string;
+  /** Entries about this person (their keyed pseudonym): the person's access report (RGPD art. 15). */
+  beneficiary?: string;
   /** Entries naming every one of these partners (as sender or recipient). */
   naming?: readonly string[];
 }

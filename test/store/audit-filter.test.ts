@@ -1,6 +1,6 @@
 /**
  * The store contract, the auditor's filters and a message's history, on both engines: each filter
- * (period, event, partners named, message id) gives exactly the entries a filter over the whole log
+ * (period, event, partners named, message id, person) gives exactly the entries a filter over the whole log
  * would, in index order, within the range and the limit; a message's history holds its entries, the
  * erasure of its person's dossier after it, and the messages linked to it.
  */
@@ -11,6 +11,7 @@ import { forEachEngine, newMessage } from '../fixtures/store.js';
 
 const PARTNERS = ['ofii-paris', 'france-travail-paris', 'mission-locale-paris'];
 const EVENTS: AuditEventName[] = ['accepted', 'rejected', 'queued', 'acknowledged'];
+const PEOPLE = ['a'.repeat(64), 'b'.repeat(64)];
 const MESSAGES = ['0b7e6a52-1111-4aaa-8bbb-000000000001', '0b7e6a52-1111-4aaa-8bbb-000000000002'];
 
 function event(i: number): AuditEvent {
@@ -20,6 +21,7 @@ function event(i: number): AuditEvent {
     sender: PARTNERS[i % 3]!,
     ...(i % 2 === 0 ? { recipient: PARTNERS[(i + 1) % 3]! } : {}),
     ...(i % 5 < 2 ? { messageId: MESSAGES[i % 5]! } : {}),
+    ...(i % 3 === 0 ? { beneficiary: PEOPLE[i % 2]! } : {}),
   };
 }
 
@@ -34,6 +36,7 @@ function expected(all: StoredAuditEntry[], filter: AuditFilter, limit: number): 
         (filter.from === undefined || e.timestamp >= filter.from) &&
         (filter.to === undefined || e.timestamp < filter.to) &&
         (filter.messageId === undefined || e.messageId === filter.messageId) &&
+        (filter.beneficiary === undefined || e.beneficiary === filter.beneficiary) &&
         (filter.naming ?? []).every((p) => e.sender === p || e.recipient === p)
       );
     })
@@ -63,6 +66,9 @@ forEachEngine('store contract: the auditor\'s filters and a message\'s history',
       { start: 3, end: 38, naming: ['ofii-paris'], events: ['accepted', 'queued'], from: '2026-11-27T09:04:00.000Z', to: '2026-11-27T09:30:00.000Z' },
       { start: 0, end: 40, naming: ['nobody'] },
       { start: 0, end: 40, events: [] },
+      { start: 0, end: 40, beneficiary: PEOPLE[0]! },
+      { start: 2, end: 35, beneficiary: PEOPLE[1]!, events: ['accepted', 'queued'] },
+      { start: 0, end: 40, beneficiary: 'c'.repeat(64) },
     ];
     for (const filter of filters) {
       for (const limit of [1000, 3]) {
