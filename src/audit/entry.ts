@@ -22,6 +22,9 @@ export const AUDIT_EVENTS = [
   'withdrawal-notified',
   'expired',
   'erased',
+  // Rectification (RGPD art. 16): the author's correction told to a partner that received the document, or withheld from it.
+  'correction-notified',
+  'correction-withheld',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 
@@ -37,7 +40,7 @@ export interface AuditEvent {
   beneficiary?: string;
   /** SHA-256 of the signed document bytes, lower-case hex. */
   payloadSha256?: string;
-  /** Problem code, for rejections; why, for `erased` (opt-out, not-taken-in-charge, retention, operator-<reason>). */
+  /** Problem code, for rejections; why, for `erased` (opt-out, not-taken-in-charge, retention, operator-<reason>); the recipient's minimisation rule, for `correction-withheld`. */
   code?: string;
   /** A count, never a value: documents in a disclosed dossier, documents destroyed by an erasure. */
   count?: number;

@@ -16,7 +16,7 @@ export const REFERRER_RULE = 'referrer-follows-beneficiary';
 export const OPTED_OUT_RULE = 'beneficiary-opted-out';
 
 /** The message types whose acceptance keeps the sender's signed document in the dossier. */
-export const DOSSIER_TYPES: readonly string[] = Object.freeze(['orientation', 'acknowledgement', 'status-update', 'referral']);
+export const DOSSIER_TYPES: readonly string[] = Object.freeze(['orientation', 'acknowledgement', 'status-update', 'referral', 'rectification']);
 
 /** Status update events that report attempts to reach the person, not support. */
 const CONTACT_ATTEMPTS = new Set(['RDV_PLANIFIE', 'ABSENT_RDV', 'NON_JOIGNABLE']);

@@ -197,7 +197,7 @@ export interface AuditLogPort {
 // FOLLOWS the person (src/domain/follow.ts) and an OPT-OUT tombstone keyed by the lookup only.
 
 /** Types of the messages the gateway itself sends. */
-export type NoticeType = 'dossier' | 'withdrawal' | 'expiry';
+export type NoticeType = 'dossier' | 'withdrawal' | 'expiry' | 'correction';
 
 /** A message the gateway sends (src/app/gateway-notices.ts), already signed and sealed for its recipient. */
 export interface GatewayNotice {

@@ -76,7 +76,7 @@ export interface DossierV1Body {
   /**
    * Documents
    *
-   * La dernière orientation de l'OFII pour la personne, puis les accusés de prise en charge et les événements de parcours la concernant, par date d'acceptation par la passerelle.
+   * La dernière orientation de l'OFII pour la personne, puis les accusés de prise en charge et les événements de parcours la concernant, par date d'acceptation par la passerelle ; chaque rectification d'un de ces documents y figure aussi, à sa date d'acceptation, après le document qu'elle corrige.
    *
    * @maxItems 200
    */
@@ -97,7 +97,7 @@ export interface DossierV1DocumentsItem {
   /**
    * Type du document
    *
-   * Type du message d'origine : orientation, acknowledgement ou status-update, comme dans son en-tête.
+   * Type du message d'origine : orientation, acknowledgement ou status-update, comme dans son en-tête, ou rectification (la correction par son auteur d'un document du dossier, qui le suit).
    */
   type: string;
   /**
