@@ -77,7 +77,7 @@ describe('security: minimisation applies to every document a dossier discloses',
     };
     const keysOf = (id: string) => (id === 'france-travail-paris' ? [recipientKey.toPublic()] : [agencyKey.toPublic()]);
     const notices = new GatewayNotices({ signingKey: () => trust.gateway.privateKey, recipientKeys: keysOf, validator: createValidator({ schemasDir: defaultSchemasDir() }), now: () => new Date(), crypto: INLINE_CRYPTO });
-    const dossiers = new Dossiers({ store, lookup: lookupKey, notices, findPartner: (id) => (id === franceTravail.id ? franceTravail : trust.registry.get(id)), senderKeys: keysOf, maxDocumentBytes: 65_536, crypto: INLINE_CRYPTO });
+    const dossiers = new Dossiers({ store, lookup: lookupKey, notices, findPartner: (id) => (id === franceTravail.id ? franceTravail : trust.registry.get(id)), senderKeys: keysOf, maxDocumentBytes: 65_536, validator: createValidator({ schemasDir: defaultSchemasDir() }), crypto: INLINE_CRYPTO });
 
     const document = referral('mission-locale-paris', 'france-travail-paris', REF) as unknown as MessageDocument;
     const update = await dossiers.prepare({ document, signedMessage: new Uint8Array(0), recipient: franceTravail, beneficiary });
