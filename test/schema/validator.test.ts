@@ -92,8 +92,8 @@ describe('schema validator', () => {
   });
 
   describe('creation', () => {
-    it('compiles every message schema in strict mode and knows the eight types', () => {
-      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'dossier', 'expiry', 'opt-out', 'orientation', 'referral', 'status-update', 'withdrawal']);
+    it('compiles every message schema in strict mode and knows the ten types', () => {
+      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'correction', 'dossier', 'expiry', 'opt-out', 'orientation', 'rectification', 'referral', 'status-update', 'withdrawal']);
     });
 
     it('finds <project root>/schemas from the module location', () => {
@@ -165,9 +165,11 @@ describe('schema validator', () => {
       const schemas = listDocumentSchemas(schemasDir);
       expect(schemas.map((s) => `${s.type}.v${s.version}`)).to.have.members([
         'acknowledgement.v1',
+        'correction.v1',
         'dossier.v1',
         'expiry.v1',
         'opt-out.v1',
+        'rectification.v1',
         'orientation.v1',
         'referral.v1',
         'status-update.v1',

@@ -76,7 +76,7 @@ export interface DossierV1Body {
   /**
    * Documents
    *
-   * La dernière orientation de l'OFII pour la personne, puis les accusés de prise en charge et les événements de parcours la concernant, par date d'acceptation par la passerelle ; chaque rectification d'un de ces documents y figure aussi, à sa date d'acceptation, après le document qu'elle corrige.
+   * La dernière orientation de l'OFII pour la personne, puis les accusés de prise en charge et les événements de parcours la concernant, par date d'acceptation par la passerelle ; puis les rectifications de ces documents par leur auteur, par date d'acceptation.
    *
    * @maxItems 200
    */
