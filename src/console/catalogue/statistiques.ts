@@ -68,6 +68,7 @@ export const statistiques = {
   'statistiques.category.acknowledgement': 'Accusé de réception',
   'statistiques.category.status-update': 'Point de situation',
   'statistiques.category.referral': 'Réorientation',
+  'statistiques.category.rectification': 'Rectification',
   'statistiques.category.FAMILLE': 'Famille',
   'statistiques.category.PROFESSIONNEL': 'Professionnel',
   'statistiques.category.PROTECTION_INTERNATIONALE': 'Protection internationale',
