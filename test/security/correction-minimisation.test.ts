@@ -84,4 +84,35 @@ describe('security: a correction never carries a field its recipient may not rec
     expect(everything).to.include('KARIMY');
     for (const forbidden of ['disability', 'rqth', 'consent', 'healthData']) expect(everything, forbidden).to.not.include(forbidden);
   });
+
+  it("a later referral judges the new agency's rules on the corrected orientation: health data added by rectification bars Mission Locale and admits Cap emploi", async () => {
+    const person = randomRef();
+    const original = orientationTo('france-travail-paris', person);
+    expect((await send(gw.baseUrl, 'ofii-paris', original)).status).to.equal(202);
+    expect((await send(gw.baseUrl, 'france-travail-paris', acknowledgement('france-travail-paris', original, 'ACCEPTEE'))).status).to.equal(202);
+    const adding = {
+      header: { messageId: randomUUID(), type: 'rectification', version: 1, sender: 'ofii-paris', recipient: 'passerelle', sentAt: nowRfc3339(), beneficiaryRef: person },
+      body: {
+        corrects: original['header']['messageId'],
+        changes: [
+          { op: 'add', path: '/body/disability', value: { rqth: 'OUI' } },
+          { op: 'add', path: '/body/consent', value: { healthData: true, healthDataGivenOn: '2026-12-01' } },
+        ],
+        reason: 'MISE_A_JOUR',
+        requestedOn: new Date().toISOString().slice(0, 10),
+      },
+    };
+    expect((await send(gw.baseUrl, 'ofii-paris', adding)).status).to.equal(202);
+    await queues();
+    // The original alone would go to Mission Locale; the corrected version may not.
+    const toMl = await send(gw.baseUrl, 'france-travail-paris', referral('france-travail-paris', 'mission-locale-paris', person));
+    expect(toMl.body).to.include({ code: 'rule_violation', rule: 'health-data-cap-emploi-france-travail-only' });
+    // Cap emploi's eligibility (a recognised disability, with consent) holds on the corrected version only.
+    const toCapEmploi = referral('france-travail-paris', 'cap-emploi-75', person);
+    toCapEmploi['body']['reason'] = 'HANDICAP';
+    const answer = await send(gw.baseUrl, 'france-travail-paris', toCapEmploi);
+    expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
+    expect(await gw.store.documentRecipients(adding['header']['messageId'])).to.deep.equal(['cap-emploi-75', 'france-travail-paris']);
+    expect(await gw.store.documentRecipients(original['header']['messageId'])).to.deep.equal(['cap-emploi-75', 'france-travail-paris']);
+  });
 });
