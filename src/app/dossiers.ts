@@ -134,7 +134,8 @@ export class Dossiers {
     // Each disclosed document's rectifications, after the documents, in acceptance order; the dossier
     // holds at most DOSSIER_MAX_DOCUMENTS documents in all (src/domain/dossier-limits.ts), so this does too.
     const disclosedIds = new Set(corrected.map((d) => d.messageId));
-    const corrections = documents.filter((d) => d.type === 'rectification' && [...rectifications.values()].some((list) => list.some((r) => r.document === d && disclosedIds.has(r.corrects))));
+    const following = new Set([...rectifications.values()].flat().filter((r) => disclosedIds.has(r.corrects)).map((r) => r.document.messageId));
+    const corrections = documents.filter((d) => following.has(d.messageId));
     const disclosed = [...corrected, ...corrections];
     const notice = await this.deps.notices.compose({
       type: 'dossier',
