@@ -67,8 +67,9 @@ export class Dossiers {
   }
 
   /**
-   * Step 8: the rules of the dossier, the referrer's follow before the opt-out, so that an agency that
-   * does not follow a person cannot learn whether they opted out (an opt-out ends every follow).
+   * Step 8: the rules of the dossier, the referrer's follow (a rectification's authorship) before the
+   * opt-out, so that an agency that does not follow a person cannot learn whether they opted out (an
+   * opt-out ends every follow); a rectification's corrected version after it.
    */
   async assertAllowed(opts: { document: MessageDocument; sender: string; beneficiary: string }): Promise<void> {
     const { header } = opts.document;
