@@ -54,7 +54,7 @@ export function createDossierServices(opts: {
   const archiveKeysOf = (partnerId: string) => trust.partner(partnerId)?.keyRing.map((entry) => entry.key) ?? [];
   const findPartner = (id: string) => (id === GATEWAY_ID ? GATEWAY_PARTNER : trust.registry.get(id));
   const notices = new GatewayNotices({ signingKey: () => trust.gateway.privateKey, recipientKeys: keysOf, validator, now, crypto });
-  const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: archiveKeysOf, maxDocumentBytes: settings.maxDocumentBytes, crypto, identityKeys });
+  const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: archiveKeysOf, maxDocumentBytes: settings.maxDocumentBytes, validator, crypto, identityKeys });
   const beneficiaryLookups = new BeneficiaryLookups({
     store,
     lookups,

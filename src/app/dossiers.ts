@@ -12,6 +12,10 @@
  *   eligibility and minimisation rules for orientations are applied to that orientation: the dossier
  *   discloses it whole (its signature covers every field), so a field the recipient may not receive
  *   refuses the referral.
+ * - A rectification (src/app/rectifications.ts) is kept next to the document it corrects and told to
+ *   every partner that received that document; a later dossier carries the document AND its
+ *   rectifications, each signed by its author, and the recipient's rules are judged on the corrected
+ *   version (a rectification goes wherever its document goes, and is withheld with it).
  * - An opt-out queues a withdrawal notice for every agency that received data about the person, records
  *   a tombstone and destroys the dossier.
  * - An orientation indexes the person's keyed identities (birth name, and usage name), so that an
@@ -32,10 +36,12 @@ import type { MessageDocument } from '../domain/message.js';
 import { findForbiddenFields } from '../domain/minimisation.js';
 import { identitiesOfOrientation, type IdentityKeys } from '../privacy/identity-key.js';
 import type { LookupKey } from '../privacy/pseudonym.js';
-import type { OptOutV1, OrientationV1 } from '../schema/generated/index.js';
+import type { OptOutV1, OrientationV1, RectificationV1 } from '../schema/generated/index.js';
+import type { DocumentValidator } from '../schema/validator.js';
 import type { DossierDocument, DossierPort, DossierUpdate, GatewayNotice } from '../store/port.js';
 import type { Partner } from '../domain/partner.js';
 import type { GatewayNotices } from './gateway-notices.js';
+import { Rectifications, type KeptRectification } from './rectifications.js';
 
 /** What a dossier discloses after the orientation, each document under the recipient's minimisation rules for its type. */
 const HISTORY_TYPES = new Set(['acknowledgement', 'status-update', 'cir-review']);
@@ -48,6 +54,8 @@ export interface DossiersDependencies {
   /** Every key a partner registered, revoked ones included, to check its kept documents as of their acceptance. */
   senderKeys: (partnerId: string) => PublicKey[];
   maxDocumentBytes: number;
+  /** Checks a rectification's corrected version against the corrected document's own schema. */
+  validator: DocumentValidator;
   /** Where the stored documents are verified (the gateway's worker pool); on this thread when absent. */
   crypto?: GatewayCrypto;
   /**
@@ -62,12 +70,16 @@ function parse(bytes: Uint8Array): MessageDocument {
 }
 
 export class Dossiers {
-  constructor(private readonly deps: DossiersDependencies) {}
+  private readonly rectifications: Rectifications;
+
+  constructor(private readonly deps: DossiersDependencies) {
+    this.rectifications = new Rectifications(deps);
+  }
 
   /**
-   * Step 8: the rules of the dossier, the referrer's follow (and a review's recipient's) before the
-   * opt-out, so that an agency that does not follow a person cannot learn whether they opted out (an
-   * opt-out ends every follow).
+   * Step 8: the rules of the dossier, the referrer's follow (a review's recipient's, a rectification's
+   * authorship) before the opt-out, so that an agency that does not follow a person cannot learn whether
+   * they opted out (an opt-out ends every follow); a rectification's corrected version after it.
    */
   async assertAllowed(opts: { document: MessageDocument; sender: string; beneficiary: string }): Promise<void> {
     const { header } = opts.document;
@@ -77,11 +89,14 @@ export class Dossiers {
     if (header.type === 'cir-review' && header.recipient !== GATEWAY_ID) {
       assertReviewToFollower({ follows: await this.deps.store.follows(opts.beneficiary, header.recipient), recipient: header.recipient });
     }
+    const rectification = header.type === 'rectification' ? (opts.document as RectificationV1) : undefined;
+    const found = rectification === undefined ? undefined : await this.rectifications.find({ document: rectification, beneficiary: opts.beneficiary });
     assertNotOptedOut(await this.deps.store.isOptedOut(this.deps.lookup(header.beneficiaryRef)));
+    if (rectification !== undefined) await this.rectifications.check({ document: rectification, found: found! });
   }
 
   /** What the acceptance transaction writes besides the message (NewMessage.dossier). */
-  async prepare(opts: { document: MessageDocument; signedMessage: Uint8Array; recipient: Partner; beneficiary: string }): Promise<DossierUpdate> {
+  async prepare(opts: { document: MessageDocument; signedMessage: Uint8Array; recipient: Partner; beneficiary: string; acceptedAt?: string }): Promise<DossierUpdate> {
     const { document } = opts;
     const { header } = document;
     const update: DossierUpdate = {
@@ -100,6 +115,9 @@ export class Dossiers {
       const documents = (await this.deps.store.readDossier(opts.beneficiary)) ?? [];
       update.preparedFrom = { documents: documents.map((d) => d.messageId) };
       update.notices.push(await this.dossierFor(document, opts.recipient, documents));
+    }
+    if (document.header.type === 'rectification') {
+      Object.assign(update, await this.rectifications.prepare({ document: document as RectificationV1, signedMessage: opts.signedMessage, beneficiary: opts.beneficiary, acceptedAt: opts.acceptedAt }));
     }
     if (document.header.type === 'opt-out') {
       const { body } = document as OptOutV1;
@@ -127,10 +145,17 @@ export class Dossiers {
   }
 
   private async dossierFor(referral: MessageDocument, recipient: Partner, documents: readonly DossierDocument[]): Promise<GatewayNotice> {
+    const rectifications = await this.rectifications.ofDossier(documents);
     const orientation = documents.filter((d) => d.type === 'orientation').at(-1);
-    await this.assertMayReceive(referral, recipient, orientation);
-    const history = await this.mayReceive(recipient, documents.filter((d) => HISTORY_TYPES.has(d.type)).slice(-(DOSSIER_MAX_DOCUMENTS - 1)));
-    const disclosed = [...(orientation ? [orientation] : []), ...history];
+    await this.assertMayReceive(referral, recipient, orientation, rectifications);
+    const history = await this.mayReceive(recipient, documents.filter((d) => HISTORY_TYPES.has(d.type)).slice(-(DOSSIER_MAX_DOCUMENTS - 1)), rectifications);
+    const corrected = [...(orientation ? [orientation] : []), ...history];
+    // Each disclosed document's rectifications, after the documents, in acceptance order; the dossier
+    // holds at most DOSSIER_MAX_DOCUMENTS documents in all (src/domain/dossier-limits.ts), so this does too.
+    const disclosedIds = new Set(corrected.map((d) => d.messageId));
+    const following = new Set([...rectifications.values()].flat().filter((r) => disclosedIds.has(r.corrects)).map((r) => r.document.messageId));
+    const corrections = documents.filter((d) => following.has(d.messageId));
+    const disclosed = [...corrected, ...corrections];
     const notice = await this.deps.notices.compose({
       type: 'dossier',
       recipient: recipient.id,
@@ -157,12 +182,12 @@ export class Dossiers {
    * history still goes. The orientation is checked apart (assertMayReceive): without it there is no
    * dossier to disclose.
    */
-  private async mayReceive(recipient: Partner, history: readonly DossierDocument[]): Promise<DossierDocument[]> {
+  private async mayReceive(recipient: Partner, history: readonly DossierDocument[], rectifications: ReadonlyMap<string, KeptRectification[]>): Promise<DossierDocument[]> {
     if (!recipient.minimisation.some((rule) => history.some((document) => rule.messageTypes.includes(document.type)))) return [...history];
     const allowed: DossierDocument[] = [];
     for (const document of history) {
-      const bytes = await (this.deps.crypto ?? INLINE_CRYPTO).readKept({ signedMessage: document.signedMessage, maxDocumentBytes: this.deps.maxDocumentBytes });
-      const { body } = parse(bytes);
+      // The corrected version is what the recipient will read once it applies the rectifications.
+      const body = await this.rectifications.correctedBody(document, rectifications.get(document.messageId));
       if (findForbiddenFields({ header: { type: document.type }, body }, recipient).length === 0) allowed.push(document);
     }
     return allowed;
@@ -172,7 +197,7 @@ export class Dossiers {
    * The recipient's rules for orientations, applied to the orientation the dossier discloses, on the
    * referral's send date (Mission Locale: 16 to 25 on the day of the referral).
    */
-  private async assertMayReceive(referral: MessageDocument, recipient: Partner, orientation: DossierDocument | undefined): Promise<void> {
+  private async assertMayReceive(referral: MessageDocument, recipient: Partner, orientation: DossierDocument | undefined, rectifications: ReadonlyMap<string, KeptRectification[]>): Promise<void> {
     const appliesToOrientations = recipient.eligibility.some((rule) => rule.messageTypes.includes('orientation'));
     if (orientation === undefined) {
       if (!appliesToOrientations) return;
@@ -185,7 +210,8 @@ export class Dossiers {
       maxDocumentBytes: this.deps.maxDocumentBytes,
       acceptedAt: new Date(orientation.acceptedAt),
     });
-    const stored = parse(opened.document);
+    // Judged on the corrected version: what the recipient reads once it applies OFII's rectifications.
+    const stored = this.rectifications.corrected(parse(opened.document), rectifications.get(orientation.messageId));
     const asOfReferral = { header: { type: 'orientation', sentAt: referral.header.sentAt }, body: stored.body };
     const failed = evaluateEligibility(asOfReferral, recipient).find((result) => !result.holds);
     if (failed) {

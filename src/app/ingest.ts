@@ -188,7 +188,7 @@ export class Ingest {
       let outcome: AcceptOutcome;
       const traceContext = observation.traceContext();
       for (let preparations = 1; ; preparations++) {
-        const dossier = await this.deps.dossiers.prepare({ document, signedMessage: opened.signedMessage, recipient, beneficiary });
+        const dossier = await this.deps.dossiers.prepare({ document, signedMessage: opened.signedMessage, recipient, beneficiary, acceptedAt });
         const accepted: NewMessage = {
           messageId: header.messageId,
           type: header.type,

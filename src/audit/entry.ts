@@ -26,6 +26,9 @@ export const AUDIT_EVENTS = [
   // answered or refused, and the gateway's request to OFII to share a found person's dossier.
   'looked-up',
   'dossier-requested',
+  // Rectification (RGPD art. 16): the author's correction told to a partner that received the document, or withheld from it.
+  'correction-notified',
+  'correction-withheld',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 
@@ -44,7 +47,7 @@ export interface AuditEvent {
   /**
    * Problem code, for rejections; why, for `erased` (opt-out, not-taken-in-charge, retention,
    * operator-<reason>); a lookup's outcome, for `looked-up` (known, unknown, ambiguous, or the problem
-   * code of its refusal).
+   * code of its refusal); the recipient's minimisation rule, for `correction-withheld`.
    */
   code?: string;
   /** A count, never a value: documents in a disclosed dossier, documents destroyed by an erasure. */

@@ -84,6 +84,13 @@ export async function consumeAs(opts: ConsumeOptions): Promise<ConsumeSummary> {
         else write(entry.document);
         report(`  dossier document ${entry.header.type} ${entry.header.messageId} from ${entry.header.sender}; signature of ${entry.header.sender} verified (key ${entry.signerFingerprint})`);
       }
+      // A correction notice's rectification, signed by the corrected document's author: apply it with applyCorrection (src/client/dossier.ts).
+      if (received.correction !== undefined) {
+        const entry = received.correction;
+        if (opts.out) inbox.put(entry.header.messageId, entry.document);
+        else write(entry.document);
+        report(`  rectification ${entry.header.messageId} from ${entry.header.sender}; signature of ${entry.header.sender} verified (key ${entry.signerFingerprint})`);
+      }
       if (opts.out) {
         inbox.put(delivery.messageId, received.document);
       } else {

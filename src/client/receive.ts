@@ -9,7 +9,7 @@ import { GatewayError } from '../domain/errors.js';
 import { GATEWAY_ID } from '../domain/gateway-partner.js';
 import type { MessageHeader } from '../domain/message.js';
 import { parseStrictJson } from '../domain/strict-json.js';
-import { unpackDossier, type DossierEntry } from './dossier.js';
+import { unpackCorrection, unpackDossier, type DossierEntry } from './dossier.js';
 import type { PartnerView } from './partner-view.js';
 
 export interface ReceivedMessage {
@@ -19,6 +19,8 @@ export interface ReceivedMessage {
   signerFingerprint: string;
   /** A dossier's documents, each verified with its original sender's key (src/client/dossier.ts). */
   dossier?: DossierEntry[];
+  /** A correction notice's rectification, verified with its author's key (src/client/dossier.ts). */
+  correction?: DossierEntry;
 }
 
 export async function receiveDelivery(opts: {
@@ -39,5 +41,6 @@ export async function receiveDelivery(opts: {
     throw new GatewayError('sender_mismatch', 'The signed header does not match the delivery (sender, message id or recipient differ).');
   }
   const dossier = header.type === 'dossier' ? await unpackDossier({ view, dossier: parsed, maxDocumentBytes: opts.maxDocumentBytes }) : undefined;
-  return { header, document: opened.document, signerFingerprint: opened.signerFingerprint, ...(dossier ? { dossier } : {}) };
+  const correction = header.type === 'correction' ? await unpackCorrection({ view, notice: parsed, maxDocumentBytes: opts.maxDocumentBytes }) : undefined;
+  return { header, document: opened.document, signerFingerprint: opened.signerFingerprint, ...(dossier ? { dossier } : {}), ...(correction ? { correction } : {}) };
 }

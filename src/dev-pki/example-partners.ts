@@ -9,9 +9,10 @@ export type PartnerSeed = Partner;
 
 const SPE_AGENCY = {
   role: 'agency',
-  sends: ['acknowledgement', 'status-update', 'referral'],
-  // dossier and withdrawal come from the gateway itself (src/trust/gateway-partner.ts).
-  receives: ['orientation', 'referral', 'dossier', 'withdrawal', 'cir-review'],
+  // A rectification corrects a document the agency itself sent (its acknowledgements, status updates, referrals).
+  sends: ['acknowledgement', 'status-update', 'referral', 'rectification'],
+  // dossier, withdrawal and correction come from the gateway itself (src/trust/gateway-partner.ts).
+  receives: ['orientation', 'referral', 'dossier', 'withdrawal', 'cir-review', 'correction'],
 } as const;
 
 const HEALTH_CONSENT = { field: '/body/consent/healthData', equals: true } as const;
@@ -54,8 +55,9 @@ export const DEFAULT_PARTNERS: readonly PartnerSeed[] = Object.freeze([
     id: 'ofii-paris',
     name: 'OFII, direction territoriale de Paris',
     role: 'agency',
-    sends: ['orientation', 'opt-out', 'cir-review'],
-    receives: ['acknowledgement', 'status-update', 'expiry', 'dossier-request'],
+    sends: ['orientation', 'opt-out', 'cir-review', 'rectification'],
+    // A correction: an agency corrected a status update or an acknowledgement OFII received.
+    receives: ['acknowledgement', 'status-update', 'expiry', 'dossier-request', 'correction'],
     eligibility: [],
     minimisation: [],
   },

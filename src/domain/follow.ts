@@ -21,7 +21,7 @@ export const OPTED_OUT_RULE = 'beneficiary-opted-out';
 export const REVIEW_RULE = 'review-to-follower';
 
 /** The message types whose acceptance keeps the sender's signed document in the dossier. */
-export const DOSSIER_TYPES: readonly string[] = Object.freeze(['orientation', 'acknowledgement', 'status-update', 'referral', 'cir-review']);
+export const DOSSIER_TYPES: readonly string[] = Object.freeze(['orientation', 'acknowledgement', 'status-update', 'referral', 'cir-review', 'rectification']);
 
 /**
  * Whether the accepted document joins the person's dossier: one of DOSSIER_TYPES, unless it was

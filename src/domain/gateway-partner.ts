@@ -1,9 +1,10 @@
 /**
  * The gateway as a party to the exchange. It receives opt-outs (OFII addresses them to the gateway,
- * which acts on them) and end-of-CIR reviews meant for the statistics only (no agency follows the
- * person, or OFII tells nobody: counted, neither delivered nor kept), and sends its own messages,
- * signed with its own OpenPGP key: the dossier that goes with a referral, withdrawal notices, expiry
- * notices, requests to share a dossier. Its id is reserved: the registry refuses a
+ * which acts on them), end-of-CIR reviews meant for the statistics only (no agency follows the
+ * person, or OFII tells nobody: counted, neither delivered nor kept) and rectifications (their author
+ * addresses them to the gateway, which tells every partner that received the corrected document), and
+ * sends its own messages, signed with its own OpenPGP key: the dossier that goes with a referral,
+ * withdrawal notices, expiry notices, requests to share a dossier, correction notices. Its id is reserved: the registry refuses a
  * partner named like it, and no partner may list the gateway's message types in `sends`.
  */
 import type { Partner } from './partner.js';
@@ -11,10 +12,10 @@ import type { Partner } from './partner.js';
 export const GATEWAY_ID = 'passerelle';
 
 /** Message types only the gateway sends. */
-export const GATEWAY_SENDS: readonly string[] = Object.freeze(['dossier', 'withdrawal', 'expiry', 'dossier-request']);
+export const GATEWAY_SENDS: readonly string[] = Object.freeze(['dossier', 'withdrawal', 'expiry', 'dossier-request', 'correction']);
 
 /** Message types addressed to the gateway itself only (header.recipient = GATEWAY_ID); no partner may receive them. */
-export const GATEWAY_RECEIVES: readonly string[] = Object.freeze(['opt-out']);
+export const GATEWAY_RECEIVES: readonly string[] = Object.freeze(['opt-out', 'rectification']);
 
 /**
  * Message types addressed to an agency or, for the statistics only, to the gateway: accepted and

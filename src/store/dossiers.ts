@@ -141,6 +141,8 @@ function* stillAsPrepared(sql: Sql, beneficiary: string, prepared: PreparedFrom 
   const same = (a: readonly string[], b: readonly string[]) => [...a].sort().join('\n') === [...b].sort().join('\n');
   if (prepared?.recipients !== undefined && !same(yield* recipientsOf(sql, beneficiary), prepared.recipients)) return false;
   if (prepared?.documents !== undefined && !same(yield* documentIds(sql, beneficiary), prepared.documents)) return false;
+  const disclosed = prepared?.documentRecipients;
+  if (disclosed !== undefined && !same(yield* documentRecipients(sql, disclosed.documentId), disclosed.recipients)) return false;
   return true;
 }
 
@@ -169,9 +171,16 @@ export function* checkDossierUpdate(sql: Sql, message: NewMessage): Tx<Subject |
   return subject;
 }
 
-/** The audit event of a message the gateway sends: a dossier disclosed, a withdrawal notified, a dossier requested (an expiry notice follows its `expired` entry instead). */
-const NOTICE_EVENTS = { dossier: 'dossier-disclosed', withdrawal: 'withdrawal-notified', expiry: 'withdrawal-notified', 'dossier-request': 'dossier-requested' } as const;
+// An expiry notice is written by expireOrientation under its `expired` entry, never through sendNotice.
+const NOTICE_EVENTS: Readonly<Record<GatewayNotice['type'], AuditEvent['event']>> = Object.freeze({
+  dossier: 'dossier-disclosed',
+  withdrawal: 'withdrawal-notified',
+  expiry: 'expired',
+  'dossier-request': 'dossier-requested',
+  correction: 'correction-notified',
+});
 
+/** The audit event of a message the gateway sends: a dossier disclosed, a withdrawal or a correction notified, a dossier requested. */
 function noticeEvent(notice: GatewayNotice, beneficiary: string, at: string): AuditEvent {
   return {
     event: NOTICE_EVENTS[notice.type],
@@ -286,6 +295,10 @@ export function* applyDossierUpdate(sql: Sql, keys: DossierKeys, message: NewMes
   if (follow.takenInCharge && subject.taken_in_charge_at === null) yield* execute(TAKEN_IN_CHARGE(sql, { pseudonym: beneficiary, at }));
 
   for (const notice of update.notices) yield* sendNotice(sql, keys, notice, beneficiary, at);
+  // The partner it was withheld from is not named: its own view of the log would tell it that a field it may not hold changed.
+  for (const { rule } of update.withheld ?? []) {
+    yield* appendAudit(sql, { event: 'correction-withheld', timestamp: at, messageId: message.messageId, type: message.type, sender: message.sender, beneficiary, code: rule });
+  }
 
   if (update.optOut === true) {
     yield* execute(sql.insertInto('opt_outs').values({ lookup: update.lookup, message_id: message.messageId, recorded_at: at }).onConflict((oc) => oc.column('lookup').doNothing()));

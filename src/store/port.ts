@@ -199,7 +199,7 @@ export interface AuditLogPort {
 // FOLLOWS the person (src/domain/follow.ts) and an OPT-OUT tombstone keyed by the lookup only.
 
 /** Types of the messages the gateway itself sends. */
-export type NoticeType = 'dossier' | 'withdrawal' | 'expiry' | 'dossier-request';
+export type NoticeType = 'dossier' | 'withdrawal' | 'expiry' | 'dossier-request' | 'correction';
 
 /** A message the gateway sends (src/app/gateway-notices.ts), already signed and sealed for its recipient. */
 export interface GatewayNotice {
@@ -226,8 +226,10 @@ export interface GatewayNotice {
 export interface PreparedFrom {
   /** The partners that had received data about the person (an opt-out's withdrawal notices). */
   recipients?: readonly string[];
-  /** The message ids of the person's dossier documents (a referral's dossier). */
+  /** The message ids of the person's dossier documents (a referral's dossier, a rectification's base). */
   documents?: readonly string[];
+  /** The partners that had received a document (a rectification's correction notices: documentRecipients). */
+  documentRecipients?: { documentId: string; recipients: readonly string[] };
 }
 
 /** What accepting a message changes in the dossier, in the same transaction (NewMessage.dossier). */
@@ -245,6 +247,12 @@ export interface DossierUpdate {
   notices: GatewayNotice[];
   /** An opt-out: record the tombstone and destroy the dossier. */
   optOut?: boolean;
+  /**
+   * A rectification: for each partner that received the corrected document and was not sent its
+   * correction notice (its minimisation rules forbid a changed field), the rule; audited
+   * `correction-withheld`.
+   */
+  withheld?: Array<{ rule: string }>;
   /** When what the notices were prepared from changed, the acceptance is `stale` and writes nothing. */
   preparedFrom?: PreparedFrom;
   /**

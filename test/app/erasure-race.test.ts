@@ -13,6 +13,7 @@ import { createLookupKey, createPseudonymiser } from '../../src/privacy/pseudony
 import type { GatewayNotice } from '../../src/store/port.js';
 import type { Partner } from '../../src/domain/partner.js';
 import { disposeTempStore, ENGINES, newMessage, openTempStore, type TempStore } from '../fixtures/store.js';
+import { createValidator, defaultSchemasDir } from '../../src/schema/validator.js';
 
 const REF = '7503123456';
 
@@ -50,7 +51,7 @@ for (const engine of ENGINES) {
         },
       } as unknown as GatewayNotices;
       const findPartner = (id: string) => agency(id);
-      const dossiers = new Dossiers({ store, lookup, notices: composer, findPartner, senderKeys: () => [], maxDocumentBytes: 65_536 });
+      const dossiers = new Dossiers({ store, lookup, notices: composer, findPartner, senderKeys: () => [], maxDocumentBytes: 65_536, validator: createValidator({ schemasDir: defaultSchemasDir() }) });
 
       const report = await eraseBeneficiary({ store, lookup, notices: composer, dossiers, now: () => new Date() }, { beneficiaryRef: REF, reason: 'art17-request' });
 

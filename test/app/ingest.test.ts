@@ -199,7 +199,7 @@ function bed(): Bed {
   const notices = new GatewayNotices({ signingKey: () => GATEWAY_KEY as unknown as PrivateKey, recipientKeys: publicKeys, validator, now, crypto });
   // The fake implements the operations these call; a call to any other is a TypeError that fails the test.
   const ports = store as unknown as Store & DossierPort;
-  const dossiers = new Dossiers({ store: ports, lookup: lookupOf, notices, findPartner: (id) => trust.registry.get(id), senderKeys: publicKeys, maxDocumentBytes: MAX_DOCUMENT_BYTES, crypto });
+  const dossiers = new Dossiers({ store: ports, lookup: lookupOf, notices, findPartner: (id) => trust.registry.get(id), senderKeys: publicKeys, maxDocumentBytes: MAX_DOCUMENT_BYTES, validator, crypto });
   const ingest = new Ingest({
     trust,
     validator,

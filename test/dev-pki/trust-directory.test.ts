@@ -126,13 +126,13 @@ describe('dev-pki generateTrustDirectory', function () {
     expect([...registry.partners.keys()]).to.deep.equal(IDS);
     const ofii = registry.get('ofii-paris')!;
     expect(ofii.role).to.equal('agency');
-    expect(ofii.sends).to.deep.equal(['orientation', 'opt-out', 'cir-review']);
-    expect(ofii.receives).to.deep.equal(['acknowledgement', 'status-update', 'expiry', 'dossier-request']);
+    expect(ofii.sends).to.deep.equal(['orientation', 'opt-out', 'cir-review', 'rectification']);
+    expect(ofii.receives).to.deep.equal(['acknowledgement', 'status-update', 'expiry', 'dossier-request', 'correction']);
     for (const id of IDS.slice(1, 7)) {
       const spe = registry.get(id)!;
       expect(spe.role, id).to.equal('agency');
-      expect(spe.sends, id).to.deep.equal(['acknowledgement', 'status-update', 'referral']);
-      expect(spe.receives, id).to.deep.equal(['orientation', 'referral', 'dossier', 'withdrawal', 'cir-review']);
+      expect(spe.sends, id).to.deep.equal(['acknowledgement', 'status-update', 'referral', 'rectification']);
+      expect(spe.receives, id).to.deep.equal(['orientation', 'referral', 'dossier', 'withdrawal', 'cir-review', 'correction']);
     }
     expect(registry.get('prefecture-paris')).to.include({ role: 'statistics' });
     expect(registry.get('auditor')).to.include({ role: 'auditor' });

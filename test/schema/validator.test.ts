@@ -92,8 +92,8 @@ describe('schema validator', () => {
   });
 
   describe('creation', () => {
-    it('compiles every message schema in strict mode and knows the nine types', () => {
-      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'cir-review', 'dossier', 'dossier-request', 'expiry', 'opt-out', 'orientation', 'referral', 'status-update', 'withdrawal']);
+    it('compiles every message schema in strict mode and knows the twelve types', () => {
+      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'cir-review', 'correction', 'dossier', 'dossier-request', 'expiry', 'opt-out', 'orientation', 'rectification', 'referral', 'status-update', 'withdrawal']);
     });
 
     it('finds <project root>/schemas from the module location', () => {
@@ -166,10 +166,12 @@ describe('schema validator', () => {
       expect(schemas.map((s) => `${s.type}.v${s.version}`)).to.have.members([
         'acknowledgement.v1',
         'cir-review.v1',
+        'correction.v1',
         'dossier-request.v1',
         'dossier.v1',
         'expiry.v1',
         'opt-out.v1',
+        'rectification.v1',
         'orientation.v1',
         'referral.v1',
         'status-update.v1',

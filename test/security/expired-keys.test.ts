@@ -74,7 +74,7 @@ describe('security: expired and revoked keys block no right and break no history
   function services() {
     const notices = new GatewayNotices({ signingKey: () => trust.gateway.privateKey, recipientKeys: keysOf, validator, now: () => new Date(), crypto: INLINE_CRYPTO });
     const findPartner = (id: string) => trust.registry.get(id);
-    const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: keysOf, maxDocumentBytes: 65_536, crypto: INLINE_CRYPTO });
+    const dossiers = new Dossiers({ store, lookup, notices, findPartner, senderKeys: keysOf, maxDocumentBytes: 65_536, validator, crypto: INLINE_CRYPTO });
     return { notices, dossiers, findPartner };
   }
 

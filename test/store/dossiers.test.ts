@@ -182,6 +182,34 @@ forEachEngine('store contract: dossiers', (current) => {
     expect(await rawQuery(current(), 'SELECT notice_id FROM dossier_disclosures')).to.deep.equal([]);
   });
 
+  it('writes a rectification with its correction notices and withholdings, or nothing when the document reached another partner meanwhile (stale)', async () => {
+    const { store } = current();
+    const orientation = message(beneficiary);
+    await store.accept({ ...orientation, dossier: update() });
+    const kept = (await store.readDossier(beneficiary))!.map((d) => d.messageId);
+    // Prepared when the orientation had reached nobody else than France Travail; EPEC got it since.
+    const epec = { ...notice('dossier', 'epec-paris'), discloses: [orientation.messageId] };
+    await store.accept({ ...message(beneficiary, { type: 'status-update', sender: 'france-travail-paris', recipient: 'ofii-paris', inReplyTo: orientation.messageId }), dossier: update({ follow: { takenInCharge: true }, notices: [epec] }) });
+    const rectification = message(beneficiary, { type: 'rectification', sender: 'ofii-paris', recipient: 'passerelle', outboxBody: undefined });
+    const correction = { ...notice('correction', 'france-travail-paris'), inReplyTo: rectification.messageId, discloses: [rectification.messageId] };
+    const rectificationUpdate = update({ follow: { takenInCharge: false }, notices: [correction], withheld: [{ rule: 'health-data-cap-emploi-france-travail-only' }] });
+    const stale = { documents: (await store.readDossier(beneficiary))!.map((d) => d.messageId), documentRecipients: { documentId: orientation.messageId, recipients: ['france-travail-paris'] } };
+    expect(kept).to.have.length(1);
+    expect(await store.accept({ ...rectification, dossier: { ...rectificationUpdate, preparedFrom: stale } })).to.deep.equal({ kind: 'stale' });
+    expect(await store.findMessage(rectification.messageId)).to.equal(undefined);
+
+    const fresh = { ...stale, documentRecipients: { documentId: orientation.messageId, recipients: await store.documentRecipients(orientation.messageId) } };
+    expect(fresh.documentRecipients.recipients).to.deep.equal(['epec-paris', 'france-travail-paris']);
+    expect((await store.accept({ ...rectification, dossier: { ...rectificationUpdate, preparedFrom: fresh } })).kind).to.equal('accepted');
+    const written = (await events()).slice(-3);
+    expect(written.map((e) => e.event)).to.deep.equal(['accepted', 'correction-notified', 'correction-withheld']);
+    expect(written[1]).to.include({ recipient: 'france-travail-paris' });
+    expect(written[2]).to.include({ code: 'health-data-cap-emploi-france-travail-only' }).and.not.have.property('recipient');
+    // Kept in the dossier, next to the document; the notice recorded as disclosing the rectification.
+    expect((await store.readDossier(beneficiary))!.map((d) => d.type)).to.deep.equal(['orientation', 'status-update', 'rectification']);
+    expect(await store.documentRecipients(rectification.messageId)).to.deep.equal(['france-travail-paris']);
+  });
+
   it('destroys a dossier nobody follows and nobody took in charge at once, with the refusal that ends it', async () => {
     const { store } = current();
     const orientation = message(beneficiary);

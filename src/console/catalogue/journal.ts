@@ -14,6 +14,8 @@ export const journal = {
   'journal.event.withdrawal-notified': 'Retrait notifié',
   'journal.event.expired': 'Orientation expirée sans réponse',
   'journal.event.erased': 'Dossier effacé',
+  'journal.event.correction-notified': 'Rectification notifiée',
+  'journal.event.correction-withheld': 'Rectification retenue (champ interdit au destinataire)',
 
   // Entry fields
   'journal.field.index': 'Index',

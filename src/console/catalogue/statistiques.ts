@@ -75,6 +75,7 @@ export const statistiques = {
   'statistiques.category.cir-review': 'Bilan de fin de CIR',
   'statistiques.category.ACHEVE': 'Achevé',
   'statistiques.category.ROMPU': 'Rompu',
+  'statistiques.category.rectification': 'Rectification',
   'statistiques.category.FAMILLE': 'Famille',
   'statistiques.category.PROFESSIONNEL': 'Professionnel',
   'statistiques.category.PROTECTION_INTERNATIONALE': 'Protection internationale',

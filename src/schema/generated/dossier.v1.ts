@@ -76,7 +76,7 @@ export interface DossierV1Body {
   /**
    * Documents
    *
-   * La dernière orientation de l'OFII pour la personne, puis les accusés de prise en charge, les événements de parcours et les bilans de fin de CIR la concernant, par date d'acceptation par la passerelle.
+   * La dernière orientation de l'OFII pour la personne, puis les accusés de prise en charge, les événements de parcours et les bilans de fin de CIR la concernant, par date d'acceptation par la passerelle ; puis les rectifications de ces documents par leur auteur, par date d'acceptation.
    *
    * @maxItems 200
    */
@@ -97,7 +97,7 @@ export interface DossierV1DocumentsItem {
   /**
    * Type du document
    *
-   * Type du message d'origine : orientation, acknowledgement, status-update ou cir-review, comme dans son en-tête.
+   * Type du message d'origine : orientation, acknowledgement, status-update ou cir-review, comme dans son en-tête, ou rectification (la correction par son auteur d'un document du dossier, qui le suit).
    */
   type: string;
   /**
