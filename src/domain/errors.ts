@@ -141,7 +141,7 @@ export const PROBLEM_CATALOGUE = {
     status: 422,
     audience: 'partner',
     title: "The person's agreement is missing",
-    message: 'A beneficiary lookup needs the agreement of the person it is about: give "personAgreement" with the date it was recorded ("recordedOn") and how ("channel"), then ask again.',
+    message: 'A beneficiary lookup needs the agreement of the person it is about. Give "personAgreement" with the date it was recorded ("recordedOn") and how ("channel"), then ask again.',
   },
   lookup_rate_limited: {
     status: 429,

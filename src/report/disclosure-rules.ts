@@ -64,6 +64,7 @@ export const EVENT_RULES: Readonly<Record<string, EventRule>> = {
   referred: { section: 'none', why: 'the referral is listed by its acceptance' },
   'opted-out': { section: 'none', why: "the person's own request, kept by the gateway" },
   erased: { section: 'none', why: 'a destruction, not a disclosure' },
+  'correction-withheld': { section: 'none', why: 'a correction the gateway did not send: nothing reached the partner' },
 };
 
 /** The organisation the rule names in the entry, or undefined when the entry names none. */

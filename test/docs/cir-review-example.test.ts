@@ -10,10 +10,12 @@ import { PROJECT_ROOT } from '../fixtures/gateway.js';
 
 describe('docs: the end-of-CIR review example of the interface', () => {
   const interfaceText = readFileSync(path.join(PROJECT_ROOT, 'docs', 'interface.md'), 'utf8');
-  const section = interfaceText.slice(interfaceText.indexOf('### End-of-CIR review (`cir-review`)'), interfaceText.indexOf('## 4. HTTP API'));
+  const start = interfaceText.indexOf('### End-of-CIR review (`cir-review`)');
+  const section = interfaceText.slice(start, interfaceText.indexOf('\n#', start + 1));
 
-  it('sits at the end of section 3 and holds one JSON block, equal to schemas/examples/cir-review.v1.json', () => {
+  it('sits in section 3, before the HTTP API, and holds one JSON block, equal to schemas/examples/cir-review.v1.json', () => {
     expect(section).to.match(/^### End-of-CIR review/);
+    expect(start).to.be.greaterThan(interfaceText.indexOf('## 3. The message')).and.lessThan(interfaceText.indexOf('## 4. HTTP API'));
     const blocks = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(blocks).to.have.length(1);
     const example = readFileSync(path.join(PROJECT_ROOT, 'schemas', 'examples', 'cir-review.v1.json'), 'utf8');
