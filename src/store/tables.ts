@@ -143,6 +143,12 @@ export interface StatsFactsTable {
   acknowledgement_status: string | null;
   event_type: string | null;
   days_from_orientation: number | null;
+  /** Migration 0010: the message id of the orientation that started the person's path. */
+  cohort: string | null;
+  sex: string | null;
+  age_band: string | null;
+  pathway: string | null;
+  contract_kind: string | null;
 }
 
 /** A gateway notice whose recipient has no usable key yet: the signed message sealed under the KEK (src/store/dossier-keys.ts). */
