@@ -159,9 +159,14 @@ function cheapest(ids: string[], values: ReadonlyMap<string, number>): string | 
 /**
  * The ids of the counts to withhold: primary (1 to 10) and secondary, so that no withheld count can be
  * recovered by the attacker of recoverableCounts.
+ *
+ * `unpublished` are counts that no table shows but that a reader knows to exist in a relation (the
+ * orientations of one permit family still too recent for the efficacy tables): they are never
+ * published, the attacker reasons with them as unknowns, and working one of them out is no disclosure
+ * in itself (it is a difference of counts, not a cell); it only matters for what it leads to.
  */
-export function suppressCounts(values: ReadonlyMap<string, number>, relations: readonly AdditiveRelation[]): Set<string> {
-  const suppressed = new Set([...values].filter(([, value]) => isSmall(value)).map(([id]) => id));
+export function suppressCounts(values: ReadonlyMap<string, number>, relations: readonly AdditiveRelation[], unpublished: ReadonlySet<string> = new Set()): Set<string> {
+  const suppressed = new Set([...values].filter(([id, value]) => isSmall(value) || unpublished.has(id)).map(([id]) => id));
   const relationsOf = new Map<string, AdditiveRelation[]>();
   for (const relation of relations) {
     for (const id of [relation.total, ...relation.parts]) relationsOf.set(id, [...(relationsOf.get(id) ?? []), relation]);
@@ -170,8 +175,8 @@ export function suppressCounts(values: ReadonlyMap<string, number>, relations: r
   const canHide = (id: string) => values.get(id)! > 0 || (relationsOf.get(id) ?? []).every((relation) => values.get(relation.total)! > 0);
   for (;;) {
     const published = new Map<string, number | null>([...values].map(([id, value]) => [id, suppressed.has(id) ? null : value]));
-    const recovered = recoverableCounts(published, relations);
-    if (recovered.size === 0) return suppressed;
+    const recovered = new Map([...recoverableCounts(published, relations)].filter(([id]) => !unpublished.has(id)));
+    if (recovered.size === 0) return new Set([...suppressed].filter((id) => !unpublished.has(id)));
     let added = 0;
     for (const id of recovered.keys()) {
       const members = (relation: AdditiveRelation) => [relation.total, ...relation.parts];
@@ -188,7 +193,7 @@ export function suppressCounts(values: ReadonlyMap<string, number>, relations: r
     if (added === 0) {
       // Every neighbour is already withheld and still the cell is recovered: widen to any published count.
       const any = cheapest([...values.keys()].filter((id) => !suppressed.has(id)), values);
-      if (any === undefined) return suppressed;
+      if (any === undefined) return new Set([...suppressed].filter((id) => !unpublished.has(id)));
       suppressed.add(any);
     }
   }

@@ -10,6 +10,7 @@
  */
 import { FIRST_INTERVIEW, LANGUAGE_LEVELS, NO_ANSWER, OUTCOMES, PERMIT_FAMILIES, type StoredFact } from './facts.js';
 import { suppressCounts, SMALL_COUNT, type AdditiveRelation } from './disclosure-control.js';
+import { efficacyCounts, type EfficacySection } from './efficacy.js';
 
 export const MIN_RATE_DENOMINATOR = 30;
 export const MIN_MEDIAN_OBSERVATIONS = 30;
@@ -63,6 +64,8 @@ export interface StatisticsReport {
   tables: CountTable[];
   rates: RateTable[];
   medians: MedianTable[];
+  /** Outcomes 6 and 12 months after the orientation, and delays to the first interview (efficacy.ts). */
+  efficacy: EfficacySection;
 }
 
 export interface ReportOptions {
@@ -208,7 +211,23 @@ export function buildStatistics(facts: readonly StoredFact[], options: ReportOpt
     return { spec, rows: [...rows, TOTAL], columns: [...columns, TOTAL], id };
   });
 
-  const suppressed = suppressCounts(values, [...relations.values()]);
+  // The efficacy tables share counts with these (efficacy.ts): one disclosure control for all.
+  const efficacy = efficacyCounts(facts, {
+    reportDay: options.generatedAt.slice(0, 10),
+    recipients: categories.recipient,
+    months: categories.month,
+    permitFamilies: categories.permitFamily,
+    languageLevels: categories.languageLevel,
+    orientationsId: (dimensions) => {
+      const id = countId({ ...ORIENTATIONS, ...dimensions });
+      if (!values.has(id)) throw new Error(`The efficacy tables refer to the count ${id}, which no table of the report has: a defect of report.ts.`);
+      return id;
+    },
+    minRateDenominator: MIN_RATE_DENOMINATOR,
+  });
+  for (const [id, value] of efficacy.values) values.set(id, value);
+  for (const relation of efficacy.relations) relations.set(`${relation.total}=${[...relation.parts].sort().join('+')}`, relation);
+  const suppressed = suppressCounts(values, [...relations.values()], efficacy.unpublished);
   const published = (key: string): number | null => (suppressed.has(key) ? null : values.get(key)!);
 
   const tables: CountTable[] = layouts.map(({ spec, rows, columns, id }) => ({
@@ -274,5 +293,6 @@ export function buildStatistics(facts: readonly StoredFact[], options: ReportOpt
     tables,
     rates: [acceptance],
     medians: [firstInterview],
+    efficacy: efficacy.publish(suppressed),
   };
 }
