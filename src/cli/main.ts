@@ -20,7 +20,10 @@ function find(words: readonly string[]): { command: Command; args: string[] } | 
   const group = GROUPS.get(first ?? '');
   if (group) {
     const command = group.find((c) => c.spec.name === `${first} ${second}`);
-    return command ? { command, args: rest } : { group: first!, commands: group, sub: second };
+    if (command) return { command, args: rest };
+    // A command that is also a group (stats, stats annual-report): the words are its arguments.
+    const itself = COMMANDS.find((c) => c.spec.name === first);
+    return itself ? { command: itself, args: words.slice(1) } : { group: first!, commands: group, sub: second };
   }
   const command = COMMANDS.find((c) => c.spec.name === first);
   return command ? { command, args: words.slice(1) } : undefined;
