@@ -5,53 +5,18 @@
  * the median rule.
  */
 import { expect } from 'chai';
-import type { StoredFact } from '../../src/stats/facts.js';
 import { addMonths, efficacyCounts, observedThrough, situationAt, type PathEvent } from '../../src/stats/efficacy.js';
 import { buildStatistics, type StatisticsReport } from '../../src/stats/report.js';
 import { statisticsCsv } from '../../src/stats/csv.js';
 import { parseCsv } from '../fixtures/csv.js';
 import { exactlyRecoverable, type Relation } from '../fixtures/disclosure-checker.js';
 import { attackerView, trueCounts } from '../fixtures/stats-attacker.js';
+import { Paths } from '../fixtures/efficacy-paths.js';
 
 const RECIPIENTS = ['france-travail-paris', 'mission-locale-paris'];
 const TYPES = ['orientation', 'acknowledgement', 'status-update', 'referral'];
 /** Situations read on 31 December 2027: accepted through June 2027 at 6 months, December 2026 at 12. */
 const OPTIONS = { generatedAt: '2027-12-31T12:00:00.000Z', recipients: RECIPIENTS, messageTypes: TYPES };
-
-interface Person {
-  month: string;
-  sentOn: string;
-  recipient: string;
-  sex?: string;
-  ageBand?: string;
-  permitFamily?: string;
-  languageLevel?: string;
-  pathway?: string;
-  events?: Array<[days: number, eventType: string, contractKind?: string]>;
-}
-
-/** Facts as the store writes them: an orientation (its own cohort), then its path's status updates. */
-class Paths {
-  readonly list: StoredFact[] = [];
-  private seq = 0;
-
-  add(n: number, person: Person): string[] {
-    return Array.from({ length: n }, () => {
-      const cohort = `o-${this.seq}`;
-      this.list.push({
-        seq: this.seq++, messageId: cohort, cohort, month: person.month, type: 'orientation', sender: 'ofii-paris', recipient: person.recipient, sentOn: person.sentOn,
-        permitFamily: person.permitFamily ?? 'PROTECTION_INTERNATIONALE', languageLevel: person.languageLevel ?? 'A1', sex: person.sex ?? 'F', ageBand: person.ageBand ?? '26-44', pathway: person.pathway ?? 'EMPLOI',
-      });
-      for (const [days, eventType, contractKind] of person.events ?? []) {
-        this.list.push({
-          seq: this.seq, messageId: `s-${this.seq++}`, cohort, month: person.month, type: 'status-update', sender: person.recipient, recipient: 'ofii-paris', answers: cohort, eventType, daysFromOrientation: days,
-          ...(contractKind === undefined ? {} : { contractKind }),
-        });
-      }
-      return cohort;
-    });
-  }
-}
 
 /** The 30 people of the tables below. */
 function thirtyPaths(): Paths {
