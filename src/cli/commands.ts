@@ -54,7 +54,10 @@ export const STATS: CommandSpec = {
   name: 'stats',
   summary: "the steering committee's statistics, as the gateway publishes them (disclosure-controlled)",
   usage: ['stats --as PARTNER [--format text|csv|json] [--json] [--gateway URL]'],
-  description: ['PARTNER has the statistics or the auditor role. Text prints one grid per figure; a suppressed cell stays suppressed.'],
+  description: [
+    'PARTNER has the statistics or the auditor role. Text prints one grid per figure; a suppressed cell stays suppressed.',
+    'The annual execution report, on the gateway host: stats annual-report --year YEAR --out FILE.html [--pdf FILE.pdf] (see its --help).',
+  ],
   options: {
     as: COMMON.as('PARTNER', 'a partner with the statistics or the auditor role (prefecture-paris or auditor in certs.example)'),
     format: { type: 'string', value: 'F', default: 'text', help: 'text (grids), csv or json' },
