@@ -150,22 +150,35 @@ function isSmall(value: number): boolean {
 
 /**
  * The smallest count (a 0 too: withholding it costs the least information and still hides how the
- * total splits), then by id so that the choice is reproducible.
+ * total splits), then by id so that the choice is reproducible; a kept count only when no other will do.
  */
-function cheapest(ids: string[], values: ReadonlyMap<string, number>): string | undefined {
-  return [...ids].sort((x, y) => values.get(x)! - values.get(y)! || (x < y ? -1 : x > y ? 1 : 0))[0];
+function cheapest(ids: string[], values: ReadonlyMap<string, number>, kept: ReadonlySet<string>): string | undefined {
+  const rank = (id: string) => (kept.has(id) ? 1 : 0);
+  return [...ids].sort((x, y) => rank(x) - rank(y) || values.get(x)! - values.get(y)! || (x < y ? -1 : x > y ? 1 : 0))[0];
+}
+
+export interface SuppressionOptions {
+  /**
+   * Counts that no table shows but that a reader knows to exist in a relation (the orientations of one
+   * permit family still too recent for the efficacy tables): never published, the attacker reasons
+   * with them as unknowns, and working one of them out is no disclosure in itself (it is a difference
+   * of counts, not a cell); it only matters for what it leads to.
+   */
+  unpublished?: ReadonlySet<string>;
+  /**
+   * Counts to keep published when another count can protect the same cell instead (the tables the
+   * committee had before the efficacy tables): a secondary suppression chooses among the others first.
+   */
+  keep?: ReadonlySet<string>;
 }
 
 /**
  * The ids of the counts to withhold: primary (1 to 10) and secondary, so that no withheld count can be
  * recovered by the attacker of recoverableCounts.
- *
- * `unpublished` are counts that no table shows but that a reader knows to exist in a relation (the
- * orientations of one permit family still too recent for the efficacy tables): they are never
- * published, the attacker reasons with them as unknowns, and working one of them out is no disclosure
- * in itself (it is a difference of counts, not a cell); it only matters for what it leads to.
  */
-export function suppressCounts(values: ReadonlyMap<string, number>, relations: readonly AdditiveRelation[], unpublished: ReadonlySet<string> = new Set()): Set<string> {
+export function suppressCounts(values: ReadonlyMap<string, number>, relations: readonly AdditiveRelation[], options: SuppressionOptions = {}): Set<string> {
+  const unpublished = options.unpublished ?? new Set<string>();
+  const kept = options.keep ?? new Set<string>();
   const suppressed = new Set([...values].filter(([id, value]) => isSmall(value) || unpublished.has(id)).map(([id]) => id));
   const relationsOf = new Map<string, AdditiveRelation[]>();
   for (const relation of relations) {
@@ -183,16 +196,18 @@ export function suppressCounts(values: ReadonlyMap<string, number>, relations: r
       // The relation where the cell is most exposed (fewest withheld members) first.
       const candidates = [...(relationsOf.get(id) ?? [])]
         .sort((x, y) => members(x).filter((m) => suppressed.has(m)).length - members(y).filter((m) => suppressed.has(m)).length)
-        .map((relation) => cheapest(members(relation).filter((m) => !suppressed.has(m) && canHide(m)), values))
+        .map((relation) => cheapest(members(relation).filter((m) => !suppressed.has(m) && canHide(m)), values, kept))
         .filter((m): m is string => m !== undefined);
-      if (candidates[0] !== undefined) {
-        suppressed.add(candidates[0]);
+      // A count to keep only when no relation of the cell offers another.
+      const chosen = candidates.find((m) => !kept.has(m)) ?? candidates[0];
+      if (chosen !== undefined) {
+        suppressed.add(chosen);
         added++;
       }
     }
     if (added === 0) {
       // Every neighbour is already withheld and still the cell is recovered: widen to any published count.
-      const any = cheapest([...values.keys()].filter((id) => !suppressed.has(id)), values);
+      const any = cheapest([...values.keys()].filter((id) => !suppressed.has(id)), values, kept);
       if (any === undefined) return new Set([...suppressed].filter((id) => !unpublished.has(id)));
       suppressed.add(any);
     }

@@ -225,9 +225,11 @@ export function buildStatistics(facts: readonly StoredFact[], options: ReportOpt
     },
     minRateDenominator: MIN_RATE_DENOMINATOR,
   });
+  // The counts of the tables above stay published when an efficacy count can protect a cell instead.
+  const keep = new Set(values.keys());
   for (const [id, value] of efficacy.values) values.set(id, value);
   for (const relation of efficacy.relations) relations.set(`${relation.total}=${[...relation.parts].sort().join('+')}`, relation);
-  const suppressed = suppressCounts(values, [...relations.values()], efficacy.unpublished);
+  const suppressed = suppressCounts(values, [...relations.values()], { unpublished: efficacy.unpublished, keep });
   const published = (key: string): number | null => (suppressed.has(key) ? null : values.get(key)!);
 
   const tables: CountTable[] = layouts.map(({ spec, rows, columns, id }) => ({
