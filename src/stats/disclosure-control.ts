@@ -150,13 +150,13 @@ function isSmall(value: number): boolean {
 
 /**
  * The smallest count (a 0 too: withholding it costs the least information and still hides how the
- * total splits), then by id so that the choice is reproducible; a kept count only when no other will do.
+ * total splits), then by id so that the choice is reproducible.
  */
-function cheapest(ids: string[], values: ReadonlyMap<string, number>, kept: ReadonlySet<string>): string | undefined {
-  const rank = (id: string) => (kept.has(id) ? 1 : 0);
-  return [...ids].sort((x, y) => rank(x) - rank(y) || values.get(x)! - values.get(y)! || (x < y ? -1 : x > y ? 1 : 0))[0];
+function cheapest(ids: string[], values: ReadonlyMap<string, number>): string | undefined {
+  return [...ids].sort((x, y) => values.get(x)! - values.get(y)! || (x < y ? -1 : x > y ? 1 : 0))[0];
 }
 
+/** What an earlier pass settled, for a pass over more tables (the efficacy tables, report.ts). */
 export interface SuppressionOptions {
   /**
    * Counts that no table shows but that a reader knows to exist in a relation (the orientations of one
@@ -165,11 +165,10 @@ export interface SuppressionOptions {
    * of counts, not a cell); it only matters for what it leads to.
    */
   unpublished?: ReadonlySet<string>;
-  /**
-   * Counts to keep published when another count can protect the same cell instead (the tables the
-   * committee had before the efficacy tables): a secondary suppression chooses among the others first.
-   */
-  keep?: ReadonlySet<string>;
+  /** Counts an earlier pass withheld: withheld here too, and protected like the others. */
+  withheld?: ReadonlySet<string>;
+  /** Counts an earlier pass published: they stay published; others are withheld to protect a cell. */
+  published?: ReadonlySet<string>;
 }
 
 /**
@@ -178,14 +177,14 @@ export interface SuppressionOptions {
  */
 export function suppressCounts(values: ReadonlyMap<string, number>, relations: readonly AdditiveRelation[], options: SuppressionOptions = {}): Set<string> {
   const unpublished = options.unpublished ?? new Set<string>();
-  const kept = options.keep ?? new Set<string>();
-  const suppressed = new Set([...values].filter(([id, value]) => isSmall(value) || unpublished.has(id)).map(([id]) => id));
+  const fixed = options.published ?? new Set<string>();
+  const suppressed = new Set([...values].filter(([id, value]) => (isSmall(value) && !fixed.has(id)) || unpublished.has(id) || options.withheld?.has(id)).map(([id]) => id));
   const relationsOf = new Map<string, AdditiveRelation[]>();
   for (const relation of relations) {
     for (const id of [relation.total, ...relation.parts]) relationsOf.set(id, [...(relationsOf.get(id) ?? []), relation]);
   }
   // A 0 that is a total, or a part of a total of 0, gives itself away (a total of 0 has parts of 0).
-  const canHide = (id: string) => values.get(id)! > 0 || (relationsOf.get(id) ?? []).every((relation) => values.get(relation.total)! > 0);
+  const canHide = (id: string) => !fixed.has(id) && (values.get(id)! > 0 || (relationsOf.get(id) ?? []).every((relation) => values.get(relation.total)! > 0));
   for (;;) {
     const published = new Map<string, number | null>([...values].map(([id, value]) => [id, suppressed.has(id) ? null : value]));
     const recovered = new Map([...recoverableCounts(published, relations)].filter(([id]) => !unpublished.has(id)));
@@ -196,18 +195,16 @@ export function suppressCounts(values: ReadonlyMap<string, number>, relations: r
       // The relation where the cell is most exposed (fewest withheld members) first.
       const candidates = [...(relationsOf.get(id) ?? [])]
         .sort((x, y) => members(x).filter((m) => suppressed.has(m)).length - members(y).filter((m) => suppressed.has(m)).length)
-        .map((relation) => cheapest(members(relation).filter((m) => !suppressed.has(m) && canHide(m)), values, kept))
+        .map((relation) => cheapest(members(relation).filter((m) => !suppressed.has(m) && canHide(m)), values))
         .filter((m): m is string => m !== undefined);
-      // A count to keep only when no relation of the cell offers another.
-      const chosen = candidates.find((m) => !kept.has(m)) ?? candidates[0];
-      if (chosen !== undefined) {
-        suppressed.add(chosen);
+      if (candidates[0] !== undefined) {
+        suppressed.add(candidates[0]);
         added++;
       }
     }
     if (added === 0) {
       // Every neighbour is already withheld and still the cell is recovered: widen to any published count.
-      const any = cheapest([...values.keys()].filter((id) => !suppressed.has(id)), values, kept);
+      const any = cheapest([...values.keys()].filter((id) => !suppressed.has(id) && !fixed.has(id)), values);
       if (any === undefined) return new Set([...suppressed].filter((id) => !unpublished.has(id)));
       suppressed.add(any);
     }

@@ -12,9 +12,9 @@
  * horizon when its last day plus the horizon is on or before the report date. The 12-month tables count
  * the same cohorts as the 6-month ones (those observed at 6 months), the ones not yet observed at 12
  * months in a column of their own (MOINS_DE_12_MOIS): the two horizons then share their margins, and
- * one disclosure control covers them, with the counts of the other tables (report.ts), including the
- * relations that tie them (a quarter's cohorts are the orientations of its observed months; an actor's
- * cohorts are its orientations less those of the months not observed yet).
+ * one disclosure control covers them, against everything the other tables publish (report.ts settles
+ * those first), with the relations that tie them (a quarter's cohorts are the orientations of its
+ * observed months; an actor's cohorts are its orientations less those of the months not observed yet).
  *
  * Sensitive dimensions are never crossed with each other: each table crosses one dimension with the
  * situation only.
@@ -224,7 +224,7 @@ export interface EfficacyOptions {
   minRateDenominator: number;
 }
 
-/** The counts of the efficacy tables and their relations, to be put under one disclosure control with the others. */
+/** The counts of the efficacy tables and their relations, for the disclosure control that follows the other tables'. */
 export interface EfficacyCounts {
   values: Map<string, number>;
   relations: AdditiveRelation[];

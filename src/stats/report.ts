@@ -4,7 +4,8 @@
  *
  * Counts are two-way tables with their margins, every table sharing its margins with the others
  * (orientations by recipient are the margin of three tables, orientations by month a column of the
- * messages table), so that disclosure control runs once over all of them (disclosure-control.ts).
+ * messages table), so that disclosure control runs once over all of them (disclosure-control.ts);
+ * then once more with the efficacy tables (efficacy.ts), which withholds counts of theirs only.
  * Rates need a denominator of 30 or more and published numerator and denominator; medians need 30
  * observations or more (the disclosure-control thresholds of disclosure-control.ts).
  */
@@ -211,7 +212,10 @@ export function buildStatistics(facts: readonly StoredFact[], options: ReportOpt
     return { spec, rows: [...rows, TOTAL], columns: [...columns, TOTAL], id };
   });
 
-  // The efficacy tables share counts with these (efficacy.ts): one disclosure control for all.
+  // These tables first, as they were before the efficacy tables: the committee's figures do not change
+  // with them. Then the efficacy tables (efficacy.ts), which share counts and relations with these:
+  // protected against everything published, withholding only counts of their own.
+  const baseSuppressed = suppressCounts(values, [...relations.values()]);
   const efficacy = efficacyCounts(facts, {
     reportDay: options.generatedAt.slice(0, 10),
     recipients: categories.recipient,
@@ -225,11 +229,10 @@ export function buildStatistics(facts: readonly StoredFact[], options: ReportOpt
     },
     minRateDenominator: MIN_RATE_DENOMINATOR,
   });
-  // The counts of the tables above stay published when an efficacy count can protect a cell instead.
-  const keep = new Set(values.keys());
+  const basePublished = new Set([...values.keys()].filter((id) => !baseSuppressed.has(id)));
   for (const [id, value] of efficacy.values) values.set(id, value);
   for (const relation of efficacy.relations) relations.set(`${relation.total}=${[...relation.parts].sort().join('+')}`, relation);
-  const suppressed = suppressCounts(values, [...relations.values()], { unpublished: efficacy.unpublished, keep });
+  const suppressed = suppressCounts(values, [...relations.values()], { unpublished: efficacy.unpublished, withheld: baseSuppressed, published: basePublished });
   const published = (key: string): number | null => (suppressed.has(key) ? null : values.get(key)!);
 
   const tables: CountTable[] = layouts.map(({ spec, rows, columns, id }) => ({
