@@ -155,6 +155,16 @@ describe('stats/efficacy', () => {
     expect(exactlyRecoverable(primaryOnly, relations, truth)).to.not.deep.equal([]);
   });
 
+  it("leaves the committee's other tables as they are without the efficacy tables: their counts are settled first", () => {
+    const paths = thirtyPaths();
+    const withOutcomes = buildStatistics(paths.list, OPTIONS);
+    // Read on a day when no cohort is 6 months old, the efficacy tables have nothing to protect.
+    const withoutOutcomes = buildStatistics(paths.list, { ...OPTIONS, generatedAt: '2026-01-15T12:00:00.000Z' });
+    expect(withoutOutcomes.efficacy.tables.flatMap((t) => t.cells).every((c) => c.count === 0)).to.equal(true);
+    expect(withOutcomes.efficacy.tables.flatMap((t) => t.cells).some((c) => c.suppressed)).to.equal(true);
+    expect(withOutcomes.tables).to.deep.equal(withoutOutcomes.tables);
+  });
+
   it('gives an employment rate over 30 people observed or more, by period and actor, at both horizons', () => {
     const paths = new Paths();
     const ft = { month: '2026-03', sentOn: '2026-03-10', recipient: 'france-travail-paris' };
