@@ -335,11 +335,110 @@ const ConsistencyProof: Schema = {
   properties: { first: count, second: count, proof: hashList },
 };
 
+const HORIZON: Schema = { enum: [6, 12], description: 'Months after the orientation.' };
+const EFFICACY_DIMENSION: Schema = { enum: ['period', 'recipient', 'permitFamily', 'sex', 'ageBand', 'languageLevel', 'pathway'] };
+const MONTH: Schema = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}$' };
+
+/** src/stats/efficacy.ts, EfficacySection. */
+const StatisticsEfficacy: Schema = {
+  type: 'object',
+  description:
+    'Outcomes 6 and 12 months after the orientation, one table per dimension (never two sensitive dimensions crossed), and the median days to the first interview; under the same disclosure control as the other counts (a withheld count is null with `suppressed: true`).',
+  required: ['reportDate', 'observedThrough', 'situationRules', 'minimumMedianPeople', 'tables', 'rates', 'medians'],
+  additionalProperties: false,
+  properties: {
+    reportDate: { type: 'string', format: 'date' },
+    observedThrough: {
+      type: 'object',
+      description: 'The latest month of acceptance whose orientations are observed at each horizon.',
+      required: ['sixMonths', 'twelveMonths'],
+      additionalProperties: false,
+      properties: { sixMonths: MONTH, twelveMonths: MONTH },
+    },
+    situationRules: { type: 'string' },
+    minimumMedianPeople: count,
+    tables: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'description', 'horizonMonths', 'rows', 'columns', 'cells'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^outcomes-at-(6|12)-months-by-[a-z-]+$' },
+          description: { type: 'string' },
+          horizonMonths: HORIZON,
+          rows: EFFICACY_DIMENSION,
+          columns: { const: 'situation' },
+          cells: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['row', 'column', 'count'],
+              additionalProperties: false,
+              properties: {
+                row: { type: 'string' },
+                column: { enum: ['EMPLOI_DURABLE', 'EMPLOI_AUTRE', 'FORMATION', 'ACCOMPAGNE', 'SORTI', 'SANS_NOUVELLES', 'MOINS_DE_12_MOIS', 'TOTAL'] },
+                count: { type: ['integer', 'null'], minimum: 0 },
+                suppressed: { const: true },
+              },
+            },
+          },
+        },
+      },
+    },
+    rates: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'description', 'horizonMonths', 'rows', 'cells'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string' },
+          description: { type: 'string' },
+          horizonMonths: HORIZON,
+          rows: EFFICACY_DIMENSION,
+          cells: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['row', 'rate'],
+              additionalProperties: false,
+              properties: { row: { type: 'string' }, rate: { type: ['number', 'null'], minimum: 0, maximum: 1 }, flag: { enum: ['denominator-under-30', 'count-suppressed'] } },
+            },
+          },
+        },
+      },
+    },
+    medians: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'description', 'rows', 'cells'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string' },
+          description: { type: 'string' },
+          rows: EFFICACY_DIMENSION,
+          cells: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['row', 'medianDays'],
+              additionalProperties: false,
+              properties: { row: { type: 'string' }, medianDays: { type: ['number', 'null'] }, flag: { const: 'fewer-than-11-people' } },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
 /** src/stats/report.ts, StatisticsReport. */
 const StatisticsReport: Schema = {
   type: 'object',
   description: 'Disclosure-controlled figures: a withheld count is null with `suppressed: true`, never a number.',
-  required: ['generatedAt', 'disclosureControl', 'tables', 'rates', 'medians'],
+  required: ['generatedAt', 'disclosureControl', 'tables', 'rates', 'medians', 'efficacy'],
   additionalProperties: false,
   properties: {
     generatedAt: dateTime,
@@ -412,6 +511,7 @@ const StatisticsReport: Schema = {
         },
       },
     },
+    efficacy: StatisticsEfficacy,
   },
 };
 

@@ -54,7 +54,10 @@ export const STATS: CommandSpec = {
   name: 'stats',
   summary: "the steering committee's statistics, as the gateway publishes them (disclosure-controlled)",
   usage: ['stats --as PARTNER [--format text|csv|json] [--json] [--gateway URL]'],
-  description: ['PARTNER has the statistics or the auditor role. Text prints one grid per figure; a suppressed cell stays suppressed.'],
+  description: [
+    'PARTNER has the statistics or the auditor role. Text prints one grid per figure; a suppressed cell stays suppressed.',
+    'The annual execution report, on the gateway host: stats annual-report --year YEAR --out FILE.html [--pdf FILE.pdf] (see its --help).',
+  ],
   options: {
     as: COMMON.as('PARTNER', 'a partner with the statistics or the auditor role (prefecture-paris or auditor in certs.example)'),
     format: { type: 'string', value: 'F', default: 'text', help: 'text (grids), csv or json' },
@@ -62,6 +65,25 @@ export const STATS: CommandSpec = {
     gateway: COMMON.gateway,
   },
   examples: ['passerelle stats --as prefecture-paris', 'passerelle stats --as auditor --format csv > stats.csv'],
+};
+
+export const STATS_ANNUAL_REPORT: CommandSpec = {
+  name: 'stats annual-report',
+  summary: "the steering committee's annual execution report: volumes, efficacy tables and charts (HTML, and PDF)",
+  usage: ['stats annual-report --year YEAR --out FILE.html [--pdf FILE.pdf]'],
+  description: [
+    'Runs on the gateway host, with its PASSERELLE_DATA_DIR, store (PASSERELLE_DATABASE_URL or SQLite) and',
+    'trust directory (partner names). Counts the messages accepted through December of YEAR; the situations at',
+    '6 and 12 months are read on 31 December of YEAR (today while the year runs). Only figures that passed',
+    'disclosure control are written: a withheld count reads "secret statistique" and is never drawn. The HTML is',
+    'self-contained (no external resource, print style sheet); the PDF has the same tables, without the charts.',
+  ],
+  options: {
+    year: { type: 'string', value: 'YEAR', help: 'the year of the report, e.g. 2026' },
+    out: { type: 'string', value: 'FILE', help: 'the HTML report to write (replaced whole)' },
+    pdf: { type: 'string', value: 'FILE', help: 'also write the report as a PDF' },
+  },
+  examples: ['passerelle stats annual-report --year 2026 --out rapport-2026.html --pdf rapport-2026.pdf'],
 };
 
 export const CONSUME: CommandSpec = {
@@ -339,6 +361,15 @@ export const COMMANDS: readonly Command[] = [
       const as = required(STATS, p, 'as');
       const format = flag(p, 'json') ? 'json' : oneOf(STATS, p, 'format', ['text', 'csv', 'json'] as const);
       return (await import('./stats.js')).runStats({ settings: await settings(), as, format, gateway: str(p, 'gateway') });
+    },
+  },
+  {
+    spec: STATS_ANNUAL_REPORT,
+    run: async (p) => {
+      const year = wholeNumber(STATS_ANNUAL_REPORT, p, 'year', { min: 2000 });
+      if (year === undefined) throw usageError(STATS_ANNUAL_REPORT, 'give the year of the report with --year, e.g. --year 2026.');
+      const out = required(STATS_ANNUAL_REPORT, p, 'out');
+      return (await import('./annual-report.js')).runAnnualReport({ settings: await settings(), year, out, pdf: str(p, 'pdf') });
     },
   },
   ...[AUDIT_EXPORT, AUDIT_VERIFY, AUDIT_CHECKPOINT, AUDIT_PROVE].map(

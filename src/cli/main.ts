@@ -21,7 +21,7 @@ function find(words: readonly string[]): { command: Command; args: string[] } | 
   if (group) {
     const command = group.find((c) => c.spec.name === `${first} ${second}`);
     if (command) return { command, args: rest };
-    // A command that is also a group ("access-report" and "access-report verify") runs itself otherwise.
+    // A command that is also a group (access-report and access-report verify, stats and stats annual-report): the words are its arguments.
     const itself = COMMANDS.find((c) => c.spec.name === first);
     return itself ? { command: itself, args: words.slice(1) } : { group: first!, commands: group, sub: second };
   }

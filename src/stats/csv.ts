@@ -1,7 +1,8 @@
 /**
  * The statistics as one CSV table (RFC 4180: CRLF line ends, fields quoted when they hold a comma, a
  * quote or a line end), one line per published figure, so that a spreadsheet or a script reads every
- * table of the report with the same six columns.
+ * table of the report with the same six columns: the efficacy tables (efficacy.ts) after the others,
+ * each under its own name.
  */
 import type { StatisticsReport } from './report.js';
 
@@ -21,6 +22,16 @@ export function statisticsCsv(report: StatisticsReport): string {
     for (const cell of table.cells) lines.push([table.name, cell.row, '', 'rate', cell.rate, cell.flag]);
   }
   for (const table of report.medians) {
+    for (const cell of table.cells) lines.push([table.name, cell.row, '', 'median-days', cell.medianDays, cell.flag]);
+  }
+  const { efficacy } = report;
+  for (const table of efficacy.tables) {
+    for (const cell of table.cells) lines.push([table.name, cell.row, cell.column, 'count', cell.count, cell.suppressed ? 'suppressed' : '']);
+  }
+  for (const table of efficacy.rates) {
+    for (const cell of table.cells) lines.push([table.name, cell.row, '', 'rate', cell.rate, cell.flag]);
+  }
+  for (const table of efficacy.medians) {
     for (const cell of table.cells) lines.push([table.name, cell.row, '', 'median-days', cell.medianDays, cell.flag]);
   }
   return lines.map((line) => `${line.map(field).join(',')}\r\n`).join('');

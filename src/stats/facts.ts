@@ -2,8 +2,10 @@
  * What the statistics keep of an accepted message: a handful of categories, taken from the document
  * once it passed its schema, in the same transaction as its acceptance. Never an identifier of the
  * person (no beneficiaryRef, no pseudonym) and no date of the person's life: an answer is linked to the
- * orientation it answers by message id only, and a status update keeps its delay from the orientation
- * in days, not its date (the store computes it, src/store/sqlite-stats.ts). Pure.
+ * orientation it answers by message id only, a person's path by the message id of the orientation that
+ * started it (the cohort, which the store finds in the acceptance transaction), a status update keeps
+ * its delay from that orientation in days, not its date, and an orientation keeps an age band, not the
+ * birth date (src/store/statistics.ts). Pure.
  */
 import { resolvePointer } from '../domain/minimisation.js';
 
@@ -26,6 +28,20 @@ export const DISPENSATION = 'DISPENSE';
 /** The status-update event whose delay from the orientation the steering committee follows. */
 export const FIRST_INTERVIEW = 'PREMIER_ENTRETIEN_REALISE';
 
+/** Sex at the civil registry as the orientation schema lists it. */
+export const SEXES = ['F', 'M'] as const;
+
+/**
+ * Age bands of the committee's dimensions (ages on the day the orientation was sent): the youth
+ * guarantee's 16-25 (Mission Locale), 26-44, and 45 and over. A younger age is its own band, MOINS_16,
+ * rather than hidden in 16-25.
+ */
+export const AGE_BANDS = ['16-25', '26-44', '45+'] as const;
+export const UNDER_16 = 'MOINS_16';
+
+/** CNE pathways (arrêté du 21 novembre 2024) as the orientation schema lists them. */
+export const PATHWAYS = ['EMPLOI', 'SOCIO_PRO', 'SOCIAL'] as const;
+
 export interface StatisticsFact {
   /** YYYY-MM of the acceptance, on the gateway's clock (UTC). */
   month: string;
@@ -38,6 +54,14 @@ export interface StatisticsFact {
   languageLevel?: string;
   /** Orientations: the calendar day of header.sentAt, as the sender wrote it. */
   sentOn?: string;
+  /** Orientations: identity.sex. */
+  sex?: string;
+  /** Orientations: the age band on sentOn (AGE_BANDS), from identity.birthDate, which is not kept. */
+  ageBand?: string;
+  /** Orientations: orientation.pathway (CNE pathway proposed). */
+  pathway?: string;
+  /** Status updates ENTREE_EMPLOI: body.employment.contractType (CDI, CDD_6M_PLUS, CDD_MOINS_6M, ...). */
+  contractKind?: string;
   /** Answers: the message id they answer (header.inReplyTo). */
   answers?: string;
   /** Acknowledgements: body.status. */
@@ -68,7 +92,12 @@ export interface FactsPage {
 export interface StoredFact extends Omit<StatisticsFact, 'effectiveOn'> {
   seq: number;
   messageId: string;
-  /** Status updates answering an orientation: effectiveOn minus the orientation's sentOn, in days. */
+  /**
+   * The message id of the orientation that started the person's path: an orientation's own id; for any
+   * other message about the person, the person's latest orientation accepted before it (none: absent).
+   */
+  cohort?: string;
+  /** Status updates with a cohort: effectiveOn minus the cohort orientation's sentOn, in days. */
   daysFromOrientation?: number;
 }
 
@@ -84,6 +113,20 @@ export function permitFamily(grounds: string): string {
 /** Whole days from `from` to `to`, two calendar dates (YYYY-MM-DD). */
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/**
+ * The age band of a person born on `birthDate` on the day `on` (both YYYY-MM-DD): whole years, the
+ * birthday counting from its day (a 29 February birthday from 1 March in other years).
+ */
+export function ageBand(birthDate: string, on: string): string {
+  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
+  const [y, m, d] = on.split('-').map(Number) as [number, number, number];
+  const age = y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+  if (age < 16) return UNDER_16;
+  if (age <= 25) return '16-25';
+  if (age <= 44) return '26-44';
+  return '45+';
 }
 
 /** The string at an RFC 6901 pointer into the body, if there is one. */
@@ -109,6 +152,12 @@ export function factOf(document: FactSource, acceptedAt: string): StatisticsFact
       const level = text(body, '/language/initialLevel');
       if (level !== undefined) fact.languageLevel = level;
       fact.sentOn = header.sentAt.slice(0, 10);
+      const sex = text(body, '/identity/sex');
+      if (sex !== undefined) fact.sex = sex;
+      const birthDate = text(body, '/identity/birthDate');
+      if (birthDate !== undefined) fact.ageBand = ageBand(birthDate, fact.sentOn);
+      const pathway = text(body, '/orientation/pathway');
+      if (pathway !== undefined) fact.pathway = pathway;
       break;
     }
     case 'acknowledgement': {
@@ -121,6 +170,8 @@ export function factOf(document: FactSource, acceptedAt: string): StatisticsFact
       if (type !== undefined) fact.eventType = type;
       const effectiveOn = text(body, '/event/effectiveOn');
       if (effectiveOn !== undefined) fact.effectiveOn = effectiveOn;
+      const contractKind = text(body, '/employment/contractType');
+      if (contractKind !== undefined) fact.contractKind = contractKind;
       break;
     }
     case 'cir-review': {

@@ -4,12 +4,14 @@
  *
  * Counts are two-way tables with their margins, every table sharing its margins with the others
  * (orientations by recipient are the margin of three tables, orientations by month a column of the
- * messages table), so that disclosure control runs once over all of them (disclosure-control.ts).
+ * messages table), so that disclosure control runs once over all of them (disclosure-control.ts);
+ * then once more with the efficacy tables (efficacy.ts), which withholds counts of theirs only.
  * Rates need a denominator of 30 or more and published numerator and denominator; medians need 30
  * observations or more (the disclosure-control thresholds of disclosure-control.ts).
  */
 import { FINAL_STATUSES, FIRST_INTERVIEW, LANGUAGE_LEVELS, NO_ANSWER, OUTCOMES, PERMIT_FAMILIES, type StoredFact } from './facts.js';
 import { suppressCounts, SMALL_COUNT, type AdditiveRelation } from './disclosure-control.js';
+import { efficacyCounts, type EfficacySection } from './efficacy.js';
 
 export const MIN_RATE_DENOMINATOR = 30;
 export const MIN_MEDIAN_OBSERVATIONS = 30;
@@ -63,6 +65,8 @@ export interface StatisticsReport {
   tables: CountTable[];
   rates: RateTable[];
   medians: MedianTable[];
+  /** Outcomes 6 and 12 months after the orientation, and delays to the first interview (efficacy.ts). */
+  efficacy: EfficacySection;
 }
 
 export interface ReportOptions {
@@ -220,7 +224,27 @@ export function buildStatistics(facts: readonly StoredFact[], options: ReportOpt
     return { spec, rows: [...rows, TOTAL], columns: [...columns, TOTAL], id };
   });
 
-  const suppressed = suppressCounts(values, [...relations.values()]);
+  // These tables first, as they were before the efficacy tables: the committee's figures do not change
+  // with them. Then the efficacy tables (efficacy.ts), which share counts and relations with these:
+  // protected against everything published, withholding only counts of their own.
+  const baseSuppressed = suppressCounts(values, [...relations.values()]);
+  const efficacy = efficacyCounts(facts, {
+    reportDay: options.generatedAt.slice(0, 10),
+    recipients: categories.recipient,
+    months: categories.month,
+    permitFamilies: categories.permitFamily,
+    languageLevels: categories.languageLevel,
+    orientationsId: (dimensions) => {
+      const id = countId({ ...ORIENTATIONS, ...dimensions });
+      if (!values.has(id)) throw new Error(`The efficacy tables refer to the count ${id}, which no table of the report has: a defect of report.ts.`);
+      return id;
+    },
+    minRateDenominator: MIN_RATE_DENOMINATOR,
+  });
+  const basePublished = new Set([...values.keys()].filter((id) => !baseSuppressed.has(id)));
+  for (const [id, value] of efficacy.values) values.set(id, value);
+  for (const relation of efficacy.relations) relations.set(`${relation.total}=${[...relation.parts].sort().join('+')}`, relation);
+  const suppressed = suppressCounts(values, [...relations.values()], { unpublished: efficacy.unpublished, withheld: baseSuppressed, published: basePublished });
   const published = (key: string): number | null => (suppressed.has(key) ? null : values.get(key)!);
 
   const tables: CountTable[] = layouts.map(({ spec, rows, columns, id }) => ({
@@ -286,5 +310,6 @@ export function buildStatistics(facts: readonly StoredFact[], options: ReportOpt
     tables,
     rates: [acceptance],
     medians: [firstInterview],
+    efficacy: efficacy.publish(suppressed),
   };
 }

@@ -92,7 +92,7 @@ export function* accept(sql: Sql, keys: DossierKeys, message: NewMessage): Tx<Ac
   yield* insertMessage(sql, message, auditIndex, message.outboxBody, message.traceContext);
   if (message.type === 'acknowledgement' && message.inReplyTo !== undefined) yield* acknowledge(sql, message);
   if (subject !== undefined) yield* applyDossierUpdate(sql, keys, message, subject);
-  if (message.facts !== undefined) yield* recordFact(sql, message.messageId, message.facts);
+  if (message.facts !== undefined) yield* recordFact(sql, message.messageId, message.facts, message.beneficiary);
   return { kind: 'accepted', auditIndex };
 }
 

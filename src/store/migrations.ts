@@ -359,6 +359,24 @@ export function migrations(context: MigrationContext): Record<string, Migration>
         await db.schema.createIndex('beneficiary_lookups_at').on('beneficiary_lookups').column('at').execute();
       },
     },
+    // The efficacy statistics (src/stats/efficacy.ts): a fact's cohort (the message id of the
+    // orientation that started the person's path, never a pseudonym), the orientation's sex, age band
+    // and pathway, the contract kind of an employment. Facts written before keep what can be known
+    // without the documents: an orientation is its own cohort, an answer to an orientation joins it;
+    // the new categories stay empty (the birth date was never kept, so no age band can be worked out).
+    '0010-efficacy-facts': {
+      async up(db: AnyDb): Promise<void> {
+        for (const column of ['cohort', 'sex', 'age_band', 'pathway', 'contract_kind']) await db.schema.alterTable('stats_facts').addColumn(column, 'text').execute();
+        await db.schema.createIndex('stats_facts_cohort').on('stats_facts').column('cohort').execute();
+        await db.updateTable('stats_facts').set({ cohort: sql`message_id` }).where('type', '=', 'orientation').execute();
+        await db
+          .updateTable('stats_facts')
+          .set({ cohort: sql`answers` })
+          .where('cohort', 'is', null)
+          .where('answers', 'in', db.selectFrom('stats_facts as o').select('o.message_id').where('o.type', '=', 'orientation'))
+          .execute();
+      },
+    },
   };
 }
 

@@ -150,6 +150,12 @@ export interface StatsFactsTable {
   certified: number | null;
   declared_situation: string | null;
   post_cir_orientation: string | null;
+  /** Migration 0010: the message id of the orientation that started the person's path. */
+  cohort: string | null;
+  sex: string | null;
+  age_band: string | null;
+  pathway: string | null;
+  contract_kind: string | null;
 }
 
 /** A gateway notice whose recipient has no usable key yet: the signed message sealed under the KEK (src/store/dossier-keys.ts). */

@@ -138,7 +138,7 @@ describe('@integration statistics', function () {
     const rows = parseCsv(answer.body as string);
     expect(rows[0]).to.deep.equal(['table', 'row', 'column', 'measure', 'value', 'flag']);
     const counts = rows.filter((r) => r[3] === 'count');
-    expect(counts).to.have.length(json.tables.reduce((n, t) => n + t.cells.length, 0));
+    expect(counts).to.have.length([...json.tables, ...json.efficacy.tables].reduce((n, t) => n + t.cells.length, 0));
     expect(counts).to.deep.include(['messages-by-month-and-type', month, 'acknowledgement', 'count', '12', '']);
     expect(counts).to.deep.include(['orientations-by-month-and-recipient', month, 'mission-locale-paris', 'count', '', 'suppressed']);
 

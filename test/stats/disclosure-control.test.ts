@@ -122,4 +122,35 @@ describe('stats/disclosure-control', () => {
       );
     });
   });
+
+  describe('options of the efficacy tables', () => {
+    const relations: AdditiveRelation[] = [{ total: 'T', parts: ['A', 'B'] }];
+    const values = new Map([['T', 25], ['A', 5], ['B', 20]]);
+
+    it('withholds the smaller neighbour by default; a count published by an earlier pass stays published, another is withheld', () => {
+      expect([...suppressCounts(values, relations)].sort()).to.deep.equal(['A', 'B']);
+      // A second pass adds C = A + D to the same A: B stays, D is withheld beside A.
+      const more = new Map([...values, ['C', 30], ['D', 25]]);
+      const wider: AdditiveRelation[] = [...relations, { total: 'C', parts: ['A', 'D'] }];
+      const second = suppressCounts(more, wider, { withheld: new Set(['A', 'B']), published: new Set(['T']) });
+      expect(second.has('T')).to.equal(false);
+      expect(second.has('A') && second.has('B')).to.equal(true);
+      expect(second.has('C') || second.has('D')).to.equal(true);
+      expect(exactlyRecoverable(publish(more, second), wider, more)).to.deep.equal([]);
+    });
+
+    it('never publishes an unpublished count, and withholds nothing for working one out alone', () => {
+      const withUnknown: AdditiveRelation[] = [{ total: 'T', parts: ['A', 'U'] }];
+      const counts = new Map([['T', 50], ['A', 20], ['U', 30]]);
+      expect([...suppressCounts(counts, withUnknown, { unpublished: new Set(['U']) })]).to.deep.equal([]);
+      // But what it leads to counts: with U known to be the sum of two parts, one of them small, both are protected.
+      const chained: AdditiveRelation[] = [...withUnknown, { total: 'U', parts: ['P', 'Q'] }];
+      const more = new Map([...counts, ['P', 4], ['Q', 26]]);
+      const withheld = suppressCounts(more, chained, { unpublished: new Set(['U']) });
+      expect(withheld.has('P')).to.equal(true);
+      expect(withheld.has('U')).to.equal(false);
+      // P = (T - A) - Q: one more of them is withheld.
+      expect(['T', 'A', 'Q'].filter((id) => withheld.has(id))).to.have.length(1);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { statisticsCsv } from '../../src/stats/csv.js';
-import { daysBetween, factOf, permitFamily, type StoredFact } from '../../src/stats/facts.js';
+import { ageBand, daysBetween, factOf, permitFamily, type StoredFact } from '../../src/stats/facts.js';
 import { buildStatistics, type CountTable, type StatisticsReport } from '../../src/stats/report.js';
 import { statisticsText } from '../../src/stats/text.js';
 import { parseCsv } from '../fixtures/csv.js';
@@ -66,11 +66,37 @@ describe('stats/facts', () => {
     const fact = factOf(
       {
         header: { type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', sentAt: '2026-11-27T09:30:00+01:00' },
-        body: { identity: { birthName: 'KARIMI', birthDate: '2004-03-14' }, residencePermit: { grounds: 'PI_REFUGIE' }, language: { initialLevel: 'INFRA_A1' } },
+        body: { identity: { birthName: 'KARIMI', sex: 'F', birthDate: '2004-03-14' }, residencePermit: { grounds: 'PI_REFUGIE' }, language: { initialLevel: 'INFRA_A1' }, orientation: { pathway: 'EMPLOI', reasonCode: 'AGE_MOINS_26' } },
       },
       '2026-11-27T08:30:01.000Z',
     );
-    expect(fact).to.deep.equal({ month: '2026-11', type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', permitFamily: 'PROTECTION_INTERNATIONALE', languageLevel: 'INFRA_A1', sentOn: '2026-11-27' });
+    expect(fact).to.deep.equal({
+      month: '2026-11', type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', permitFamily: 'PROTECTION_INTERNATIONALE', languageLevel: 'INFRA_A1', sentOn: '2026-11-27',
+      sex: 'F', ageBand: '16-25', pathway: 'EMPLOI',
+    });
+  });
+
+  it('places an age in its band on the day of the orientation, the birthday counting from its day', () => {
+    expect(ageBand('2001-03-14', '2026-03-13')).to.equal('16-25'); // 24
+    expect(ageBand('2000-03-14', '2026-03-13')).to.equal('16-25'); // 25, the day before 26
+    expect(ageBand('2000-03-14', '2026-03-14')).to.equal('26-44');
+    expect(ageBand('1981-11-27', '2026-11-26')).to.equal('26-44'); // 44
+    expect(ageBand('1981-11-27', '2026-11-27')).to.equal('45+');
+    expect(ageBand('2010-06-01', '2026-05-31')).to.equal('MOINS_16');
+    expect(ageBand('2010-06-01', '2026-06-01')).to.equal('16-25');
+    expect(ageBand('2008-02-29', '2024-02-28')).to.equal('MOINS_16'); // 15
+    expect(ageBand('2008-02-29', '2024-02-29')).to.equal('16-25');
+    // Born on 29 February, 45 on 1 March of a common year.
+    expect(ageBand('1980-02-29', '2025-02-28')).to.equal('26-44');
+    expect(ageBand('1980-02-29', '2025-03-01')).to.equal('45+');
+  });
+
+  it('keeps the contract kind of an employment, and nothing of a training but its event', () => {
+    const header = { sender: 'france-travail-paris', recipient: 'ofii-paris', sentAt: '2027-03-01T10:00:00Z', inReplyTo: 'o-1', type: 'status-update' };
+    expect(factOf({ header, body: { event: { type: 'ENTREE_EMPLOI', effectiveOn: '2027-02-25' }, employment: { contractType: 'CDI', workingTime: 'PARTIEL', romeCode: 'G1603' } } }, '2027-03-01T10:00:01.000Z')).to.deep.equal({
+      month: '2027-03', type: 'status-update', sender: 'france-travail-paris', recipient: 'ofii-paris', answers: 'o-1', eventType: 'ENTREE_EMPLOI', effectiveOn: '2027-02-25', contractKind: 'CDI',
+    });
+    expect(factOf({ header, body: { event: { type: 'ENTREE_FORMATION', effectiveOn: '2027-02-25' }, training: { type: 'QUALIFIANTE', durationHours: 400 } } }, '2027-03-01T10:00:01.000Z')).not.to.have.property('contractKind');
   });
 
   it('keeps the status of an acknowledgement and the event of a status update, with the message they answer', () => {
@@ -263,7 +289,8 @@ describe('stats/report', () => {
       ...report.rates.flatMap((t) => t.cells.map((c) => [t.name, c.row, '', 'rate', c.rate === null ? '' : String(c.rate), c.flag ?? ''])),
       ...report.medians.flatMap((t) => t.cells.map((c) => [t.name, c.row, '', 'median-days', c.medianDays === null ? '' : String(c.medianDays), c.flag ?? ''])),
     ];
-    expect(rows.slice(1)).to.deep.equal(expected);
+    // The efficacy figures follow (test/stats/efficacy.test.ts).
+    expect(rows.slice(1, 1 + expected.length)).to.deep.equal(expected);
     expect(rows.slice(1).filter((r) => r[5] === 'suppressed').length).to.be.greaterThan(0);
     const text = statisticsText(report);
     expect(text).to.match(/^orientations-by-month-and-recipient: /m).and.match(/^2026-11 .*\*/m);

@@ -16,7 +16,7 @@ const orientation = newMessage({
   facts: factOf(
     {
       header: { type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', sentAt: '2026-11-02T09:30:00Z' },
-      body: { residencePermit: { grounds: 'PI_REFUGIE' }, language: { initialLevel: 'A1' }, identity: { birthDate: '2004-03-14' } },
+      body: { residencePermit: { grounds: 'PI_REFUGIE' }, language: { initialLevel: 'A1' }, identity: { sex: 'F', birthDate: '2004-03-14' }, orientation: { pathway: 'SOCIO_PRO' } },
     },
     '2026-11-02T09:30:01.000Z',
   ),
@@ -61,9 +61,9 @@ forEachEngine('store contract: statistics', (current) => {
     await store.accept(acknowledgement);
     await store.accept(statusUpdate);
     expect(await store.statisticsFacts()).to.deep.equal([
-      { seq: 1, messageId: ORIENTATION, month: '2026-11', type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', permitFamily: 'PROTECTION_INTERNATIONALE', languageLevel: 'A1', sentOn: '2026-11-02' },
-      { seq: 2, messageId: ACK, month: '2026-11', type: 'acknowledgement', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, acknowledgementStatus: 'ACCEPTEE' },
-      { seq: 3, messageId: UPDATE, month: '2026-12', type: 'status-update', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, eventType: 'PREMIER_ENTRETIEN_REALISE', daysFromOrientation: 18 },
+      { seq: 1, messageId: ORIENTATION, month: '2026-11', type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', permitFamily: 'PROTECTION_INTERNATIONALE', languageLevel: 'A1', sentOn: '2026-11-02', cohort: ORIENTATION, sex: 'F', ageBand: '16-25', pathway: 'SOCIO_PRO' },
+      { seq: 2, messageId: ACK, month: '2026-11', type: 'acknowledgement', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, acknowledgementStatus: 'ACCEPTEE', cohort: ORIENTATION },
+      { seq: 3, messageId: UPDATE, month: '2026-12', type: 'status-update', sender: 'mission-locale-paris', recipient: 'ofii-paris', answers: ORIENTATION, eventType: 'PREMIER_ENTRETIEN_REALISE', daysFromOrientation: 18, cohort: ORIENTATION },
     ]);
   });
 
@@ -100,6 +100,44 @@ forEachEngine('store contract: statistics', (current) => {
     expect(facts[1]).to.deep.include({ messageId: REVIEW, finalStatus: 'ACHEVE', certified: true });
   });
 
+  it("follows a person's path: every later fact about the person joins the latest orientation, a status update answering a referral counts its days from it, and an employment keeps its contract kind", async () => {
+    const { store } = current();
+    const other = 'c'.repeat(64);
+    const second = '0b5f2c1e-6f4a-4d2b-9c8e-7a1d3e5f9b20';
+    const strangers = '1c6e3d2f-7a5b-4e3c-8d9f-8b2e4f6a0c31';
+    const referral = '2d7f4e3a-8b6c-4f4d-9e0a-9c3f5a7b1d42';
+    const employment = '3e8a5f4b-9c7d-4a5e-8f1b-0d4a6b8c2e53';
+    await store.accept(orientation);
+    // Another person's orientation, accepted in between, starts another path.
+    await store.accept(newMessage({ ...orientation, messageId: strangers, beneficiary: other }));
+    await store.accept(acknowledgement);
+    // OFII orients the person again (to France Travail): the path starts anew from it.
+    const again = factOf(
+      { header: { type: 'orientation', sender: 'ofii-paris', recipient: 'france-travail-paris', sentAt: '2027-01-10T09:00:00Z' }, body: { identity: { sex: 'F', birthDate: '1980-01-10' }, orientation: { pathway: 'EMPLOI' } } },
+      '2027-01-10T09:00:01.000Z',
+    );
+    await store.accept(newMessage({ messageId: second, recipient: 'france-travail-paris', acceptedAt: '2027-01-10T09:00:01.000Z', facts: again }));
+    const referred = factOf({ header: { type: 'referral', sender: 'france-travail-paris', recipient: 'cap-emploi-75', sentAt: '2027-02-01T09:00:00Z' }, body: {} }, '2027-02-01T09:00:01.000Z');
+    await store.accept(newMessage({ messageId: referral, type: 'referral', sender: 'france-travail-paris', recipient: 'cap-emploi-75', facts: referred }));
+    const hired = factOf(
+      { header: { type: 'status-update', sender: 'cap-emploi-75', recipient: 'france-travail-paris', sentAt: '2027-03-01T09:00:00Z', inReplyTo: referral }, body: { event: { type: 'ENTREE_EMPLOI', effectiveOn: '2027-02-25' }, employment: { contractType: 'CDD_6M_PLUS', workingTime: 'PLEIN' } } },
+      '2027-03-01T09:00:01.000Z',
+    );
+    await store.accept(newMessage({ messageId: employment, type: 'status-update', sender: 'cap-emploi-75', recipient: 'france-travail-paris', inReplyTo: referral, facts: hired }));
+    const facts = new Map((await store.statisticsFacts()).map((f) => [f.messageId, f]));
+    expect(facts.get(strangers)).to.include({ cohort: strangers });
+    expect(facts.get(ACK)).to.include({ cohort: ORIENTATION });
+    // 10 January 2027: born 10 January 1980, 47 years old that day.
+    expect(facts.get(second)).to.include({ cohort: second, sex: 'F', ageBand: '45+', pathway: 'EMPLOI', sentOn: '2027-01-10' });
+    expect(facts.get(referral)).to.include({ cohort: second });
+    expect(facts.get(referral)).not.to.have.property('daysFromOrientation');
+    // 10 January to 25 February: 46 days.
+    expect(facts.get(employment)).to.deep.equal({
+      seq: facts.get(employment)!.seq, messageId: employment, month: '2027-03', type: 'status-update', sender: 'cap-emploi-75', recipient: 'france-travail-paris',
+      answers: referral, eventType: 'ENTREE_EMPLOI', contractKind: 'CDD_6M_PLUS', cohort: second, daysFromOrientation: 46,
+    });
+  });
+
   it('hands the rows over by pages, in order of acceptance, each page starting after the last row of the one before', async () => {
     const { store } = current();
     await store.accept(orientation);
@@ -118,7 +156,8 @@ forEachEngine('store contract: statistics', (current) => {
     await store.accept(statusUpdate);
     const columns = await columnsOf(current(), 'stats_facts');
     expect(columns).to.include('month');
-    for (const column of ['beneficiary', 'beneficiary_ref', 'effective_on']) expect(columns).not.to.include(column);
+    for (const column of ['beneficiary', 'beneficiary_ref', 'effective_on', 'birth_date']) expect(columns).not.to.include(column);
+    expect(columns).to.include.members(['cohort', 'sex', 'age_band', 'pathway', 'contract_kind']);
     const text = JSON.stringify(await rawQuery(current(), 'SELECT * FROM stats_facts'));
     expect(text).to.include('PREMIER_ENTRETIEN_REALISE');
     for (const value of ['a'.repeat(64), '2004-03-14', '2026-11-20', 'ML75-2026-004512']) expect(text).not.to.include(value);
