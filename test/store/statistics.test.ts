@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
 import { factOf } from '../../src/stats/facts.js';
-import { columnsOf, forEachEngine, newMessage, rawQuery, rawWrite, reopenTempStore } from '../fixtures/store.js';
+import { columnsOf, forEachEngine, newMessage, rawQuery, rawWrite } from '../fixtures/store.js';
 
 const ORIENTATION = '8d4c2f9e-1b7a-4c3e-9f60-2a5b7d9e1c44';
 const ACK = '9aa0eb3a-8da6-4446-8121-d15a7731e3eb';
@@ -80,24 +80,6 @@ forEachEngine('store contract: statistics', (current) => {
     // Which certification, the hours, the needs and the interview's date are not statistics facts.
     const text = JSON.stringify(await rawQuery(current(), 'SELECT * FROM stats_facts'));
     for (const value of ['DELF_A2', '372', 'MOBILITE', '2026-11-30', 'A1_400H']) expect(text).not.to.include(value);
-  });
-
-  it('migration 0006-cir-review-facts upgrades a store written before it: its facts read back unchanged, and reviews are recorded after', async () => {
-    const temp = current();
-    await temp.store.accept(orientation);
-    await temp.store.close();
-    // The store as 0004 left it: without the review's columns, and without 0006 recorded as applied.
-    for (const column of ['final_status', 'level_reached', 'certified', 'declared_situation', 'post_cir_orientation']) {
-      await rawWrite(temp, `ALTER TABLE stats_facts DROP COLUMN ${column}`);
-    }
-    await rawWrite(temp, "DELETE FROM kysely_migration WHERE name = '0006-cir-review-facts'");
-    expect(await columnsOf(temp, 'stats_facts')).not.to.include('final_status');
-    await reopenTempStore(temp);
-    expect(await columnsOf(temp, 'stats_facts')).to.include.members(['final_status', 'level_reached', 'certified', 'declared_situation', 'post_cir_orientation']);
-    await temp.store.accept(review);
-    const facts = await temp.store.statisticsFacts();
-    expect(facts[0]).to.deep.equal({ seq: 1, messageId: ORIENTATION, month: '2026-11', type: 'orientation', sender: 'ofii-paris', recipient: 'mission-locale-paris', permitFamily: 'PROTECTION_INTERNATIONALE', languageLevel: 'A1', sentOn: '2026-11-02' });
-    expect(facts[1]).to.deep.include({ messageId: REVIEW, finalStatus: 'ACHEVE', certified: true });
   });
 
   it("follows a person's path: every later fact about the person joins the latest orientation, a status update answering a referral counts its days from it, and an employment keeps its contract kind", async () => {
