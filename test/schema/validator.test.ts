@@ -92,8 +92,8 @@ describe('schema validator', () => {
   });
 
   describe('creation', () => {
-    it('compiles every message schema in strict mode and knows the eight types', () => {
-      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'dossier', 'expiry', 'opt-out', 'orientation', 'referral', 'status-update', 'withdrawal']);
+    it('compiles every message schema in strict mode and knows the nine types', () => {
+      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'dossier', 'execution-receipt', 'expiry', 'opt-out', 'orientation', 'referral', 'status-update', 'withdrawal']);
     });
 
     it('finds <project root>/schemas from the module location', () => {
@@ -166,6 +166,7 @@ describe('schema validator', () => {
       expect(schemas.map((s) => `${s.type}.v${s.version}`)).to.have.members([
         'acknowledgement.v1',
         'dossier.v1',
+        'execution-receipt.v1',
         'expiry.v1',
         'opt-out.v1',
         'orientation.v1',
