@@ -237,7 +237,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     onSwept: (summary) => {
       operations.recordSweep(summary);
       metrics.retentionSwept();
-      if (summary.expiryNotices > 0 || summary.heldNoticesReleased > 0) relay.kick();
+      if (summary.expiryNotices > 0 || summary.heldNoticesReleased > 0 || summary.withdrawalReminders > 0) relay.kick();
     },
   });
   logger.info('gateway started', { host: settings.host, port: server.port });

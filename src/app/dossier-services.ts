@@ -7,7 +7,7 @@ import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/service.js';
 import { loadKeyEncryptionKey } from '../privacy/envelope.js';
 import { createLookupKeys, createPseudonymiser, pseudonymSecrets, type LookupKey, type Pseudonymiser } from '../privacy/pseudonym.js';
 import type { DocumentValidator } from '../schema/validator.js';
-import type { DossierPort, SecretsPort } from '../store/port.js';
+import type { DossierPort, SecretsPort, WithdrawalReceiptsPort } from '../store/port.js';
 import { GATEWAY_ID, GATEWAY_PARTNER } from '../domain/gateway-partner.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { Dossiers } from './dossiers.js';
@@ -29,7 +29,7 @@ export interface DossierServices {
 export function createDossierServices(opts: {
   settings: Settings;
   trust: TrustStore;
-  store: DossierPort & SecretsPort;
+  store: DossierPort & SecretsPort & WithdrawalReceiptsPort;
   validator: DocumentValidator;
   now: () => Date;
   /** The gateway passes its worker pool; the operator commands sign and verify on their own thread. */
@@ -62,6 +62,7 @@ export function createDossierServices(opts: {
         findPartner,
         senderKeys: archiveKeysOf,
         policy: { orientationExpiryDays: settings.orientationExpiryDays, dossierRetentionDays: settings.dossierRetentionDays },
+        reminders: { reminderDays: settings.withdrawalReminderDays, maxReminders: settings.withdrawalMaxReminders },
         maxDocumentBytes: settings.maxDocumentBytes,
         now,
         crypto,

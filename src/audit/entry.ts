@@ -22,6 +22,9 @@ export const AUDIT_EVENTS = [
   'withdrawal-notified',
   'expired',
   'erased',
+  'withdrawal-reminded',
+  'health-consent-withdrawn',
+  'tombstone-lifted',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 

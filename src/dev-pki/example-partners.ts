@@ -9,7 +9,8 @@ export type PartnerSeed = Partner;
 
 const SPE_AGENCY = {
   role: 'agency',
-  sends: ['acknowledgement', 'status-update', 'referral'],
+  // execution-receipt answers the gateway's withdrawal notices (docs/interface.md).
+  sends: ['acknowledgement', 'status-update', 'referral', 'execution-receipt'],
   // dossier and withdrawal come from the gateway itself (src/trust/gateway-partner.ts).
   receives: ['orientation', 'referral', 'dossier', 'withdrawal'],
 } as const;

@@ -13,6 +13,7 @@ import { operationalFigures } from './operations.js';
 import type { Store } from './port.js';
 import * as secrets from './secrets.js';
 import { recordSecrets } from './shared-secrets.js';
+import * as receipts from './withdrawal-receipts.js';
 import { statisticsFacts } from './statistics.js';
 import type { Tx } from './transaction.js';
 
@@ -113,6 +114,7 @@ export class GatewayStore implements Store {
 
   readonly findSubject: Store['findSubject'] = (lookup) => this.read(() => dossiers.findSubject(this.sql, lookup));
   readonly isOptedOut: Store['isOptedOut'] = (lookup) => this.read(() => dossiers.isOptedOut(this.sql, lookup));
+  readonly isHealthConsentWithdrawn: Store['isHealthConsentWithdrawn'] = (lookup) => this.read(() => dossiers.isHealthConsentWithdrawn(this.sql, lookup));
   readonly follows: Store['follows'] = async (beneficiary, partner) => (await this.followers(beneficiary)).includes(partner);
   readonly followers: Store['followers'] = (beneficiary) => this.read(() => dossiers.followers(this.sql, beneficiary));
   readonly recipientsOf: Store['recipientsOf'] = (beneficiary) => this.read(() => dossiers.recipientsOf(this.sql, beneficiary));
@@ -126,6 +128,14 @@ export class GatewayStore implements Store {
   readonly heldNotices: Store['heldNotices'] = (limit) => this.read(() => dossiers.heldNotices(this.sql, this.keys, limit));
   readonly releaseHeldNotice: Store['releaseHeldNotice'] = (id, body) => this.write(() => dossiers.releaseHeldNotice(this.sql, id, body), { serialised: false });
   readonly heldNoticeCounts: Store['heldNoticeCounts'] = () => this.read(() => dossiers.heldNoticeCounts(this.sql));
+
+  // Withdrawal execution receipts
+
+  readonly withdrawalNotice: Store['withdrawalNotice'] = (id) => this.read(() => receipts.withdrawalNotice(this.sql, id));
+  readonly withdrawalNotices: Store['withdrawalNotices'] = (opts) => this.read(() => receipts.withdrawalNotices(this.sql, opts), { consistent: true });
+  readonly withdrawalNoticeCounts: Store['withdrawalNoticeCounts'] = () => this.read(() => receipts.withdrawalNoticeCounts(this.sql), { consistent: true });
+  readonly dueWithdrawalReminders: Store['dueWithdrawalReminders'] = (opts) => this.read(() => receipts.dueReminders(this.sql, this.keys, opts));
+  readonly sendWithdrawalReminder: Store['sendWithdrawalReminder'] = (opts) => this.write(() => dossiers.sendWithdrawalReminder(this.sql, this.keys, opts));
 
   // Secrets
 
