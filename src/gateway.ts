@@ -29,6 +29,7 @@ import { consoleOf } from './console/start.js';
 import { createHttpApp } from './http/app.js';
 import { createAuditRouter } from './http/audit-routes.js';
 import { createStatsRouter } from './http/stats-routes.js';
+import { createWithdrawalsRouter } from './http/withdrawal-routes.js';
 import { createPartnerKeyRouter } from './http/partner-key-routes.js';
 import { createTimelineRouter } from './http/timeline-routes.js';
 import { createSuggestionRouter } from './http/suggestion-routes.js';
@@ -183,6 +184,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     timelineRouter: createTimelineRouter({ store }),
     suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
     statsRouter: createStatsRouter({ facts: (page) => store.statisticsFacts(page), partners: () => trust.registry.partners.values(), now }),
+    withdrawalsRouter: createWithdrawalsRouter({ store, now }),
     interfaceDocuments: {
       '/openapi.json': () => buildOpenApi({ schemasDir: defaultSchemasDir() }),
       '/asyncapi.json': () =>

@@ -36,7 +36,9 @@ export type Capability =
   /** GET /v1/partners/{id}/openpgp-key: the public key a sender also encrypts to (src/http/partner-key-routes.ts). */
   | 'partner.key.read'
   /** GET /v1/operator/status: the gateway's own state (store, broker, outbox), for its operators. */
-  | 'operator.status';
+  | 'operator.status'
+  /** GET /v1/withdrawals: withdrawal notices and their execution receipts, for the operator and the auditor. */
+  | 'withdrawals.read';
 
 interface Grant {
   allows(partner: Partner): boolean;
@@ -77,6 +79,10 @@ const POLICY: Readonly<Record<Capability, Grant>> = Object.freeze({
   'partner.key.read': {
     allows: (partner) => partner.sends.length > 0,
     refusal: (partner) => `The partners' encryption keys are for the partners that send messages; ${partner.id} sends none.`,
+  },
+  'withdrawals.read': {
+    allows: (partner) => partner.role === 'operator' || partner.role === 'auditor',
+    refusal: (partner) => `Withdrawal notices and their execution receipts are for the gateway's operators and the auditor; ${partner.id} has the ${partner.role} role. An agency sees the notices it received in its own queue, and the committee the counts in GET /v1/stats.`,
   },
   'operator.status': {
     allows: (partner) => partner.role === 'operator',

@@ -77,6 +77,7 @@ describe('api-description: answers checked against the OpenAPI document @integra
       'GET /v1/audit/proofs/consistency': { as: 'auditor', path: '/v1/audit/proofs/consistency?first=0&second=1' },
       'POST /v1/orientation/suggestions': { as: 'ofii-paris', body: JSON.stringify({ body: example('orientation')['body'] }), contentType: 'application/json' },
       'GET /v1/stats': { as: 'prefecture-paris' },
+      'GET /v1/withdrawals': { as: 'auditor', path: '/v1/withdrawals?state=all&limit=10' },
       'GET /v1/partners/{partnerId}/openpgp-key': { as: 'ofii-paris', path: '/v1/partners/mission-locale-paris/openpgp-key' },
     };
     const documented = Object.entries(buildOpenApi({ schemasDir: defaultSchemasDir() }).paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));

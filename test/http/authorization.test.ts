@@ -34,6 +34,7 @@ const EXPECTED: Record<Capability, boolean[]> = {
   'stats.read':                    [false, false, false,    true,  true],
   'partner.key.read':              [true,  true,  false,    false, false],
   'operator.status':               [false, false, false,    false, false],
+  'withdrawals.read':              [false, false, false,    false, true],
 };
 
 function refusal(fn: () => unknown): GatewayError | undefined {

@@ -108,6 +108,7 @@ describe('@integration security: HTTP authorisation matrix (every role against e
     row('GET /v1/partners/:partnerId/openpgp-key (Mission Locale\'s key)', fixed('GET', '/v1/partners/mission-locale-paris/openpgp-key'),
                                                                                   200, 200, 403, 403, 403,   401,    401),
     row('GET /v1/operator/status', fixed('GET', '/v1/operator/status'),           403, 403, 403, 403, 200,   401,    401),
+    row('GET /v1/withdrawals', fixed('GET', '/v1/withdrawals?state=all'),         403, 403, 403, 200, 200,   401,    401),
     row('GET /metrics', fixed('GET', '/metrics'),                                 403, 403, 403, 403, 200,   401,    401),
   ];
 
