@@ -15,7 +15,11 @@ export const MIN_RATE_DENOMINATOR = 30;
 export const MIN_MEDIAN_OBSERVATIONS = 30;
 export const TOTAL = 'TOTAL';
 
-export type Dimension = 'month' | 'type' | 'recipient' | 'permitFamily' | 'languageLevel' | 'outcome';
+export type Dimension = 'month' | 'type' | 'recipient' | 'permitFamily' | 'languageLevel' | 'outcome' | 'execution';
+
+/** How a withdrawal notice was answered: the execution receipt's status, or none yet. */
+export const EXECUTIONS = ['EFFECTUE', 'REFUSE_MOTIF_LEGAL', 'EN_ATTENTE'] as const;
+const NOT_ANSWERED = 'EN_ATTENTE';
 
 export interface CountCell {
   row: string;
@@ -133,6 +137,22 @@ interface TableSpec {
 }
 
 const ORIENTATIONS: Categories = { type: 'orientation' };
+const WITHDRAWALS: Categories = { type: 'withdrawal' };
+
+/**
+ * The withdrawal notices the gateway sent (reminders aside), each with how its recipient answered:
+ * the status of the execution receipt that names it (a receipt's fact points at the original notice),
+ * EN_ATTENTE while none came.
+ */
+function withdrawalsOf(facts: readonly StoredFact[]): Categories[] {
+  const executed = new Map<string, string>();
+  for (const fact of facts) {
+    if (fact.type === 'execution-receipt' && fact.answers !== undefined && fact.acknowledgementStatus !== undefined) executed.set(fact.answers, fact.acknowledgementStatus);
+  }
+  return facts
+    .filter((fact) => fact.type === 'withdrawal')
+    .map((fact) => ({ month: fact.month, type: fact.type, recipient: fact.recipient, execution: executed.get(fact.messageId) ?? NOT_ANSWERED }));
+}
 
 const TABLES: TableSpec[] = [
   { name: 'messages-by-month-and-type', description: 'Messages accepted, by month of acceptance and message type.', filter: {}, rows: 'month', columns: 'type' },
@@ -140,6 +160,8 @@ const TABLES: TableSpec[] = [
   { name: 'orientations-by-recipient-and-permit-family', description: 'Orientations accepted, by recipient and residence-permit family (FAM_*, PRO_*, PI_*, APS).', filter: ORIENTATIONS, rows: 'recipient', columns: 'permitFamily' },
   { name: 'orientations-by-recipient-and-language-level', description: 'Orientations accepted, by recipient and initial French level (CECRL).', filter: ORIENTATIONS, rows: 'recipient', columns: 'languageLevel' },
   { name: 'orientations-by-recipient-and-outcome', description: "Orientations accepted, by recipient and the status of the recipient's latest acknowledgement (SANS_REPONSE: none yet).", filter: ORIENTATIONS, rows: 'recipient', columns: 'outcome' },
+  { name: 'withdrawal-notices-by-recipient-and-execution', description: "Withdrawal notices the gateway sent (reminders aside), by recipient and the status of the recipient's execution receipt (EN_ATTENTE: none yet).", filter: WITHDRAWALS, rows: 'recipient', columns: 'execution' },
+  { name: 'withdrawal-notices-by-month-and-execution', description: "Withdrawal notices the gateway sent (reminders aside), by month sent and the status of the recipient's execution receipt (EN_ATTENTE: none yet).", filter: WITHDRAWALS, rows: 'month', columns: 'execution' },
 ];
 
 function median(values: number[]): number {
@@ -150,17 +172,20 @@ function median(values: number[]): number {
 
 export function buildStatistics(facts: readonly StoredFact[], options: ReportOptions): StatisticsReport {
   const orientations = orientationsOf(facts);
+  const withdrawals = withdrawalsOf(facts);
   const records: Categories[] = [
-    ...facts.filter((fact) => fact.type !== 'orientation').map((fact) => ({ month: fact.month, type: fact.type })),
+    ...facts.filter((fact) => fact.type !== 'orientation' && fact.type !== 'withdrawal').map((fact) => ({ month: fact.month, type: fact.type })),
     ...orientations.map((o) => o.record),
+    ...withdrawals,
   ];
   const categories: Record<Dimension, string[]> = {
     month: union([], records.map((r) => r.month)),
     type: union(options.messageTypes, records.map((r) => r.type)),
-    recipient: union(options.recipients, orientations.map((o) => o.record.recipient)),
+    recipient: union(options.recipients, [...orientations.map((o) => o.record.recipient), ...withdrawals.map((w) => w.recipient)]),
     permitFamily: union(PERMIT_FAMILIES, orientations.map((o) => o.record.permitFamily)),
     languageLevel: union(LANGUAGE_LEVELS, orientations.map((o) => o.record.languageLevel)),
     outcome: union(OUTCOMES, orientations.map((o) => o.record.outcome)),
+    execution: union(EXECUTIONS, withdrawals.map((w) => w.execution)),
   };
   const ids = new Map<string, string>();
   const idOf = (spec: TableSpec, row: string, column: string): string => {

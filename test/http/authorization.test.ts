@@ -59,10 +59,10 @@ describe('http/authorization: the one policy of who may ask what', () => {
     });
   }
 
-  it("operator.status is the operator role's only capability besides message.read, which shows it no message", () => {
+  it("operator.status and withdrawals.read are the operator role's only capabilities besides message.read, which shows it no message", () => {
     const operator = partner('operator', 'operator', [], []);
     const granted = (Object.keys(EXPECTED) as Capability[]).filter((capability) => mayUse(operator, capability));
-    expect(granted.sort()).to.deep.equal(['message.read', 'operator.status']);
+    expect(granted.sort()).to.deep.equal(['message.read', 'operator.status', 'withdrawals.read']);
     expect(refusal(() => visibleMessage(operator, { messageId: 'm', sender: 'ofii-paris', recipient: 'france-travail-paris' }))).to.include({ code: 'not_found' });
     for (const caller of CALLERS) expect(refusal(() => authorize(caller, 'operator.status')), caller.id).to.include({ code: 'forbidden' });
   });
