@@ -155,7 +155,7 @@ function withdrawalsOf(facts: readonly StoredFact[]): Categories[] {
 }
 
 const TABLES: TableSpec[] = [
-  { name: 'messages-by-month-and-type', description: 'Messages accepted, by month of acceptance and message type.', filter: {}, rows: 'month', columns: 'type' },
+  { name: 'messages-by-month-and-type', description: 'Messages accepted, by month of acceptance and message type; with the withdrawal notices the gateway sent, by month sent.', filter: {}, rows: 'month', columns: 'type' },
   { name: 'orientations-by-month-and-recipient', description: 'Orientations accepted, by month of acceptance and recipient.', filter: ORIENTATIONS, rows: 'month', columns: 'recipient' },
   { name: 'orientations-by-recipient-and-permit-family', description: 'Orientations accepted, by recipient and residence-permit family (FAM_*, PRO_*, PI_*, APS).', filter: ORIENTATIONS, rows: 'recipient', columns: 'permitFamily' },
   { name: 'orientations-by-recipient-and-language-level', description: 'Orientations accepted, by recipient and initial French level (CECRL).', filter: ORIENTATIONS, rows: 'recipient', columns: 'languageLevel' },

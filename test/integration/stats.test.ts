@@ -97,6 +97,8 @@ describe('@integration statistics', function () {
       'orientations-by-recipient-and-permit-family',
       'orientations-by-recipient-and-language-level',
       'orientations-by-recipient-and-outcome',
+      'withdrawal-notices-by-recipient-and-execution',
+      'withdrawal-notices-by-month-and-execution',
     ]);
     expect(cell(report, 'messages-by-month-and-type', month, 'acknowledgement').count).to.equal(12);
     expect(cell(report, 'messages-by-month-and-type', 'TOTAL', 'TOTAL').count).to.equal(38);
