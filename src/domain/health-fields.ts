@@ -23,8 +23,9 @@ interface HealthField {
 
 export const HEALTH_FIELDS: readonly HealthField[] = Object.freeze([
   { messageTypes: ['orientation'], field: '/body/disability' },
-  { messageTypes: ['orientation'], field: '/body/consent' },
   { messageTypes: ['orientation', 'referral'], field: '/body/constraints/*', values: ['SANTE'] },
+  // Last: the consent block goes with the health data it covers, and a refusal names that data first.
+  { messageTypes: ['orientation'], field: '/body/consent' },
   { messageTypes: ['referral'], field: '/body/reason', values: ['HANDICAP'] },
 ]);
 
