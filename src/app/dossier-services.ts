@@ -14,6 +14,7 @@ import { Dossiers } from './dossiers.js';
 import { eraseBeneficiary, type ErasureReport } from './erasure.js';
 import { GatewayNotices, releaseHeldNotices } from './gateway-notices.js';
 import { runRetention, type RetentionProgress, type RetentionSummary } from './retention.js';
+import { liftTombstone, type LiftReport } from './tombstones.js';
 
 export interface DossierServices {
   lookup: LookupKey;
@@ -24,6 +25,8 @@ export interface DossierServices {
   /** Seals and queues the held notices whose recipient now has a usable key. */
   releaseHeldNotices(): Promise<{ released: number; waiting: number }>;
   erase(opts: { beneficiaryRef: string; reason: string }): Promise<ErasureReport>;
+  /** Re-admits a person erased or opted out by mistake (src/app/tombstones.ts). */
+  liftTombstone(opts: { beneficiaryRef: string; reason: string }): Promise<LiftReport>;
 }
 
 export function createDossierServices(opts: {
@@ -69,5 +72,6 @@ export function createDossierServices(opts: {
       }),
     releaseHeldNotices: () => releaseHeldNotices({ store, notices }),
     erase: (request) => eraseBeneficiary({ store, lookup, previous, notices, dossiers, now }, request),
+    liftTombstone: (request) => liftTombstone({ store, lookup, previous, now }, request),
   };
 }

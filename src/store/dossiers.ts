@@ -297,6 +297,14 @@ export function* erase(sql: Sql, keys: DossierKeys, opts: { beneficiary: string;
   return { kind: 'erased', documents, notices: opts.notices.length, auditIndex };
 }
 
+/** The lookup only, in the entry's absence of a pseudonym: the person has no subject while tombstoned. */
+export function* liftTombstone(sql: Sql, opts: { lookup: string; code: string; at: string }): Tx<{ lifted: number; auditIndex: number | undefined }> {
+  const lifted = (yield* execute(sql.deleteFrom('opt_outs').where('lookup', '=', opts.lookup))) + (yield* execute(sql.deleteFrom('erasure_tombstones').where('lookup', '=', opts.lookup)));
+  if (lifted === 0) return { lifted, auditIndex: undefined };
+  const auditIndex = yield* appendAudit(sql, { event: 'tombstone-lifted', timestamp: opts.at, code: opts.code, count: lifted });
+  return { lifted, auditIndex };
+}
+
 export function* unansweredOrientations(sql: Sql, acceptedBefore: string): Tx<PendingOrientation[]> {
   const found = yield* rows(
     sql

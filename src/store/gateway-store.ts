@@ -120,6 +120,7 @@ export class GatewayStore implements Store {
   readonly recipientsOf: Store['recipientsOf'] = (beneficiary) => this.read(() => dossiers.recipientsOf(this.sql, beneficiary));
   readonly readDossier: Store['readDossier'] = (beneficiary) => this.read(() => dossiers.readDossier(this.sql, this.keys, beneficiary), { consistent: true });
   readonly erase: Store['erase'] = (opts) => this.write(() => dossiers.erase(this.sql, this.keys, opts));
+  readonly liftTombstone: Store['liftTombstone'] = (opts) => this.write(() => dossiers.liftTombstone(this.sql, opts));
   readonly unansweredOrientations: Store['unansweredOrientations'] = (before) => this.read(() => dossiers.unansweredOrientations(this.sql, before));
   readonly expireOrientation: Store['expireOrientation'] = (opts) => this.write(() => dossiers.expireOrientation(this.sql, this.keys, opts));
   readonly dueForDestruction: Store['dueForDestruction'] = (before) => this.read(() => dossiers.dueForDestruction(this.sql, before), { consistent: true });

@@ -334,6 +334,12 @@ export interface DossierPort extends SubjectDirectory {
    * the transaction runs; otherwise the outcome is `stale` with the current recipients.
    */
   erase(opts: { beneficiary: string; reason: DestructionReason; at: string; notices: GatewayNotice[]; preparedFor: readonly string[] }): Promise<ErasureOutcome>;
+  /**
+   * Deletes the opt-out and erasure tombstones under this lookup (the operator re-admits a person
+   * erased or opted out by mistake) and audits `tombstone-lifted` with `code` and the rows deleted,
+   * in one transaction; nothing, and no entry, when there is none.
+   */
+  liftTombstone(opts: { lookup: string; code: string; at: string }): Promise<{ lifted: number; auditIndex: number | undefined }>;
   /** Orientations accepted before `acceptedBefore` that nobody acknowledged and that did not expire yet (a batch). */
   unansweredOrientations(acceptedBefore: string): Promise<PendingOrientation[]>;
   /**

@@ -196,6 +196,20 @@ describe('@integration withdrawal execution receipts, opt-out natures and tombst
     expect(((await withdrawals('outstanding'))['notices'] as Json[]).find((n) => n['noticeId'] === notice['header']['messageId'])).to.include({ reason: 'EFFACEMENT' });
     // Answered at once, so that the reminders below concern one notice only.
     expect((await sendWithGpg('france-travail-paris', receipt('france-travail-paris', notice, { status: 'EFFECTUE', executedOn: clock().toISOString().slice(0, 10) }))).status).to.equal(202);
+
+    // Erased by mistake: the operator lifts the tombstone, audited without the person, and OFII may orient them again.
+    const lifted = await runCli(['lift-tombstone', '--beneficiary-ref', ref, '--reason', 'erased-by-mistake', '--json'], env);
+    expect(lifted.code, lifted.stderr).to.equal(0);
+    const report = JSON.parse(lifted.stdout) as { lifted: boolean; auditIndex: number };
+    expect(report.lifted).to.equal(true);
+    const entry = (await auditLog(gw)).find((e) => e.index === report.auditIndex)!;
+    expect(entry.entry).to.deep.include({ event: 'tombstone-lifted', code: 'operator-erased-by-mistake', count: 1 });
+    expect(entry.entry).to.not.have.property('beneficiary');
+    expect((await send(gw.baseUrl, 'ofii-paris', orientationTo('france-travail-paris', ref))).status).to.equal(202);
+    const twice = await runCli(['lift-tombstone', '--beneficiary-ref', ref, '--reason', 'erased-by-mistake'], env);
+    expect(twice.stdout).to.include('no tombstone');
+    await settle();
+    await queueOf('france-travail-paris');
   });
 
   it('reminds an unanswered notice after the delay, lists it outstanding, and takes a receipt naming the reminder', async () => {

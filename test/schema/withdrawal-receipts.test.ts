@@ -7,10 +7,10 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GatewayError } from '../../src/domain/errors.js';
-import { createValidator, defaultSchemasDir } from '../../src/schema/validator.js';
+import { createValidator, defaultSchemasDir, type DocumentValidator } from '../../src/schema/validator.js';
 
 type Doc = { header: Record<string, unknown>; body: Record<string, unknown> };
-const validator = createValidator({ schemasDir: defaultSchemasDir() });
+const validator: DocumentValidator = createValidator({ schemasDir: defaultSchemasDir() });
 const example = (type: string): Doc => JSON.parse(readFileSync(path.join(defaultSchemasDir(), 'examples', `${type}.v1.json`), 'utf8')) as Doc;
 
 function pointerOf(document: unknown): string | undefined {

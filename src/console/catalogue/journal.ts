@@ -14,6 +14,9 @@ export const journal = {
   'journal.event.withdrawal-notified': 'Retrait notifié',
   'journal.event.expired': 'Orientation expirée sans réponse',
   'journal.event.erased': 'Dossier effacé',
+  'journal.event.withdrawal-reminded': 'Retrait relancé (sans compte rendu d’exécution)',
+  'journal.event.health-consent-withdrawn': 'Retrait de l’accord au partage des données de santé',
+  'journal.event.tombstone-lifted': 'Opposition ou effacement levé par l’exploitant',
 
   // Entry fields
   'journal.field.index': 'Index',
