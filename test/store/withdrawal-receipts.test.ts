@@ -149,6 +149,20 @@ forEachEngine('store contract: withdrawal execution receipts', (current) => {
     expect(thrown).to.be.instanceOf(GatewayError).with.property('rule', 'beneficiary-opted-out');
   });
 
+  it('lifts the tombstones under a lookup on the operator\'s decision, audited without the person, and only once', async () => {
+    const { store } = current();
+    await optedOut('DISPENSE');
+    expect(await store.isOptedOut(lookup)).to.equal(true);
+    const lifted = await store.liftTombstone({ lookup, code: 'operator-opted-out-by-mistake', at: day(3) });
+    expect(lifted.lifted).to.equal(1);
+    const [entry] = (await store.readAuditEntries(lifted.auditIndex!, lifted.auditIndex! + 1, 1)).map((e) => JSON.parse(e.entry) as Record<string, unknown>);
+    expect(entry).to.deep.equal({ index: lifted.auditIndex, event: 'tombstone-lifted', timestamp: day(3), code: 'operator-opted-out-by-mistake', count: 1 });
+    expect(await store.isOptedOut(lookup)).to.equal(false);
+    const size = await store.auditSize();
+    expect(await store.liftTombstone({ lookup, code: 'operator-opted-out-by-mistake', at: day(3) })).to.deep.equal({ lifted: 0, auditIndex: undefined });
+    expect(await store.auditSize()).to.equal(size);
+  });
+
   it('records a withdrawal of health consent without destroying the dossier, and refuses a health field inside the transaction', async () => {
     const temp = current();
     const { store } = temp;
