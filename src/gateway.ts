@@ -29,6 +29,7 @@ import { consoleOf } from './console/start.js';
 import { createHttpApp } from './http/app.js';
 import { createAuditRouter } from './http/audit-routes.js';
 import { createStatsRouter } from './http/stats-routes.js';
+import { createWithdrawalsRouter } from './http/withdrawal-routes.js';
 import { createPartnerKeyRouter } from './http/partner-key-routes.js';
 import { createTimelineRouter } from './http/timeline-routes.js';
 import { createSuggestionRouter } from './http/suggestion-routes.js';
@@ -192,6 +193,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     }),
     suggestionRouter: createSuggestionRouter({ validator, partners: () => trust.registry.partners.values(), maxBodyBytes: settings.maxBodyBytes, now }),
     statsRouter: createStatsRouter({ facts: (page) => store.statisticsFacts(page), partners: () => trust.registry.partners.values(), now }),
+    withdrawalsRouter: createWithdrawalsRouter({ store, now }),
     interfaceDocuments: {
       '/openapi.json': () => buildOpenApi({ schemasDir: defaultSchemasDir() }),
       '/asyncapi.json': () =>
@@ -246,7 +248,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     onSwept: (summary) => {
       operations.recordSweep(summary);
       metrics.retentionSwept();
-      if (summary.expiryNotices > 0 || summary.heldNoticesReleased > 0) relay.kick();
+      if (summary.expiryNotices > 0 || summary.heldNoticesReleased > 0 || summary.withdrawalReminders > 0) relay.kick();
     },
   });
   logger.info('gateway started', { host: settings.host, port: server.port });

@@ -350,6 +350,23 @@ const OPERATIONS: HttpOperation[] = [
   },
   {
     method: 'get',
+    path: '/v1/withdrawals',
+    operationId: 'getWithdrawals',
+    tag: 'Operations',
+    summary: 'Withdrawal notices and their execution receipts',
+    description: 'The withdrawal notices the gateway sent (reminders aside), oldest first, with their age, the reminders sent and the agency\'s execution receipt once it came; and the count of notices per recipient and status (EFFECTUE, REFUSE_MOTIF_LEGAL, EN_ATTENTE). No person is named: notices by id, agencies by partner id.',
+    access: 'partner',
+    allowed: 'The operator and auditor roles (capability withdrawals.read).',
+    parameters: [
+      { name: 'state', in: 'query', required: false, schema: { enum: ['outstanding', 'answered', 'all'], default: 'outstanding' }, description: 'Which notices: not yet answered (default), answered, or all.' },
+      { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, description: 'Notices per page.' },
+      { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 }, description: 'Notices to skip (the next page: offset + limit).' },
+    ],
+    answers: { '200': { description: 'A page of notices and the counts.', content: json('Withdrawals') } },
+    problems: ['bad_request', 'forbidden'],
+  },
+  {
+    method: 'get',
     path: '/v1/partners/{partnerId}/openpgp-key',
     operationId: 'getPartnerKey',
     tag: 'Partners',

@@ -160,7 +160,7 @@ const keyExpiry: Schema = {
 };
 const OperatorStatus: Schema = {
   type: 'object',
-  required: ['status', 'store', 'broker', 'outboxDepth', 'outbox', 'relay', 'queues', 'deadLetters', 'retention', 'auditLog', 'partners', 'gateway', 'checkedAt'],
+  required: ['status', 'store', 'broker', 'outboxDepth', 'outbox', 'relay', 'queues', 'deadLetters', 'withdrawalReceipts', 'retention', 'auditLog', 'partners', 'gateway', 'checkedAt'],
   additionalProperties: false,
   properties: {
     status: { enum: ['ready', 'not-ready'] },
@@ -190,6 +190,7 @@ const OperatorStatus: Schema = {
       },
     },
     deadLetters: { oneOf: [{ type: 'null' }, { type: 'object', required: ['total'], additionalProperties: false, properties: { total: count } }] },
+    withdrawalReceipts: { oneOf: [{ type: 'null' }, { type: 'object', required: ['outstanding'], additionalProperties: false, properties: { outstanding: count } }] },
     retention: {
       type: 'object',
       required: ['lastSweepAt', 'lastSweep'],
@@ -596,6 +597,51 @@ const CosignatureRequest: Schema = {
   properties: { treeSize: count, signature: { type: 'string', description: 'Armored detached OpenPGP signature over the checkpoint bytes.' } },
 };
 
+/** src/http/withdrawal-routes.ts: GET /v1/withdrawals. */
+const Withdrawals: Schema = {
+  type: 'object',
+  required: ['state', 'offset', 'limit', 'asOf', 'notices', 'counts'],
+  additionalProperties: false,
+  properties: {
+    state: { enum: ['outstanding', 'answered', 'all'] },
+    offset: count,
+    limit: { type: 'integer', minimum: 1, maximum: 500 },
+    asOf: dateTime,
+    notices: {
+      type: 'array',
+      maxItems: 500,
+      items: {
+        type: 'object',
+        required: ['noticeId', 'recipient', 'reason', 'sentAt', 'ageDays', 'reminders'],
+        additionalProperties: false,
+        properties: {
+          noticeId: { type: 'string', pattern: UUID_PATTERN },
+          recipient: { type: 'string', pattern: PARTNER_ID },
+          reason: { enum: ['DISPENSE', 'RETRAIT', 'EFFACEMENT', 'OPPOSITION_ART21', 'RETRAIT_ACCORD_SANTE', 'EFFACEMENT_NON_ACCOMPAGNE'] },
+          sentAt: dateTime,
+          ageDays: count,
+          reminders: count,
+          lastRemindedAt: dateTime,
+          answeredAt: dateTime,
+          status: { enum: ['EFFECTUE', 'REFUSE_MOTIF_LEGAL'] },
+          executedOn: { type: 'string', format: 'date' },
+          receiptId: { type: 'string', pattern: UUID_PATTERN },
+          legalGround: { enum: ['OBLIGATION_CONSERVATION_COMPTABLE', 'OBLIGATION_CONSERVATION_SOCIALE', 'CONTENTIEUX_EN_COURS', 'MISSION_INTERET_PUBLIC', 'AUTRE_OBLIGATION_LEGALE'] },
+        },
+      },
+    },
+    counts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['recipient', 'status', 'count'],
+        additionalProperties: false,
+        properties: { recipient: { type: 'string', pattern: PARTNER_ID }, status: { enum: ['EFFECTUE', 'REFUSE_MOTIF_LEGAL', 'EN_ATTENTE'] }, count },
+      },
+    },
+  },
+};
+
 /** Every schema of the answers, by the name it has under components.schemas. */
 export const RESPONSE_SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({
   Problem,
@@ -614,6 +660,7 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze(
   InclusionProof,
   ConsistencyProof,
   StatisticsReport,
+  Withdrawals,
   Suggestions,
   SuggestionRequest,
   CosignatureRequest,

@@ -8,7 +8,7 @@ import { loadKeyEncryptionKey } from '../privacy/envelope.js';
 import { createIdentityKeys } from '../privacy/identity-key.js';
 import { createLookupKeys, createPseudonymiser, pseudonymSecrets, type LookupKey, type Pseudonymiser } from '../privacy/pseudonym.js';
 import type { DocumentValidator } from '../schema/validator.js';
-import type { DossierPort, LookupsPort, SecretsPort } from '../store/port.js';
+import type { DossierPort, LookupsPort, SecretsPort, WithdrawalReceiptsPort } from '../store/port.js';
 import { GATEWAY_ID, GATEWAY_PARTNER } from '../domain/gateway-partner.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { BeneficiaryLookups } from './beneficiary-lookups.js';
@@ -16,6 +16,7 @@ import { Dossiers } from './dossiers.js';
 import { eraseBeneficiary, type ErasureReport } from './erasure.js';
 import { GatewayNotices, releaseHeldNotices } from './gateway-notices.js';
 import { runRetention, type RetentionProgress, type RetentionSummary } from './retention.js';
+import { liftTombstone, type LiftReport } from './tombstones.js';
 
 export interface DossierServices {
   lookup: LookupKey;
@@ -28,12 +29,14 @@ export interface DossierServices {
   /** Seals and queues the held notices whose recipient now has a usable key. */
   releaseHeldNotices(): Promise<{ released: number; waiting: number }>;
   erase(opts: { beneficiaryRef: string; reason: string }): Promise<ErasureReport>;
+  /** Re-admits a person erased or opted out by mistake (src/app/tombstones.ts). */
+  liftTombstone(opts: { beneficiaryRef: string; reason: string }): Promise<LiftReport>;
 }
 
 export function createDossierServices(opts: {
   settings: Settings;
   trust: TrustStore;
-  store: DossierPort & SecretsPort & LookupsPort;
+  store: DossierPort & SecretsPort & LookupsPort & WithdrawalReceiptsPort;
   validator: DocumentValidator;
   now: () => Date;
   /** The gateway passes its worker pool; the operator commands sign and verify on their own thread. */
@@ -80,11 +83,13 @@ export function createDossierServices(opts: {
         findPartner,
         senderKeys: archiveKeysOf,
         policy: { orientationExpiryDays: settings.orientationExpiryDays, dossierRetentionDays: settings.dossierRetentionDays },
+        reminders: { reminderDays: settings.withdrawalReminderDays, maxReminders: settings.withdrawalMaxReminders },
         maxDocumentBytes: settings.maxDocumentBytes,
         now,
         crypto,
       }),
     releaseHeldNotices: () => releaseHeldNotices({ store, notices }),
     erase: (request) => eraseBeneficiary({ store, lookup, previous, notices, dossiers, now }, request),
+    liftTombstone: (request) => liftTombstone({ store, lookup, previous, now }, request),
   };
 }

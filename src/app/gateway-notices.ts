@@ -52,6 +52,12 @@ function skeleton(value: unknown): unknown {
   return value;
 }
 
+/** What the store keeps of a withdrawal notice to match its execution receipt and send its reminders. */
+function withdrawalOf(body: Record<string, unknown>, signedMessage: Uint8Array): NonNullable<GatewayNotice['withdrawal']> {
+  const { reason, reminderOf } = body as { reason: string; reminderOf?: string };
+  return { reason, ...(reminderOf === undefined ? {} : { reminderOf }), signedMessage };
+}
+
 export class GatewayNotices {
   constructor(private readonly deps: GatewayNoticesDependencies) {}
 
@@ -88,6 +94,7 @@ export class GatewayNotices {
       payloadSha256,
       ...(await this.sealOrHold(draft.recipient, signedMessage)),
       ...(draft.count === undefined ? {} : { count: draft.count }),
+      ...(draft.type === 'withdrawal' ? { withdrawal: withdrawalOf(draft.body, signedMessage) } : {}),
     };
   }
 

@@ -19,14 +19,16 @@ import type { Logger } from '../log/logger.js';
 import { UNOBSERVED, type MessageObservation } from '../observability/stages.js';
 import { assertFresh, type FreshnessPolicy } from '../domain/freshness.js';
 import { assertReplyMatches } from '../domain/replies.js';
+import { assertReceiptAnswersWithdrawal } from '../domain/execution-receipts.js';
 import { parseStrictJson } from '../domain/strict-json.js';
 import { encryptionKeysOf } from '../domain/recipient-keys.js';
 import { assertRoutable } from '../domain/routing.js';
 import type { Pseudonymiser } from '../privacy/pseudonym.js';
+import type { ExecutionReceiptV1 } from '../schema/generated/index.js';
 import { factOf } from '../stats/facts.js';
 import { GATEWAY_ID, GATEWAY_PARTNER } from '../domain/gateway-partner.js';
 import type { DocumentValidator } from '../schema/validator.js';
-import type { AcceptOutcome, MessageRecord, NewMessage, Store } from '../store/port.js';
+import type { AcceptOutcome, ExecutionReport, MessageRecord, NewMessage, Store } from '../store/port.js';
 import type { Partner } from '../domain/partner.js';
 import type { TrustStore } from '../trust/trust-store.js';
 
@@ -151,7 +153,10 @@ export class Ingest {
       context.type = header.type;
       // An unregistered recipient id is free text from the sender's point of view: not audited.
       if (header.recipient === GATEWAY_ID || trust.registry.get(header.recipient)) context.recipient = header.recipient;
-      beneficiary = await this.deps.pseudonymise(header.beneficiaryRef);
+      // An execution receipt is matched on the notice it answers, never on the person, whom the gateway
+      // may have forgotten (opt-out, erasure): it is filed under the notice's pseudonym once step 8
+      // proved the notice was the sender's, and no subject is created for it (src/domain/execution-receipts.ts).
+      if (header.type !== 'execution-receipt') beneficiary = await this.deps.pseudonymise(header.beneficiaryRef);
 
       // Step 6.
       const acceptedAtDate = now();
@@ -172,6 +177,16 @@ export class Ingest {
       // the answer to an agency with no link says nothing of the person.
       assertEligible(document, recipient);
       assertMinimised(document, recipient);
+      let execution: ExecutionReport | undefined;
+      if (document.header.type === 'execution-receipt') {
+        const named = header.inReplyTo === undefined ? undefined : await store.findMessage(header.inReplyTo);
+        const state = named === undefined ? undefined : await store.withdrawalNotice(named.messageId);
+        assertReceiptAnswersWithdrawal({ sender: partner.id, notice: named, state });
+        beneficiary = named!.beneficiary;
+        const { body } = document as ExecutionReceiptV1;
+        execution = { noticeId: state!.noticeId, status: body.status, executedOn: body.executedOn, ...(body.legalGround === undefined ? {} : { legalGround: body.legalGround }) };
+      }
+      if (beneficiary === undefined) throw new GatewayError('internal', 'A message reached the transaction without the pseudonym of its beneficiary. This is a defect: report it.');
       if (ANSWER_TYPES.has(header.type)) {
         const original = header.inReplyTo === undefined ? undefined : await store.findMessage(header.inReplyTo);
         assertReplyMatches({ sender: partner.id, recipient: recipient.id, beneficiary, original });
@@ -184,11 +199,12 @@ export class Ingest {
         outboxBody = await observation.stage('crypto_seal', () => this.crypto.sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys, ...(opened.sent === undefined ? {} : { sent: opened.sent }) }));
       }
       const acceptedAt = acceptedAtDate.toISOString();
-      const facts = factOf(document, acceptedAt);
+      // A receipt's statistics row points at the original notice, whichever reminder it named.
+      const facts = execution === undefined ? factOf(document, acceptedAt) : { ...factOf(document, acceptedAt), answers: execution.noticeId };
       let outcome: AcceptOutcome;
       const traceContext = observation.traceContext();
       for (let preparations = 1; ; preparations++) {
-        const dossier = await this.deps.dossiers.prepare({ document, signedMessage: opened.signedMessage, recipient, beneficiary, acceptedAt });
+        const dossier = this.deps.dossiers.concerns(header.type) ? await this.deps.dossiers.prepare({ document, signedMessage: opened.signedMessage, recipient, beneficiary, acceptedAt }) : undefined;
         const accepted: NewMessage = {
           messageId: header.messageId,
           type: header.type,
@@ -202,6 +218,7 @@ export class Ingest {
           outboxBody,
           dossier,
           facts,
+          ...(execution === undefined ? {} : { execution }),
           ...(traceContext === undefined ? {} : { traceContext }),
         };
         outcome = await observation.stage('store', () => store.accept(accepted));

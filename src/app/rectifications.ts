@@ -56,6 +56,8 @@ export interface FoundTarget {
 export interface CheckedCorrection extends FoundTarget {
   /** Rectifications of the same document accepted before this one, in acceptance order. */
   earlier: KeptRectification[];
+  /** The document as its recipients hold it now: the kept one with the earlier rectifications applied. */
+  current: PatchableDocument;
   corrected: PatchableDocument;
 }
 
@@ -136,7 +138,7 @@ export class Rectifications {
       );
     }
     assertKeepsEffects({ header: kept.header, original: kept.body, corrected: corrected.body });
-    return { ...found, earlier, corrected };
+    return { ...found, earlier, current, corrected };
   }
 
   /** The correction notices and the withholdings, prepared outside the transaction (src/app/dossiers.ts prepare). */

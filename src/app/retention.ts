@@ -7,6 +7,7 @@
  *   them in charge, and otherwise PASSERELLE_DOSSIER_RETENTION_DAYS after the person's last event;
  * - a subject that no accepted message names (everything about the person was refused) is forgotten a
  *   day after it was created.
+ * - a withdrawal notice no agency answered is reminded (src/app/withdrawal-reminders.ts).
  * The sweep runs in the gateway every PASSERELLE_RETENTION_SWEEP_MINUTES and on demand
  * (`passerelle retention run`); runs never overlap.
  */
@@ -14,9 +15,10 @@ import type { PublicKey } from '../crypto/keys.js';
 import { INLINE_CRYPTO, type GatewayCrypto } from '../crypto/service.js';
 import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
-import type { DossierPort, GatewayNotice, PendingOrientation } from '../store/port.js';
+import type { DossierPort, GatewayNotice, PendingOrientation, WithdrawalReceiptsPort } from '../store/port.js';
 import type { Partner } from '../domain/partner.js';
 import { releaseHeldNotices, type GatewayNotices } from './gateway-notices.js';
+import { sendWithdrawalReminders, type ReminderPolicy } from './withdrawal-reminders.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A subject is created when a message about a new person passes its schema; one refused that long ago is forgotten. */
@@ -28,12 +30,14 @@ export interface RetentionPolicy {
 }
 
 export interface RetentionDependencies {
-  store: DossierPort;
+  store: DossierPort & WithdrawalReceiptsPort;
   notices: GatewayNotices;
   findPartner: (id: string) => Partner | undefined;
   /** Every key a partner registered, revoked ones included, to read its kept documents as of their acceptance. */
   senderKeys: (partnerId: string) => PublicKey[];
   policy: RetentionPolicy;
+  /** Reminders of unanswered withdrawal notices; none when absent. */
+  reminders?: ReminderPolicy;
   maxDocumentBytes: number;
   now: () => Date;
   /** Where the stored orientations are verified (the gateway's worker pool); on this thread when absent. */
@@ -64,6 +68,8 @@ export interface RetentionSummary {
   heldNoticesReleased: number;
   /** Gateway notices still waiting for their recipient to register a usable key. */
   heldNoticesWaiting: number;
+  /** Reminders of unanswered withdrawal notices queued. */
+  withdrawalReminders: number;
 }
 
 function before(now: Date, days: number): string {
@@ -115,6 +121,7 @@ export async function runRetention(deps: RetentionDependencies): Promise<Retenti
     subjectsForgotten: 0,
     heldNoticesReleased: 0,
     heldNoticesWaiting: 0,
+    withdrawalReminders: 0,
   };
   const now = deps.now();
   const at = now.toISOString();
@@ -147,6 +154,9 @@ export async function runRetention(deps: RetentionDependencies): Promise<Retenti
     else summary.destroyedNotTakenInCharge++;
   }
   summary.subjectsForgotten = await deps.store.forgetIdleSubjects(before(now, IDLE_SUBJECT_DAYS));
+  if (deps.reminders !== undefined) {
+    summary.withdrawalReminders = await sendWithdrawalReminders({ store: deps.store, notices: deps.notices, policy: deps.reminders, maxDocumentBytes: deps.maxDocumentBytes, now: deps.now, ...(deps.crypto ? { crypto: deps.crypto } : {}) });
+  }
   const held = await releaseHeldNotices(deps);
   summary.heldNoticesReleased = held.released;
   summary.heldNoticesWaiting = held.waiting;

@@ -29,6 +29,11 @@ export const AUDIT_EVENTS = [
   // Rectification (RGPD art. 16): the author's correction told to a partner that received the document, or withheld from it.
   'correction-notified',
   'correction-withheld',
+  // Withdrawal execution receipts and natures of opt-out: a reminder of an unanswered withdrawal notice,
+  // a withdrawal of health consent, a tombstone lifted by the operator.
+  'withdrawal-reminded',
+  'health-consent-withdrawn',
+  'tombstone-lifted',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 

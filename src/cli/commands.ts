@@ -181,6 +181,21 @@ export const ACCESS_REPORT_VERIFY: CommandSpec = {
   positionals: { name: 'FILE (the rapport-acces.json of the report)', min: 1, max: 1 },
 };
 
+export const LIFT_TOMBSTONE: CommandSpec = {
+  name: 'lift-tombstone',
+  summary: 're-admit a person erased or opted out by mistake: their tombstone goes, audited; prints counts only',
+  usage: ['lift-tombstone --beneficiary-ref REF --reason CODE [--json]'],
+  description: [
+    ON_HOST_DOSSIERS,
+    'Later messages about the person are accepted again (a new subject). The withdrawal notices already sent stand; a withdrawal of health consent (RETRAIT_ACCORD_SANTE) is not a tombstone and stays. A reference without a tombstone changes nothing and exits 0.',
+  ],
+  options: {
+    'beneficiary-ref': { type: 'string', value: 'REF', help: "the person's 10-digit OFII reference" },
+    reason: { type: 'string', value: 'CODE', help: 'why (kept in the audit entry), a code of lower-case letters, digits and dashes, never free text, e.g. erased-by-mistake' },
+    json: COMMON.json('the report: {lifted, auditIndex}'),
+  },
+};
+
 export const RETENTION_RUN: CommandSpec = {
   name: 'retention run',
   summary: 'run the retention sweep now: expiry of unanswered orientations, destruction of dossiers',
@@ -394,6 +409,14 @@ export const COMMANDS: readonly Command[] = [
   {
     spec: ACCESS_REPORT_VERIFY,
     run: async (p) => (await import('./access-report.js')).runAccessReportVerify({ settings: await settings(), file: p.positionals[0]!, gatewayKeyFile: str(p, 'gateway-key'), exportFile: str(p, 'export'), json: flag(p, 'json') }),
+  },
+  {
+    spec: LIFT_TOMBSTONE,
+    run: async (p) => {
+      const beneficiaryRef = required(LIFT_TOMBSTONE, p, 'beneficiary-ref');
+      const reason = required(LIFT_TOMBSTONE, p, 'reason');
+      return (await import('./dossier-admin.js')).runLiftTombstone({ settings: await settings(), beneficiaryRef, reason, json: flag(p, 'json') });
+    },
   },
   { spec: RETENTION_RUN, run: async (p) => (await import('./dossier-admin.js')).runRetentionSweep({ settings: await settings(), json: flag(p, 'json') }) },
   { spec: SECRETS_STATUS, run: async (p) => (await import('./secrets.js')).runSecrets({ settings: await settings(), command: 'status', json: flag(p, 'json') }) },

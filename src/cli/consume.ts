@@ -82,7 +82,11 @@ export async function consumeAs(opts: ConsumeOptions): Promise<ConsumeSummary> {
       for (const entry of received.dossier ?? []) {
         if (opts.out) inbox.put(entry.header.messageId, entry.document);
         else write(entry.document);
-        report(`  dossier document ${entry.header.type} ${entry.header.messageId} from ${entry.header.sender}; signature of ${entry.header.sender} verified (key ${entry.signerFingerprint})`);
+        report(
+          entry.attestedBy === 'author'
+            ? `  dossier document ${entry.header.type} ${entry.header.messageId} from ${entry.header.sender}; signature of ${entry.header.sender} verified (key ${entry.signerFingerprint})`
+            : `  dossier document ${entry.header.type} ${entry.header.messageId} from ${entry.header.sender}, a copy without ${entry.redaction!.removedFields.join(', ')} (health consent withdrawn); attested by the gateway's signature (key ${entry.signerFingerprint}), not by ${entry.header.sender}'s`,
+        );
       }
       // A correction notice's rectification, signed by the corrected document's author: apply it with applyCorrection (src/client/dossier.ts).
       if (received.correction !== undefined) {

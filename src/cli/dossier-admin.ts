@@ -1,6 +1,6 @@
 /**
- * Operator commands on the gateway host for the beneficiaries' dossiers: `passerelle erase` and
- * `passerelle retention run`. They open the store and the secrets of PASSERELLE_DATA_DIR and the trust
+ * Operator commands on the gateway host for the beneficiaries' dossiers: `passerelle erase`,
+ * `passerelle lift-tombstone` and `passerelle retention run`. They open the store and the secrets of PASSERELLE_DATA_DIR and the trust
  * directory (the gateway's key signs the notices), like the gateway itself; the notices they queue
  * leave through the gateway's relay. They print what they did in counts, never a person's data.
  */
@@ -47,6 +47,21 @@ export async function runErase(opts: { settings: Settings; beneficiaryRef: strin
   return EXIT.ok;
 }
 
+export async function runLiftTombstone(opts: { settings: Settings; beneficiaryRef: string; reason: string; json?: boolean; print?: (line: string) => void }): Promise<number> {
+  const print = opts.print ?? ((line) => process.stdout.write(`${line}\n`));
+  const report = await withServices(opts.settings, (services) => services.liftTombstone({ beneficiaryRef: opts.beneficiaryRef, reason: opts.reason }));
+  if (opts.json) {
+    print(JSON.stringify(report, null, 2));
+    return EXIT.ok;
+  }
+  print(
+    report.lifted
+      ? `passerelle: lifted the tombstone of one person, audit entry ${report.auditIndex}. OFII may orient them again; the withdrawal notices already sent stand.`
+      : 'passerelle: the gateway holds no tombstone for this reference (never opted out nor erased, or lifted already); nothing was changed.',
+  );
+  return EXIT.ok;
+}
+
 export async function runRetentionSweep(opts: { settings: Settings; json?: boolean; print?: (line: string) => void }): Promise<number> {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}\n`));
   const bar = progressBar({ json: opts.json ?? false });
@@ -60,7 +75,8 @@ export async function runRetentionSweep(opts: { settings: Settings; json?: boole
       `${plural(summary.destroyedNotTakenInCharge + summary.destroyedAfterRetention, 'dossier')} destroyed ` +
       `(${summary.destroyedNotTakenInCharge} never taken in charge, ${summary.destroyedAfterRetention} after the retention period; ${plural(summary.documentsDestroyed, 'document')}), ` +
       `${plural(summary.subjectsForgotten, 'unused subject')} forgotten, ` +
-      `${plural(summary.heldNoticesReleased, 'held notice')} sent, ${plural(summary.heldNoticesWaiting, 'notice')} still waiting for a partner's key.`,
+      `${plural(summary.heldNoticesReleased, 'held notice')} sent, ${plural(summary.heldNoticesWaiting, 'notice')} still waiting for a partner's key, ` +
+      `${plural(summary.withdrawalReminders, 'withdrawal reminder')} sent.`,
   );
   return EXIT.ok;
 }

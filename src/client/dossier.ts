@@ -11,6 +11,12 @@
  * author. `correctedDocuments` gives the corrected version of each document of a dossier with its
  * history; `unpackCorrection` and `applyCorrection` do the same for a `correction` notice, applied to
  * the document the agency received earlier.
+ *
+ * One exception: after the person withdrew their consent to share health data (opt-out
+ * RETRAIT_ACCORD_SANTE), OFII's orientation comes as a copy without its health fields (`redacted`).
+ * OFII's signature cannot cover a copy with fields removed: what vouches for it is the gateway's
+ * signature of the dossier, which the recipient verified before this. Such an entry says so
+ * (`attestedBy: 'gateway'`), with the pointers removed and the SHA-256 of OFII's original.
  */
 import { openSigned } from '../crypto/open.js';
 import { GatewayError } from '../domain/errors.js';
@@ -22,11 +28,16 @@ import type { PartnerView } from './partner-view.js';
 
 export interface DossierEntry {
   header: MessageHeader;
-  /** The document, byte for byte as its original sender signed it. */
+  /** The document, byte for byte as its original sender signed it; for a redacted copy, the JSON the gateway attests. */
   document: Uint8Array;
+  /** Whose signature vouches for the document: its author's, or only the gateway's (a redacted copy). */
+  attestedBy: 'author' | 'gateway';
+  /** The key that verified it: the author's, or the gateway's for a redacted copy. */
   signerFingerprint: string;
   /** When the gateway accepted it, as the dossier lists it. */
   acceptedAt?: string;
+  /** A redacted copy: the fields removed (JSON Pointers of the original) and the SHA-256 of the original the author signed. */
+  redaction?: { removedFields: string[]; originalSha256: string };
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -41,7 +52,30 @@ function headerOf(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** Every document of a delivered dossier (already decrypted and verified as the gateway's), verified with its own sender's key. */
-export async function unpackDossier(opts: { view: PartnerView; dossier: unknown; maxDocumentBytes: number }): Promise<DossierEntry[]> {
+/** A redacted copy, attested by the gateway's signature of the dossier: its header rebuilt from what the dossier lists. */
+function redactedEntry(position: number, listed: Record<string, unknown>, outer: Record<string, unknown>, gatewayFingerprint: string): DossierEntry {
+  const redacted = listed['redacted'] as { content?: unknown; removedFields?: unknown; originalSha256?: unknown } | null;
+  const { messageId, type, sender } = listed;
+  if (
+    redacted === null || typeof redacted !== 'object' || type !== 'orientation' || typeof messageId !== 'string' || typeof sender !== 'string' ||
+    redacted.content === null || typeof redacted.content !== 'object' || !Array.isArray(redacted.removedFields) || typeof redacted.originalSha256 !== 'string'
+  ) {
+    refuse(`Document ${position} of the dossier is a redacted copy without its content, removed fields or original hash.`);
+  }
+  const header = { messageId, type, version: 1, sender, recipient: outer['recipient'], sentAt: outer['sentAt'], beneficiaryRef: outer['beneficiaryRef'] };
+  return {
+    header: header as unknown as MessageHeader,
+    document: new TextEncoder().encode(JSON.stringify({ header, body: redacted!.content })),
+    attestedBy: 'gateway',
+    signerFingerprint: gatewayFingerprint,
+    redaction: { removedFields: redacted!.removedFields as string[], originalSha256: redacted!.originalSha256 as string },
+  };
+}
+
+/**
+ * @param gatewayFingerprint the key that verified the dossier itself (the gateway's): it alone vouches for a redacted copy.
+ */
+export async function unpackDossier(opts: { view: PartnerView; dossier: unknown; maxDocumentBytes: number; gatewayFingerprint: string }): Promise<DossierEntry[]> {
   const outer = headerOf(opts.dossier);
   if (outer?.['sender'] !== GATEWAY_ID) refuse('A dossier must come from the gateway itself.');
   const body = (opts.dossier as { body?: unknown }).body;
@@ -50,6 +84,10 @@ export async function unpackDossier(opts: { view: PartnerView; dossier: unknown;
   const entries: DossierEntry[] = [];
   for (const [position, item] of (documents as unknown[]).entries()) {
     const listed = (item ?? {}) as Record<string, unknown>;
+    if (listed['redacted'] !== undefined && listed['signedMessage'] === undefined) {
+      entries.push(redactedEntry(position, listed, outer!, opts.gatewayFingerprint));
+      continue;
+    }
     const { messageId, type, sender, signedMessage, acceptedAt } = listed;
     if (typeof messageId !== 'string' || typeof type !== 'string' || typeof sender !== 'string' || typeof signedMessage !== 'string' || !BASE64.test(signedMessage)) {
       refuse(`Document ${position} of the dossier is not a listed signed message.`);
@@ -61,7 +99,7 @@ export async function unpackDossier(opts: { view: PartnerView; dossier: unknown;
     if (inner?.['sender'] !== sender || inner['messageId'] !== messageId || inner['type'] !== type || inner['beneficiaryRef'] !== outer!['beneficiaryRef']) {
       throw new GatewayError('sender_mismatch', `Document ${position} of the dossier does not match what the dossier lists (sender, message id, type or beneficiary differ). The dossier is refused; tell the gateway operator.`);
     }
-    entries.push({ header: inner as unknown as MessageHeader, document: opened.document, signerFingerprint: opened.signerFingerprint, ...(typeof acceptedAt === 'string' ? { acceptedAt } : {}) });
+    entries.push({ header: inner as unknown as MessageHeader, document: opened.document, attestedBy: 'author', signerFingerprint: opened.signerFingerprint, ...(typeof acceptedAt === 'string' ? { acceptedAt } : {}) });
   }
   return entries;
 }
@@ -167,7 +205,7 @@ export async function unpackCorrection(opts: { view: PartnerView; notice: unknow
   if (inner?.['sender'] !== sender || inner['messageId'] !== messageId || inner['type'] !== 'rectification' || inner['beneficiaryRef'] !== outer!['beneficiaryRef'] || corrects !== body!.corrects || outer!['inReplyTo'] !== messageId) {
     throw new GatewayError('sender_mismatch', 'The rectification does not match what the correction notice lists (author, message id, type, person or corrected document differ). The notice is refused; tell the gateway operator.');
   }
-  return { header: inner as unknown as MessageHeader, document: opened.document, signerFingerprint: opened.signerFingerprint, ...(typeof acceptedAt === 'string' ? { acceptedAt } : {}) };
+  return { header: inner as unknown as MessageHeader, document: opened.document, attestedBy: 'author', signerFingerprint: opened.signerFingerprint, ...(typeof acceptedAt === 'string' ? { acceptedAt } : {}) };
 }
 
 /**

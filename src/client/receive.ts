@@ -40,7 +40,7 @@ export async function receiveDelivery(opts: {
   if (!header || header.sender !== delivery.sender || header.messageId !== delivery.messageId || header.recipient !== view.id) {
     throw new GatewayError('sender_mismatch', 'The signed header does not match the delivery (sender, message id or recipient differ).');
   }
-  const dossier = header.type === 'dossier' ? await unpackDossier({ view, dossier: parsed, maxDocumentBytes: opts.maxDocumentBytes }) : undefined;
+  const dossier = header.type === 'dossier' ? await unpackDossier({ view, dossier: parsed, maxDocumentBytes: opts.maxDocumentBytes, gatewayFingerprint: opened.signerFingerprint }) : undefined;
   const correction = header.type === 'correction' ? await unpackCorrection({ view, notice: parsed, maxDocumentBytes: opts.maxDocumentBytes }) : undefined;
   return { header, document: opened.document, signerFingerprint: opened.signerFingerprint, ...(dossier ? { dossier } : {}), ...(correction ? { correction } : {}) };
 }

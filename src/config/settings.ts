@@ -49,6 +49,10 @@ export interface Settings {
   /** Beneficiary lookups one agency may make per sliding hour and per sliding day (counted in the store). */
   readonly lookupsPerHour: number;
   readonly lookupsPerDay: number;
+  /** Days without an execution receipt after which a withdrawal notice is reminded, and between two reminders. */
+  readonly withdrawalReminderDays: number;
+  /** Reminders of one withdrawal notice at most; 0 sends none. */
+  readonly withdrawalMaxReminders: number;
   /** Worker threads for the per-message OpenPGP work (src/crypto/worker-pool.ts); 0 runs it on the main thread. */
   readonly cryptoWorkers: number;
   /** OTLP/HTTP endpoint spans are exported to (src/observability/tracing.ts); tracing is off when unset. */
@@ -115,6 +119,8 @@ export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
   { variable: 'PASSERELLE_RETENTION_SWEEP_MINUTES', default: '60', meaning: 'minutes between two retention sweeps' },
   { variable: 'PASSERELLE_LOOKUPS_PER_HOUR', default: '20', meaning: 'beneficiary lookups one agency may make in any hour (1 to 1000), counted in the store across every gateway instance' },
   { variable: 'PASSERELLE_LOOKUPS_PER_DAY', default: '100', meaning: 'beneficiary lookups one agency may make in any 24 hours (1 to 10000, at least the hourly limit)' },
+  { variable: 'PASSERELLE_WITHDRAWAL_REMINDER_DAYS', default: '15', meaning: 'days without an execution receipt before a withdrawal notice is reminded, and between reminders' },
+  { variable: 'PASSERELLE_WITHDRAWAL_MAX_REMINDERS', default: '3', meaning: 'reminders of one withdrawal notice at most (0: none)' },
   { variable: 'PASSERELLE_TRACES_ENDPOINT', default: '(unset: tracing off)', meaning: 'OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces; a received traceparent is carried to the AMQP headers either way (docs/monitoring.md)' },
   { variable: 'PASSERELLE_TRACES_SERVICE_NAME', default: 'passerelle', meaning: 'service.name of the exported spans' },
   { variable: 'PASSERELLE_CONSOLE_SESSION_KEY_FILE', default: '<data dir>/secrets/console-session.key', meaning: 'AES-256 key (base64, made at first start) that seals console sessions; every gateway serving the console reads the same file' },
@@ -283,6 +289,8 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     // limits are what keeps a lookup from sweeping references (docs/threat-model.md).
     lookupsPerHour,
     lookupsPerDay,
+    withdrawalReminderDays: integer(env, 'PASSERELLE_WITHDRAWAL_REMINDER_DAYS', 15, 1, 365),
+    withdrawalMaxReminders: integer(env, 'PASSERELLE_WITHDRAWAL_MAX_REMINDERS', 3, 0, 10),
     // More threads than cores only adds switching; 64 is a bound on mistakes, not a recommendation.
     cryptoWorkers: integer(env, 'PASSERELLE_CRYPTO_WORKERS', os.availableParallelism(), 0, 64),
     tracesEndpoint: url(env, 'PASSERELLE_TRACES_ENDPOINT', undefined, ['http:', 'https:']),

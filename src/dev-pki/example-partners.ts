@@ -9,8 +9,9 @@ export type PartnerSeed = Partner;
 
 const SPE_AGENCY = {
   role: 'agency',
-  // A rectification corrects a document the agency itself sent (its acknowledgements, status updates, referrals).
-  sends: ['acknowledgement', 'status-update', 'referral', 'rectification'],
+  // A rectification corrects a document the agency itself sent (its acknowledgements, status updates,
+  // referrals); execution-receipt answers the gateway's withdrawal notices (docs/interface.md).
+  sends: ['acknowledgement', 'status-update', 'referral', 'rectification', 'execution-receipt'],
   // dossier, withdrawal and correction come from the gateway itself (src/trust/gateway-partner.ts).
   receives: ['orientation', 'referral', 'dossier', 'withdrawal', 'cir-review', 'correction'],
 } as const;

@@ -1,6 +1,6 @@
 /**
  * The gateway as a party to the exchange. It receives opt-outs (OFII addresses them to the gateway,
- * which acts on them), end-of-CIR reviews meant for the statistics only (no agency follows the
+ * which acts on them), the agencies' execution receipts for its withdrawal notices, end-of-CIR reviews meant for the statistics only (no agency follows the
  * person, or OFII tells nobody: counted, neither delivered nor kept) and rectifications (their author
  * addresses them to the gateway, which tells every partner that received the corrected document), and
  * sends its own messages, signed with its own OpenPGP key: the dossier that goes with a referral,
@@ -15,7 +15,7 @@ export const GATEWAY_ID = 'passerelle';
 export const GATEWAY_SENDS: readonly string[] = Object.freeze(['dossier', 'withdrawal', 'expiry', 'dossier-request', 'correction']);
 
 /** Message types addressed to the gateway itself only (header.recipient = GATEWAY_ID); no partner may receive them. */
-export const GATEWAY_RECEIVES: readonly string[] = Object.freeze(['opt-out', 'rectification']);
+export const GATEWAY_RECEIVES: readonly string[] = Object.freeze(['opt-out', 'rectification', 'execution-receipt']);
 
 /**
  * Message types addressed to an agency or, for the statistics only, to the gateway: accepted and

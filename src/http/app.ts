@@ -39,6 +39,8 @@ export interface HttpDependencies {
   /** POST /v1/orientation/suggestions and GET /v1/stats (src/http/suggestion-routes.ts, stats-routes.ts). */
   suggestionRouter?: express.Router;
   statsRouter?: express.Router;
+  /** GET /v1/withdrawals (src/http/withdrawal-routes.ts). */
+  withdrawalsRouter?: express.Router;
   /** GET /v1/partners/{id}/openpgp-key (src/http/partner-key-routes.ts). */
   partnerKeyRouter?: express.Router;
   /** GET /openapi.json and /asyncapi.json, without a certificate (src/http/interface-documents.ts). */
@@ -188,7 +190,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
 
   if (deps.auditRouter) v1.use('/audit', deps.auditRouter);
-  for (const router of [deps.suggestionRouter, deps.statsRouter, deps.partnerKeyRouter, deps.timelineRouter, deps.lookupRouter]) if (router) v1.use(router);
+  for (const router of [deps.suggestionRouter, deps.statsRouter, deps.withdrawalsRouter, deps.partnerKeyRouter, deps.timelineRouter, deps.lookupRouter]) if (router) v1.use(router);
   v1.all('/messages', methodNotAllowed('POST'));
   v1.all('/messages/:messageId', methodNotAllowed('GET'));
   v1.all('/operator/status', methodNotAllowed('GET'));

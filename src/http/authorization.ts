@@ -40,7 +40,9 @@ export type Capability =
   /** POST /v1/beneficiary-lookups: the SPE agencies (partners of the agency role that receive orientations), for the people they support. */
   | 'beneficiary.lookup'
   /** GET /v1/beneficiary-lookups/summary: lookups per agency per day, for the auditor and the operator. */
-  | 'beneficiary.lookup.summary';
+  | 'beneficiary.lookup.summary'
+  /** GET /v1/withdrawals: withdrawal notices and their execution receipts, for the operator and the auditor. */
+  | 'withdrawals.read';
 
 interface Grant {
   allows(partner: Partner): boolean;
@@ -90,6 +92,10 @@ const POLICY: Readonly<Record<Capability, Grant>> = Object.freeze({
   'beneficiary.lookup.summary': {
     allows: (partner) => partner.role === 'auditor' || partner.role === 'operator',
     refusal: (partner) => `The summary of beneficiary lookups is for the auditor and the operator; ${partner.id} has the ${partner.role} role. An agency sees its own lookups in GET /v1/audit/entries?event=looked-up.`,
+  },
+  'withdrawals.read': {
+    allows: (partner) => partner.role === 'operator' || partner.role === 'auditor',
+    refusal: (partner) => `Withdrawal notices and their execution receipts are for the gateway's operators and the auditor; ${partner.id} has the ${partner.role} role. An agency sees the notices it received in its own queue, and the committee the counts in GET /v1/stats.`,
   },
   'operator.status': {
     allows: (partner) => partner.role === 'operator',

@@ -53,6 +53,7 @@ export class GatewayMetrics {
       relayLag: gauge('passerelle_relay_lag_seconds', "Time from acceptance to the broker's confirm of the last message published by this process."),
       queue: gauge('passerelle_queue_messages', "Messages waiting in a partner's queue (queue=delivery) or its dead-letter queue (queue=dead-letter).", ['partner', 'queue']),
       deadLettered: gauge('passerelle_dead_lettered_messages', 'Messages RabbitMQ dead-lettered since the store began.'),
+      outstandingReceipts: gauge('passerelle_withdrawal_receipts_outstanding', 'Withdrawal notices (reminders aside) that no agency answered with an execution receipt yet.'),
       auditSize: gauge('passerelle_audit_log_entries', 'Entries in the audit log.'),
       checkpointAge: gauge('passerelle_audit_checkpoint_age_seconds', "Age of the latest signed checkpoint of the audit log (absent before the first)."),
       checkpointSize: gauge('passerelle_audit_checkpoint_tree_size', 'Entries covered by the latest signed checkpoint.'),
@@ -116,6 +117,7 @@ export class GatewayMetrics {
       if (q.deadLettered !== null) g['queue']!.set({ partner: q.partner, queue: 'dead-letter' }, q.deadLettered);
     }
     if (s.deadLetters) g['deadLettered']!.set(s.deadLetters.total);
+    if (s.withdrawalReceipts) g['outstandingReceipts']!.set(s.withdrawalReceipts.outstanding);
     if (s.auditLog) {
       g['auditSize']!.set(s.auditLog.size);
       if (s.auditLog.checkpoint) {

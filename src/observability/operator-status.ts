@@ -64,6 +64,8 @@ export interface OperatorSnapshot {
   relay: { lagSeconds: number | null };
   queues: QueueDepth[];
   deadLetters: { total: number } | null;
+  /** Withdrawal notices no agency answered with an execution receipt yet (docs/interface.md). */
+  withdrawalReceipts: { outstanding: number } | null;
   retention: { lastSweepAt: string | null; lastSweep: Readonly<Record<string, number>> | null };
   auditLog: { size: number; checkpoint: { treeSize: number; timestamp: string; ageSeconds: number; cosignatures: number } | null } | null;
   partners: PartnerStatus[];
@@ -124,6 +126,7 @@ export class OperatorStatus {
       relay: { lagSeconds: lag ?? null },
       queues,
       deadLetters: figures ? { total: figures.deadLettered } : null,
+      withdrawalReceipts: figures ? { outstanding: figures.outstandingWithdrawalReceipts } : null,
       retention: { lastSweepAt: this.lastSweep?.at.toISOString() ?? null, lastSweep: this.lastSweep?.summary ?? null },
       auditLog: audit ?? null,
       partners: [...deps.trust.registry.partners.values()].map((partner) => this.partnerStatus(partner, now)),

@@ -160,7 +160,9 @@ export function factOf(document: FactSource, acceptedAt: string): StatisticsFact
       if (pathway !== undefined) fact.pathway = pathway;
       break;
     }
-    case 'acknowledgement': {
+    case 'acknowledgement':
+    case 'execution-receipt': {
+      // An execution receipt's status (EFFECTUE, REFUSE_MOTIF_LEGAL) in the same column: the status of an answer.
       const status = text(body, '/status');
       if (status !== undefined) fact.acknowledgementStatus = status;
       break;

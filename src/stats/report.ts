@@ -17,7 +17,11 @@ export const MIN_RATE_DENOMINATOR = 30;
 export const MIN_MEDIAN_OBSERVATIONS = 30;
 export const TOTAL = 'TOTAL';
 
-export type Dimension = 'month' | 'type' | 'recipient' | 'permitFamily' | 'languageLevel' | 'outcome' | 'finalStatus' | 'levelReached';
+export type Dimension = 'month' | 'type' | 'recipient' | 'permitFamily' | 'languageLevel' | 'outcome' | 'finalStatus' | 'levelReached' | 'execution';
+
+/** How a withdrawal notice was answered: the execution receipt's status, or none yet. */
+export const EXECUTIONS = ['EFFECTUE', 'REFUSE_MOTIF_LEGAL', 'EN_ATTENTE'] as const;
+const NOT_ANSWERED = 'EN_ATTENTE';
 
 export interface CountCell {
   row: string;
@@ -138,9 +142,25 @@ interface TableSpec {
 
 const ORIENTATIONS: Categories = { type: 'orientation' };
 const CIR_REVIEWS: Categories = { type: 'cir-review' };
+const WITHDRAWALS: Categories = { type: 'withdrawal' };
+
+/**
+ * The withdrawal notices the gateway sent (reminders aside), each with how its recipient answered:
+ * the status of the execution receipt that names it (a receipt's fact points at the original notice),
+ * EN_ATTENTE while none came.
+ */
+function withdrawalsOf(facts: readonly StoredFact[]): Categories[] {
+  const executed = new Map<string, string>();
+  for (const fact of facts) {
+    if (fact.type === 'execution-receipt' && fact.answers !== undefined && fact.acknowledgementStatus !== undefined) executed.set(fact.answers, fact.acknowledgementStatus);
+  }
+  return facts
+    .filter((fact) => fact.type === 'withdrawal')
+    .map((fact) => ({ month: fact.month, type: fact.type, recipient: fact.recipient, execution: executed.get(fact.messageId) ?? NOT_ANSWERED }));
+}
 
 const TABLES: TableSpec[] = [
-  { name: 'messages-by-month-and-type', description: 'Messages accepted, by month of acceptance and message type.', filter: {}, rows: 'month', columns: 'type' },
+  { name: 'messages-by-month-and-type', description: 'Messages accepted, by month of acceptance and message type; with the withdrawal notices the gateway sent, by month sent.', filter: {}, rows: 'month', columns: 'type' },
   { name: 'orientations-by-month-and-recipient', description: 'Orientations accepted, by month of acceptance and recipient.', filter: ORIENTATIONS, rows: 'month', columns: 'recipient' },
   { name: 'orientations-by-recipient-and-permit-family', description: 'Orientations accepted, by recipient and residence-permit family (FAM_*, PRO_*, PI_*, APS).', filter: ORIENTATIONS, rows: 'recipient', columns: 'permitFamily' },
   { name: 'orientations-by-recipient-and-language-level', description: 'Orientations accepted, by recipient and initial French level (CECRL).', filter: ORIENTATIONS, rows: 'recipient', columns: 'languageLevel' },
@@ -150,6 +170,8 @@ const TABLES: TableSpec[] = [
   // covers them all.
   { name: 'cir-reviews-by-month-and-final-status', description: 'End-of-CIR reviews accepted (to an agency or for the statistics only), by month of acceptance and final status of the contract (ACHEVE, ROMPU).', filter: CIR_REVIEWS, rows: 'month', columns: 'finalStatus' },
   { name: 'cir-reviews-by-final-status-and-level-reached', description: 'End-of-CIR reviews accepted, by final status of the contract and French level reached (CECRL).', filter: CIR_REVIEWS, rows: 'finalStatus', columns: 'levelReached' },
+  { name: 'withdrawal-notices-by-recipient-and-execution', description: "Withdrawal notices the gateway sent (reminders aside), by recipient and the status of the recipient's execution receipt (EN_ATTENTE: none yet).", filter: WITHDRAWALS, rows: 'recipient', columns: 'execution' },
+  { name: 'withdrawal-notices-by-month-and-execution', description: "Withdrawal notices the gateway sent (reminders aside), by month sent and the status of the recipient's execution receipt (EN_ATTENTE: none yet).", filter: WITHDRAWALS, rows: 'month', columns: 'execution' },
 ];
 
 function median(values: number[]): number {
@@ -163,20 +185,23 @@ export function buildStatistics(facts: readonly StoredFact[], options: ReportOpt
   const reviews: Categories[] = facts
     .filter((fact) => fact.type === 'cir-review')
     .map((fact) => ({ month: fact.month, type: fact.type, finalStatus: fact.finalStatus ?? 'AUTRE', levelReached: fact.levelReached ?? 'AUTRE' }));
+  const withdrawals = withdrawalsOf(facts);
   const records: Categories[] = [
-    ...facts.filter((fact) => fact.type !== 'orientation' && fact.type !== 'cir-review').map((fact) => ({ month: fact.month, type: fact.type })),
+    ...facts.filter((fact) => fact.type !== 'orientation' && fact.type !== 'cir-review' && fact.type !== 'withdrawal').map((fact) => ({ month: fact.month, type: fact.type })),
     ...orientations.map((o) => o.record),
     ...reviews,
+    ...withdrawals,
   ];
   const categories: Record<Dimension, string[]> = {
     month: union([], records.map((r) => r.month)),
     type: union(options.messageTypes, records.map((r) => r.type)),
-    recipient: union(options.recipients, orientations.map((o) => o.record.recipient)),
+    recipient: union(options.recipients, [...orientations.map((o) => o.record.recipient), ...withdrawals.map((w) => w.recipient)]),
     permitFamily: union(PERMIT_FAMILIES, orientations.map((o) => o.record.permitFamily)),
     languageLevel: union(LANGUAGE_LEVELS, orientations.map((o) => o.record.languageLevel)),
     outcome: union(OUTCOMES, orientations.map((o) => o.record.outcome)),
     finalStatus: union(FINAL_STATUSES, reviews.map((r) => r.finalStatus)),
     levelReached: union(LANGUAGE_LEVELS, reviews.map((r) => r.levelReached)),
+    execution: union(EXECUTIONS, withdrawals.map((w) => w.execution)),
   };
   const ids = new Map<string, string>();
   const idOf = (spec: TableSpec, row: string, column: string): string => {

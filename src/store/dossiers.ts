@@ -15,11 +15,13 @@ import type { AuditEvent } from '../audit/entry.js';
 import { GatewayError } from '../domain/errors.js';
 import { assertDossierCapacity, assertOutboxBody } from '../domain/dossier-limits.js';
 import { assertFollows, assertNotOptedOut, assertReviewToFollower } from '../domain/follow.js';
+import { healthFieldRefusal } from '../domain/health-fields.js';
 import type { NewSubject } from '../privacy/pseudonym.js';
 import { GATEWAY_ID } from '../domain/gateway-partner.js';
 import { appendAudit } from './audit-log.js';
 import type { DossierKeys } from './dossier-keys.js';
 import { insertMessage } from './message-row.js';
+import { countReminder, expectReceipt, reminderStillDue } from './withdrawal-receipts.js';
 import type { Destruction, DestructionReason, DossierDocument, ErasureOutcome, GatewayNotice, HeldNotice, NewMessage, PendingOrientation, PreparedFrom } from './port.js';
 import type { SubjectsTable } from './tables.js';
 import { execute, row, rows, template, type Sql, type Tx } from './transaction.js';
@@ -39,6 +41,8 @@ const INSERT_SUBJECT = template((sql, p: NewSubject & { lookup: string }) =>
     .onConflict((oc) => oc.column('lookup').doNothing()),
 );
 const OPTED_OUT = template((sql, p: { lookup: string }) => sql.selectFrom('opt_outs').select('lookup').where('lookup', '=', p.lookup));
+const ERASED = template((sql, p: { lookup: string }) => sql.selectFrom('erasure_tombstones').select('lookup').where('lookup', '=', p.lookup));
+const HEALTH_WITHDRAWN = template((sql, p: { lookup: string }) => sql.selectFrom('health_consent_withdrawals').select('lookup').where('lookup', '=', p.lookup));
 const FOLLOWERS = template((sql, p: { beneficiary: string }) => sql.selectFrom('followers').select('partner').where('beneficiary', '=', p.beneficiary).orderBy('partner'));
 const FOLLOW = template((sql, p: { beneficiary: string; partner: string; since: string }) =>
   sql.insertInto('followers').values({ beneficiary: p.beneficiary, partner: p.partner, since: p.since }).onConflict((oc) => oc.columns(['beneficiary', 'partner']).doNothing()),
@@ -72,8 +76,13 @@ export function* findSubject(sql: Sql, lookup: string): Tx<string | undefined> {
   return (yield* subjectBy(sql, { lookup }))?.pseudonym;
 }
 
+/** An opt-out, or the operator's erasure: either tombstone stops a later batch from re-creating the person. */
 export function* isOptedOut(sql: Sql, lookup: string): Tx<boolean> {
-  return (yield* row(OPTED_OUT(sql, { lookup }))) !== undefined;
+  return (yield* row(OPTED_OUT(sql, { lookup }))) !== undefined || (yield* row(ERASED(sql, { lookup }))) !== undefined;
+}
+
+export function* isHealthConsentWithdrawn(sql: Sql, lookup: string): Tx<boolean> {
+  return (yield* row(HEALTH_WITHDRAWN(sql, { lookup }))) !== undefined;
 }
 
 export function* followers(sql: Sql, beneficiary: string): Tx<string[]> {
@@ -156,6 +165,7 @@ export function* checkDossierUpdate(sql: Sql, message: NewMessage): Tx<Subject |
   const update = message.dossier;
   if (update === undefined) return undefined;
   assertNotOptedOut(yield* isOptedOut(sql, update.lookup));
+  if (update.healthField !== undefined && (yield* isHealthConsentWithdrawn(sql, update.lookup))) throw healthFieldRefusal(message.type, update.healthField);
   const subject = yield* subjectBy(sql, { pseudonym: message.beneficiary });
   if (subject === undefined || subject.lookup !== update.lookup) {
     throw new GatewayError('unavailable', "The beneficiary's record was erased or expired while the message was being checked; nothing was accepted. Send the message again.");
@@ -218,6 +228,19 @@ function* insertNotice(sql: Sql, keys: DossierKeys, notice: GatewayNotice, benef
 
 export function* sendNotice(sql: Sql, keys: DossierKeys, notice: GatewayNotice, beneficiary: string, at: string): Tx<void> {
   yield* insertNotice(sql, keys, notice, beneficiary, at, yield* appendAudit(sql, noticeEvent(notice, beneficiary, at)));
+  if (notice.type === 'withdrawal') yield* expectReceipt(sql, keys, notice, at);
+}
+
+/**
+ * A reminder of a withdrawal notice nobody answered: a new notice, audited `withdrawal-reminded`,
+ * counted on the original's row; nothing when a receipt or another reminder came meanwhile.
+ */
+export function* sendWithdrawalReminder(sql: Sql, keys: DossierKeys, opts: { noticeId: string; reminders: number; maxReminders: number; notice: GatewayNotice; beneficiary: string; at: string }): Tx<boolean> {
+  if (!(yield* reminderStillDue(sql, opts.noticeId, opts.reminders))) return false;
+  const auditIndex = yield* appendAudit(sql, { ...noticeEvent(opts.notice, opts.beneficiary, opts.at), event: 'withdrawal-reminded' });
+  yield* insertNotice(sql, keys, opts.notice, opts.beneficiary, opts.at, auditIndex);
+  yield* countReminder(sql, { noticeId: opts.noticeId, reminders: opts.reminders, maxReminders: opts.maxReminders, reminderId: opts.notice.messageId, at: opts.at });
+  return true;
 }
 
 const HELD = template((sql, p: { limit: number }) => sql.selectFrom('held_notices').selectAll().orderBy('held_at').orderBy('message_id').limit(p.limit));
@@ -285,7 +308,7 @@ export function* applyDossierUpdate(sql: Sql, keys: DossierKeys, message: NewMes
   const update = message.dossier!;
   const at = message.acceptedAt;
   const beneficiary = subject.pseudonym;
-  const event = (name: 'referred' | 'opted-out'): AuditEvent => ({ event: name, timestamp: at, messageId: message.messageId, type: message.type, sender: message.sender, recipient: message.recipient, beneficiary });
+  const event = (name: 'referred' | 'opted-out' | 'health-consent-withdrawn'): AuditEvent => ({ event: name, timestamp: at, messageId: message.messageId, type: message.type, sender: message.sender, recipient: message.recipient, beneficiary });
   if (update.signedMessage !== undefined) yield* keepDocument(sql, keys, subject, message, update.signedMessage);
   if (update.identityKeys !== undefined) yield* indexIdentity(sql, beneficiary, update.identityKeys);
   if (message.type === 'referral') yield* appendAudit(sql, event('referred'));
@@ -300,6 +323,10 @@ export function* applyDossierUpdate(sql: Sql, keys: DossierKeys, message: NewMes
     yield* appendAudit(sql, { event: 'correction-withheld', timestamp: at, messageId: message.messageId, type: message.type, sender: message.sender, beneficiary, code: rule });
   }
 
+  if (update.healthConsentWithdrawn === true) {
+    yield* execute(sql.insertInto('health_consent_withdrawals').values({ lookup: update.lookup, message_id: message.messageId, recorded_at: at }).onConflict((oc) => oc.column('lookup').doNothing()));
+    yield* appendAudit(sql, event('health-consent-withdrawn'));
+  }
   if (update.optOut === true) {
     yield* execute(sql.insertInto('opt_outs').values({ lookup: update.lookup, message_id: message.messageId, recorded_at: at }).onConflict((oc) => oc.column('lookup').doNothing()));
     yield* appendAudit(sql, event('opted-out'));
@@ -311,13 +338,24 @@ export function* applyDossierUpdate(sql: Sql, keys: DossierKeys, message: NewMes
 }
 
 export function* erase(sql: Sql, keys: DossierKeys, opts: { beneficiary: string; reason: DestructionReason; at: string; notices: GatewayNotice[]; preparedFor: readonly string[] }): Tx<ErasureOutcome> {
-  if ((yield* subjectBy(sql, { pseudonym: opts.beneficiary })) === undefined) return { kind: 'unknown' };
+  const subject = yield* subjectBy(sql, { pseudonym: opts.beneficiary });
+  if (subject === undefined) return { kind: 'unknown' };
   const recipients = yield* recipientsOf(sql, opts.beneficiary);
   const covered = new Set(opts.preparedFor);
   if (recipients.some((recipient) => !covered.has(recipient))) return { kind: 'stale', recipients };
   for (const notice of opts.notices) yield* sendNotice(sql, keys, notice, opts.beneficiary, opts.at);
+  // The tombstone (the lookup, a date, a nature; nothing else): a later OFII batch cannot re-create the person.
+  yield* execute(sql.insertInto('erasure_tombstones').values({ lookup: subject.lookup, nature: 'EFFACEMENT', recorded_at: opts.at }).onConflict((oc) => oc.column('lookup').doNothing()));
   const { documents, auditIndex } = yield* destroy(sql, opts.beneficiary, opts.reason, opts.at);
   return { kind: 'erased', documents, notices: opts.notices.length, auditIndex };
+}
+
+/** The lookup only, in the entry's absence of a pseudonym: the person has no subject while tombstoned. */
+export function* liftTombstone(sql: Sql, opts: { lookup: string; code: string; at: string }): Tx<{ lifted: number; auditIndex: number | undefined }> {
+  const lifted = (yield* execute(sql.deleteFrom('opt_outs').where('lookup', '=', opts.lookup))) + (yield* execute(sql.deleteFrom('erasure_tombstones').where('lookup', '=', opts.lookup)));
+  if (lifted === 0) return { lifted, auditIndex: undefined };
+  const auditIndex = yield* appendAudit(sql, { event: 'tombstone-lifted', timestamp: opts.at, code: opts.code, count: lifted });
+  return { lifted, auditIndex };
 }
 
 export function* unansweredOrientations(sql: Sql, acceptedBefore: string): Tx<PendingOrientation[]> {

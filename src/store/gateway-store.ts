@@ -14,6 +14,7 @@ import { operationalFigures } from './operations.js';
 import type { Store } from './port.js';
 import * as secrets from './secrets.js';
 import { recordSecrets } from './shared-secrets.js';
+import * as receipts from './withdrawal-receipts.js';
 import { statisticsFacts } from './statistics.js';
 import type { Tx } from './transaction.js';
 
@@ -114,6 +115,7 @@ export class GatewayStore implements Store {
 
   readonly findSubject: Store['findSubject'] = (lookup) => this.read(() => dossiers.findSubject(this.sql, lookup));
   readonly isOptedOut: Store['isOptedOut'] = (lookup) => this.read(() => dossiers.isOptedOut(this.sql, lookup));
+  readonly isHealthConsentWithdrawn: Store['isHealthConsentWithdrawn'] = (lookup) => this.read(() => dossiers.isHealthConsentWithdrawn(this.sql, lookup));
   readonly follows: Store['follows'] = async (beneficiary, partner) => (await this.followers(beneficiary)).includes(partner);
   readonly followers: Store['followers'] = (beneficiary) => this.read(() => dossiers.followers(this.sql, beneficiary));
   readonly recipientsOf: Store['recipientsOf'] = (beneficiary) => this.read(() => dossiers.recipientsOf(this.sql, beneficiary));
@@ -121,6 +123,7 @@ export class GatewayStore implements Store {
   readonly disclosuresOf: Store['disclosuresOf'] = (beneficiary) => this.read(() => dossiers.disclosuresOf(this.sql, beneficiary));
   readonly readDossier: Store['readDossier'] = (beneficiary) => this.read(() => dossiers.readDossier(this.sql, this.keys, beneficiary), { consistent: true });
   readonly erase: Store['erase'] = (opts) => this.write(() => dossiers.erase(this.sql, this.keys, opts));
+  readonly liftTombstone: Store['liftTombstone'] = (opts) => this.write(() => dossiers.liftTombstone(this.sql, opts));
   readonly unansweredOrientations: Store['unansweredOrientations'] = (before) => this.read(() => dossiers.unansweredOrientations(this.sql, before));
   readonly expireOrientation: Store['expireOrientation'] = (opts) => this.write(() => dossiers.expireOrientation(this.sql, this.keys, opts));
   readonly dueForDestruction: Store['dueForDestruction'] = (before) => this.read(() => dossiers.dueForDestruction(this.sql, before), { consistent: true });
@@ -136,6 +139,14 @@ export class GatewayStore implements Store {
   readonly lookupsSince: Store['lookupsSince'] = (agency, since) => this.read(() => lookups.lookupsSince(this.sql, agency, since));
   readonly recordLookup: Store['recordLookup'] = (lookup) => this.write(() => lookups.recordLookup(this.sql, this.keys, lookup));
   readonly lookupSummary: Store['lookupSummary'] = (since) => this.read(() => lookups.lookupSummary(this.sql, since), { consistent: true });
+
+  // Withdrawal execution receipts
+
+  readonly withdrawalNotice: Store['withdrawalNotice'] = (id) => this.read(() => receipts.withdrawalNotice(this.sql, id));
+  readonly withdrawalNotices: Store['withdrawalNotices'] = (opts) => this.read(() => receipts.withdrawalNotices(this.sql, opts), { consistent: true });
+  readonly withdrawalNoticeCounts: Store['withdrawalNoticeCounts'] = () => this.read(() => receipts.withdrawalNoticeCounts(this.sql), { consistent: true });
+  readonly dueWithdrawalReminders: Store['dueWithdrawalReminders'] = (opts) => this.read(() => receipts.dueReminders(this.sql, this.keys, opts));
+  readonly sendWithdrawalReminder: Store['sendWithdrawalReminder'] = (opts) => this.write(() => dossiers.sendWithdrawalReminder(this.sql, this.keys, opts));
 
   // Secrets
 

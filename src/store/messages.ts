@@ -12,6 +12,7 @@ import { applyDossierUpdate, checkDossierUpdate } from './dossiers.js';
 import type { OutboxRow } from './engine.js';
 import type { AcceptOutcome, MessageHistory, MessageRecord, NewMessage, OutboxEntry } from './port.js';
 import { recordFact } from './statistics.js';
+import { recordExecution } from './withdrawal-receipts.js';
 import type { MessagesTable } from './tables.js';
 import { execute, row, rows, template, type Sql, type Tx } from './transaction.js';
 
@@ -91,6 +92,7 @@ export function* accept(sql: Sql, keys: DossierKeys, message: NewMessage): Tx<Ac
   const auditIndex = yield* appendAudit(sql, { ...messageEvent('accepted', message.acceptedAt, message), payloadSha256: message.payloadSha256 });
   yield* insertMessage(sql, message, auditIndex, message.outboxBody, message.traceContext);
   if (message.type === 'acknowledgement' && message.inReplyTo !== undefined) yield* acknowledge(sql, message);
+  if (message.execution !== undefined) yield* recordExecution(sql, message, message.execution);
   if (subject !== undefined) yield* applyDossierUpdate(sql, keys, message, subject);
   if (message.facts !== undefined) yield* recordFact(sql, message.messageId, message.facts, message.beneficiary);
   return { kind: 'accepted', auditIndex };

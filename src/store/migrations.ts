@@ -377,6 +377,64 @@ export function migrations(context: MigrationContext): Record<string, Migration>
           .execute();
       },
     },
+    // Execution receipts of withdrawal notices and their reminders; the erasure tombstone; the
+    // withdrawal of health consent (docs/interface.md, withdrawal execution receipts). No column names
+    // or pseudonymises a person: notices by id, tombstones by lookup.
+    '0009-withdrawal-receipts': {
+      async up(db: AnyDb): Promise<void> {
+        const t = columnTypes(context.dialect);
+        await finish(
+          db.schema
+            .createTable('withdrawal_receipts')
+            .addColumn('notice_id', 'text', (c) => c.primaryKey().references('messages.message_id'))
+            .addColumn('recipient', 'text', (c) => c.notNull())
+            .addColumn('reason', 'text', (c) => c.notNull())
+            .addColumn('sent_at', 'text', (c) => c.notNull())
+            .addColumn('answered_at', 'text')
+            .addColumn('status', 'text', (c) => c.check(sql`status in ('EFFECTUE', 'REFUSE_MOTIF_LEGAL')`))
+            .addColumn('legal_ground', 'text')
+            .addColumn('receipt_id', 'text')
+            .addColumn('executed_on', 'text')
+            .addColumn('reminders', 'integer', (c) => c.notNull().defaultTo(0))
+            .addColumn('last_reminded_at', 'text'),
+          context.dialect,
+        ).execute();
+        await db.schema.createIndex('withdrawal_receipts_outstanding').on('withdrawal_receipts').columns(['answered_at', 'sent_at']).execute();
+        await db.schema.createIndex('withdrawal_receipts_recipient').on('withdrawal_receipts').columns(['recipient', 'sent_at']).execute();
+        await finish(
+          db.schema
+            .createTable('withdrawal_reminders')
+            .addColumn('message_id', 'text', (c) => c.primaryKey().references('messages.message_id'))
+            .addColumn('notice_id', 'text', (c) => c.notNull().references('withdrawal_receipts.notice_id')),
+          context.dialect,
+        ).execute();
+        await finish(
+          db.schema
+            .createTable('withdrawal_notice_copies')
+            .addColumn('notice_id', 'text', (c) => c.primaryKey().references('withdrawal_receipts.notice_id'))
+            .addColumn('sealed', t.bytes, (c) => c.notNull())
+            .addColumn('wrapped_key', t.bytes, (c) => c.notNull())
+            .addColumn('kek_id', 'text', (c) => c.notNull()),
+          context.dialect,
+        ).execute();
+        await finish(
+          db.schema
+            .createTable('erasure_tombstones')
+            .addColumn('lookup', 'text', (c) => c.primaryKey())
+            .addColumn('nature', 'text', (c) => c.notNull())
+            .addColumn('recorded_at', 'text', (c) => c.notNull()),
+          context.dialect,
+        ).execute();
+        await finish(
+          db.schema
+            .createTable('health_consent_withdrawals')
+            .addColumn('lookup', 'text', (c) => c.primaryKey())
+            .addColumn('message_id', 'text', (c) => c.notNull())
+            .addColumn('recorded_at', 'text', (c) => c.notNull()),
+          context.dialect,
+        ).execute();
+      },
+    },
   };
 }
 

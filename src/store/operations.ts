@@ -1,11 +1,12 @@
 /**
  * The operator's figures, for both engines: the outbox backlog and its age, the notices held for a
- * recipient without a usable key, the dead-lettered messages. Read together (one snapshot) for
+ * recipient without a usable key, the dead-lettered messages, the withdrawal notices no agency answered. Read together (one snapshot) for
  * GET /v1/operator/status and /metrics (src/observability/); every query is a count or a minimum over
  * an index or a small table, so that a scrape costs the same whatever the size of the store.
  */
 import type { OperationalFigures } from './port.js';
 import { row, type Sql, type Tx } from './transaction.js';
+import { outstandingReceipts } from './withdrawal-receipts.js';
 
 export function* operationalFigures(sql: Sql): Tx<OperationalFigures> {
   const outbox = yield* row(sql.selectFrom('outbox').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('seq').as('first')]));
@@ -24,5 +25,6 @@ export function* operationalFigures(sql: Sql): Tx<OperationalFigures> {
     outboxOldestAcceptedAt,
     heldNotices: Number(held?.n ?? 0),
     deadLettered: Number(dead?.n ?? 0),
+    outstandingWithdrawalReceipts: yield* outstandingReceipts(sql),
   };
 }

@@ -61,6 +61,17 @@ export interface NewMessage extends MessageFacts {
   dossier?: DossierUpdate;
   /** The message's categories for the statistics. */
   facts?: StatisticsFact;
+  /** An execution receipt: what it reports on the withdrawal notice it answers (checked again in the transaction). */
+  execution?: ExecutionReport;
+}
+
+/** What an accepted `execution-receipt` records on its withdrawal notice (src/domain/execution-receipts.ts). */
+export interface ExecutionReport {
+  /** The original withdrawal notice (a receipt that names a reminder is mapped to it). */
+  noticeId: string;
+  status: 'EFFECTUE' | 'REFUSE_MOTIF_LEGAL';
+  legalGround?: string;
+  executedOn: string;
 }
 
 export interface MessageRecord extends MessageFacts {
@@ -127,6 +138,8 @@ export interface OperationalFigures {
   heldNotices: number;
   /** Messages RabbitMQ dead-lettered (status dead-lettered), since the store began. */
   deadLettered: number;
+  /** Withdrawal notices (reminders aside) that no execution receipt answered yet. */
+  outstandingWithdrawalReceipts: number;
 }
 
 export interface OperationsPort {
@@ -220,6 +233,11 @@ export interface GatewayNotice {
   count?: number;
   /** The message ids of the kept documents a dossier discloses, recorded with the notice. */
   discloses?: readonly string[];
+  /**
+   * A withdrawal notice: its reason, the notice it reminds of (a reminder), and the signed message,
+   * whose copy the store keeps sealed while reminders may be sent (WithdrawalReceiptsPort).
+   */
+  withdrawal?: { reason: string; reminderOf?: string; signedMessage: Uint8Array };
 }
 
 /** What the notices of a dossier update were prepared from; checked again inside the transaction. */
@@ -253,6 +271,10 @@ export interface DossierUpdate {
    * `correction-withheld`.
    */
   withheld?: Array<{ rule: string }>;
+  /** An opt-out RETRAIT_ACCORD_SANTE: record that the person withdrew their consent to share health data; nothing is destroyed. */
+  healthConsentWithdrawn?: boolean;
+  /** The first health field the message carries (a pointer): refused in the transaction if the consent was withdrawn meanwhile. */
+  healthField?: string;
   /** When what the notices were prepared from changed, the acceptance is `stale` and writes nothing. */
   preparedFrom?: PreparedFrom;
   /**
@@ -314,7 +336,10 @@ export interface HeldNotice {
 export interface DossierPort extends SubjectDirectory {
   /** The pseudonym of the person with this lookup key, without creating anything. */
   findSubject(lookup: string): Promise<string | undefined>;
+  /** An opt-out tombstone, or an erasure tombstone (the operator erased the person), under this lookup. */
   isOptedOut(lookup: string): Promise<boolean>;
+  /** The person withdrew their consent to share health data (opt-out RETRAIT_ACCORD_SANTE). */
+  isHealthConsentWithdrawn(lookup: string): Promise<boolean>;
   follows(beneficiary: string, partnerId: string): Promise<boolean>;
   followers(beneficiary: string): Promise<string[]>;
   /** Partners that were sent a message about the person (partners' messages and the gateway's). */
@@ -335,6 +360,12 @@ export interface DossierPort extends SubjectDirectory {
    * the transaction runs; otherwise the outcome is `stale` with the current recipients.
    */
   erase(opts: { beneficiary: string; reason: DestructionReason; at: string; notices: GatewayNotice[]; preparedFor: readonly string[] }): Promise<ErasureOutcome>;
+  /**
+   * Deletes the opt-out and erasure tombstones under this lookup (the operator re-admits a person
+   * erased or opted out by mistake) and audits `tombstone-lifted` with `code` and the rows deleted,
+   * in one transaction; nothing, and no entry, when there is none.
+   */
+  liftTombstone(opts: { lookup: string; code: string; at: string }): Promise<{ lifted: number; auditIndex: number | undefined }>;
   /** Orientations accepted before `acceptedBefore` that nobody acknowledged and that did not expire yet (a batch). */
   unansweredOrientations(acceptedBefore: string): Promise<PendingOrientation[]>;
   /**
@@ -360,6 +391,49 @@ export interface DossierPort extends SubjectDirectory {
   releaseHeldNotice(messageId: string, outboxBody: string): Promise<boolean>;
   /** How many notices wait for each recipient, and since when: for the operator. */
   heldNoticeCounts(): Promise<Array<{ recipient: string; count: number; oldest: string }>>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Withdrawal execution receipts (docs/interface.md): one row per withdrawal notice, no personal data.
+
+export type ReceiptState = 'outstanding' | 'answered' | 'all';
+
+export interface WithdrawalNoticeRecord {
+  noticeId: string;
+  recipient: string;
+  reason: string;
+  sentAt: string;
+  answeredAt: string | undefined;
+  status: 'EFFECTUE' | 'REFUSE_MOTIF_LEGAL' | undefined;
+  legalGround: string | undefined;
+  receiptId: string | undefined;
+  executedOn: string | undefined;
+  reminders: number;
+  lastRemindedAt: string | undefined;
+}
+
+/** A notice whose reminder is due: its row, the person's pseudonym on its message row, and the signed notice. */
+export interface DueReminder {
+  notice: WithdrawalNoticeRecord;
+  beneficiary: string;
+  signedMessage: Uint8Array;
+}
+
+export interface WithdrawalReceiptsPort {
+  /** The row of the notice this message id names (the notice itself, or a reminder of it); undefined when it names none. */
+  withdrawalNotice(messageId: string): Promise<WithdrawalNoticeRecord | undefined>;
+  /** Notices, oldest first, in a state, from an offset, at most `limit`. */
+  withdrawalNotices(opts: { state: ReceiptState; offset: number; limit: number }): Promise<WithdrawalNoticeRecord[]>;
+  /** Notices per recipient and status (EFFECTUE, REFUSE_MOTIF_LEGAL, EN_ATTENTE). */
+  withdrawalNoticeCounts(): Promise<Array<{ recipient: string; status: string; count: number }>>;
+  /** Unanswered notices whose last reminder (or the notice) is older than `before`, with fewer than `maxReminders` reminders; a batch. */
+  dueWithdrawalReminders(opts: { before: string; maxReminders: number; limit: number }): Promise<DueReminder[]>;
+  /**
+   * Queues a reminder, audited `withdrawal-reminded`, and counts it on its notice, in one transaction;
+   * false when the notice was answered or reminded meanwhile (`reminders` is what the caller saw).
+   * The notice's sealed copy goes with the last reminder.
+   */
+  sendWithdrawalReminder(opts: { noticeId: string; reminders: number; maxReminders: number; notice: GatewayNotice; beneficiary: string; at: string }): Promise<boolean>;
 }
 
 /**
@@ -454,7 +528,7 @@ export interface LookupsPort {
 // ---------------------------------------------------------------------------------------------------
 // The whole port
 
-export interface Store extends OutboxPort, OperationsPort, AuditLogPort, DossierPort, SecretsPort, LookupsPort {
+export interface Store extends OutboxPort, OperationsPort, AuditLogPort, DossierPort, SecretsPort, LookupsPort, WithdrawalReceiptsPort {
   /**
    * One transaction: the message, its outbox row and its `accepted` audit entry, its dossier update and
    * statistics row. An acknowledgement answering a message its sender received makes that message

@@ -10,10 +10,13 @@ import { execute, rows, type Sql, type Tx } from './transaction.js';
 /** A lookup names its secret (`<id>:<hmac>`, 16 + 1 + 64 characters); one of 64 predates that. */
 const UNNAMED_LOOKUP_LENGTH = 64;
 
+/** Every table keyed by a person's lookup: subjects, opt-out and erasure tombstones, withdrawals of health consent. */
+const LOOKUP_TABLES = ['subjects', 'opt_outs', 'erasure_tombstones', 'health_consent_withdrawals'] as const;
+
 /** Whether a subject or a tombstone is under one of these lookups (a read, before any write). */
 export function* underAny(sql: Sql, lookups: readonly string[]): Tx<boolean> {
   if (lookups.length === 0) return false;
-  for (const table of ['subjects', 'opt_outs'] as const) {
+  for (const table of LOOKUP_TABLES) {
     if ((yield* rows(sql.selectFrom(table).select('lookup').where('lookup', 'in', [...lookups]).limit(1))).length > 0) return true;
   }
   return false;
@@ -22,7 +25,7 @@ export function* underAny(sql: Sql, lookups: readonly string[]): Tx<boolean> {
 export function* rekeyLookups(sql: Sql, current: string, previous: readonly string[]): Tx<number> {
   if (previous.length === 0) return 0;
   let moved = 0;
-  for (const table of ['subjects', 'opt_outs'] as const) {
+  for (const table of LOOKUP_TABLES) {
     const already = yield* rows(sql.selectFrom(table).select('lookup').where('lookup', '=', current));
     if (already.length > 0) {
       // The row under the current lookup stands; an older duplicate could only be a leftover.
@@ -36,7 +39,7 @@ export function* rekeyLookups(sql: Sql, current: string, previous: readonly stri
 
 export function* lookupCounts(sql: Sql): Tx<Array<{ secret: string; rows: number }>> {
   const counts = new Map<string, number>();
-  for (const table of ['subjects', 'opt_outs'] as const) {
+  for (const table of LOOKUP_TABLES) {
     const secret = raw<string>`case when length(lookup) = ${raw.lit(UNNAMED_LOOKUP_LENGTH)} then '' else substr(lookup, 1, 16) end`;
     const found = yield* rows(sql.selectFrom(table).select((eb) => [secret.as('secret'), eb.fn.countAll<number>().as('rows')]).groupBy(secret));
     for (const entry of found) counts.set(entry.secret, (counts.get(entry.secret) ?? 0) + Number(entry.rows));
@@ -66,6 +69,12 @@ export function* rewrapDataKeys(sql: Sql, keys: DossierKeys, limit: number): Tx<
     yield* execute(sql.updateTable('held_notices').set({ wrapped_key: rewrapped.wrapped_data_key, kek_id: rewrapped.kek_id }).where('message_id', '=', notice.message_id));
     done++;
   }
+  const copies = yield* rows(sql.selectFrom('withdrawal_notice_copies').select(['notice_id', 'wrapped_key', 'kek_id']).where('kek_id', '<>', current).limit(Math.max(0, limit - done)));
+  for (const copy of copies) {
+    const rewrapped = keys.rewrap({ wrapped_data_key: copy.wrapped_key, kek_id: copy.kek_id });
+    yield* execute(sql.updateTable('withdrawal_notice_copies').set({ wrapped_key: rewrapped.wrapped_data_key, kek_id: rewrapped.kek_id }).where('notice_id', '=', copy.notice_id));
+    done++;
+  }
   return done;
 }
 
@@ -73,6 +82,7 @@ export function* wrappedKeyCounts(sql: Sql): Tx<Array<{ kek: string; keys: numbe
   const counts = new Map<string, number>();
   const subjects = yield* rows(sql.selectFrom('subjects').select((eb) => ['kek_id', eb.fn.countAll<number>().as('n')]).where('kek_id', 'is not', null).groupBy('kek_id'));
   const held = yield* rows(sql.selectFrom('held_notices').select((eb) => ['kek_id', eb.fn.countAll<number>().as('n')]).groupBy('kek_id'));
-  for (const entry of [...subjects, ...held]) counts.set(entry.kek_id!, (counts.get(entry.kek_id!) ?? 0) + Number(entry.n));
+  const copies = yield* rows(sql.selectFrom('withdrawal_notice_copies').select((eb) => ['kek_id', eb.fn.countAll<number>().as('n')]).groupBy('kek_id'));
+  for (const entry of [...subjects, ...held, ...copies]) counts.set(entry.kek_id!, (counts.get(entry.kek_id!) ?? 0) + Number(entry.n));
   return [...counts].map(([kek, n]) => ({ kek, keys: n })).sort((a, b) => a.kek.localeCompare(b.kek));
 }

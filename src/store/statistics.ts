@@ -46,10 +46,11 @@ const INSERT_FACT = template((sql, p: Omit<StatisticsFact, 'certified'> & { mess
 
 /**
  * The fact of an accepted message, `beneficiary` being its person's pseudonym (used for the lookup of
- * the cohort only, never written). Called after the message's row is inserted.
+ * the cohort only, never written; undefined for a gateway notice, which starts or joins no path). Called after the message's row is inserted.
  */
-export function* recordFact(sql: Sql, messageId: string, fact: StatisticsFact, beneficiary: string): Tx<void> {
-  const cohort = fact.type === 'orientation' ? messageId : ((yield* row(LATEST_ORIENTATION(sql, { beneficiary })))?.message_id ?? null);
+export function* recordFact(sql: Sql, messageId: string, fact: StatisticsFact, beneficiary: string | undefined): Tx<void> {
+  const latest = beneficiary === undefined ? undefined : yield* row(LATEST_ORIENTATION(sql, { beneficiary }));
+  const cohort = fact.type === 'orientation' ? messageId : (latest?.message_id ?? null);
   let days: number | null = null;
   if (fact.effectiveOn !== undefined && cohort !== null) {
     const started = yield* row(SENT_ON(sql, { orientation: cohort }));

@@ -128,6 +128,61 @@ export interface OptOutsTable {
   recorded_at: string;
 }
 
+/**
+ * One row per withdrawal notice the gateway sent (migration 0009), reminders excepted: who must answer,
+ * why, and the agency's execution receipt once it came. No column names or pseudonymises the person:
+ * the notice id is enough to match the receipt (src/domain/execution-receipts.ts).
+ */
+export interface WithdrawalReceiptsTable {
+  notice_id: string;
+  recipient: string;
+  /** The notice's body.reason (DISPENSE, RETRAIT, EFFACEMENT, OPPOSITION_ART21, ...). */
+  reason: string;
+  sent_at: string;
+  answered_at: string | null;
+  /** EFFECTUE or REFUSE_MOTIF_LEGAL; null while outstanding. */
+  status: string | null;
+  legal_ground: string | null;
+  /** The execution-receipt message that answered. */
+  receipt_id: string | null;
+  executed_on: string | null;
+  reminders: number;
+  last_reminded_at: string | null;
+}
+
+/** A reminder (a new withdrawal notice) and the original notice it reminds of: a receipt may answer either. */
+export interface WithdrawalRemindersTable {
+  message_id: string;
+  notice_id: string;
+}
+
+/**
+ * The withdrawal notice as the gateway signed it, sealed under the KEK like a held notice, kept only
+ * while reminders may still be sent: a reminder names the person (header.beneficiaryRef) and the
+ * gateway forgot them when it destroyed the dossier. Deleted at the receipt or the last reminder.
+ */
+export interface WithdrawalNoticeCopiesTable {
+  notice_id: string;
+  sealed: Buffer;
+  wrapped_key: Buffer;
+  kek_id: string;
+}
+
+/** The operator erased the person: keyed by the lookup only, so a later OFII batch cannot re-create them. */
+export interface ErasureTombstonesTable {
+  lookup: string;
+  /** EFFACEMENT (the operator's erasure). */
+  nature: string;
+  recorded_at: string;
+}
+
+/** The person withdrew their consent to share health data (opt-out RETRAIT_ACCORD_SANTE); keyed by the lookup only. */
+export interface HealthConsentWithdrawalsTable {
+  lookup: string;
+  message_id: string;
+  recorded_at: string;
+}
+
 /** One row of categories per accepted message; no column identifies a person (src/stats/facts.ts). */
 export interface StatsFactsTable {
   seq: Generated<number>;
@@ -226,4 +281,9 @@ export interface Tables {
   dossier_disclosures: DossierDisclosuresTable;
   beneficiary_index: BeneficiaryIndexTable;
   beneficiary_lookups: BeneficiaryLookupsTable;
+  withdrawal_receipts: WithdrawalReceiptsTable;
+  withdrawal_reminders: WithdrawalRemindersTable;
+  withdrawal_notice_copies: WithdrawalNoticeCopiesTable;
+  erasure_tombstones: ErasureTombstonesTable;
+  health_consent_withdrawals: HealthConsentWithdrawalsTable;
 }

@@ -83,6 +83,7 @@ describe('api-description: answers checked against the OpenAPI document @integra
         contentType: 'application/json',
       },
       'GET /v1/beneficiary-lookups/summary': { as: 'auditor' },
+      'GET /v1/withdrawals': { as: 'auditor', path: '/v1/withdrawals?state=all&limit=10' },
       'GET /v1/partners/{partnerId}/openpgp-key': { as: 'ofii-paris', path: '/v1/partners/mission-locale-paris/openpgp-key' },
     };
     const documented = Object.entries(buildOpenApi({ schemasDir: defaultSchemasDir() }).paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));

@@ -14,7 +14,7 @@ import { bytesOf, type Json } from '../fixtures/partner.js';
 const REF = '7503123456';
 
 function entry(document: Json, acceptedAt?: string): DossierEntry {
-  return { header: document['header'] as MessageHeader, document: bytesOf(document), signerFingerprint: `fpr-${document['header']['sender'] as string}`, ...(acceptedAt ? { acceptedAt } : {}) };
+  return { header: document['header'] as MessageHeader, document: bytesOf(document), attestedBy: 'author', signerFingerprint: `fpr-${document['header']['sender'] as string}`, ...(acceptedAt ? { acceptedAt } : {}) };
 }
 
 function rectification(sender: string, corrects: Json, changes: Json[], reason = 'ERREUR_DE_SAISIE'): Json {

@@ -131,7 +131,7 @@ describe('dev-pki generateTrustDirectory', function () {
     for (const id of IDS.slice(1, 7)) {
       const spe = registry.get(id)!;
       expect(spe.role, id).to.equal('agency');
-      expect(spe.sends, id).to.deep.equal(['acknowledgement', 'status-update', 'referral', 'rectification']);
+      expect(spe.sends, id).to.deep.equal(['acknowledgement', 'status-update', 'referral', 'rectification', 'execution-receipt']);
       expect(spe.receives, id).to.deep.equal(['orientation', 'referral', 'dossier', 'withdrawal', 'cir-review', 'correction']);
     }
     expect(registry.get('prefecture-paris')).to.include({ role: 'statistics' });

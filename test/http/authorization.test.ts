@@ -36,6 +36,7 @@ const EXPECTED: Record<Capability, boolean[]> = {
   'operator.status':               [false, false, false,    false, false],
   'beneficiary.lookup':            [false, true,  true,     false, false],
   'beneficiary.lookup.summary':    [false, false, false,    false, true],
+  'withdrawals.read':              [false, false, false,    false, true],
 };
 
 function refusal(fn: () => unknown): GatewayError | undefined {
@@ -60,10 +61,10 @@ describe('http/authorization: the one policy of who may ask what', () => {
     });
   }
 
-  it("the operator role has operator.status, the lookup counts (no person) and message.read, which shows it no message", () => {
+  it("the operator role has operator.status, withdrawals.read, the lookup counts (no person) and message.read, which shows it no message", () => {
     const operator = partner('operator', 'operator', [], []);
     const granted = (Object.keys(EXPECTED) as Capability[]).filter((capability) => mayUse(operator, capability));
-    expect(granted.sort()).to.deep.equal(['beneficiary.lookup.summary', 'message.read', 'operator.status']);
+    expect(granted.sort()).to.deep.equal(['beneficiary.lookup.summary', 'message.read', 'operator.status', 'withdrawals.read']);
     expect(refusal(() => visibleMessage(operator, { messageId: 'm', sender: 'ofii-paris', recipient: 'france-travail-paris' }))).to.include({ code: 'not_found' });
     for (const caller of CALLERS) expect(refusal(() => authorize(caller, 'operator.status')), caller.id).to.include({ code: 'forbidden' });
   });

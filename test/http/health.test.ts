@@ -102,7 +102,7 @@ describe('http: /healthz, /readyz and the operator status', function () {
       const body = json(answer);
       expect(summary(body)).to.deep.equal({ status: 'ready', store: 'writable', broker: 'connected', outboxDepth: 3, outbox: { depth: 3, oldestAgeSeconds: null, held: 0 } });
       // The whole shape the console renders (src/observability/operator-status.ts); the figures are tested on a real gateway (test/observability/).
-      expect(Object.keys(body)).to.deep.equal(['status', 'store', 'broker', 'outboxDepth', 'outbox', 'relay', 'queues', 'deadLetters', 'retention', 'auditLog', 'partners', 'gateway', 'checkedAt']);
+      expect(Object.keys(body)).to.deep.equal(['status', 'store', 'broker', 'outboxDepth', 'outbox', 'relay', 'queues', 'deadLetters', 'withdrawalReceipts', 'retention', 'auditLog', 'partners', 'gateway', 'checkedAt']);
       expect(operatorBed.store.calls[0]).to.equal('checkWritable');
       expect(operatorBed.store.calls).to.include('operationalFigures');
 
@@ -115,7 +115,7 @@ describe('http: /healthz, /readyz and the operator status', function () {
       operatorBed.store.unwritable = new GatewayError('store_unavailable', 'The store cannot take writes: SQLITE_READONLY.');
       const answer = await operatorBed.request({ as: 'operator', path: '/v1/operator/status' });
       expect(answer.status).to.equal(503);
-      expect(json(answer)).to.deep.include({ status: 'not-ready', store: 'unavailable', broker: 'connected', outboxDepth: null, outbox: null, deadLetters: null, auditLog: null });
+      expect(json(answer)).to.deep.include({ status: 'not-ready', store: 'unavailable', broker: 'connected', outboxDepth: null, outbox: null, deadLetters: null, withdrawalReceipts: null, auditLog: null });
       expect(operatorBed.store.calls).to.deep.equal(['checkWritable']);
     });
 

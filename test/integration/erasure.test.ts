@@ -149,10 +149,12 @@ describe('@integration erasure: crypto-shredding one person, the log still verif
     expect(await drainQueue(queueName(gw.settings.amqpPrefix, 'ofii-paris'))).to.have.length(0);
   });
 
-  it('a new orientation for the same reference starts a new subject, unlinkable to the erased one', async () => {
+  it('a new orientation for the same reference is refused by the erasure tombstone, under a new pseudonym unlinkable to the erased one', async () => {
     const fresh = orientationTo('france-travail-paris', ref);
-    expect((await send(gw.baseUrl, 'ofii-paris', fresh)).status).to.equal(202);
-    const now = (await gw.store.findMessage(fresh['header']['messageId']))!.beneficiary;
-    expect(now).to.match(/^[0-9a-f]{64}$/).and.not.equal(beneficiary);
+    const answer = await send(gw.baseUrl, 'ofii-paris', fresh);
+    expect(answer.status).to.equal(422);
+    expect(answer.body).to.include({ code: 'rule_violation', rule: 'beneficiary-opted-out' });
+    const refused = (await auditLog(gw)).find((e) => e.entry['event'] === 'rejected' && e.entry['messageId'] === fresh['header']['messageId'])!;
+    expect(refused.entry['beneficiary']).to.match(/^[0-9a-f]{64}$/).and.not.equal(beneficiary);
   });
 });

@@ -103,6 +103,6 @@ describe('@integration retention: expiry of orientations, destruction of dossier
     const ran = await runCli(['retention', 'run'], { PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_DATA_DIR: gw.settings.dataDir, PASSERELLE_AMQP_PREFIX: gw.settings.amqpPrefix });
     expect(ran.code, ran.stderr).to.equal(0);
     // On the real clock nothing is due any more: everything went at the test clock's sweeps.
-    expect(ran.stdout).to.match(/^passerelle: retention sweep: 0 orientations expired \(0 notices queued\), 0 dossiers destroyed .*, 0 unused subjects forgotten, 0 held notices sent, 0 notices still waiting for a partner.s key\.\n$/);
+    expect(ran.stdout).to.match(/^passerelle: retention sweep: 0 orientations expired \(0 notices queued\), 0 dossiers destroyed .*, 0 unused subjects forgotten, 0 held notices sent, 0 notices still waiting for a partner.s key, 0 withdrawal reminders sent\.\n$/);
   });
 });

@@ -99,6 +99,8 @@ describe('@integration statistics', function () {
       'orientations-by-recipient-and-outcome',
       'cir-reviews-by-month-and-final-status',
       'cir-reviews-by-final-status-and-level-reached',
+      'withdrawal-notices-by-recipient-and-execution',
+      'withdrawal-notices-by-month-and-execution',
     ]);
     expect(cell(report, 'messages-by-month-and-type', month, 'acknowledgement').count).to.equal(12);
     expect(cell(report, 'messages-by-month-and-type', 'TOTAL', 'TOTAL').count).to.equal(38);

@@ -52,13 +52,14 @@ const ANY_JSON_FIELDS: ReadonlySet<string> = new Set(['rectification.body.change
 const FRENCH_WORD = /(^|[\s'’(])(le|la|les|l|de|du|des|d|un|une|et|ou|en|à|au|aux|si|pour|par|sur|sans|est|qui)(?=[\s'’,.;:)]|$)/i;
 
 describe('message schemas', () => {
-  it('are the twelve types of version 1, in JSON Schema 2020-12 with their $id', () => {
+  it('are the thirteen types of version 1, in JSON Schema 2020-12 with their $id', () => {
     expect(documentSchemas.map((s) => s.fileName)).to.have.members([
       'acknowledgement.v1.schema.json',
       'cir-review.v1.schema.json',
       'correction.v1.schema.json',
       'dossier-request.v1.schema.json',
       'dossier.v1.schema.json',
+      'execution-receipt.v1.schema.json',
       'expiry.v1.schema.json',
       'opt-out.v1.schema.json',
       'orientation.v1.schema.json',
@@ -139,8 +140,8 @@ describe('message schemas', () => {
       it('requires the whole header, with inReplyTo for answers only', () => {
         const header = field(type, 'header');
         const expected = ['messageId', 'type', 'version', 'sender', 'recipient', 'sentAt', 'beneficiaryRef'];
-        // Answers name what they answer; a dossier names its referral, an expiry notice its orientation, a correction notice its rectification.
-        if (['acknowledgement', 'status-update', 'dossier', 'expiry', 'correction'].includes(type)) expected.push('inReplyTo');
+        // Answers name what they answer; a dossier names its referral, an expiry notice its orientation, a correction notice its rectification, an execution receipt its withdrawal notice.
+        if (['acknowledgement', 'status-update', 'dossier', 'expiry', 'correction', 'execution-receipt'].includes(type)) expected.push('inReplyTo');
         expect(header.required).to.have.members(expected);
         expect(header.properties.type.const).to.equal(type);
         expect(header.properties.version.const).to.equal(1);

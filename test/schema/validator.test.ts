@@ -92,8 +92,8 @@ describe('schema validator', () => {
   });
 
   describe('creation', () => {
-    it('compiles every message schema in strict mode and knows the twelve types', () => {
-      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'cir-review', 'correction', 'dossier', 'dossier-request', 'expiry', 'opt-out', 'orientation', 'rectification', 'referral', 'status-update', 'withdrawal']);
+    it('compiles every message schema in strict mode and knows the thirteen types', () => {
+      expect(validator.knownTypes()).to.deep.equal(['acknowledgement', 'cir-review', 'correction', 'dossier', 'dossier-request', 'execution-receipt', 'expiry', 'opt-out', 'orientation', 'rectification', 'referral', 'status-update', 'withdrawal']);
     });
 
     it('finds <project root>/schemas from the module location', () => {
@@ -169,6 +169,7 @@ describe('schema validator', () => {
         'correction.v1',
         'dossier-request.v1',
         'dossier.v1',
+        'execution-receipt.v1',
         'expiry.v1',
         'opt-out.v1',
         'rectification.v1',

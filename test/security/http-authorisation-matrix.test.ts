@@ -114,6 +114,7 @@ describe('@integration security: HTTP authorisation matrix (every role against e
     row('GET /v1/beneficiary-lookups/summary', fixed('GET', '/v1/beneficiary-lookups/summary'),
                                                                                   403, 403, 403, 200, 200,   401,    401),
     row('GET /v1/operator/status', fixed('GET', '/v1/operator/status'),           403, 403, 403, 403, 200,   401,    401),
+    row('GET /v1/withdrawals', fixed('GET', '/v1/withdrawals?state=all'),         403, 403, 403, 200, 200,   401,    401),
     row('GET /metrics', fixed('GET', '/metrics'),                                 403, 403, 403, 403, 200,   401,    401),
   ];
 

@@ -87,7 +87,7 @@ describe('security: rectification-hijack, an agency rewrites a document it did n
 
   it("the client refuses a rectification signed by another partner than the corrected document's author, whatever the gateway says", () => {
     const forged = rectificationBy('france-travail-paris', ref, orientation['header']['messageId'], [{ op: 'replace', path: '/body/identity/birthName', value: 'FORGED' }]);
-    const entry = (document: Json, signer: string): DossierEntry => ({ header: document['header'] as MessageHeader, document: bytesOf(document), signerFingerprint: signer });
+    const entry = (document: Json, signer: string): DossierEntry => ({ header: document['header'] as MessageHeader, document: bytesOf(document), attestedBy: 'author', signerFingerprint: signer });
     const error = (() => {
       try {
         applyCorrection(orientation, entry(forged, 'ft-fingerprint'));

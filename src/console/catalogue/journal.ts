@@ -16,6 +16,9 @@ export const journal = {
   'journal.event.erased': 'Dossier effacé',
   'journal.event.correction-notified': 'Rectification notifiée',
   'journal.event.correction-withheld': 'Rectification retenue (champ interdit au destinataire)',
+  'journal.event.withdrawal-reminded': 'Retrait relancé (sans compte rendu d’exécution)',
+  'journal.event.health-consent-withdrawn': 'Retrait de l’accord au partage des données de santé',
+  'journal.event.tombstone-lifted': 'Opposition ou effacement levé par l’exploitant',
 
   // Entry fields
   'journal.field.index': 'Index',

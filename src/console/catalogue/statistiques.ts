@@ -48,6 +48,8 @@ export const statistiques = {
   'statistiques.table.orientations-by-recipient-and-permit-family': 'Orientations par structure et par famille de titre de séjour',
   'statistiques.table.orientations-by-recipient-and-language-level': 'Orientations par structure et par niveau initial de français (CECRL)',
   'statistiques.table.orientations-by-recipient-and-outcome': 'Orientations par structure et par suite donnée (dernier accusé de réception de la structure)',
+  'statistiques.table.withdrawal-notices-by-recipient-and-execution': 'Avis de retrait envoyés par la passerelle, par structure et par compte rendu d’exécution',
+  'statistiques.table.withdrawal-notices-by-month-and-execution': 'Avis de retrait envoyés par la passerelle, par mois et par compte rendu d’exécution',
   'statistiques.table.acceptance-rate-by-recipient': 'Part des orientations dont le dernier accusé de réception est « acceptée », par structure',
   'statistiques.table.days-to-first-interview-by-recipient': 'Délai médian, en jours, entre l’envoi de l’orientation et le premier entretien réalisé, par structure',
   'statistiques.table.cir-reviews-by-month-and-final-status': 'Bilans de fin de CIR par mois et par statut final du contrat',
@@ -64,6 +66,7 @@ export const statistiques = {
   'statistiques.dimension.outcome': 'Suite donnée',
   'statistiques.dimension.finalStatus': 'Statut final du CIR',
   'statistiques.dimension.levelReached': 'Niveau de français atteint',
+  'statistiques.dimension.execution': 'Compte rendu d’exécution',
 
   'statistiques.category.TOTAL': 'Total',
   'statistiques.category.TOTAL.month': 'Total, toute la durée du rapport',
@@ -87,4 +90,9 @@ export const statistiques = {
   'statistiques.category.REDIRIGEE': 'Redirigée',
   'statistiques.category.SANS_REPONSE': 'Sans réponse',
   'statistiques.category.INFRA_A1': 'Infra A1',
+  'statistiques.category.withdrawal': 'Avis de retrait',
+  'statistiques.category.execution-receipt': 'Compte rendu d’exécution',
+  'statistiques.category.EFFECTUE': 'Effectué',
+  'statistiques.category.REFUSE_MOTIF_LEGAL': 'Refusé pour motif légal',
+  'statistiques.category.EN_ATTENTE': 'En attente',
 } as const;

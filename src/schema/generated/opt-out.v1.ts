@@ -6,7 +6,7 @@
 /**
  * Dispense ou retrait, version 1
  *
- * Demande de la personne, recueillie par l'OFII, d'être dispensée de l'accompagnement du service public de l'emploi (CESEDA L.413-3, R.413-14) ou de retirer son accord. Adressée à la passerelle elle-même : après elle, toute orientation ou passerelle pour la personne est refusée, chaque acteur qui a reçu des données sur elle reçoit un avis de retrait, et son dossier est détruit.
+ * Demande de la personne, recueillie par l'OFII : dispense de l'accompagnement du service public de l'emploi (CESEDA L.413-3, R.413-14), retrait de son accord, opposition (RGPD article 21), retrait de son accord au partage de ses données de santé (RGPD articles 9(2)(a) et 7(3)) ou effacement parce qu'elle n'est pas accompagnée (CASF R.263-8). Adressée à la passerelle elle-même : chaque acteur qui a reçu des données sur la personne reçoit un avis de retrait ; sauf pour RETRAIT_ACCORD_SANTE, toute orientation ou passerelle pour la personne est ensuite refusée et son dossier est détruit ; après RETRAIT_ACCORD_SANTE, l'accompagnement continue mais plus aucune donnée de santé n'est acceptée ni transmise.
  */
 export interface OptOutV1 {
   header: OptOutV1Header;
@@ -76,9 +76,9 @@ export interface OptOutV1Body {
   /**
    * Nature de la demande
    *
-   * DISPENSE (dispense de l'accompagnement par le service public de l'emploi, CESEDA L.413-3 et R.413-14) ou RETRAIT (la personne retire son accord à la transmission de ses données).
+   * DISPENSE (dispense de l'accompagnement par le service public de l'emploi, nature DISPENSE_CONSEIL_ORIENTATION, CESEDA L.413-3 et R.413-14), RETRAIT (la personne retire son accord à la transmission de ses données), OPPOSITION_ART21 (la personne s'oppose au traitement, RGPD article 21), RETRAIT_ACCORD_SANTE (la personne retire son accord au partage de ses données de santé, RGPD articles 9(2)(a) et 7(3) : l'accompagnement continue) ou EFFACEMENT_NON_ACCOMPAGNE (la personne n'est pas accompagnée : ses données sont détruites sans délai, CASF R.263-8).
    */
-  kind: 'DISPENSE' | 'RETRAIT';
+  kind: 'DISPENSE' | 'RETRAIT' | 'OPPOSITION_ART21' | 'RETRAIT_ACCORD_SANTE' | 'EFFACEMENT_NON_ACCOMPAGNE';
   /**
    * Date d'effet
    *

@@ -6,7 +6,7 @@
 /**
  * Avis de retrait, version 1
  *
- * Avis qu'émet la passerelle, signé de sa propre clé, à chaque acteur qui a reçu des données sur une personne, lorsque celle-ci a été dispensée, a retiré son accord ou a été effacée : l'acteur supprime ce qu'il détient sur elle au titre de l'échange, sauf obligation légale de conservation.
+ * Avis qu'émet la passerelle, signé de sa propre clé, à chaque acteur qui a reçu des données sur une personne, lorsque celle-ci a été dispensée, a retiré son accord, s'est opposée, a retiré son accord au partage de ses données de santé ou a été effacée : l'acteur supprime ce qu'il détient sur elle au titre de l'échange (seulement ses données de santé pour RETRAIT_ACCORD_SANTE), sauf obligation légale de conservation, et répond par un compte rendu d'exécution (execution-receipt).
  */
 export interface WithdrawalV1 {
   header: WithdrawalV1Header;
@@ -15,7 +15,7 @@ export interface WithdrawalV1 {
 /**
  * En-tête
  *
- * En-tête commun du message ; l'émetteur est toujours la passerelle et inReplyTo, s'il est présent, désigne la demande de dispense ou de retrait (opt-out) qui a déclenché l'avis.
+ * En-tête commun du message ; l'émetteur est toujours la passerelle ; inReplyTo, s'il est présent, désigne la demande (opt-out) qui a déclenché l'avis ou, pour une relance, l'avis d'origine.
  */
 export interface WithdrawalV1Header {
   /**
@@ -70,19 +70,26 @@ export interface WithdrawalV1Header {
 /**
  * Corps de l'avis de retrait
  *
- * Motif et date d'effet du retrait.
+ * Motif et date d'effet du retrait ; pour une relance, l'avis d'origine.
  */
 export interface WithdrawalV1Body {
   /**
    * Motif du retrait
    *
-   * DISPENSE (la personne est dispensée de l'accompagnement), RETRAIT (la personne a retiré son accord) ou EFFACEMENT (effacement des données de la personne par l'exploitant de la passerelle, par exemple à sa demande, RGPD article 17).
+   * DISPENSE (la personne est dispensée de l'accompagnement), RETRAIT (la personne a retiré son accord), EFFACEMENT (effacement des données de la personne par l'exploitant de la passerelle, par exemple à sa demande, RGPD article 17), OPPOSITION_ART21 (opposition, RGPD article 21), RETRAIT_ACCORD_SANTE (retrait de l'accord au partage des données de santé, RGPD articles 9(2)(a) et 7(3) : seules les données de santé sont à supprimer) ou EFFACEMENT_NON_ACCOMPAGNE (la personne n'est pas accompagnée, CASF R.263-8).
    */
-  reason: 'DISPENSE' | 'RETRAIT' | 'EFFACEMENT';
+  reason:
+    'DISPENSE' | 'RETRAIT' | 'EFFACEMENT' | 'OPPOSITION_ART21' | 'RETRAIT_ACCORD_SANTE' | 'EFFACEMENT_NON_ACCOMPAGNE';
   /**
    * Date d'effet
    *
    * Date à partir de laquelle les données de la personne ne doivent plus être traitées au titre de l'échange.
    */
   effectiveOn: string;
+  /**
+   * Relance de l'avis
+   *
+   * Présent seulement dans une relance : identifiant (messageId) de l'avis de retrait d'origine, resté sans compte rendu d'exécution. Le compte rendu peut répondre à l'un ou à l'autre.
+   */
+  reminderOf?: string;
 }
