@@ -65,6 +65,8 @@ export const EVENT_RULES: Readonly<Record<string, EventRule>> = {
   'opted-out': { section: 'none', why: "the person's own request, kept by the gateway" },
   erased: { section: 'none', why: 'a destruction, not a disclosure' },
   'correction-withheld': { section: 'none', why: 'a correction the gateway did not send: nothing reached the partner' },
+  'health-consent-withdrawn': { section: 'none', why: "the person's own request, kept by the gateway; the withdrawal notices it sends are listed by their own entries" },
+  'tombstone-lifted': { section: 'none', why: "the operator's decision about the gateway's own record; it names nobody" },
 };
 
 /** The organisation the rule names in the entry, or undefined when the entry names none. */
