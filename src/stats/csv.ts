@@ -13,26 +13,24 @@ function field(value: string | number | null | undefined): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+type Line = Array<string | number | null | undefined>;
+
+/** The lines of one group of tables (the report's own, or its efficacy section): counts, rates, medians. */
+function linesOf(group: Pick<StatisticsReport, 'tables' | 'rates' | 'medians'> | StatisticsReport['efficacy']): Line[] {
+  const lines: Line[] = [];
+  for (const table of group.tables) {
+    for (const cell of table.cells) lines.push([table.name, cell.row, cell.column, 'count', cell.count, cell.suppressed ? 'suppressed' : '']);
+  }
+  for (const table of group.rates) {
+    for (const cell of table.cells) lines.push([table.name, cell.row, '', 'rate', cell.rate, cell.flag]);
+  }
+  for (const table of group.medians) {
+    for (const cell of table.cells) lines.push([table.name, cell.row, '', 'median-days', cell.medianDays, cell.flag]);
+  }
+  return lines;
+}
+
 export function statisticsCsv(report: StatisticsReport): string {
-  const lines: Array<Array<string | number | null | undefined>> = [[...CSV_COLUMNS]];
-  for (const table of report.tables) {
-    for (const cell of table.cells) lines.push([table.name, cell.row, cell.column, 'count', cell.count, cell.suppressed ? 'suppressed' : '']);
-  }
-  for (const table of report.rates) {
-    for (const cell of table.cells) lines.push([table.name, cell.row, '', 'rate', cell.rate, cell.flag]);
-  }
-  for (const table of report.medians) {
-    for (const cell of table.cells) lines.push([table.name, cell.row, '', 'median-days', cell.medianDays, cell.flag]);
-  }
-  const { efficacy } = report;
-  for (const table of efficacy.tables) {
-    for (const cell of table.cells) lines.push([table.name, cell.row, cell.column, 'count', cell.count, cell.suppressed ? 'suppressed' : '']);
-  }
-  for (const table of efficacy.rates) {
-    for (const cell of table.cells) lines.push([table.name, cell.row, '', 'rate', cell.rate, cell.flag]);
-  }
-  for (const table of efficacy.medians) {
-    for (const cell of table.cells) lines.push([table.name, cell.row, '', 'median-days', cell.medianDays, cell.flag]);
-  }
+  const lines: Line[] = [[...CSV_COLUMNS], ...linesOf(report), ...linesOf(report.efficacy)];
   return lines.map((line) => `${line.map(field).join(',')}\r\n`).join('');
 }
