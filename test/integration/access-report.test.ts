@@ -2,8 +2,9 @@
  * The person's access report (issue 14, item 5; RGPD art. 15), end to end: partners seal with GnuPG
  * and post over mutual TLS to a real gateway (SQLite, RabbitMQ); OFII orients a person to France
  * Travail, which answers and reports to OFII, then refers the person to Cap emploi, which receives the
- * dossier and opens it with GnuPG. `passerelle access-report` on the gateway host then lists exactly
- * the disclosures this test made (and nothing of a second person sent alongside), each line's proof
+ * dossier and opens it with GnuPG; Mission Locale then finds the person by a beneficiary lookup, and
+ * OFII is asked to share the dossier. `passerelle access-report` on the gateway host then lists exactly
+ * the disclosures this test made and the one lookup (and nothing of a second person sent alongside), each line's proof
  * verifies with `passerelle access-report verify` and, independently here, with src/audit against the
  * checkpoint the gateway publishes; a changed byte fails naming the line; the PDF reads back with
  * pdftotext; an erased person's report says the exchange holds nothing.
@@ -24,7 +25,7 @@ import { runCli } from '../fixtures/cli.js';
 import { acknowledgement, gpgAs, orientationTo, randomRef, readCert, referral, statusUpdate, fingerprintOf } from '../fixtures/dossier.js';
 import { drainQueue, EXAMPLE_CERTS, eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import type { GnupgHome } from '../fixtures/gpg.js';
-import { get, post, type Json } from '../fixtures/partner.js';
+import { get, post, postJson, type Json } from '../fixtures/partner.js';
 
 const run = promisify(execFile);
 const FILES = ['rapport-acces.html', 'rapport-acces.pdf', 'rapport-acces.json'];
@@ -66,6 +67,7 @@ describe('@integration access report: every disclosure about the person, each wi
   const disclosed: Array<[string, string, string]> = [];
   let out: string;
   let report: AccessReport;
+  let lookupId: string;
 
   it('OFII orients, France Travail answers and reports, refers to Cap emploi, which opens the dossier with GnuPG; someone else is oriented too', async () => {
     // Cap emploi may take the person: a recognised disability, and consent to share health data.
@@ -92,14 +94,24 @@ describe('@integration access report: every disclosure about the person, each wi
     expect(dossier['header']['beneficiaryRef']).to.equal(ref);
     for (const document of dossier['body']['documents'] as Json[]) disclosed.push(['cap-emploi-75', 'dossier', document['messageId'] as string]);
     expect(disclosed.filter(([, type]) => type === 'dossier')).to.have.length(3);
-    for (const id of ['france-travail-paris', 'mission-locale-paris', 'ofii-paris']) await drainQueue(queueName(gw.settings.amqpPrefix, id));
+    // Mission Locale, which the person went to on their own, finds them: a lookup that found the person,
+    // and the gateway's request to OFII to share the dossier (a disclosure to OFII: an agency found them).
+    const lookup = await postJson(gw.baseUrl, 'mission-locale-paris', '/v1/beneficiary-lookups', { by: 'reference', beneficiaryRef: ref, personAgreement: { recordedOn: '2026-12-01', channel: 'ENTRETIEN_SPE' } });
+    expect(lookup.status, JSON.stringify(lookup.body)).to.equal(200);
+    expect(lookup.body).to.include({ known: true });
+    lookupId = (lookup.body as { lookupId: string }).lookupId;
+    await eventually(async () => ((await gw.store.outboxDepth()) === 0 ? true : undefined));
+    const requests = (await drainQueue(queueName(gw.settings.amqpPrefix, 'ofii-paris'))).filter((m) => m.properties['type'] === 'dossier-request');
+    expect(requests).to.have.length(1);
+    disclosed.push(['ofii-paris', 'dossier-request', String(requests[0]!.properties['messageId'])]);
+    for (const id of ['france-travail-paris', 'mission-locale-paris']) await drainQueue(queueName(gw.settings.amqpPrefix, id));
   });
 
   it('passerelle access-report writes the three files, mode 0600, and prints counts without the person', async () => {
     out = path.join(work, 'report');
     const made = await runCli(['access-report', '--ref', ref, '--out', out], env);
     expect(made.code, made.stderr).to.equal(0);
-    expect(made.stdout).to.include('7 disclosure lines').and.include('mode 0600').and.include('access-report verify');
+    expect(made.stdout).to.include('8 disclosure lines').and.include('mode 0600').and.include('access-report verify');
     expect(made.stdout + made.stderr).to.not.include(ref);
     for (const file of FILES) expect(fs.statSync(path.join(out, file)).mode & 0o777, file).to.equal(0o600);
     report = JSON.parse(fs.readFileSync(path.join(out, 'rapport-acces.json'), 'utf8')) as AccessReport;
@@ -110,15 +122,19 @@ describe('@integration access report: every disclosure about the person, each wi
   });
 
   it('lists exactly the disclosures the test made, and nothing about the second person', async () => {
-    const listed = report.lines.map((line) => {
+    const disclosures = report.lines.filter((line) => line.section === 'disclosure');
+    const listed = disclosures.map((line) => {
       const entry = JSON.parse(line.proof.entry) as { type: string; messageId: string };
       return [line.organisation.id, entry.type, line.document?.messageId ?? entry.messageId];
     });
-    expect(report.lines.every((line) => line.section === 'disclosure')).to.equal(true);
+    // Who looked the person up: Mission Locale's lookup, and nothing else.
+    const lookups = report.lines.filter((line) => line.section === 'lookup');
+    expect(lookups.map((line) => [line.organisation.id, (JSON.parse(line.proof.entry) as { messageId: string }).messageId])).to.deep.equal([['mission-locale-paris', lookupId]]);
+    expect(report.lines).to.have.length(disclosures.length + lookups.length);
     expect(listed).to.have.deep.members(disclosed);
     expect(listed).to.have.length(disclosed.length);
     const names = Object.fromEntries(report.lines.map((l) => [l.organisation.id, l.organisation.name]));
-    expect(names).to.deep.equal({ 'france-travail-paris': 'France Travail, direction territoriale de Paris', 'ofii-paris': 'OFII, direction territoriale de Paris', 'cap-emploi-75': 'Cap emploi 75' });
+    expect(names).to.deep.equal({ 'france-travail-paris': 'France Travail, direction territoriale de Paris', 'ofii-paris': 'OFII, direction territoriale de Paris', 'cap-emploi-75': 'Cap emploi 75', 'mission-locale-paris': 'Mission Locale de Paris' });
     const other = (await gw.store.readAuditEntries(0, Number.MAX_SAFE_INTEGER, 10_000)).map((e) => JSON.parse(e.entry) as { recipient?: string; beneficiary?: string }).find((e) => e.recipient === 'mission-locale-paris')!;
     for (const file of FILES) {
       const bytes = fs.readFileSync(path.join(out, file));
