@@ -180,7 +180,7 @@ describe('stats/service: the report off the main thread, kept for a bounded time
     await statistics.report(SHAPE).catch((err: unknown) => (error = err));
     expect(error).to.be.instanceOf(GatewayError).with.property('code', 'store_unavailable');
     failing = false;
-    expect((await statistics.report(SHAPE)).tables).to.have.length(7);
+    expect((await statistics.report(SHAPE)).tables).to.have.length(9);
     expect(statistics.computations).to.equal(2);
   });
 });
