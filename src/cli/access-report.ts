@@ -127,7 +127,7 @@ export async function runAccessReportVerify(opts: { settings: Settings; file: st
     throw new GatewayError('audit_invalid', `The report is incomplete: log entries ${missing.indexes.join(', ')} of the export are about the same person and are disclosures or lookups, but the report leaves them out.`);
   }
   if (!opts.json) {
-    print(`all ${check.lines.length} lines verified against the checkpoint of ${treeSize} entries.`);
+    print(`${check.lines.length === 1 ? 'the one line' : `all ${check.lines.length} lines`} verified against the checkpoint of ${treeSize} entries.`);
     if (missing !== undefined) print(`complete: the export of ${missing.exported} entries (checkpoint verified) holds no other disclosure or lookup about this person.`);
   }
   return EXIT.ok;

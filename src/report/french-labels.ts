@@ -53,6 +53,11 @@ const TYPES: Record<string, string> = {
   dossier: 'Dossiers',
   withdrawal: 'Retraits',
   expiry: 'Expirations',
+  'cir-review': 'Bilans de fin de CIR',
+  rectification: 'Rectifications',
+  'execution-receipt': "Comptes rendus d'exécution",
+  correction: 'Avis de rectification',
+  'dossier-request': 'Demandes de partage',
   TOTAL: 'Total',
 };
 
