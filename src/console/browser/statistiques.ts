@@ -38,8 +38,17 @@ interface MedianTable {
   rows: string;
   cells: Array<{ row: string; medianDays: number | null; flag?: string }>;
 }
+/** The efficacy section (src/stats/efficacy.ts): situations 6 and 12 months after the orientation. */
+interface Efficacy {
+  reportDate: string;
+  observedThrough: { sixMonths: string; twelveMonths: string };
+  tables: Array<CountTable & { horizonMonths: number }>;
+  rates: Array<RateTable & { horizonMonths: number }>;
+  medians: MedianTable[];
+}
 interface Report {
   generatedAt: string;
+  efficacy?: Efficacy;
   disclosureControl: { suppressedCounts: { from: number; to: number }; minimumRateDenominator: number; minimumMedianObservations: number };
   tables: CountTable[];
   rates: RateTable[];
@@ -75,6 +84,8 @@ function monthLabel(month: string): string {
 function categoryLabel(dimension: string, value: string): string {
   if (value === TOTAL) return t(dimension === 'month' ? 'statistiques.category.TOTAL.month' : 'statistiques.category.TOTAL');
   if (dimension === 'month') return monthLabel(value);
+  const quarter = /^(\d{4})-Q([1-4])$/.exec(value);
+  if (quarter) return `${quarter[2]}${quarter[2] === '1' ? 'er' : 'e'} trimestre ${quarter[1]}`;
   const known = key(`statistiques.category.${value}`);
   return known ? t(known) : value;
 }
@@ -349,6 +360,41 @@ function render(root: Element, report: Report): void {
         tables.get(MESSAGES) ? countTable(tables.get(MESSAGES)!, period) : null,
         // A table a later gateway adds is shown too, rather than silently left out.
         ...report.tables.filter((table) => !known.has(table.name)).map((table) => countTable(table, period)),
+      ),
+      efficacySection(report),
+    ),
+  );
+}
+
+/**
+ * The efficacy tables as published: each titled from its horizon and dimension, a withheld count or
+ * rate shown as such. Nothing is computed here (see the top of this file).
+ */
+function efficacySection(report: Report): HTMLElement | null {
+  const efficacy = report.efficacy;
+  if (efficacy === undefined) return null;
+  const titled = (element: HTMLElement, title: string): HTMLElement => {
+    const heading = element.querySelector('h3, .stats-block__title, caption');
+    if (heading !== null) heading.textContent = title;
+    return element;
+  };
+  const dimension = (name: string) => dimensionLabel(name).toLowerCase();
+  const none: Period = { months: [], from: undefined, to: undefined, invalid: false };
+  return section(
+    'efficacite',
+    t('statistiques.section.efficacy'),
+    h('p', {}, t('statistiques.efficacy.lead', { date: dateTime.format(new Date(efficacy.reportDate)), six: monthLabel(efficacy.observedThrough.sixMonths), twelve: monthLabel(efficacy.observedThrough.twelveMonths) })),
+    ...efficacy.tables.map((table) => titled(countTable(table, none), t('statistiques.efficacy.outcomes', { horizon: table.horizonMonths, dimension: dimension(table.rows) }))),
+    ...efficacy.rates.map((table) =>
+      titled(
+        valueTable(table.name, table.rows, t('statistiques.column.rate'), table.cells.map((cell) => ({ row: cell.row, value: cell.rate, text: cell.rate === null ? flagText(cell.flag, report) : percent.format(cell.rate) }))),
+        t('statistiques.efficacy.rates', { horizon: table.horizonMonths, dimension: dimension(table.rows) }),
+      ),
+    ),
+    ...efficacy.medians.map((table) =>
+      titled(
+        valueTable(table.name, table.rows, t('statistiques.column.median'), table.cells.map((cell) => ({ row: cell.row, value: cell.medianDays, text: cell.medianDays === null ? flagText(cell.flag, report) : t('statistiques.days', { value: decimal.format(cell.medianDays) }) }))),
+        t('statistiques.efficacy.medians', { dimension: dimension(table.rows) }),
       ),
     ),
   );
