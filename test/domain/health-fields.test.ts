@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { GatewayError } from '../../src/domain/errors.js';
-import { assertNoHealthFields, findHealthFields, withoutHealthFields } from '../../src/domain/health-fields.js';
+import { assertNoHealthFields, changedHealthField, findHealthFields, withoutHealthFields } from '../../src/domain/health-fields.js';
 
 const orientation = (body: Record<string, unknown>) => ({ header: { type: 'orientation' }, body });
 
@@ -48,5 +48,16 @@ describe('domain/health-fields: what a withdrawal of health consent keeps out', 
     expect(removed).to.deep.equal(['/body/disability', '/body/constraints/0', '/body/constraints/2', '/body/consent']);
     expect(document.body.constraints).to.have.length(3);
     expect(document.body).to.have.property('disability');
+  });
+  it('names the health field a correction would put back or change, and none for a removal or another field', () => {
+    const before = { header: { type: 'orientation' }, body: { identity: { givenNames: ['Darya'] }, constraints: [{ theme: 'LOGEMENT' }] } };
+    const put = (body: Record<string, unknown>) => ({ header: { type: 'orientation' }, body: { ...before.body, ...body } });
+    expect(changedHealthField(before, put({ disability: { rqth: 'OUI' } }))).to.equal('/body/disability');
+    expect(changedHealthField(before, put({ constraints: [{ theme: 'LOGEMENT' }, { theme: 'SANTE' }] }))).to.equal('/body/constraints/1');
+    expect(changedHealthField(before, put({ identity: { givenNames: ['Daria'] } }))).to.equal(undefined);
+    const withHealth = put({ disability: { rqth: 'OUI' } });
+    expect(changedHealthField(withHealth, before), 'a removal').to.equal(undefined);
+    expect(changedHealthField(withHealth, put({ disability: { rqth: 'EN_COURS' } }))).to.equal('/body/disability');
+    expect(changedHealthField(withHealth, withHealth), 'unchanged').to.equal(undefined);
   });
 });
