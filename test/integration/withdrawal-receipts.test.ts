@@ -178,6 +178,18 @@ describe('@integration withdrawal execution receipts, opt-out natures and tombst
     expect(withHealth.body).to.include({ code: 'rule_violation', rule: 'health-consent-withdrawn' });
     expect(JSON.stringify(withHealth.body)).to.include('/body/disability').and.not.include('"OUI"');
     expect((await send(gw.baseUrl, 'ofii-paris', orientationTo('france-travail-paris', ref))).status).to.equal(202);
+
+    // A rectification cannot put a health field back, nor change one; a correction of another field goes through.
+    const rectification = (changes: Json[]): Json => ({
+      header: { messageId: crypto.randomUUID(), type: 'rectification', version: 1, sender: 'ofii-paris', recipient: 'passerelle', sentAt: clock().toISOString(), beneficiaryRef: ref },
+      body: { corrects: orientation['header']['messageId'], changes, reason: 'ERREUR_DE_SAISIE', requestedOn: clock().toISOString().slice(0, 10) },
+    });
+    const healthChange = await send(gw.baseUrl, 'ofii-paris', rectification([{ op: 'replace', path: '/body/disability/rqth', value: 'EN_COURS' }]));
+    expect(healthChange.status, JSON.stringify(healthChange.body)).to.equal(422);
+    expect(healthChange.body).to.include({ code: 'rule_violation', rule: 'health-consent-withdrawn' });
+    expect(JSON.stringify(healthChange.body)).to.include('/body/disability').and.not.include('EN_COURS');
+    const nameChange = await send(gw.baseUrl, 'ofii-paris', rectification([{ op: 'replace', path: '/body/identity/givenNames/0', value: 'Daria' }]));
+    expect(nameChange.status, JSON.stringify(nameChange.body)).to.equal(202);
     await settle();
     for (const id of ['france-travail-paris', 'mission-locale-paris', 'ofii-paris']) await queueOf(id);
   });
