@@ -4,26 +4,21 @@
  * and nothing outside the file (no font, image or script to fetch: it is handed over as a file, and
  * its reader must not be tracked). Pure: returns the text.
  */
+import { escapeHtml, htmlDocument } from './html-document.js';
 import type { AccessReport, ReportLine } from './access-report.js';
 import {
   controllerText, DISCLOSURE_COLUMNS, disclosureCells, disclosuresIntro, HEADINGS, introduction, LOOKUP_COLUMNS, lookupCells, lookupsIntro, proofsText, purposeText, rightsText, TABLE_CAPTIONS,
 } from './access-report-text.js';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
 function paragraphs(texts: readonly string[]): string {
-  return texts.map((text) => `<p>${escape(text)}</p>`).join('\n');
+  return texts.map((text) => `<p>${escapeHtml(text)}</p>`).join('\n');
 }
 
 function table(caption: string, columns: readonly string[], rows: readonly string[][]): string {
-  const head = columns.map((column) => `<th scope="col">${escape(column)}</th>`).join('');
+  const head = columns.map((column) => `<th scope="col">${escapeHtml(column)}</th>`).join('');
   // The first cell (the line's number) heads its row, so a screen reader says which line a cell is in.
-  const body = rows.map((cells) => `<tr><th scope="row">${escape(cells[0]!)}</th>${cells.slice(1).map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`).join('\n');
-  return `<table>\n<caption>${escape(caption)}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+  const body = rows.map((cells) => `<tr><th scope="row">${escapeHtml(cells[0]!)}</th>${cells.slice(1).map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n');
+  return `<table>\n<caption>${escapeHtml(caption)}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
 const STYLE = `
@@ -45,34 +40,19 @@ export function accessReportHtml(report: AccessReport): string {
   const lookups = report.lines.filter((line) => line.section === 'lookup');
   const rows = (lines: ReportLine[], cells: (line: ReportLine) => string[]) => lines.map(cells);
   const sections = [
-    `<h1>${escape(HEADINGS.title)}</h1>`,
+    `<h1>${escapeHtml(HEADINGS.title)}</h1>`,
     paragraphs(introduction(report)),
-    `<h2>${escape(HEADINGS.controller)}</h2>`,
+    `<h2>${escapeHtml(HEADINGS.controller)}</h2>`,
     paragraphs(controllerText(report)),
-    `<h2>${escape(HEADINGS.purpose)}</h2>`,
+    `<h2>${escapeHtml(HEADINGS.purpose)}</h2>`,
     paragraphs(purposeText()),
-    `<h2>${escape(HEADINGS.disclosures)}</h2>`,
+    `<h2>${escapeHtml(HEADINGS.disclosures)}</h2>`,
     paragraphs(disclosuresIntro(report)),
     disclosures.length > 0 ? table(TABLE_CAPTIONS.disclosures, DISCLOSURE_COLUMNS, rows(disclosures, disclosureCells)) : '',
-    ...(report.held ? [`<h2>${escape(HEADINGS.lookups)}</h2>`, paragraphs(lookupsIntro(report)), lookups.length > 0 ? table(TABLE_CAPTIONS.lookups, LOOKUP_COLUMNS, rows(lookups, lookupCells)) : ''] : []),
-    ...(report.lines.length > 0 ? [`<h2>${escape(HEADINGS.proofs)}</h2>`, paragraphs(proofsText(report))] : []),
-    `<h2>${escape(HEADINGS.rights)}</h2>`,
+    ...(report.held ? [`<h2>${escapeHtml(HEADINGS.lookups)}</h2>`, paragraphs(lookupsIntro(report)), lookups.length > 0 ? table(TABLE_CAPTIONS.lookups, LOOKUP_COLUMNS, rows(lookups, lookupCells)) : ''] : []),
+    ...(report.lines.length > 0 ? [`<h2>${escapeHtml(HEADINGS.proofs)}</h2>`, paragraphs(proofsText(report))] : []),
+    `<h2>${escapeHtml(HEADINGS.rights)}</h2>`,
     paragraphs(rightsText()),
   ];
-  return `<!DOCTYPE html>
-<html lang="fr">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(HEADINGS.title)}</title>
-<style>${STYLE}
-</style>
-</head>
-<body>
-<main>
-${sections.filter((s) => s !== '').join('\n')}
-</main>
-</body>
-</html>
-`;
+  return htmlDocument({ title: HEADINGS.title, style: STYLE, body: `<main>\n${sections.filter((s) => s !== '').join('\n')}\n</main>` });
 }

@@ -5,7 +5,8 @@
  */
 import type { AnnualReport, Block, ReportTable } from './annual-content.js';
 import { WITHHELD } from './french-labels.js';
-import { barChartSvg, escapeXml } from './svg-bar-chart.js';
+import { escapeHtml, htmlDocument } from './html-document.js';
+import { barChartSvg } from './svg-bar-chart.js';
 
 const STYLE = `
 body { font-family: Marianne, Arial, Helvetica, sans-serif; color: #161616; margin: 2rem auto; max-width: 60rem; line-height: 1.45; }
@@ -29,43 +30,35 @@ svg.chart rect { fill: #000091; }
 `;
 
 function tableHtml(table: ReportTable): string {
-  const head = `<tr>${table.header.map((h) => `<th scope="col">${escapeXml(h)}</th>`).join('')}</tr>`;
+  const head = `<tr>${table.header.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr>`;
   const body = table.rows
     .map(
       (row) =>
-        `<tr><th scope="row">${escapeXml(row.label)}</th>${row.figures
-          .map((f) => `<td class="${f.kind}${f.value === null ? ' secret' : ''}">${escapeXml(f.text)}</td>`)
+        `<tr><th scope="row">${escapeHtml(row.label)}</th>${row.figures
+          .map((f) => `<td class="${f.kind}${f.value === null ? ' secret' : ''}">${escapeHtml(f.text)}</td>`)
           .join('')}</tr>`,
     )
     .join('\n');
-  return `<table>\n<caption>${escapeXml(table.caption)}</caption>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+  return `<table>\n<caption>${escapeHtml(table.caption)}</caption>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
 function blockHtml(block: Block): string {
-  if ('paragraph' in block) return `<p>${escapeXml(block.paragraph)}</p>`;
+  if ('paragraph' in block) return `<p>${escapeHtml(block.paragraph)}</p>`;
   if ('table' in block) return tableHtml(block.table);
   const { chart } = block;
-  return `<figure id="${chart.id}">\n<figcaption>${escapeXml(chart.title)}</figcaption>\n${barChartSvg(chart)}\n${tableHtml(chart.table)}\n</figure>`;
+  return `<figure id="${chart.id}">\n<figcaption>${escapeHtml(chart.title)}</figcaption>\n${barChartSvg(chart)}\n${tableHtml(chart.table)}\n</figure>`;
 }
 
 export function annualReportHtml(report: AnnualReport): string {
-  return `<!DOCTYPE html>
-<html lang="fr">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeXml(report.title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
-<h1>${escapeXml(report.title)}</h1>
-<p>Passerelle d'échange entre l'OFII et le service public de l'emploi de Paris : rapport d'exécution pour le comité de pilotage, produit le ${escapeXml(report.generatedAt.slice(0, 10))}. « ${WITHHELD} » : effectif masqué.</p>
+  return htmlDocument({
+    title: report.title,
+    style: STYLE,
+    body: `<header>
+<h1>${escapeHtml(report.title)}</h1>
+<p>Passerelle d'échange entre l'OFII et le service public de l'emploi de Paris : rapport d'exécution pour le comité de pilotage, produit le ${escapeHtml(report.generatedAt.slice(0, 10))}. « ${WITHHELD} » : effectif masqué.</p>
 </header>
 <main>
-${report.sections.map((section) => `<section>\n<h2>${escapeXml(section.heading)}</h2>\n${section.blocks.map(blockHtml).join('\n')}\n</section>`).join('\n')}
-</main>
-</body>
-</html>
-`;
+${report.sections.map((section) => `<section>\n<h2>${escapeHtml(section.heading)}</h2>\n${section.blocks.map(blockHtml).join('\n')}\n</section>`).join('\n')}
+</main>`,
+  });
 }

@@ -4,10 +4,8 @@
  * without a value (withheld or not published) is not drawn: its line says why in words.
  */
 import type { ReportChart } from './annual-content.js';
+import { escapeHtml } from './html-document.js';
 
-export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
 
 const WIDTH = 720;
 const LABEL_WIDTH = 250;
@@ -26,15 +24,15 @@ export function barChartSvg(chart: ReportChart): string {
   const lines = chart.bars.map((bar, index) => {
     const y = TOP + index * (BAR_HEIGHT + GAP);
     const middle = y + BAR_HEIGHT / 2 + 4;
-    const label = `<text x="${LABEL_WIDTH - 8}" y="${middle}" text-anchor="end">${escapeXml(bar.label)}</text>`;
-    if (bar.value === null) return `<g class="withheld">${label}<text x="${LABEL_WIDTH}" y="${middle}" font-style="italic">${escapeXml(bar.text)}</text></g>`;
+    const label = `<text x="${LABEL_WIDTH - 8}" y="${middle}" text-anchor="end">${escapeHtml(bar.label)}</text>`;
+    if (bar.value === null) return `<g class="withheld">${label}<text x="${LABEL_WIDTH}" y="${middle}" font-style="italic">${escapeHtml(bar.text)}</text></g>`;
     const width = Math.round((bar.value / max) * plot);
-    return `<g>${label}<rect x="${LABEL_WIDTH}" y="${y}" width="${width}" height="${BAR_HEIGHT}" data-value="${bar.value}"></rect><text x="${LABEL_WIDTH + width + 6}" y="${middle}">${escapeXml(bar.text)}</text></g>`;
+    return `<g>${label}<rect x="${LABEL_WIDTH}" y="${y}" width="${width}" height="${BAR_HEIGHT}" data-value="${bar.value}"></rect><text x="${LABEL_WIDTH + width + 6}" y="${middle}">${escapeHtml(bar.text)}</text></g>`;
   });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${titleId} ${descId}" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" class="chart">`,
-    `<title id="${titleId}">${escapeXml(chart.title)}</title>`,
-    `<desc id="${descId}">${escapeXml(chart.desc)}</desc>`,
+    `<title id="${titleId}">${escapeHtml(chart.title)}</title>`,
+    `<desc id="${descId}">${escapeHtml(chart.desc)}</desc>`,
     ...lines,
     '</svg>',
   ].join('\n');
