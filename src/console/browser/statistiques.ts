@@ -183,7 +183,7 @@ function tableBlock(name: string, caption: string, table: HTMLTableElement): HTM
   );
 }
 
-function countTable(table: CountTable, period: Period): HTMLElement {
+function countTable(table: CountTable, period: Period, title = tableTitle(table.name)): HTMLElement {
   const rows = orderedValues(table.cells).filter((row) => table.rows !== 'month' || inPeriod(period, row));
   const columns = [...new Set(table.cells.map((cell) => cell.column))];
   const byKey = new Map(table.cells.map((cell) => [`${cell.row}\u0000${cell.column}`, cell]));
@@ -207,10 +207,10 @@ function countTable(table: CountTable, period: Period): HTMLElement {
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, dimensionLabel(table.rows)), ...columns.map((column) => h('th', { scope: 'col', class: 'stats-number' }, categoryLabel(table.columns, column))))),
     h('tbody', {}, ...body),
   );
-  return tableBlock(table.name, tableTitle(table.name), element);
+  return tableBlock(table.name, title, element);
 }
 
-function valueTable(name: string, dimension: string, heading: string, cells: Array<{ row: string; value: number | null; text: string }>): HTMLElement {
+function valueTable(name: string, dimension: string, heading: string, cells: Array<{ row: string; value: number | null; text: string }>, title = tableTitle(name)): HTMLElement {
   const element = h(
     'table',
     {},
@@ -230,7 +230,17 @@ function valueTable(name: string, dimension: string, heading: string, cells: Arr
       ),
     ),
   );
-  return tableBlock(name, tableTitle(name), element);
+  return tableBlock(name, title, element);
+}
+
+/** A rate table's rows as the page shows them: the rate, or why it is not published. */
+function rateCells(table: RateTable, report: Report): Array<{ row: string; value: number | null; text: string }> {
+  return table.cells.map((cell) => ({ row: cell.row, value: cell.rate, text: cell.rate === null ? flagText(cell.flag, report) : percent.format(cell.rate) }));
+}
+
+/** A median table's rows as the page shows them: the days, or why they are not published. */
+function medianCells(table: MedianTable, report: Report): Array<{ row: string; value: number | null; text: string }> {
+  return table.cells.map((cell) => ({ row: cell.row, value: cell.medianDays, text: cell.medianDays === null ? flagText(cell.flag, report) : t('statistiques.days', { value: decimal.format(cell.medianDays) }) }));
 }
 
 function figure(id: string, title: string, bars: Bar[]): HTMLElement {
@@ -320,8 +330,8 @@ function render(root: Element, report: Report): void {
   const recipientTotals = (byMonth?.cells ?? []).filter((cell) => cell.row === TOTAL && cell.column !== TOTAL);
   const rates = report.rates.find((table) => table.name === RATES);
   const medians = report.medians.find((table) => table.name === MEDIANS);
-  const rateCells = (rates?.cells ?? []).map((cell) => ({ row: cell.row, value: cell.rate, text: cell.rate === null ? flagText(cell.flag, report) : percent.format(cell.rate) }));
-  const medianCells = (medians?.cells ?? []).map((cell) => ({ row: cell.row, value: cell.medianDays, text: cell.medianDays === null ? flagText(cell.flag, report) : t('statistiques.days', { value: decimal.format(cell.medianDays) }) }));
+  const rateRows = rates ? rateCells(rates, report) : [];
+  const medianRows = medians ? medianCells(medians, report) : [];
   const asBars = (cells: Array<{ row: string; value: number | null; text: string }>) => cells.filter((cell) => cell.row !== TOTAL).map((cell) => ({ label: categoryLabel('recipient', cell.row), value: cell.value, text: cell.text }));
 
   const known = new Set([BY_MONTH, MESSAGES, OUTCOMES, PERMITS, LEVELS]);
@@ -344,14 +354,14 @@ function render(root: Element, report: Report): void {
       section(
         'delais',
         t('statistiques.section.delays'),
-        figure('graphique-delais', t('statistiques.chart.days-to-first-interview'), asBars(medianCells)),
-        medians ? valueTable(MEDIANS, medians.rows, t('statistiques.column.median'), medianCells) : null,
+        figure('graphique-delais', t('statistiques.chart.days-to-first-interview'), asBars(medianRows)),
+        medians ? valueTable(MEDIANS, medians.rows, t('statistiques.column.median'), medianRows) : null,
       ),
       section(
         'suites',
         t('statistiques.section.outcomes'),
-        figure('graphique-taux-acceptation', t('statistiques.chart.acceptance-rate'), asBars(rateCells)),
-        rates ? valueTable(RATES, rates.rows, t('statistiques.column.rate'), rateCells) : null,
+        figure('graphique-taux-acceptation', t('statistiques.chart.acceptance-rate'), asBars(rateRows)),
+        rates ? valueTable(RATES, rates.rows, t('statistiques.column.rate'), rateRows) : null,
         tables.get(OUTCOMES) ? countTable(tables.get(OUTCOMES)!, period) : null,
       ),
       section(
@@ -361,7 +371,7 @@ function render(root: Element, report: Report): void {
         // A table a later gateway adds is shown too, rather than silently left out.
         ...report.tables.filter((table) => !known.has(table.name)).map((table) => countTable(table, period)),
       ),
-      efficacySection(report),
+      efficacySection(report, period),
     ),
   );
 }
@@ -370,32 +380,20 @@ function render(root: Element, report: Report): void {
  * The efficacy tables as published: each titled from its horizon and dimension, a withheld count or
  * rate shown as such. Nothing is computed here (see the top of this file).
  */
-function efficacySection(report: Report): HTMLElement | null {
+function efficacySection(report: Report, period: Period): HTMLElement | null {
   const efficacy = report.efficacy;
   if (efficacy === undefined) return null;
-  const titled = (element: HTMLElement, title: string): HTMLElement => {
-    const heading = element.querySelector('h3, .stats-block__title, caption');
-    if (heading !== null) heading.textContent = title;
-    return element;
-  };
   const dimension = (name: string) => dimensionLabel(name).toLowerCase();
-  const none: Period = { months: [], from: undefined, to: undefined, invalid: false };
   return section(
     'efficacite',
     t('statistiques.section.efficacy'),
     h('p', {}, t('statistiques.efficacy.lead', { date: dateTime.format(new Date(efficacy.reportDate)), six: monthLabel(efficacy.observedThrough.sixMonths), twelve: monthLabel(efficacy.observedThrough.twelveMonths) })),
-    ...efficacy.tables.map((table) => titled(countTable(table, none), t('statistiques.efficacy.outcomes', { horizon: table.horizonMonths, dimension: dimension(table.rows) }))),
+    ...efficacy.tables.map((table) => countTable(table, period, t('statistiques.efficacy.outcomes', { horizon: table.horizonMonths, dimension: dimension(table.rows) }))),
     ...efficacy.rates.map((table) =>
-      titled(
-        valueTable(table.name, table.rows, t('statistiques.column.rate'), table.cells.map((cell) => ({ row: cell.row, value: cell.rate, text: cell.rate === null ? flagText(cell.flag, report) : percent.format(cell.rate) }))),
-        t('statistiques.efficacy.rates', { horizon: table.horizonMonths, dimension: dimension(table.rows) }),
-      ),
+      valueTable(table.name, table.rows, t('statistiques.column.rate'), rateCells(table, report), t('statistiques.efficacy.rates', { horizon: table.horizonMonths, dimension: dimension(table.rows) })),
     ),
     ...efficacy.medians.map((table) =>
-      titled(
-        valueTable(table.name, table.rows, t('statistiques.column.median'), table.cells.map((cell) => ({ row: cell.row, value: cell.medianDays, text: cell.medianDays === null ? flagText(cell.flag, report) : t('statistiques.days', { value: decimal.format(cell.medianDays) }) }))),
-        t('statistiques.efficacy.medians', { dimension: dimension(table.rows) }),
-      ),
+      valueTable(table.name, table.rows, t('statistiques.column.median'), medianCells(table, report), t('statistiques.efficacy.medians', { dimension: dimension(table.rows) })),
     ),
   );
 }
