@@ -109,6 +109,14 @@ describe('console: the steering committee statistics page, in Chromium @integrat
       if (cell.medianDays === null) expect(medians[index]!.text).to.equal('non publié (moins de 30 observations)');
       else expect([medians[index]!.value, squeeze(medians[index]!.text)]).to.deep.equal([String(cell.medianDays), squeeze(`${decimal.format(cell.medianDays)} jours`)]);
     });
+    // The efficacy section's delays are withheld under their own rule, and the page says which.
+    for (const table of report.efficacy.medians) {
+      const shown = await page.locator(`[data-table="${table.name}"] td[data-row]`).evaluateAll((cells) => cells.map((cell) => cell.textContent));
+      expect(shown, table.name).to.have.length(table.cells.length);
+      table.cells.forEach((cell, index) => {
+        if (cell.medianDays === null) expect(shown[index], `${table.name} ${cell.row}`).to.equal(`non publié (moins de ${report.efficacy.minimumMedianPeople} personnes)`);
+      });
+    }
   }
 
   /** A chart's rows: a bar and the number for a published count, no bar and the mark for a withheld one. */

@@ -41,6 +41,7 @@ interface MedianTable {
 /** The efficacy section (src/stats/efficacy.ts): situations 6 and 12 months after the orientation. */
 interface Efficacy {
   reportDate: string;
+  minimumMedianPeople: number;
   observedThrough: { sixMonths: string; twelveMonths: string };
   tables: Array<CountTable & { horizonMonths: number }>;
   rates: Array<RateTable & { horizonMonths: number }>;
@@ -103,6 +104,7 @@ function tableTitle(name: string): string {
 function flagText(flag: string | undefined, report: Report): string {
   if (flag === 'denominator-under-30') return t('statistiques.flag.denominator-under-30', { min: report.disclosureControl.minimumRateDenominator });
   if (flag === 'fewer-than-30-observations') return t('statistiques.flag.fewer-than-30-observations', { min: report.disclosureControl.minimumMedianObservations });
+  if (flag === 'fewer-than-11-people' && report.efficacy !== undefined) return t('statistiques.flag.fewer-than-11-people', { min: report.efficacy.minimumMedianPeople });
   return t('statistiques.flag.count-suppressed');
 }
 

@@ -29,6 +29,7 @@ export const statistiques = {
   'statistiques.flag.denominator-under-30': 'non publié (moins de {min} orientations)',
   'statistiques.flag.count-suppressed': 'non publié (secret statistique)',
   'statistiques.flag.fewer-than-30-observations': 'non publié (moins de {min} observations)',
+  'statistiques.flag.fewer-than-11-people': 'non publié (moins de {min} personnes)',
   'statistiques.days': '{value} jours',
   'statistiques.chart.alt': '{title}. Graphique en barres ; les valeurs sont dans le tableau qui suit.',
   'statistiques.chart.none': 'Aucune valeur publiée à représenter.',
