@@ -4,7 +4,7 @@
  * directory, the local RabbitMQ under the bench's own prefix. Only the rate limit is raised. Beside it,
  * the recipient: a plain consumer of its queue.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,8 @@ export interface GatewayOptions {
   fromSource: boolean;
   cryptoWorkers: string | undefined;
   cpuProfileDir: string | undefined;
+  /** taskset -c list of the gateway's cores; all cores when absent. */
+  pin?: string | undefined;
 }
 
 export async function startGatewayProcess(opts: GatewayOptions): Promise<GatewayProcess> {
@@ -59,7 +61,9 @@ export async function startGatewayProcess(opts: GatewayOptions): Promise<Gateway
     ...(opts.cryptoWorkers === undefined ? {} : { PASSERELLE_CRYPTO_WORKERS: opts.cryptoWorkers }),
   };
   const entry = opts.fromSource ? path.join(ROOT, 'bin', 'passerelle.js') : path.join(ROOT, 'dist', 'cli', 'main.js');
-  const child = spawn(process.execPath, [...nodeArgs, entry, 'serve'], { cwd: opts.dataDir, env, stdio: ['ignore', log, 'pipe'] });
+  // taskset execs node in its own process: the pid is the gateway's.
+  const command = opts.pin === undefined ? [process.execPath, ...nodeArgs, entry, 'serve'] : ['taskset', '-c', opts.pin, process.execPath, ...nodeArgs, entry, 'serve'];
+  const child = spawn(command[0]!, command.slice(1), { cwd: opts.dataDir, env, stdio: ['ignore', log, 'pipe'] });
   fs.closeSync(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
@@ -116,4 +120,38 @@ export async function consumeRecipient(prefix: string): Promise<Recipient> {
       await connection.close().catch(() => undefined);
     },
   };
+}
+
+/**
+ * `passerelle audit verify --live` as the auditor, as an auditor checks the log: every entry hashed to
+ * the signed root. Run with the same build as the gateway.
+ */
+export function verifyAuditLog(opts: { port: number; dataDir: string; fromSource: boolean }): { verified: boolean; treeSize: number | null; detail: string } {
+  const entry = opts.fromSource ? path.join(ROOT, 'bin', 'passerelle.js') : path.join(ROOT, 'dist', 'cli', 'main.js');
+  const auditorDir = path.join(opts.dataDir, 'auditor');
+  fs.mkdirSync(auditorDir, { recursive: true });
+  const run = spawnSync(process.execPath, [entry, 'audit', 'verify', '--live', '--json', '--gateway', `https://127.0.0.1:${opts.port}`], {
+    env: { ...process.env, PASSERELLE_CERTS_DIR: CERTS, PASSERELLE_DATA_DIR: auditorDir },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (run.status !== 0) return { verified: false, treeSize: null, detail: `exit ${run.status}: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' ')}` };
+  try {
+    const summary = JSON.parse(run.stdout) as { treeSize: number; verified: boolean };
+    return { verified: summary.verified === true, treeSize: summary.treeSize, detail: `${summary.treeSize} entries hashed to the signed root` };
+  } catch {
+    return { verified: false, treeSize: null, detail: `unreadable output: ${run.stdout.slice(0, 200)}` };
+  }
+}
+
+/** The CPU affinity of every thread of a process (taskset -ap), to restore it after pinning; undefined when taskset fails. */
+export function affinityOf(pid: number): string | undefined {
+  const run = spawnSync('taskset', ['-pc', String(pid)], { encoding: 'utf8' });
+  return run.status === 0 ? /: (\S+)\s*$/.exec(run.stdout.trim())?.[1] : undefined;
+}
+
+/** Pins every thread of a process to a CPU list; throws when taskset refuses. */
+export function pin(pid: number, cpus: string): void {
+  const run = spawnSync('taskset', ['-apc', cpus, String(pid)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`taskset -apc ${cpus} ${pid} failed: ${run.stderr.trim()}`);
 }

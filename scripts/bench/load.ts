@@ -27,18 +27,29 @@ export interface Sent {
   code?: string;
 }
 
+/** The throughput phase's messages, in the order they are sent: held in memory, or read from a spool file (seal.ts). */
+export interface MessageSource {
+  readonly count: number;
+  next(): Uint8Array | undefined;
+}
+
+export function arraySource(messages: Uint8Array[]): MessageSource {
+  let index = 0;
+  return { count: messages.length, next: () => messages[index++] };
+}
+
 export interface PhaseMessages {
   warmup: Uint8Array[];
   lone: Uint8Array[];
   steady: Uint8Array[];
-  bulk: Uint8Array[];
+  bulk: MessageSource;
 }
 
-/** Cuts the sealed messages into the phases, in the order they are sent. */
-export function splitMessages(sealed: Uint8Array[], counts: { lone: number; steady: number }): PhaseMessages {
+/** Cuts the sealed messages into the phases, in the order they are sent; the throughput phase's from `bulk` when given. */
+export function splitMessages(sealed: Uint8Array[], counts: { lone: number; steady: number }, bulk?: MessageSource): PhaseMessages {
   const loneEnd = WARMUP_MESSAGES + counts.lone;
   const steadyEnd = loneEnd + counts.steady;
-  return { warmup: sealed.slice(0, WARMUP_MESSAGES), lone: sealed.slice(WARMUP_MESSAGES, loneEnd), steady: sealed.slice(loneEnd, steadyEnd), bulk: sealed.slice(steadyEnd) };
+  return { warmup: sealed.slice(0, WARMUP_MESSAGES), lone: sealed.slice(WARMUP_MESSAGES, loneEnd), steady: sealed.slice(loneEnd, steadyEnd), bulk: bulk ?? arraySource(sealed.slice(steadyEnd)) };
 }
 
 function post(agent: https.Agent, port: number, body: Uint8Array): Promise<Sent> {
@@ -102,6 +113,38 @@ async function sendClosedLoop(agent: https.Agent, port: number, messages: Uint8A
   return results;
 }
 
+/**
+ * The throughput phase: like sendClosedLoop, but keeps two numbers per message instead of an object, so
+ * that a run of a million messages stays small in the bench's memory.
+ */
+async function sendBulk(agent: https.Agent, port: number, source: MessageSource, clients: number, refusals: Refusals): Promise<BulkRun> {
+  const latencies = new Float64Array(source.count);
+  const doneAt = new Float64Array(source.count);
+  let done = 0;
+  let acceptedCount = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let message = source.next(); message !== undefined; message = source.next()) {
+        const result = await post(agent, port, message);
+        refusals.tally(result);
+        if (result.status === 202) acceptedCount++;
+        latencies[done] = result.latencyMs;
+        doneAt[done] = result.doneAt;
+        done++;
+        if (source.count >= 100_000 && done % 100_000 === 0) process.stderr.write(`bench: ${done}/${source.count} answered\n`);
+      }
+    }),
+  );
+  return { latencies: latencies.subarray(0, done), doneAt: doneAt.subarray(0, done), accepted: acceptedCount };
+}
+
+export interface BulkRun {
+  latencies: Float64Array;
+  /** performance.now() of each answer, in the order they came. */
+  doneAt: Float64Array;
+  accepted: number;
+}
+
 async function sendPaced(agent: https.Agent, port: number, messages: Uint8Array[], rate: number, refusals: Refusals): Promise<Sent[]> {
   const start = performance.now();
   const pending: Array<Promise<Sent>> = [];
@@ -128,10 +171,15 @@ async function deliveries(recipient: Recipient, count: number, timeoutMs: number
 
 const accepted = (results: Sent[]): number => results.filter((r) => r.status === 202).length;
 
+/** The gateway's stage histograms (sum of seconds, count) read from /metrics at a phase boundary. */
+export type StageTotals = Record<string, { sum: number; count: number }>;
+
 export interface LoadRun {
   lone: Sent[];
   steady: Sent[];
-  bulk: Sent[];
+  bulk: BulkRun;
+  /** The stage totals before and after the lone and the steady phases, to tell where a lone message's time goes. */
+  stages: { beforeLone: StageTotals; afterLone: StageTotals; afterSteady: StageTotals } | undefined;
   refusals: Refusals;
   /** Before the warm-up. */
   baseline: CpuSnapshot;
@@ -158,6 +206,8 @@ export interface LoadOptions {
   concurrency: number;
   recipient: Recipient;
   snapshot: () => CpuSnapshot;
+  /** The gateway's stage totals now (GET /metrics); the phases are not broken down when absent. */
+  stageTotals?: () => Promise<StageTotals>;
 }
 
 export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
@@ -169,10 +219,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
   const warm = await sendClosedLoop(warmAgent, port, messages.warmup, WARMUP_CLIENTS, refusals);
   warmAgent.destroy();
 
+  // The lone phase starts once the warm-up's deliveries are done, so that the relay's work is not counted in it.
+  await deliveries(recipient, accepted(warm), DELIVERY_TIMEOUT_MS);
   process.stderr.write(`bench: lone messages (${messages.lone.length}, one in flight)...\n`);
+  const beforeLone = await opts.stageTotals?.();
   const loneAgent = newAgent(tls, 1);
   const lone = await sendClosedLoop(loneAgent, port, messages.lone, 1, refusals);
   loneAgent.destroy();
+  const afterLone = await opts.stageTotals?.();
 
   process.stderr.write(`bench: steady rate (${opts.rate}/s for ${messages.steady.length / opts.rate} s)...\n`);
   const steadyAgent = newAgent(tls, STEADY_SOCKETS);
@@ -180,20 +234,21 @@ export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
   const steady = await sendPaced(steadyAgent, port, messages.steady, opts.rate, refusals);
   const steadyEnd = snapshot();
   steadyAgent.destroy();
+  const afterSteady = await opts.stageTotals?.();
   // The throughput phase starts with the relay idle: what was accepted before is delivered first.
   const acceptedBefore = accepted(warm) + accepted(lone) + accepted(steady);
   if (!(await deliveries(recipient, acceptedBefore, DELIVERY_TIMEOUT_MS))) {
     process.stderr.write(`bench: only ${recipient.deliveredAt.size} of the ${acceptedBefore} messages accepted before the throughput phase were delivered\n`);
   }
 
-  process.stderr.write(`bench: throughput (${messages.bulk.length} messages, ${opts.concurrency} clients)...\n`);
+  process.stderr.write(`bench: throughput (${messages.bulk.count} messages, ${opts.concurrency} clients)...\n`);
   const deliveredBefore = recipient.deliveredAt.size;
   const bulkAgent = newAgent(tls, opts.concurrency);
   const bulkStart = snapshot();
-  const bulk = await sendClosedLoop(bulkAgent, port, messages.bulk, opts.concurrency, refusals);
+  const bulk = await sendBulk(bulkAgent, port, messages.bulk, opts.concurrency, refusals);
   const acceptedEnd = snapshot();
   bulkAgent.destroy();
-  const acceptedBulk = accepted(bulk);
+  const acceptedBulk = bulk.accepted;
   await deliveries(recipient, deliveredBefore + acceptedBulk, DELIVERY_TIMEOUT_MS);
   const deliveredEnd = snapshot();
   let lastDelivery = -Infinity;
@@ -202,6 +257,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
     lone,
     steady,
     bulk,
+    stages: beforeLone && afterLone && afterSteady ? { beforeLone, afterLone, afterSteady } : undefined,
     refusals,
     baseline,
     steadyStart,

@@ -17,14 +17,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadPartnerView } from '../../src/client/partner-view.js';
-import { BENCH_RATE_LIMIT_PER_MINUTE, CERTS, consumeRecipient, deleteTopology, ROOT, SENDER, startGatewayProcess } from './gateway.js';
-import { runLoad, splitMessages, WARMUP_MESSAGES } from './load.js';
+import { affinityOf, BENCH_RATE_LIMIT_PER_MINUTE, CERTS, consumeRecipient, deleteTopology, pin, ROOT, SENDER, startGatewayProcess, verifyAuditLog } from './gateway.js';
+import { runLoad, splitMessages, WARMUP_MESSAGES, type MessageSource } from './load.js';
 import { brokerPid, round, sampleRss, snapshot, statusKb } from './measure.js';
-import { readOptions } from './options.js';
-import { scrapeGateway, type GatewayFigures } from './scrape.js';
+import { cpuCount, readOptions, SPOOL_ABOVE_MESSAGES } from './options.js';
+import { scrapeGateway, stageTotals, type GatewayFigures } from './scrape.js';
 import { summariseProfiles } from './profile.js';
 import { buildReport, machineInfo, printTable } from './report.js';
-import { CRYPTO_IN_FLIGHT, cryptoOnly, documentBytes, sealAll, startWorkers, stopWorkers } from './seal.js';
+import { CRYPTO_IN_FLIGHT, cryptoOnly, documentBytes, sealAll, sealToSpool, SpoolReader, startWorkers, stopWorkers } from './seal.js';
 
 /** How often the gateway's RSS is sampled. */
 const RSS_SAMPLE_MS = 1000;
@@ -37,28 +37,46 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-'));
   const steadyCount = settings.rate * settings.steadySeconds;
   const total = WARMUP_MESSAGES + settings.lone + steadyCount + settings.messages;
+  const spooled = settings.messages > SPOOL_ABOVE_MESSAGES;
+  const inMemory = spooled ? total - settings.messages : total;
+  const broker = brokerPid();
+  // Pinned: the bench's workers measure the crypto alone on the gateway's cores, then the bench client moves to the others.
+  const brokerAffinity = settings.pinOthers && broker !== undefined ? affinityOf(broker) : undefined;
+  if (settings.pinGateway) pin(process.pid, settings.pinGateway);
   if (!settings.fromSource) {
     process.stderr.write('bench: building dist/ (npm run build)...\n');
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   }
   process.stderr.write(`bench: ${machine.cores} cores (${machine.cpuModel}), load ${machine.loadAverageAtStart.join(' ')}; sealing ${total} messages...\n`);
 
-  const workers = await startWorkers(machine.cores);
+  const workers = await startWorkers(settings.pinGateway ? cpuCount(settings.pinGateway) : machine.cores);
   const sealStart = performance.now();
-  const sealed = await sealAll(workers, total, settings.armor);
+  const sealed = await sealAll(workers, inMemory, settings.armor);
+  const spool = spooled ? path.join(fs.mkdtempSync(path.join(settings.spoolDir, 'passerelle-bench-spool-')), 'sealed.bin') : undefined;
+  if (spool) {
+    process.stderr.write(`bench: sealing the ${settings.messages} messages of the throughput phase to ${spool}...\n`);
+    await sealToSpool(workers, settings.messages, settings.armor, spool, inMemory);
+  }
   const sealSeconds = (performance.now() - sealStart) / 1000;
-  const messages = splitMessages(sealed, { lone: settings.lone, steady: steadyCount });
+  const reader = spool ? new SpoolReader(spool) : undefined;
+  const bulkSource: MessageSource | undefined = reader ? { count: settings.messages, next: () => reader.next() } : undefined;
+  const messages = splitMessages(sealed, { lone: settings.lone, steady: steadyCount }, bulkSource);
 
   process.stderr.write(`bench: sealed in ${round(sealSeconds, 1)} s; crypto alone on ${workers.length} workers...\n`);
-  const cryptoSample = messages.bulk.slice(0, Math.min(settings.cryptoMessages, messages.bulk.length));
+  // Messages the gateway never sees twice: the end of what is held in memory (the spool's are read once).
+  const cryptoSample = sealed.slice(-Math.min(settings.cryptoMessages, sealed.length));
   const cryptoBefore = await cryptoOnly(workers, cryptoSample);
   process.stderr.write(`bench: crypto alone ${cryptoBefore.perSecond}/s; starting the gateway (prefix ${prefix}, data ${dataDir})...\n`);
 
-  const broker = brokerPid();
   let gateway: Awaited<ReturnType<typeof startGatewayProcess>>;
   try {
-    gateway = await startGatewayProcess({ dataDir, prefix, fromSource: settings.fromSource, cryptoWorkers: settings.cryptoWorkers, cpuProfileDir: settings.cpuProfileDir });
+    if (settings.pinOthers) {
+      pin(process.pid, settings.pinOthers);
+      if (broker !== undefined) pin(broker, settings.pinOthers);
+    }
+    gateway = await startGatewayProcess({ dataDir, prefix, fromSource: settings.fromSource, cryptoWorkers: settings.cryptoWorkers, cpuProfileDir: settings.cpuProfileDir, pin: settings.pinGateway });
   } catch (err) {
+    if (broker !== undefined && brokerAffinity) pin(broker, brokerAffinity);
     await stopWorkers(workers);
     await deleteTopology(prefix).catch(() => undefined);
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -66,6 +84,7 @@ async function main(): Promise<void> {
   }
   const recipient = await consumeRecipient(prefix);
   const view = await loadPartnerView({ dir: CERTS, id: SENDER });
+  const rssStartedAt = performance.now();
   const rss = sampleRss(gateway.pid, RSS_SAMPLE_MS);
 
   let report: ReturnType<typeof buildReport>;
@@ -79,13 +98,17 @@ async function main(): Promise<void> {
       concurrency: settings.concurrency,
       recipient,
       snapshot: () => snapshot(gateway.pid, broker),
+      stageTotals: () => stageTotals(gateway.port),
     });
     // What the operator's Prometheus sees of the same run (GET /metrics).
     gatewayFigures = await scrapeGateway(gateway.port);
     process.stderr.write(`bench: /metrics counted ${gatewayFigures.accepted} messages accepted; mean seconds per stage ${JSON.stringify(gatewayFigures.meanStageSeconds)}\n`);
     const peakRssMb = round(statusKb(gateway.pid, 'VmHWM') / 1024, 1);
     rss.stop();
+    process.stderr.write('bench: the audit log, verified as an auditor does...\n');
+    const audit = verifyAuditLog({ port: gateway.port, dataDir, fromSource: settings.fromSource });
     process.stderr.write('bench: crypto alone again...\n');
+    if (settings.pinGateway) pin(process.pid, settings.pinGateway);
     const cryptoAfter = await cryptoOnly(workers, cryptoSample);
     report = buildReport({
       machine,
@@ -102,11 +125,14 @@ async function main(): Promise<void> {
         cryptoInFlightPerWorker: CRYPTO_IN_FLIGHT,
         gatewayCryptoWorkers: settings.cryptoWorkers ?? 'default',
         documentBytes: documentBytes(0).length,
-        sealedBytes: messages.bulk[0]?.length ?? 0,
+        sealedBytes: sealed[0]?.length ?? 0,
+        spooled,
+        pinGateway: settings.pinGateway ?? 'all cores',
+        pinOthers: settings.pinOthers ?? 'all cores',
         armored: settings.armor,
         gatewayRuns: settings.fromSource ? 'TypeScript through tsx' : 'compiled (dist/)',
         rateLimitPerMinute: BENCH_RATE_LIMIT_PER_MINUTE,
-        note: 'gateway = passerelle serve (compiled, as npm start runs it, unless gatewayRuns says otherwise) on the embedded defaults (SQLite WAL synchronous=FULL, local RabbitMQ quorum queue, publisher confirms, log level info to a file); only the rate limit is raised. The bench client, its recipient consumer and RabbitMQ run on the same cores.',
+        note: 'crypto alone = the gateway\'s own crypto calls per message (open with the session-key check, the recipient\'s copy as the gateway makes it, the receipt). gateway = passerelle serve (compiled, as npm start runs it, unless gatewayRuns says otherwise) on the embedded defaults (SQLite WAL synchronous=FULL, local RabbitMQ quorum queue, publisher confirms, log level info to a file); only the rate limit is raised. The bench client, its recipient consumer and RabbitMQ run on the same cores.',
       },
       load,
       cryptoBefore,
@@ -114,10 +140,15 @@ async function main(): Promise<void> {
       totalMessages: total,
       peakRssMb,
       rss: rss.samples,
+      rssStartedAt,
       sealSeconds,
+      audit,
     });
   } finally {
     rss.stop();
+    reader?.close();
+    if (spool) fs.rmSync(path.dirname(spool), { recursive: true, force: true });
+    if (broker !== undefined && brokerAffinity) pin(broker, brokerAffinity);
     await recipient.close();
     await gateway.stop();
     await stopWorkers(workers);

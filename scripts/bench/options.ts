@@ -1,4 +1,5 @@
 /** The command line of `npm run bench`, read and checked once. */
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TARGETS } from './report.js';
@@ -15,8 +16,16 @@ export interface BenchSettings {
   armor: boolean;
   fromSource: boolean;
   cpuProfileDir: string | undefined;
+  /** CPU lists for taskset(1): the gateway's cores, and those of the bench client and RabbitMQ. */
+  pinGateway: string | undefined;
+  pinOthers: string | undefined;
+  /** Where the throughput phase's messages are sealed to when they are read from disk (seal.ts, sealToSpool). */
+  spoolDir: string;
   out: string;
 }
+
+/** Above this many messages in the throughput phase, they are sealed to a spool file instead of memory. */
+export const SPOOL_ABOVE_MESSAGES = 100_000;
 
 const HELP = `npm run bench -- [options]
   --messages N          messages of the throughput phase (default 5000; the target is stated over 100000)
@@ -30,6 +39,12 @@ const HELP = `npm run bench -- [options]
   --source              run the gateway's TypeScript through tsx (bin/passerelle.js) instead of the
                         compiled dist/ that \`npm start\` runs (built first by \`npm run build\`)
   --cpu-prof DIR        run the gateway under node --cpu-prof, profiles written to DIR
+  --pin-gateway CPUS    run the gateway on these cores only (taskset -c list, e.g. 1 or 2-7), and the
+                        crypto-alone measurement on them too
+  --pin-others CPUS     run the bench client and RabbitMQ on these cores (RabbitMQ's affinity is
+                        restored at the end), as production runs them on other machines
+  --spool-dir DIR       where messages are sealed to disk when --messages is above 100000 (about
+                        6.5 KB each; default: the system's temporary folder)
   --out FILE            JSON figures (default bench.json)
 `;
 
@@ -40,6 +55,23 @@ function positive(name: string, raw: string | undefined, min = 1): number {
     process.exit(2);
   }
   return value;
+}
+
+function cpuList(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(raw)) {
+    process.stderr.write(`bench: --${name} must be a CPU list as taskset -c takes it (0, 1-3, 0,2)\n`);
+    process.exit(2);
+  }
+  return raw;
+}
+
+/** How many CPUs a taskset list names. */
+export function cpuCount(list: string): number {
+  return list.split(',').reduce((n, part) => {
+    const [a, b] = part.split('-').map(Number);
+    return n + (b === undefined ? 1 : b - a! + 1);
+  }, 0);
 }
 
 /** The settings of this run; prints the help and exits for --help, exits 2 on a bad value. */
@@ -57,6 +89,9 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchSettin
       binary: { type: 'boolean', default: false },
       source: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      'pin-gateway': { type: 'string' },
+      'pin-others': { type: 'string' },
+      'spool-dir': { type: 'string' },
       out: { type: 'string', default: 'bench.json' },
       help: { type: 'boolean', default: false },
     },
@@ -76,6 +111,9 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchSettin
     armor: !options.binary,
     fromSource: options.source === true,
     cpuProfileDir: options['cpu-prof'] ? path.resolve(options['cpu-prof']) : undefined,
+    pinGateway: cpuList('pin-gateway', options['pin-gateway']),
+    pinOthers: cpuList('pin-others', options['pin-others']),
+    spoolDir: path.resolve(options['spool-dir'] ?? os.tmpdir()),
     out: path.resolve(options.out!),
   };
 }

@@ -8,9 +8,18 @@ import os from 'node:os';
 import { cpuBetween, latencyFigures, round } from './measure.js';
 import type { CpuFigures, LatencyFigures } from './measure.js';
 import type { LoadRun } from './load.js';
+import { meanStageMs } from './scrape.js';
 import type { CryptoOnlyFigures } from './seal.js';
 
 export const TARGETS = {
+  /** The crypto's share of the gateway's CPU per message: the gateway spends at most 1.33 times its crypto. */
+  cryptoEfficiency: 0.75,
+  /** The main thread's CPU per message: below it, one process feeds eight or more crypto cores. */
+  mainThreadMsPerMessage: 0.5,
+  /** Throughput of the last tenth of the soak against the first, in per cent. */
+  soakDriftPercent: 10,
+  /** RSS of the last tenth of the throughput phase against its middle tenth, in per cent: "flat". */
+  rssGrowthPercent: 5,
   endToEndRatio: 0.75,
   sustainedMessages: 100_000,
   loneP50Ms: 8,
@@ -61,7 +70,11 @@ export interface ReportInput {
   totalMessages: number;
   peakRssMb: number;
   rss: Array<[number, number]>;
+  /** performance.now() when the RSS sampling started, to place its samples in the phases. */
+  rssStartedAt: number;
   sealSeconds: number;
+  /** `passerelle audit verify --live` as the auditor at the end of the run. */
+  audit: { verified: boolean; treeSize: number | null; detail: string };
 }
 
 export interface Report {
@@ -77,15 +90,49 @@ export interface Report {
     throughputLatency: LatencyFigures;
     loneLatency: LatencyFigures;
     steadyLatency: LatencyFigures;
-    cryptoOnly: { before: CryptoOnlyFigures; after: CryptoOnlyFigures; meanPerSecond: number };
+    cryptoOnly: { before: CryptoOnlyFigures; after: CryptoOnlyFigures; meanPerSecond: number; cpuMsPerMessage: number };
+    /** Crypto CPU per message over the gateway's CPU per message in the throughput phase. */
+    cryptoEfficiency: number;
+    /** Mean milliseconds per stage of the gateway (its /metrics) during the lone and the steady phases. */
+    stagesMs: { lone: Record<string, number>; steady: Record<string, number> } | null;
+    /** Accepted per second over the first and the last tenth of the throughput phase's answers. */
+    soak: { firstTenthPerSecond: number; lastTenthPerSecond: number; changePercent: number };
+    audit: ReportInput['audit'];
     ratioAccepted: number;
     ratioDelivered: number;
     cpu: { throughputAccept: CpuFigures; throughputUntilDelivered: CpuFigures; steady: CpuFigures; wholeRun: CpuFigures };
-    memory: { peakRssMb: number; rssMinMbSecondHalf: number | null; rssMaxMbSecondHalf: number | null; rssSamples: Array<[number, number]> };
+    memory: {
+      peakRssMb: number;
+      rssMinMbSecondHalf: number | null;
+      rssMaxMbSecondHalf: number | null;
+      /** Highest RSS over the middle and over the last tenth of the throughput phase, and the growth between them. */
+      rssMiddleTenthMb: number | null;
+      rssLastTenthMb: number | null;
+      rssGrowthPercent: number | null;
+      rssSamples: Array<[number, number]>;
+    };
     sealSeconds: number;
   };
   targets: Record<string, { target: string; measured: number | string; verdict: string }>;
   profile?: unknown;
+}
+
+/** Accepted per second over the first and the last tenth of the answers (sorted by time), from the phase's start. */
+function tenths(doneAt: Float64Array, start: number): Report['figures']['soak'] {
+  const sorted = Float64Array.from(doneAt).sort();
+  const tenth = Math.floor(sorted.length / 10);
+  if (tenth === 0) return { firstTenthPerSecond: NaN, lastTenthPerSecond: NaN, changePercent: NaN };
+  const first = tenth / ((sorted[tenth - 1]! - start) / 1000);
+  const last = tenth / ((sorted[sorted.length - 1]! - sorted[sorted.length - 1 - tenth]!) / 1000);
+  return { firstTenthPerSecond: round(first, 1), lastTenthPerSecond: round(last, 1), changePercent: round((100 * (last - first)) / first, 1) };
+}
+
+/** Highest RSS sampled between two fractions of a time window. */
+function maxRssBetween(samples: Array<[number, number]>, startedAt: number, from: number, to: number, windowStart: number, windowEnd: number): number | null {
+  const lo = (windowStart + from * (windowEnd - windowStart) - startedAt) / 1000;
+  const hi = (windowStart + to * (windowEnd - windowStart) - startedAt) / 1000;
+  const inside = samples.filter(([at]) => at >= lo && at <= hi).map(([, mb]) => mb);
+  return inside.length ? Math.max(...inside) : null;
 }
 
 export function buildReport(input: ReportInput): Report {
@@ -98,7 +145,15 @@ export function buildReport(input: ReportInput): Report {
   const deliveredPerSecond = round(load.delivered / deliverSeconds, 1);
   const loneLatency = latencyFigures(load.lone.map((r) => r.latencyMs));
   const steadyLatency = latencyFigures(load.steady.map((r) => r.latencyMs));
-  const bulkLatency = latencyFigures(load.bulk.map((r) => r.latencyMs));
+  const bulkLatency = latencyFigures(Array.from(load.bulk.latencies));
+  const cryptoCpuMs = round((input.cryptoBefore.cpuMsPerMessage + input.cryptoAfter.cpuMsPerMessage) / 2, 3);
+  const throughputCpu = cpuBetween(load.bulkStart, load.deliveredEnd, settings.messages);
+  const cryptoEfficiency = round(cryptoCpuMs / throughputCpu.gatewayCpuMsPerMessage, 3);
+  const soak = tenths(load.bulk.doneAt, load.bulkStart.at);
+  const rssMiddle = maxRssBetween(input.rss, input.rssStartedAt, 0.45, 0.55, load.bulkStart.at, load.lastDelivery);
+  const rssLast = maxRssBetween(input.rss, input.rssStartedAt, 0.9, 1, load.bulkStart.at, load.lastDelivery);
+  const rssGrowth = rssMiddle === null || rssLast === null ? null : round((100 * (rssLast - rssMiddle)) / rssMiddle, 1);
+  const rssFlat = rssGrowth !== null && rssGrowth <= TARGETS.rssGrowthPercent;
   const rssValues = input.rss.map(([, mb]) => mb);
   const secondHalf = rssValues.slice(Math.floor(rssValues.length / 2));
   const ratioAccepted = round(acceptedPerSecond / cryptoRate, 3);
@@ -120,12 +175,16 @@ export function buildReport(input: ReportInput): Report {
       throughputLatency: bulkLatency,
       loneLatency,
       steadyLatency,
-      cryptoOnly: { before: input.cryptoBefore, after: input.cryptoAfter, meanPerSecond: cryptoRate },
+      cryptoOnly: { before: input.cryptoBefore, after: input.cryptoAfter, meanPerSecond: cryptoRate, cpuMsPerMessage: cryptoCpuMs },
+      cryptoEfficiency,
+      stagesMs: load.stages ? { lone: meanStageMs(load.stages.beforeLone, load.stages.afterLone), steady: meanStageMs(load.stages.afterLone, load.stages.afterSteady) } : null,
+      soak,
+      audit: input.audit,
       ratioAccepted,
       ratioDelivered,
       cpu: {
         throughputAccept: cpuBetween(load.bulkStart, load.acceptedEnd, settings.messages),
-        throughputUntilDelivered: cpuBetween(load.bulkStart, load.deliveredEnd, settings.messages),
+        throughputUntilDelivered: throughputCpu,
         steady: cpuBetween(load.steadyStart, load.steadyEnd, load.steady.length),
         wholeRun: cpuBetween(load.baseline, load.deliveredEnd, input.totalMessages),
       },
@@ -133,11 +192,24 @@ export function buildReport(input: ReportInput): Report {
         peakRssMb: input.peakRssMb,
         rssMinMbSecondHalf: secondHalf.length ? Math.min(...secondHalf) : null,
         rssMaxMbSecondHalf: secondHalf.length ? Math.max(...secondHalf) : null,
+        rssMiddleTenthMb: rssMiddle,
+        rssLastTenthMb: rssLast,
+        rssGrowthPercent: rssGrowth,
         rssSamples: input.rss.filter((_, i) => i % Math.max(1, Math.ceil(input.rss.length / 200)) === 0),
       },
       sealSeconds: round(input.sealSeconds, 1),
     },
     targets: {
+      cryptoEfficiency: {
+        target: `crypto CPU / gateway CPU per message >= ${TARGETS.cryptoEfficiency} (gateway <= ${round(1 / TARGETS.cryptoEfficiency, 2)} x its crypto)`,
+        measured: cryptoEfficiency,
+        verdict: cryptoEfficiency >= TARGETS.cryptoEfficiency ? 'pass' : 'FAIL',
+      },
+      mainThread: {
+        target: `main thread <= ${TARGETS.mainThreadMsPerMessage} ms CPU per message`,
+        measured: throughputCpu.gatewayMainThreadMsPerMessage,
+        verdict: throughputCpu.gatewayMainThreadMsPerMessage <= TARGETS.mainThreadMsPerMessage ? 'pass' : 'FAIL',
+      },
       acceptedVsCrypto: { target: `>= ${TARGETS.endToEndRatio} x crypto-only over ${TARGETS.sustainedMessages} messages`, measured: ratioAccepted, verdict: verdict(ratioAccepted >= TARGETS.endToEndRatio, sustained) },
       deliveredVsCrypto: { target: `>= ${TARGETS.endToEndRatio} x crypto-only over ${TARGETS.sustainedMessages} messages`, measured: ratioDelivered, verdict: verdict(ratioDelivered >= TARGETS.endToEndRatio, sustained) },
       loneP50: { target: `<= ${TARGETS.loneP50Ms} ms`, measured: loneLatency.p50Ms, verdict: loneLatency.p50Ms <= TARGETS.loneP50Ms ? 'pass' : 'FAIL' },
@@ -146,7 +218,17 @@ export function buildReport(input: ReportInput): Report {
         measured: steadyLatency.p99Ms,
         verdict: settings.steadyRate === TARGETS.steadyRate ? (steadyLatency.p99Ms <= TARGETS.steadyP99Ms ? 'pass' : 'FAIL') : `not measured at ${TARGETS.steadyRate}/s`,
       },
-      rss: { target: `< ${TARGETS.rssMb} MB and flat over ${TARGETS.rssMessages} messages`, measured: input.peakRssMb, verdict: verdict(input.peakRssMb < TARGETS.rssMb, rssRun) },
+      rss: {
+        target: `< ${TARGETS.rssMb} MB and flat (last tenth <= ${TARGETS.rssGrowthPercent} % above the middle one) over ${TARGETS.rssMessages} messages`,
+        measured: `${input.peakRssMb} MB peak, ${rssGrowth ?? '?'} %`,
+        verdict: verdict(input.peakRssMb < TARGETS.rssMb && rssFlat, rssRun),
+      },
+      soakThroughput: {
+        target: `last tenth within ${TARGETS.soakDriftPercent} % of the first over ${TARGETS.rssMessages} messages`,
+        measured: `${soak.firstTenthPerSecond} -> ${soak.lastTenthPerSecond}/s (${soak.changePercent} %)`,
+        verdict: verdict(Math.abs(soak.changePercent) <= TARGETS.soakDriftPercent, rssRun),
+      },
+      auditLog: { target: 'the audit log verifies at the end (auditor, passerelle audit verify --live)', measured: input.audit.treeSize ?? input.audit.detail, verdict: input.audit.verified ? 'pass' : 'FAIL' },
       allDelivered: { target: 'every accepted message delivered', measured: `${load.delivered}/${load.accepted}`, verdict: load.delivered === load.accepted ? 'pass' : 'FAIL' },
     },
   };
@@ -159,9 +241,10 @@ export function printTable(report: Report): void {
   const lines = [
     `Passerelle bench, ${r.date}`,
     `machine: ${r.machine.cores} cores ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, node ${r.machine.node}, RabbitMQ ${r.machine.rabbitmq}, load ${r.machine.loadAverageAtStart.join(' ')} at start`,
-    `settings: ${s.messages} messages, ${s.concurrency} clients, document ${s.documentBytes} B (${s.armored ? 'armored' : 'binary'} ${s.sealedBytes} B), gateway ${s.gatewayRuns} with crypto workers ${s.gatewayCryptoWorkers}, rate limit raised to ${s.rateLimitPerMinute}/min for the bench`,
+    `settings: ${s.messages} messages, ${s.concurrency} clients, document ${s.documentBytes} B (${s.armored ? 'armored' : 'binary'} ${s.sealedBytes} B), gateway ${s.gatewayRuns} with crypto workers ${s.gatewayCryptoWorkers}, cores: gateway ${s.pinGateway}, bench client and RabbitMQ ${s.pinOthers}, rate limit raised to ${s.rateLimitPerMinute}/min for the bench`,
     '',
-    `crypto alone (${s.cryptoWorkers} workers, ${s.cryptoMessages} messages): ${f.cryptoOnly.before.perSecond}/s before, ${f.cryptoOnly.after.perSecond}/s after, mean ${f.cryptoOnly.meanPerSecond}/s`,
+    `crypto alone (${s.cryptoWorkers} workers, ${s.cryptoMessages} messages): ${f.cryptoOnly.before.perSecond}/s before, ${f.cryptoOnly.after.perSecond}/s after, mean ${f.cryptoOnly.meanPerSecond}/s; ${f.cryptoOnly.cpuMsPerMessage} ms CPU per message`,
+    `crypto efficiency: ${f.cryptoEfficiency} (crypto ${f.cryptoOnly.cpuMsPerMessage} ms / gateway ${f.cpu.throughputUntilDelivered.gatewayCpuMsPerMessage} ms of CPU per message)`,
     `accepted:   ${f.acceptedPerSecond}/s (${f.accepted}), ratio ${f.ratioAccepted}`,
     `delivered:  ${f.deliveredPerSecond}/s end to end (${f.delivered}), ratio ${f.ratioDelivered}`,
     `refusals:   ${JSON.stringify(f.refusals)}`,
@@ -169,8 +252,12 @@ export function printTable(report: Report): void {
     `latency lone (1 in flight):  p50 ${f.loneLatency.p50Ms} ms, p95 ${f.loneLatency.p95Ms} ms, p99 ${f.loneLatency.p99Ms} ms`,
     `latency steady ${s.steadyRate}/s:        p50 ${f.steadyLatency.p50Ms} ms, p95 ${f.steadyLatency.p95Ms} ms, p99 ${f.steadyLatency.p99Ms} ms`,
     `CPU, throughput phase until delivered: gateway ${f.cpu.throughputUntilDelivered.gatewayCpuSeconds} s (${f.cpu.throughputUntilDelivered.gatewayCores} cores, ${f.cpu.throughputUntilDelivered.gatewayCpuMsPerMessage} ms/message, of which main thread ${f.cpu.throughputUntilDelivered.gatewayMainThreadMsPerMessage}), bench client ${f.cpu.throughputUntilDelivered.benchClientCpuSeconds} s, RabbitMQ ${f.cpu.throughputUntilDelivered.brokerCpuSeconds ?? '(not visible)'} s, machine busy ${f.cpu.throughputUntilDelivered.machineBusyPercent} %`,
+    `CPU, steady ${s.steadyRate}/s: gateway ${f.cpu.steady.gatewayCpuMsPerMessage} ms/message, of which main thread ${f.cpu.steady.gatewayMainThreadMsPerMessage}`,
+    ...(f.stagesMs ? [`stages, mean ms: lone ${JSON.stringify(f.stagesMs.lone)}`, `                 steady ${JSON.stringify(f.stagesMs.steady)}`] : []),
+    `throughput, first / last tenth of the answers: ${f.soak.firstTenthPerSecond} / ${f.soak.lastTenthPerSecond} per s (${f.soak.changePercent} %)`,
+    `audit log: ${f.audit.verified ? 'verified' : 'NOT verified'} (${f.audit.detail})`,
     `CPU, whole run: gateway ${f.cpu.wholeRun.gatewayCpuSeconds} s (${f.cpu.wholeRun.gatewayCpuMsPerMessage} ms/message)`,
-    `memory: peak RSS ${f.memory.peakRssMb} MB, second half of the run ${f.memory.rssMinMbSecondHalf}-${f.memory.rssMaxMbSecondHalf} MB`,
+    `memory: peak RSS ${f.memory.peakRssMb} MB, second half of the run ${f.memory.rssMinMbSecondHalf}-${f.memory.rssMaxMbSecondHalf} MB; throughput phase's middle / last tenth ${f.memory.rssMiddleTenthMb} / ${f.memory.rssLastTenthMb} MB`,
     ...(r.profile
       ? [
           '',
@@ -181,7 +268,7 @@ export function printTable(report: Report): void {
       : []),
     '',
     'targets:',
-    ...Object.entries(report.targets).map(([name, t]) => `  ${name.padEnd(18)} ${String(t.target).padEnd(50)} ${String(t.measured).padEnd(10)} ${t.verdict}`),
+    ...Object.entries(report.targets).map(([name, t]) => `  ${name.padEnd(18)} ${String(t.target).padEnd(70)} ${String(t.measured).padEnd(22)} ${t.verdict}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

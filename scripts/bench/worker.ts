@@ -42,6 +42,7 @@ const view = await loadPartnerView({ dir: settings.certsDir, id: settings.sender
 const gatewayKey = await readPrivateKey({ armored: fs.readFileSync(path.join(settings.certsDir, 'gateway', 'openpgp.key.asc'), 'utf8'), source: 'gateway key' });
 const senderKeys = await readKeys(path.join(settings.certsDir, 'partners', settings.sender, 'openpgp.asc'));
 const recipientKeys = await readKeys(path.join(settings.certsDir, 'partners', settings.recipient, 'openpgp.asc'));
+const gatewayPublishedKeys = [gatewayKey.toPublic()];
 
 async function seal(documents: Uint8Array[], armor: boolean): Promise<Uint8Array[]> {
   const sealed: Uint8Array[] = [];
@@ -52,10 +53,14 @@ async function seal(documents: Uint8Array[], armor: boolean): Promise<Uint8Array
   return sealed;
 }
 
-/** What the gateway computes per accepted message, nothing else. */
+/**
+ * What the gateway computes per accepted message, nothing else, with the same arguments: the session-key
+ * check against the keys it knows, and the recipient's copy made as the gateway makes it (the sender's
+ * ciphertext behind a new session-key packet when it can be forwarded, src/crypto/forward.ts).
+ */
 async function gatewayCrypto(message: Uint8Array, index: number): Promise<void> {
-  const opened = await openFromPartner({ message, decryptionKey: gatewayKey, senderKeys, maxDocumentBytes: settings.maxDocumentBytes });
-  await sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys });
+  const opened = await openFromPartner({ message, decryptionKey: gatewayKey, senderKeys, maxDocumentBytes: settings.maxDocumentBytes, knownKeys: [...gatewayPublishedKeys, ...recipientKeys] });
+  await sealForRecipient({ signedMessage: opened.signedMessage, recipientKeys, ...(opened.sent === undefined ? {} : { sent: opened.sent }) });
   await signReceipt(
     { messageId: `bench-${index}`, status: 'accepted', acceptedAt: new Date().toISOString(), auditIndex: index, payloadSha256: '0'.repeat(64) },
     gatewayKey,
