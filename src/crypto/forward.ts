@@ -25,7 +25,8 @@
 import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
 import { inflateRawSync, inflateSync } from 'node:zlib';
 import * as openpgp from 'openpgp';
-import { Message, PacketList, SymEncryptedIntegrityProtectedDataPacket, enums } from 'openpgp';
+import { SymEncryptedIntegrityProtectedDataPacket, enums } from 'openpgp';
+import { packetHeader, wrapSessionKey } from './session-key-wrap.js';
 import type { AnyPacket, Config, DecryptedSessionKey, PublicKey } from 'openpgp';
 
 /** What the gateway keeps of a partner's message, when it opened it, to deliver the sender's own ciphertext. */
@@ -104,18 +105,11 @@ export async function forwardSentCiphertext(opts: {
   if (!(await recipientAccepts(recipientKey, opened.algorithm, config))) return undefined;
   if (!sameSignedMessage(opened.plaintext, opts.signedMessage)) return undefined;
 
-  const wrapped = await openpgp.encryptSessionKey({
-    data: opened.sessionKey,
-    algorithm: enums.read(enums.symmetric, opened.algorithm) as enums.symmetricNames,
-    encryptionKeys: recipientKey,
-    format: 'object',
-    config,
-  });
-  // The packet's fields set as read (openpgp's own read() would hand its data on as a stream).
-  const encryptedData = Object.assign(new SymEncryptedIntegrityProtectedDataPacket(), { version: SEIPD_VERSION_1, encrypted: sent.encryptedData.subarray(1) });
-  const packets = new PacketList<AnyPacket>();
-  packets.push(...wrapped.packets, encryptedData);
-  return new Message(packets).armor(config);
+  const sessionKeyPacket = await wrapSessionKey({ recipientKey, sessionKey: opened.sessionKey, algorithm: opened.algorithm, config });
+  const encryptedData = sent.encryptedData;
+  const message = Buffer.concat([sessionKeyPacket, packetHeader(enums.packet.symEncryptedIntegrityProtectedData, encryptedData.length), encryptedData]);
+  // RFC 9580 section 6.2: the CRC-24 footer is kept for a SEIPD version 1 message, as openpgp writes it.
+  return openpgp.armor(enums.armor.message, message, undefined, undefined, undefined, true, config);
 }
 
 /**
