@@ -9,11 +9,17 @@ import type { PrivateKey, PublicKey, Signature } from 'openpgp';
 import { GatewayError } from '../domain/errors.js';
 import { fullConfig } from './config.js';
 import { describeVerificationFailure, unusableKey } from './failures.js';
+import { fastDetachedSignature } from './fast-signature.js';
 import { assertSignatureHash } from './policy.js';
 import { verifyExactlyOne } from './verification.js';
 
-/** Detached armored signature over `data`, binary signature type (0x00). */
+/**
+ * Detached armored signature over `data`, binary signature type (0x00). With an EdDSALegacy key (the
+ * gateway's) it is made by node:crypto (src/crypto/fast-signature.ts), otherwise by openpgp.
+ */
 export async function signDetached(opts: { data: Uint8Array; signingKey: PrivateKey }): Promise<string> {
+  const fast = await fastDetachedSignature(opts.data, opts.signingKey);
+  if (fast !== undefined) return fast;
   const config = fullConfig({ maxDocumentBytes: opts.data.length });
   const message = await openpgp.createMessage({ binary: opts.data });
   try {
