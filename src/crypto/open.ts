@@ -18,6 +18,7 @@ import { GatewayError } from '../domain/errors.js';
 import { fullConfig } from './config.js';
 import { describeVerificationFailure, errorChainText } from './failures.js';
 import { holdCiphertext, sentCiphertextOf, type SentCiphertext } from './forward.js';
+import { unwrapSessionKeys } from './session-key-unwrap.js';
 import { assertReceivedAs } from './intended-recipients.js';
 import {
   PARTNER_AUDIENCE,
@@ -174,7 +175,7 @@ async function openSignedAndEncrypted(
 
   let sessionKeys: DecryptedSessionKey[];
   try {
-    sessionKeys = await openpgp.decryptSessionKeys({ message, decryptionKeys, config });
+    sessionKeys = (await unwrapSessionKeys(message, decryptionKeys, config)) ?? (await openpgp.decryptSessionKeys({ message, decryptionKeys, config }));
   } catch (err) {
     // openpgp does not implement IDEA (and other retired ciphers): the session key decrypts, its
     // cipher is unknown. Say so, rather than blame the key the message was encrypted to.

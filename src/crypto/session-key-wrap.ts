@@ -23,7 +23,7 @@ const CURVE25519_LEGACY_OID = Uint8Array.of(0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 
 const NATIVE_POINT_PREFIX = 0x40;
 const ANONYMOUS_SENDER = new TextEncoder().encode('Anonymous Sender    ');
 /** RFC 3394 section 2.2.3.1: the default initial value of AES key wrap. */
-const AES_KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
+export const AES_KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
 const KDF_HASHES: Partial<Record<number, string>> = { [enums.hash.sha256]: 'sha256', [enums.hash.sha384]: 'sha384', [enums.hash.sha512]: 'sha512' };
 const KEY_WRAPS: Partial<Record<number, { name: string; bytes: number }>> = {
   [enums.symmetric.aes128]: { name: 'id-aes128-wrap', bytes: 16 },
@@ -35,10 +35,7 @@ interface NativeRecipient {
   keyId: Uint8Array;
   /** The recipient's X25519 public key, for node. */
   publicKey: KeyObject;
-  /** Section 11.5's `param` of the KDF, fixed per key: OID, algorithm, KDF parameters, "Anonymous Sender", fingerprint. */
-  kdfParam: Uint8Array;
-  kdfHash: string;
-  wrap: { name: string; bytes: number };
+  parameters: Curve25519LegacyParameters;
 }
 
 interface Chosen {
@@ -58,9 +55,19 @@ async function choose(recipientKey: PublicKey, config: Config, now: number): Pro
   return entry;
 }
 
-/** The fields of a version 4 ECDH Curve25519Legacy key node can use; undefined for any other key. */
-function nativeRecipient(subkey: Subkey | PublicKey): NativeRecipient | undefined {
-  const packet = subkey.keyPacket as unknown as {
+/** What section 11.5's KDF and key wrap take from a version 4 ECDH Curve25519Legacy key, for node. */
+export interface Curve25519LegacyParameters {
+  /** The native point (without its 0x40 prefix). */
+  point: Uint8Array;
+  /** Section 11.5's `param` of the KDF, fixed per key: OID, algorithm, KDF parameters, "Anonymous Sender", fingerprint. */
+  kdfParam: Uint8Array;
+  kdfHash: string;
+  wrap: { name: string; bytes: number };
+}
+
+/** The parameters of a version 4 ECDH Curve25519Legacy key packet; undefined for any other key. */
+export function curve25519LegacyParameters(keyPacket: unknown, fingerprintHex: string): Curve25519LegacyParameters | undefined {
+  const packet = keyPacket as {
     version: number;
     algorithm: number;
     publicParams: { oid?: { write(): Uint8Array }; Q?: Uint8Array; kdfParams?: { hash: number; cipher: number; write(): Uint8Array } };
@@ -72,9 +79,27 @@ function nativeRecipient(subkey: Subkey | PublicKey): NativeRecipient | undefine
   const kdfHash = KDF_HASHES[kdfParams.hash];
   const wrap = KEY_WRAPS[kdfParams.cipher];
   if (kdfHash === undefined || wrap === undefined) return undefined;
-  const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(Q.subarray(1)).toString('base64url') }, format: 'jwk' });
-  const kdfParam = Buffer.concat([CURVE25519_LEGACY_OID, Uint8Array.of(enums.publicKey.ecdh), kdfParams.write(), ANONYMOUS_SENDER, Buffer.from(subkey.getFingerprint(), 'hex')]);
-  return { keyId: Buffer.from(subkey.getKeyID().toHex(), 'hex'), publicKey, kdfParam, kdfHash, wrap };
+  const kdfParam = Buffer.concat([CURVE25519_LEGACY_OID, Uint8Array.of(enums.publicKey.ecdh), kdfParams.write(), ANONYMOUS_SENDER, Buffer.from(fingerprintHex, 'hex')]);
+  return { point: Q.subarray(1), kdfParam, kdfHash, wrap };
+}
+
+/** Section 11.5: KEK = the first octets of Hash(00 00 00 01 || shared point || param). */
+export function keyEncryptionKey(parameters: Curve25519LegacyParameters, shared: Uint8Array): Buffer {
+  return createHash(parameters.kdfHash).update(Uint8Array.of(0, 0, 0, 1)).update(shared).update(parameters.kdfParam).digest().subarray(0, parameters.wrap.bytes);
+}
+
+/** Section 5.1.3: the two-octet checksum of a session key, the sum of its octets modulo 65536. */
+export function sessionKeyChecksum(sessionKey: Uint8Array): number {
+  let checksum = 0;
+  for (const byte of sessionKey) checksum = (checksum + byte) & 0xffff;
+  return checksum;
+}
+
+function nativeRecipient(subkey: Subkey | PublicKey): NativeRecipient | undefined {
+  const parameters = curve25519LegacyParameters(subkey.keyPacket, subkey.getFingerprint());
+  if (parameters === undefined) return undefined;
+  const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(parameters.point).toString('base64url') }, format: 'jwk' });
+  return { keyId: Buffer.from(subkey.getKeyID().toHex(), 'hex'), publicKey, parameters };
 }
 
 /**
@@ -100,14 +125,13 @@ function nativePacket(recipient: NativeRecipient, sessionKey: Uint8Array, algori
   // Section 11.5: an ephemeral key pair, the shared point, then KEK = Hash(00 00 00 01 || S || param).
   const ephemeral = generateKeyPairSync('x25519');
   const shared = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient.publicKey });
-  const kek = createHash(recipient.kdfHash).update(Uint8Array.of(0, 0, 0, 1)).update(shared).update(recipient.kdfParam).digest().subarray(0, recipient.wrap.bytes);
+  const kek = keyEncryptionKey(recipient.parameters, shared);
   // Section 5.1.3: the cipher octet, the key and its two-octet checksum, padded as PKCS #5 does to 8 octets, then AES key wrap (RFC 3394).
-  let checksum = 0;
-  for (const byte of sessionKey) checksum = (checksum + byte) & 0xffff;
+  const checksum = sessionKeyChecksum(sessionKey);
   const unpadded = Buffer.concat([Uint8Array.of(algorithm), sessionKey, Uint8Array.of(checksum >> 8, checksum & 0xff)]);
   const pad = 8 - (unpadded.length % 8);
   const padded = Buffer.concat([unpadded, Buffer.alloc(pad, pad)]);
-  const wrapper = createCipheriv(recipient.wrap.name, kek, AES_KW_IV);
+  const wrapper = createCipheriv(recipient.parameters.wrap.name, kek, AES_KW_IV);
   const wrapped = Buffer.concat([wrapper.update(padded), wrapper.final()]);
   const rawPoint = (ephemeral.publicKey.export({ format: 'jwk' }) as { x: string }).x;
   const point = Buffer.concat([Uint8Array.of(NATIVE_POINT_PREFIX), Buffer.from(rawPoint, 'base64url')]);

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { enums } from 'openpgp';
 import { ENCRYPTION_KEY_RECHECK_MS, packetHeader, wrapSessionKey } from '../../src/crypto/session-key-wrap.js';
+import { unwrapSessionKeys } from '../../src/crypto/session-key-unwrap.js';
 import { fullConfig } from '../../src/crypto/config.js';
 
 const HARDENED_CONFIG = fullConfig({ maxDocumentBytes: 1 << 20 });
@@ -100,5 +101,53 @@ describe('crypto/session-key-wrap: a session key wrapped again for the recipient
     expect([...packetHeader(18, 192)]).to.deep.equal([0xd2, 192, 0]);
     expect([...packetHeader(18, 8383)]).to.deep.equal([0xd2, 223, 255]);
     expect([...packetHeader(18, 8384)]).to.deep.equal([0xd2, 0xff, 0, 0, 0x20, 0xc0]);
+  });
+});
+
+describe('crypto/session-key-unwrap: the session key of a message for the gateway, taken out with node', function () {
+  this.timeout(60_000);
+  let gateway: Party;
+  let rsaGateway: Party;
+
+  before(async () => {
+    gateway = await party('gateway');
+    rsaGateway = await party('rsa-gateway', { type: 'rsa', rsaBits: 2048 });
+  });
+
+  async function messageFor(key: openpgp.PublicKey, sessionKey?: openpgp.SessionKey): Promise<openpgp.Message<Uint8Array>> {
+    const binary = await openpgp.encrypt({ message: await openpgp.createMessage({ text: 'bonjour' }), encryptionKeys: key, ...(sessionKey ? { sessionKey } : {}), format: 'binary', config: { aeadProtect: false } });
+    return openpgp.readMessage({ binaryMessage: binary });
+  }
+
+  it('gives the session key openpgp gives, for a Curve25519Legacy gateway key', async () => {
+    const sessionKey = { data: randomBytes(32), algorithm: 'aes256' as const };
+    const native = await unwrapSessionKeys(await messageFor(gateway.publicKey, sessionKey), [gateway.key], HARDENED_CONFIG);
+    const byOpenpgp = await openpgp.decryptSessionKeys({ message: await messageFor(gateway.publicKey, sessionKey), decryptionKeys: gateway.key, config: HARDENED_CONFIG });
+    expect(native).to.deep.equal(byOpenpgp.map((key) => ({ data: new Uint8Array(key.data), algorithm: key.algorithm })));
+    expect(Buffer.from(native![0]!.data).equals(sessionKey.data)).to.equal(true);
+  });
+
+  it('skips the packets for other readers (the final recipient), as openpgp does', async () => {
+    const other = await party('recipient-beside');
+    const sessionKey = { data: randomBytes(32), algorithm: 'aes256' as const };
+    const binary = await openpgp.encrypt({ message: await openpgp.createMessage({ text: 'bonjour' }), encryptionKeys: [other.publicKey, gateway.publicKey], sessionKey, format: 'binary', config: { aeadProtect: false } });
+    const native = await unwrapSessionKeys(await openpgp.readMessage({ binaryMessage: binary }), [gateway.key], HARDENED_CONFIG);
+    expect(native?.map((key) => Buffer.from(key.data).toString('hex'))).to.deep.equal([sessionKey.data.toString('hex')]);
+  });
+
+  it('leaves an RSA gateway key to openpgp (undefined)', async () => {
+    expect(await unwrapSessionKeys(await messageFor(rsaGateway.publicKey), [rsaGateway.key], HARDENED_CONFIG)).to.equal(undefined);
+  });
+
+  it('leaves to openpgp a packet whose wrapped key was altered, so that its errors stay those of openpgp', async () => {
+    const message = await messageFor(gateway.publicKey);
+    const [packet] = message.packets as unknown as Array<{ encrypted: { C: { data: Uint8Array } } }>;
+    packet!.encrypted.C.data[3] ^= 0x01;
+    expect(await unwrapSessionKeys(message, [gateway.key], HARDENED_CONFIG)).to.equal(undefined);
+  });
+
+  it('leaves to openpgp a packet for a key the gateway does not hold', async () => {
+    const other = await party('other');
+    expect(await unwrapSessionKeys(await messageFor(other.publicKey), [gateway.key], HARDENED_CONFIG)).to.equal(undefined);
   });
 });
