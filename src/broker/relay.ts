@@ -8,13 +8,14 @@
  * as confirms come back, because awaiting each confirm caps a quorum queue publisher below a thousand
  * messages per second (persistent messages are fsynced in batches before the confirm).
  *
- * A message this process accepts is handed to the relay in memory once committed (OutboxPort.onCommitted)
- * and published without reading it back: a read of the outbox joins the messages and returns bodies,
- * which cost more main-thread time than the rest of the publish. The outbox is read when it may hold
- * rows the memory does not: at start, every idleDelayMs (rows of other writers, of an earlier process,
- * of failed publishes), after a kick, after anything handed was dropped (memory full, broker away,
- * pause), and while a read finds a backlog. While rows may wait unread in the outbox, they go first,
- * oldest first, and the memory waits: what the memory holds is newer.
+ * A message this process accepts is handed to the relay in memory once committed
+ * (OutboxPort.onCommitted) and published without reading it back: a read of the outbox joins the
+ * messages and returns bodies, about a quarter of a millisecond of main-thread time per message under
+ * load. The outbox is read when it may hold rows the memory does not: at start, every idleDelayMs
+ * (rows of other writers, of an earlier process, of failed publishes), after a kick, after anything
+ * handed was dropped (memory full, broker away, pause), and while a read finds a backlog. While rows
+ * may wait unread in the outbox, they go first, oldest first, and the memory waits: what it holds is
+ * newer.
  *
  * Rows in flight are tracked in this process only, whether read or handed. With SQLite there is one
  * gateway, so one relay per outbox; with PostgreSQL several relays share it, and the store leases each
