@@ -50,6 +50,12 @@ export interface OutboxRow {
   trace_state: string | null;
 }
 
+/** Who holds an outbox row written by this process, and for how long (claimOutbox skips it elsewhere meanwhile). */
+export interface OutboxLease {
+  owner: string;
+  seconds: number;
+}
+
 export interface Engine {
   readonly dialect: Dialect;
   /** Compiles the business code's queries for this engine. */
@@ -62,6 +68,12 @@ export interface Engine {
   settle(): Promise<void>;
   /** Outbox rows this process may publish now, oldest first, durable. */
   claimOutbox(limit: number): Promise<OutboxRow[]>;
+  /**
+   * With several relays on one outbox (PostgreSQL): the lease a row takes when it is written for this
+   * process's relay, which is handed it in memory (OutboxPort.onCommitted), so that no other relay
+   * publishes it too. Absent when one relay has the whole outbox (SQLite).
+   */
+  readonly writerLease?: OutboxLease;
   close(): Promise<void>;
 }
 

@@ -11,7 +11,7 @@ import * as lookups from './lookups.js';
 import type { Engine, ReadOptions, WriteOptions } from './engine.js';
 import * as messages from './messages.js';
 import { operationalFigures } from './operations.js';
-import type { Store } from './port.js';
+import type { CommittedOutbox, Store } from './port.js';
 import * as secrets from './secrets.js';
 import { recordSecrets } from './shared-secrets.js';
 import * as receipts from './withdrawal-receipts.js';
@@ -27,6 +27,8 @@ export class GatewayStore implements Store {
   private readonly keys: DossierKeys;
   /** Receipts being written: a replay reads its message only after them (see findMessage). */
   private readonly receipts = new Set<Promise<void>>();
+  /** This process's relay, handed each accepted message's outbox row (onCommitted). */
+  private committed: ((committed: CommittedOutbox) => void) | undefined;
 
   constructor(
     readonly engine: Engine,
@@ -50,7 +52,23 @@ export class GatewayStore implements Store {
 
   // Messages and outbox
 
-  readonly accept: Store['accept'] = (message) => this.write(() => messages.accept(this.sql, this.keys, message));
+  readonly accept: Store['accept'] = async (message) => {
+    const listener = this.committed;
+    // Leased to this process only when its relay is there to publish it from memory.
+    const lease = listener === undefined ? undefined : this.engine.writerLease;
+    const outcome = await this.write(() => messages.accept(this.sql, this.keys, message, lease));
+    if (outcome.kind === 'accepted' && listener !== undefined) {
+      // Half the lease: a row handed late still has time to be published before another relay may take it.
+      listener({ ...messages.committedOutbox(message, outcome.auditIndex), ...(lease === undefined ? {} : { heldForMs: (lease.seconds * 1000) / 2 }) });
+    }
+    return outcome;
+  };
+  readonly onCommitted: NonNullable<Store['onCommitted']> = (listener) => {
+    this.committed = listener;
+    return () => {
+      if (this.committed === listener) this.committed = undefined;
+    };
+  };
   readonly markDeadLettered: Store['markDeadLettered'] = (id, at) => this.write(() => messages.markDeadLettered(this.sql, id, at));
   readonly recordEvent: Store['recordEvent'] = (event) => this.write(() => audit.appendAudit(this.sql, event));
   readonly statisticsFacts: Store['statisticsFacts'] = (page) => this.read(() => statisticsFacts(this.sql, page));

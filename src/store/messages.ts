@@ -9,8 +9,8 @@ import { assertAnswerCapacity } from '../domain/dossier-limits.js';
 import { appendAudit, toStoredEntry } from './audit-log.js';
 import { insertMessage } from './message-row.js';
 import { applyDossierUpdate, checkDossierUpdate } from './dossiers.js';
-import type { OutboxRow } from './engine.js';
-import type { AcceptOutcome, MessageHistory, MessageRecord, NewMessage, OutboxEntry } from './port.js';
+import type { OutboxLease, OutboxRow } from './engine.js';
+import type { AcceptOutcome, CommittedOutbox, MessageHistory, MessageRecord, NewMessage, OutboxEntry } from './port.js';
 import { recordFact } from './statistics.js';
 import { recordExecution } from './withdrawal-receipts.js';
 import type { MessagesTable } from './tables.js';
@@ -41,6 +41,16 @@ export function toOutboxEntry(r: OutboxRow): OutboxEntry {
   const entry: OutboxEntry = { messageId: r.message_id, recipient: r.recipient, type: r.type, sender: r.sender, auditIndex: Number(r.audit_index), body: r.body, acceptedAt: r.accepted_at, attempts: r.attempts };
   if (r.trace_parent !== null) entry.traceContext = { traceparent: r.trace_parent, ...(r.trace_state === null ? {} : { tracestate: r.trace_state }) };
   return entry;
+}
+
+/** What an accepted message's commit wrote to the outbox: its own row as pendingOutbox would read it, and whether its notices wrote more. */
+export function committedOutbox(message: NewMessage, auditIndex: number): CommittedOutbox {
+  const entries: OutboxEntry[] = [];
+  if (message.outboxBody !== undefined) {
+    const { messageId, recipient, type, sender, acceptedAt, outboxBody: body, traceContext } = message;
+    entries.push({ messageId, recipient, type, sender, auditIndex, body, acceptedAt, attempts: 0, ...(traceContext === undefined ? {} : { traceContext }) });
+  }
+  return { entries, unlisted: message.dossier?.notices.some((notice) => notice.outboxBody !== undefined) ?? false };
 }
 
 /** The audit event of a change to an accepted message. */
@@ -82,7 +92,8 @@ function* acknowledge(sql: Sql, ack: NewMessage): Tx<void> {
   yield* appendAudit(sql, messageEvent('acknowledged', ack.acceptedAt, original));
 }
 
-export function* accept(sql: Sql, keys: DossierKeys, message: NewMessage): Tx<AcceptOutcome> {
+/** `lease`: the outbox row is written for this process's relay (insertMessage). */
+export function* accept(sql: Sql, keys: DossierKeys, message: NewMessage, lease?: OutboxLease): Tx<AcceptOutcome> {
   const existing = yield* findMessage(sql, message.messageId);
   if (existing) return { kind: 'duplicate', existing };
   if (message.inReplyTo !== undefined && ANSWER_TYPES.has(message.type)) assertAnswerCapacity(Number((yield* row(ANSWERS(sql, { id: message.inReplyTo })))?.n ?? 0));
@@ -90,7 +101,7 @@ export function* accept(sql: Sql, keys: DossierKeys, message: NewMessage): Tx<Ac
   if (subject === 'stale') return { kind: 'stale' };
 
   const auditIndex = yield* appendAudit(sql, { ...messageEvent('accepted', message.acceptedAt, message), payloadSha256: message.payloadSha256 });
-  yield* insertMessage(sql, message, auditIndex, message.outboxBody, message.traceContext);
+  yield* insertMessage(sql, message, auditIndex, message.outboxBody, message.traceContext, lease);
   if (message.type === 'acknowledgement' && message.inReplyTo !== undefined) yield* acknowledge(sql, message);
   if (message.execution !== undefined) yield* recordExecution(sql, message, message.execution);
   if (subject !== undefined) yield* applyDossierUpdate(sql, keys, message, subject);

@@ -114,6 +114,18 @@ export interface OutboxEntry {
   traceContext?: TraceContext;
 }
 
+/** Outbox rows this process has just committed, each complete, so that its relay publishes them without reading them back. */
+export interface CommittedOutbox {
+  entries: OutboxEntry[];
+  /** The same commit wrote outbox rows that are not listed (a gateway's notices): the relay reads the outbox for them. */
+  unlisted: boolean;
+  /**
+   * How long the relay may publish the entries from memory; later another gateway may have leased the
+   * rows (several gateways on one PostgreSQL), so the relay reads them back instead. Absent: no limit.
+   */
+  heldForMs?: number;
+}
+
 /** What the relay needs: a row is written with its message; it goes only after the broker confirmed it. */
 export interface OutboxPort {
   /** Rows not yet confirmed by the broker, oldest first, on disk (and, with several gateways, held by this one). */
@@ -123,6 +135,12 @@ export interface OutboxPort {
   /** A publish was returned, nacked or unconfirmed: counted, retried later. */
   recordPublishFailure(messageId: string): Promise<void>;
   outboxDepth(): Promise<number>;
+  /**
+   * Hands `listener` (this process's relay) the outbox rows each acceptance commits, once durable; with
+   * several gateways the rows stay leased to this one meanwhile. Memory only: every row stays in the
+   * outbox until markQueued, so the listener may drop any of them. Returns the unsubscription.
+   */
+  onCommitted?(listener: (committed: CommittedOutbox) => void): () => void;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -239,6 +239,147 @@ describe('broker/relay @integration', function () {
     expect([...rows.map((r) => r.messageId)].every((id) => ids.has(id))).to.equal(true);
   });
 
+  describe('rows handed in memory at their commit', () => {
+    /** Each queue's messages, by message id. */
+    const published = async (ids: string[]) => {
+      const messages = [];
+      for (const id of ids) messages.push(...(await takeAll(channel, queueName(prefix, id))));
+      return messages;
+    };
+
+    it('publishes a handed row without reading the outbox back, its trace context and properties as a read would give them', async () => {
+      const outbox = new MemoryOutbox();
+      // The idle poll is far longer than the test: a read after the first is one the memory did not spare.
+      relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 60_000 });
+      await until(() => outbox.reads === 1, 10_000, 'the first read, at start');
+      const traceContext = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'passerelle=t61rcWkgMzE' };
+      const rows = Array.from({ length: 30 }, (_, i) => outboxEntry(i % 2 === 0 ? 'ofii' : 'france-travail', { auditIndex: 100 + i, ...(i === 0 ? { traceContext } : {}) }));
+      for (const row of rows) outbox.commit(row);
+      await until(() => outbox.queued.length === rows.length, 10_000, 'every handed row queued');
+
+      expect(outbox.reads).to.equal(1);
+      expect([...outbox.queued].sort()).to.deep.equal(rows.map((r) => r.messageId).sort());
+      expect(outbox.rows.size).to.equal(0);
+      const messages = await published(recipients);
+      expect(messages.map((m) => m.properties.messageId as string).sort()).to.deep.equal(rows.map((r) => r.messageId).sort());
+      const first = messages.find((m) => m.properties.messageId === rows[0]!.messageId)!;
+      expect(first.content.toString('utf8')).to.equal(rows[0]!.body);
+      expect(first.fields.routingKey).to.equal('ofii.orientation');
+      expect(first.properties.headers).to.include({ 'x-passerelle-sender': 'ofii', 'x-passerelle-audit-index': 100, ...traceContext });
+    });
+
+    it('leaves a row handed while the broker is gone to the outbox, and publishes it once the broker is back', async () => {
+      const outbox = new MemoryOutbox();
+      relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 60_000 });
+      await until(() => outbox.reads === 1, 10_000, 'the first read, at start');
+      const rows = Array.from({ length: 10 }, () => outboxEntry('ofii'));
+      let readsWhileDown = -1;
+      const unsubscribe = broker.onStateChange((connected) => {
+        if (connected || readsWhileDown >= 0) return;
+        readsWhileDown = outbox.reads;
+        for (const row of rows) outbox.commit(row);
+      });
+      try {
+        await forceCloseConnection(connectionName);
+        await until(() => outbox.queued.length === rows.length, 15_000, 'every row queued after reconnection');
+      } finally {
+        unsubscribe();
+      }
+
+      // No idle poll came in between: the relay read the outbox because what it was handed was not kept.
+      expect(outbox.reads).to.be.greaterThan(readsWhileDown);
+      expect(outbox.failures).to.deep.equal([]);
+      const ids = (await published(['ofii'])).map((m) => m.properties.messageId as string);
+      expect(ids.sort()).to.deep.equal(rows.map((r) => r.messageId).sort());
+    });
+
+    it('spills what a full memory cannot hold to the outbox, and loses and repeats nothing', async () => {
+      const outbox = new MemoryOutbox();
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      outbox.beforeMarkQueued = () => held;
+      relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 60_000, batchSize: 4, memoryLimit: 3 });
+      await until(() => outbox.reads === 1, 10_000, 'the first read, at start');
+      const first = Array.from({ length: 4 }, () => outboxEntry('france-travail'));
+      for (const row of first) outbox.commit(row);
+      // The window is full and stays so until the store is released: what comes next waits in memory, or spills.
+      await until(() => outbox.rows.size === 4 && outbox.reads === 1, 10_000, 'the window taken from memory');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const next = Array.from({ length: 20 }, () => outboxEntry('france-travail'));
+      for (const row of next) outbox.commit(row);
+      release();
+      const all = [...first, ...next];
+      await until(() => outbox.queued.length === all.length, 15_000, 'every row queued');
+
+      // Three rows waited in memory; the others were read back.
+      expect(outbox.reads).to.be.greaterThan(1);
+      expect(outbox.queued.length).to.equal(new Set(outbox.queued).size);
+      expect(outbox.rows.size).to.equal(0);
+      const ids = (await published(['france-travail'])).map((m) => m.properties.messageId as string);
+      expect(ids.sort()).to.deep.equal(all.map((r) => r.messageId).sort());
+    });
+
+    it('reads back a handed row that waited in memory past the time it was handed for (its lease may have passed to another gateway)', async () => {
+      const clock = new ManualClock();
+      const outbox = new MemoryOutbox();
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const confirmed: string[] = [];
+      outbox.beforeMarkQueued = async (messageId) => {
+        confirmed.push(messageId);
+        if (confirmed.length === 1) await held;
+      };
+      relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 60_000, batchSize: 1, clock });
+      await until(() => outbox.reads === 1, 10_000, 'the first read, at start');
+      const first = outboxEntry('ofii');
+      outbox.commit(first, 10_000);
+      await until(() => confirmed.length === 1, 10_000, 'the first row confirmed, its window held');
+      const late = outboxEntry('ofii');
+      outbox.commit(late, 10_000);
+      clock.advanceTo(clock.now() + 10_001);
+      release();
+      await until(() => outbox.queued.length === 2, 10_000, 'both queued');
+
+      // Taken from memory, it would have needed no read after the first.
+      expect(outbox.reads).to.be.greaterThan(1);
+      expect(outbox.queued).to.deep.equal([first.messageId, late.messageId]);
+    });
+
+    it('publishes once a row that is both handed in memory and returned by a read', async () => {
+      const outbox = new MemoryOutbox();
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const confirmed: string[] = [];
+      outbox.beforeMarkQueued = async (messageId) => {
+        confirmed.push(messageId);
+        await held;
+      };
+      relay = startRelay({ outbox, broker, prefix, logger: silentLogger, idleDelayMs: 60_000, batchSize: 10 });
+      await until(() => outbox.reads === 1, 10_000, 'the first read, at start');
+      // In flight from memory (its confirm is held in the store) when a read returns it.
+      const inFlight = outboxEntry('ofii');
+      outbox.commit(inFlight);
+      await until(() => confirmed.length === 1, 10_000, 'the handed row confirmed');
+      // Handed, and not started yet when the kick's read returns it with a row of another writer.
+      const handed = outboxEntry('ofii');
+      const notice = outboxEntry('ofii', { sender: 'passerelle' });
+      outbox.add(notice);
+      relay.kick();
+      outbox.commit(handed);
+      await until(() => outbox.reads === 2 && confirmed.length >= 3, 10_000, 'the read and its rows confirmed');
+      // A second publish of either copy would come now, while the first is held.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      release();
+      await until(() => outbox.queued.length >= 3, 10_000, 'every row queued');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      expect(confirmed.sort()).to.deep.equal([inFlight, handed, notice].map((r) => r.messageId).sort());
+      expect(outbox.queued.sort()).to.deep.equal([inFlight, handed, notice].map((r) => r.messageId).sort());
+      const ids = (await published(['ofii'])).map((m) => m.properties.messageId as string);
+      expect(ids.sort()).to.deep.equal([inFlight, handed, notice].map((r) => r.messageId).sort());
+    });
+  });
+
   it('drain stops taking rows and waits for the publishes in flight', async () => {
     // A manual clock: after the drain no timer of the relay may be left to wake it.
     const clock = new ManualClock();

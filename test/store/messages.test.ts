@@ -9,6 +9,9 @@ import canonicalize from 'canonicalize';
 import { expect } from 'chai';
 import pg from 'pg';
 import { GatewayError } from '../../src/domain/errors.js';
+import { committedOutbox } from '../../src/store/messages.js';
+import { OUTBOX_LEASE_SECONDS } from '../../src/store/postgres/engine.js';
+import type { CommittedOutbox } from '../../src/store/port.js';
 import { forEachEngine, newMessage, PG_TEST_URL, reopenTempStore, SQLITE_FILE, thrownBy, type TempStore } from '../fixtures/store.js';
 
 /** Holds the store's write lock from another connection while `work` runs. */
@@ -89,6 +92,32 @@ forEachEngine('store contract: messages', (current) => {
     expect(await events(current())).to.deep.equal(['accepted', 'queued']);
   });
 
+  it('hands each accepted message\'s outbox row to the relay once committed, exactly as pendingOutbox reads it', async () => {
+    const { store, engine } = current();
+    const handed: CommittedOutbox[] = [];
+    const unsubscribe = store.onCommitted((committed) => handed.push(committed));
+    const traceContext = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'passerelle=t61rcWkgMzE' };
+    await store.accept(newMessage({ traceContext }));
+    await store.accept(newMessage({ messageId: '11111111-2222-4333-8444-555555555555', type: 'status-update', sender: 'mission-locale-paris', recipient: 'ofii-paris', acceptedAt: '2026-11-27T09:30:02.000Z', outboxBody: 'update' }));
+    // Nothing written: nothing handed.
+    await store.accept(newMessage({ traceContext }));
+    // Addressed to the gateway itself: no outbox row.
+    await store.accept(newMessage({ messageId: '22222222-2222-4333-8444-555555555555', recipient: 'passerelle', outboxBody: undefined }));
+    const heldForMs = engine === 'postgresql' ? (OUTBOX_LEASE_SECONDS * 1000) / 2 : undefined;
+
+    expect(handed.map((committed) => [committed.entries.length, committed.unlisted, committed.heldForMs])).to.deep.equal([
+      [1, false, heldForMs],
+      [1, false, heldForMs],
+      [0, false, heldForMs],
+    ]);
+    expect(handed.flatMap((committed) => committed.entries)).to.deep.equal(await store.pendingOutbox(10));
+    expect(handed[0]!.entries[0]).to.deep.include({ attempts: 0, auditIndex: 0, traceContext });
+
+    unsubscribe();
+    await store.accept(newMessage({ messageId: '33333333-2222-4333-8444-555555555555' }));
+    expect(handed).to.have.length(3);
+  });
+
   it('keeps a final state when the confirm comes after it (an acknowledgement before the relay\'s confirm)', async () => {
     const { store } = current();
     await store.accept(newMessage());
@@ -161,5 +190,18 @@ forEachEngine('store contract: messages', (current) => {
     expect((await temp.store.pendingOutbox(10)).map((e) => e.messageId)).to.deep.equal([newMessage().messageId]);
     await temp.store.accept(newMessage({ messageId: '11111111-2222-4333-8444-555555555555' }));
     expect(await temp.store.auditSize()).to.equal(2);
+  });
+});
+
+describe('store: what an acceptance hands to the relay', () => {
+  const notice = (outboxBody: string | undefined) => ({ messageId: '44444444-2222-4333-8444-555555555555', type: 'dossier' as const, recipient: 'epec-paris', inReplyTo: undefined, payloadSha256: 'c'.repeat(64), ...(outboxBody === undefined ? { held: new Uint8Array([1]) } : { outboxBody }) });
+  const dossier = (notices: ReturnType<typeof notice>[]) => ({ lookup: 'd'.repeat(64), follow: { takenInCharge: false }, notices });
+
+  it('says when the same commit wrote outbox rows it does not list (the notices of a dossier update), so that the relay reads them', () => {
+    expect(committedOutbox(newMessage(), 7).unlisted).to.equal(false);
+    expect(committedOutbox(newMessage({ dossier: dossier([]) }), 7).unlisted).to.equal(false);
+    // A notice held for a recipient without a key writes no outbox row.
+    expect(committedOutbox(newMessage({ dossier: dossier([notice(undefined)]) }), 7).unlisted).to.equal(false);
+    expect(committedOutbox(newMessage({ dossier: dossier([notice(undefined), notice('sealed')]) }), 7).unlisted).to.equal(true);
   });
 });

@@ -10,7 +10,9 @@
  * - the relay: claimOutbox leases the rows it returns to this process (lease_owner, lease_until,
  *   claimed with FOR UPDATE SKIP LOCKED), so two relays do not publish the same row; a lease not
  *   renewed within OUTBOX_LEASE_SECONDS (its process died) is taken over by another relay, the only
- *   case where a row is published twice (at-least-once; recipients de-duplicate);
+ *   case where a row is published twice (at-least-once; recipients de-duplicate); a row a gateway
+ *   accepts for its own relay, which publishes it from memory, is leased to it from its INSERT on
+ *   (writerLease), so after a crash its rows wait for the lease to run out like the rows it had read;
  * - commits are durable when PostgreSQL says so: synchronous_commit as configured on the server (see
  *   deploy/multi-node for a synchronous replica).
  */
@@ -18,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { Kysely, Migrator, PostgresDialect, sql as raw } from 'kysely';
 import type pg from 'pg';
 import { GatewayError } from '../../domain/errors.js';
-import type { Engine, OutboxRow, ReadOptions, WriteOptions } from '../engine.js';
+import type { Engine, OutboxLease, OutboxRow, ReadOptions, WriteOptions } from '../engine.js';
 import { migrations } from '../migrations.js';
 import type { Tables } from '../tables.js';
 import { drive, type Statement, type StatementResult, type Tx } from '../transaction.js';
@@ -53,6 +55,7 @@ function execOn(db: Queryable): (statement: Statement) => Promise<StatementResul
 
 export class PgEngine implements Engine {
   readonly dialect = 'postgres';
+  readonly writerLease: OutboxLease;
   private closed = false;
 
   private constructor(
@@ -61,7 +64,9 @@ export class PgEngine implements Engine {
     /** This process's name on the outbox leases; its first 8 characters name its connections (application_name). */
     readonly relayId: string,
     private readonly leaseSeconds: number,
-  ) {}
+  ) {
+    this.writerLease = { owner: relayId, seconds: leaseSeconds };
+  }
 
   static async open(options: PgEngineOptions): Promise<PgEngine> {
     const relayId = randomUUID();

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { GatewayStore } from '../../../src/store/gateway-store.js';
+import { OUTBOX_LEASE_SECONDS } from '../../../src/store/postgres/engine.js';
 import { createSchema, dropSchema, newMessage, openTestPgStore, pgQuery } from '../../fixtures/store.js';
 
 describe('store (postgresql): outbox leases shared by several relays', () => {
@@ -49,6 +50,33 @@ describe('store (postgresql): outbox leases shared by several relays', () => {
     await first.close();
     const takenOver = await second.pendingOutbox(100);
     expect(takenOver.map((r) => r.messageId).sort()).to.deep.equal([...ids].sort());
+  });
+
+  it('leases a row accepted for the relay of its own gateway to that gateway from its insert on, until the lease runs out', async () => {
+    const handed: string[] = [];
+    first.onCommitted((committed) => handed.push(...committed.entries.map((entry) => entry.messageId)));
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    for (const id of ids) await first.accept(newMessage({ messageId: id }));
+    // A gateway whose relay does not listen (a command using the store) leases nothing.
+    const unleased = randomUUID();
+    await second.accept(newMessage({ messageId: unleased }));
+
+    expect(handed).to.deep.equal(ids);
+    const leases = await pgQuery<{ message_id: string; owned: boolean; seconds: number }>(
+      'SELECT message_id, lease_owner IS NOT NULL AS owned, extract(epoch FROM lease_until - now())::float AS seconds FROM outbox ORDER BY seq',
+      [],
+      schema,
+    );
+    expect(leases.map((l) => [l.message_id, l.owned])).to.deep.equal([...ids.map((id) => [id, true]), [unleased, false]]);
+    for (const lease of leases.slice(0, 5)) expect(lease.seconds).to.be.within(OUTBOX_LEASE_SECONDS - 10, OUTBOX_LEASE_SECONDS);
+    // The other relay, publishing from its own reads, does not take them while the accepting one publishes them from memory.
+    expect((await second.pendingOutbox(10)).map((r) => r.messageId)).to.deep.equal([unleased]);
+    // The accepting gateway's own reads find them (what its memory dropped, what failed).
+    expect((await first.pendingOutbox(10)).map((r) => r.messageId)).to.deep.equal(ids);
+
+    // Its gateway died: the leases run out and the other relay takes the rows over.
+    await pgQuery("UPDATE outbox SET lease_until = now() - interval '1 second'", [], schema);
+    expect((await second.pendingOutbox(10)).map((r) => r.messageId)).to.deep.equal([...ids, unleased]);
   });
 
   it('takes over the rows of a relay whose lease expired (its gateway died), and queues each once', async () => {
