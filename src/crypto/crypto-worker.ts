@@ -3,77 +3,75 @@
  * service (src/crypto/service.ts, INLINE_CRYPTO) on the keys each task carries and posts back the
  * result, or the error as code and message.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { GatewayError } from '../domain/errors.js';
+import { KeyCache } from './key-cache.js';
 import { readKeyBytes, type Key, type PrivateKey, type PublicKey } from './keys.js';
 import { INLINE_CRYPTO } from './service.js';
-import { WORKER_READY, type CryptoReply, type CryptoTask, type KeyTransfer, type TransferredError } from './worker-pool.js';
+import { mapKeys, moveBytes, WORKER_READY, type CryptoReply, type CryptoTask, type CryptoWorkerData, type KeyOnWire, type TransferredError } from './worker-protocol.js';
 
-/**
- * Parsed keys kept per worker, by hash of their bytes. The gateway holds a few keys per partner and a
- * few of its own during a rotation: this covers a few dozen partners, and keys replaced at run time
- * fall out of it (least recently used first) instead of piling up.
- */
-const KEY_CACHE_LIMIT = 256;
+const { keyCacheLimit } = (workerData as { data: CryptoWorkerData }).data;
 
-const keys = new Map<string, Promise<Key>>();
+/** Parsed keys by hash of their bytes; the pool keeps the twin of this cache (see post in worker-pool.ts). */
+const keys = new KeyCache<Promise<Key>>(keyCacheLimit);
 
-function keyOf(transfer: KeyTransfer): Promise<Key> {
-  let key = keys.get(transfer.hash);
-  if (key === undefined) {
-    key = readKeyBytes(transfer.bytes, transfer.secret);
+/** The key named, from the cache or parsed from its bytes; undefined for a hash alone that the cache does not hold. */
+function keyOf(key: KeyOnWire): Promise<Key> | undefined {
+  if (typeof key === 'string') return keys.use(key);
+  let parsed = keys.use(key.hash);
+  if (parsed === undefined) {
+    const read = readKeyBytes(key.bytes, key.secret);
     // A key that does not parse is not kept: the next task tries again (and fails the same way).
-    key.catch(() => keys.delete(transfer.hash));
-    if (keys.size >= KEY_CACHE_LIMIT) keys.delete(keys.keys().next().value!);
-  } else {
-    keys.delete(transfer.hash);
+    read.catch(() => keys.forget(key.hash, read));
+    keys.add(key.hash, read);
+    parsed = read;
   }
-  keys.set(transfer.hash, key);
-  return key;
+  return parsed;
 }
 
-const keysOf = (transfers: KeyTransfer[]) => Promise.all(transfers.map(keyOf));
+const all = <K extends Key>(promises: Array<Promise<Key>>) => Promise.all(promises) as Promise<K[]>;
+const one = <K extends Key>(promise: Promise<Key>) => promise as Promise<K>;
 
-async function perform(task: CryptoTask): Promise<unknown> {
+async function perform(task: CryptoTask<Promise<Key>>): Promise<unknown> {
   switch (task.op) {
     case 'open':
       return INLINE_CRYPTO.openFromPartner({
         message: task.message,
-        decryptionKey: (await keysOf(task.decryptionKeys)) as PrivateKey[],
-        senderKeys: (await keysOf(task.senderKeys)) as PublicKey[],
-        knownKeys: (await keysOf(task.knownKeys)) as PublicKey[],
+        decryptionKey: await all<PrivateKey>(task.decryptionKeys),
+        senderKeys: await all<PublicKey>(task.senderKeys),
+        knownKeys: await all<PublicKey>(task.knownKeys),
         maxDocumentBytes: task.maxDocumentBytes,
       });
     case 'openSigned':
       return INLINE_CRYPTO.openSigned({
         signedMessage: task.signedMessage,
-        senderKeys: (await keysOf(task.senderKeys)) as PublicKey[],
+        senderKeys: await all<PublicKey>(task.senderKeys),
         maxDocumentBytes: task.maxDocumentBytes,
         ...(task.acceptedAt === undefined ? {} : { acceptedAt: new Date(task.acceptedAt) }),
       });
     case 'seal':
       return INLINE_CRYPTO.sealForRecipient({
         signedMessage: task.signedMessage,
-        recipientKeys: (await keysOf(task.recipientKeys)) as PublicKey[],
+        recipientKeys: await all<PublicKey>(task.recipientKeys),
         ...(task.sent === undefined ? {} : { sent: task.sent }),
       });
     case 'readKept':
       return INLINE_CRYPTO.readKept({ signedMessage: task.signedMessage, maxDocumentBytes: task.maxDocumentBytes });
     case 'signJson':
-      return INLINE_CRYPTO.signJson({ value: task.value, signingKey: (await keyOf(task.signingKey)) as PrivateKey });
+      return INLINE_CRYPTO.signJson({ value: task.value, signingKey: await one<PrivateKey>(task.signingKey) });
     case 'signInline':
-      return INLINE_CRYPTO.signInline({ document: task.document, signingKey: (await keyOf(task.signingKey)) as PrivateKey });
+      return INLINE_CRYPTO.signInline({ document: task.document, signingKey: await one<PrivateKey>(task.signingKey) });
     case 'signAndEncrypt':
-      return INLINE_CRYPTO.signAndEncrypt({ document: task.document, signingKey: (await keyOf(task.signingKey)) as PrivateKey, encryptionKeys: (await keysOf(task.encryptionKeys)) as PublicKey[] });
+      return INLINE_CRYPTO.signAndEncrypt({ document: task.document, signingKey: await one<PrivateKey>(task.signingKey), encryptionKeys: await all<PublicKey>(task.encryptionKeys) });
     case 'receipt':
-      return INLINE_CRYPTO.signReceipt(task.answer, (await keyOf(task.gatewayKey)) as PrivateKey);
+      return INLINE_CRYPTO.signReceipt(task.answer, await one<PrivateKey>(task.gatewayKey));
     case 'signDetached':
-      return INLINE_CRYPTO.signDetached({ data: task.data, signingKey: (await keyOf(task.signingKey)) as PrivateKey });
+      return INLINE_CRYPTO.signDetached({ data: task.data, signingKey: await one<PrivateKey>(task.signingKey) });
     case 'verifyDetached':
       return INLINE_CRYPTO.verifyDetached({
         data: task.data,
         signature: task.signature,
-        verificationKeys: (await keysOf(task.verificationKeys)) as PublicKey[],
+        verificationKeys: await all<PublicKey>(task.verificationKeys),
         signerValidNow: task.signerValidNow,
       });
   }
@@ -85,9 +83,25 @@ function transferable(err: unknown): TransferredError {
 }
 
 const port = parentPort!;
-port.on('message', ({ id, task }: { id: number; task: CryptoTask }) => {
-  perform(task).then(
-    (value) => port.postMessage({ id, ok: true, value } satisfies CryptoReply),
+port.on('message', ({ id, task }: { id: number; task: CryptoTask<KeyOnWire> }) => {
+  // Every key of the task is looked up now, as the message arrives, in the order the pool touched its
+  // twin of the cache: a key evicted later by another task does not fail this one.
+  const unknownKeys: string[] = [];
+  const keyed = mapKeys(task, (key) => {
+    const found = keyOf(key);
+    if (found === undefined) unknownKeys.push(key as string);
+    return found;
+  });
+  if (unknownKeys.length > 0) {
+    port.postMessage({ id, unknownKeys } satisfies CryptoReply);
+    return;
+  }
+  perform(keyed as CryptoTask<Promise<Key>>).then(
+    (value) => {
+      const transfer: ArrayBuffer[] = [];
+      const moved = moveBytes(value, transfer, false);
+      port.postMessage({ id, ok: true, value: moved } satisfies CryptoReply, transfer);
+    },
     (err: unknown) => port.postMessage({ id, ok: false, error: transferable(err) } satisfies CryptoReply),
   );
 });

@@ -4,11 +4,18 @@
  * (src/crypto/crypto-worker.ts) calls the same functions as INLINE_CRYPTO with the same arguments;
  * only the transport differs.
  *
- * Keys travel with every task, as bytes: the trust configuration can change at run time (a partner's
- * new key, the gateway's key rotation), so a worker must never keep using a key it was given at start.
- * Serialising a key costs something, so it is done once per key object (a WeakMap: a replaced key is
- * forgotten with its object); the worker parses each distinct key once (its cache is keyed by a hash of
- * the bytes and bounded, see crypto-worker.ts).
+ * Keys travel with the tasks: the trust configuration can change at run time (a partner's new key,
+ * the gateway's key rotation), so a worker must never keep using a key it was given at start. A key is
+ * named by the hash of its bytes: a key replaced at run time has another hash, and the next task
+ * names the new one. Each worker keeps the keys it parsed in a bounded cache (src/crypto/key-cache.ts),
+ * and the pool keeps, per worker, the hashes of that cache: a key the worker holds travels as its hash
+ * alone, its bytes (the gateway's secret keys among them) only the first time, or again once the
+ * worker dropped it. Serialising a key costs something, so it is done once per key object (a WeakMap:
+ * a replaced key is forgotten with its object).
+ *
+ * The bytes of a task (a partner's message …) are copied once into a buffer of their own and moved to
+ * the worker, not cloned: the pool keeps the caller's, since it may have to post the task again. The
+ * worker moves the bytes of its results back the same way (src/crypto/worker-protocol.ts).
  *
  * A GatewayError thrown in a worker comes back as the same GatewayError (code, message, rule), so that
  * refusals read the same with or without the pool.
@@ -21,32 +28,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
-import { GatewayError, type ProblemCode } from '../domain/errors.js';
-import type { SentCiphertext } from './forward.js';
+import { GatewayError } from '../domain/errors.js';
 import { keyBytes, type Key } from './keys.js';
-import type { AcceptedAnswer } from './receipt.js';
 import { FairQueue } from './fair-queue.js';
+import { KEY_CACHE_LIMIT, KeyCache } from './key-cache.js';
 import { INLINE_CRYPTO, type GatewayCrypto } from './service.js';
+import { isKeyField, mapKeys, moveBytes, WORKER_READY, type CryptoReply, type CryptoTask, type CryptoWorkerData, type KeyOnWire, type KeyTransfer, type TransferredError } from './worker-protocol.js';
 import { siblingModule, startModuleWorker } from './worker-thread.js';
-
-/** A key as the worker receives it: bytes, and their hash under which the worker caches the parsed key. */
-export interface KeyTransfer {
-  hash: string;
-  bytes: Uint8Array;
-  secret: boolean;
-}
-
-export type CryptoTask =
-  | { op: 'open'; message: Uint8Array; decryptionKeys: KeyTransfer[]; senderKeys: KeyTransfer[]; knownKeys: KeyTransfer[]; maxDocumentBytes: number }
-  | { op: 'openSigned'; signedMessage: Uint8Array; senderKeys: KeyTransfer[]; maxDocumentBytes: number; acceptedAt?: string }
-  | { op: 'seal'; signedMessage: Uint8Array; recipientKeys: KeyTransfer[]; sent?: SentCiphertext }
-  | { op: 'signAndEncrypt'; document: Uint8Array; signingKey: KeyTransfer; encryptionKeys: KeyTransfer[] }
-  | { op: 'signInline'; document: Uint8Array; signingKey: KeyTransfer }
-  | { op: 'signJson'; value: unknown; signingKey: KeyTransfer }
-  | { op: 'readKept'; signedMessage: Uint8Array; maxDocumentBytes: number }
-  | { op: 'receipt'; answer: AcceptedAnswer; gatewayKey: KeyTransfer }
-  | { op: 'signDetached'; data: Uint8Array; signingKey: KeyTransfer }
-  | { op: 'verifyDetached'; data: Uint8Array; signature: string; verificationKeys: KeyTransfer[]; signerValidNow: boolean };
 
 /**
  * Tasks on input from outside the gateway (a partner's message, a partner's cosignature) are new work:
@@ -56,20 +44,6 @@ export type CryptoTask =
  * stored orientation, a checkpoint): they go first, are never refused, and run again on a new worker.
  */
 const FROM_OUTSIDE: ReadonlySet<CryptoTask['op']> = new Set(['open', 'verifyDetached']);
-
-export interface TransferredError {
-  gateway: boolean;
-  code?: ProblemCode;
-  /** The class name of an error that is not a GatewayError (TypeError …), which the HTTP edge logs. */
-  name?: string;
-  message: string;
-  rule?: string;
-}
-
-export type CryptoReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: TransferredError };
-
-/** What a worker posts once it listens for tasks: the time budget of a task starts when its worker can run it, not while it starts. */
-export const WORKER_READY = 'passerelle-crypto-worker-ready';
 
 /**
  * Tasks one worker runs at once. openpgp hands hashing and AES to WebCrypto, which works on the libuv
@@ -148,6 +122,8 @@ interface Pending {
   lane?: string;
   /** Sent back to the queue once already, when another task's worker was stopped under it. */
   requeued?: boolean;
+  /** Posted again with the bytes of every key, after its worker named keys it did not hold. */
+  resent?: boolean;
   /** Its time budget, from the moment it went to a worker that listens. */
   budget?: ReturnType<typeof setTimeout>;
   startedAt?: number;
@@ -160,6 +136,8 @@ interface Slot {
   ready: boolean;
   /** Terminated or exited: its tasks were dealt with, a new worker took its place. */
   dead: boolean;
+  /** The hashes of the keys the worker holds parsed: the twin of its cache, touched in the same order (see post). */
+  held: KeyCache<true>;
 }
 
 const WORKER_MODULE = siblingModule('crypto-worker', import.meta.url);
@@ -176,11 +154,12 @@ export const WORKER_YOUNG_GENERATION_MB = 8;
  * the event loop for the few milliseconds of a message's crypto while other requests wait, for a
  * hand-off saving that the performance report shows to be within the noise.
  */
-export function createCryptoPool(opts: { size: number; queueLimit?: number; partnerQueueLimit?: number; taskBudgetMs?: number; log?: CryptoPoolLog }): GatewayCrypto {
+export function createCryptoPool(opts: { size: number; queueLimit?: number; partnerQueueLimit?: number; taskBudgetMs?: number; keyCacheLimit?: number; log?: CryptoPoolLog }): GatewayCrypto {
   if (opts.size <= 0) return INLINE_CRYPTO;
   const queueLimit = opts.queueLimit ?? CRYPTO_QUEUE_LIMIT;
   const partnerQueueLimit = Math.min(opts.partnerQueueLimit ?? PARTNER_QUEUE_LIMIT, queueLimit);
   const taskBudgetMs = opts.taskBudgetMs ?? CRYPTO_TASK_BUDGET_MS;
+  const workerData: CryptoWorkerData = { keyCacheLimit: opts.keyCacheLimit ?? KEY_CACHE_LIMIT };
   let nextId = 0;
   let closing = false;
   let closed = false;
@@ -252,10 +231,12 @@ export function createCryptoPool(opts: { size: number; queueLimit?: number; part
 
   const spawn = (index: number): Slot => {
     const slot: Slot = {
-      worker: startModuleWorker(WORKER_MODULE, {}, { name: `passerelle-crypto-${index}`, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }),
+      worker: startModuleWorker(WORKER_MODULE, workerData, { name: `passerelle-crypto-${index}`, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }),
       running: new Map(),
       ready: false,
       dead: false,
+      // A new worker holds no key: the first task sends them all.
+      held: new KeyCache(workerData.keyCacheLimit),
     };
     slot.worker.on('message', (reply: CryptoReply | typeof WORKER_READY) => {
       if (reply === WORKER_READY) {
@@ -265,6 +246,15 @@ export function createCryptoPool(opts: { size: number; queueLimit?: number; part
       }
       const pending = slot.running.get(reply.id);
       if (pending === undefined) return;
+      if ('unknownKeys' in reply) {
+        for (const hash of reply.unknownKeys) slot.held.forget(hash);
+        if (!pending.resent) {
+          pending.resent = true;
+          post(slot, pending);
+          return;
+        }
+        reply = { id: reply.id, ok: false, error: { gateway: true, code: 'internal', message: 'A crypto worker thread did not find a key it was sent with its bytes. This is a defect: report it.' } };
+      }
       slot.running.delete(reply.id);
       settle(pending);
       if (reply.ok) pending.resolve(reply.value);
@@ -295,8 +285,28 @@ export function createCryptoPool(opts: { size: number; queueLimit?: number; part
       slot.running.set(next.id, next);
       // A task posted to a worker that is still starting waits in its port; its budget starts with the worker.
       if (slot.ready) startBudget(index, slot, next);
-      slot.worker.postMessage({ id: next.id, task: next.task });
+      post(slot, next);
     }
+  }
+
+  /**
+   * Why the pool mirrors the worker's cache rather than ask it: both sides run the same KeyCache with
+   * the same limit, and touch it with the keys of each task in the same order (the order the worker
+   * receives the tasks, and KEY_FIELDS within a task), so the pool knows which keys the worker holds,
+   * including which one it evicted, with no round trip. The one way they part is a key the worker
+   * failed to parse and dropped (it cannot happen with keys the gateway read itself): the worker then
+   * answers with the hashes it lacks, and the task is posted once more with the bytes of every key.
+   */
+  function post(slot: Slot, pending: Pending): void {
+    const keyed = mapKeys<KeyTransfer, KeyOnWire>(pending.task, (key) => {
+      const held = slot.held.use(key.hash) !== undefined;
+      if (!held) slot.held.add(key.hash, true);
+      return held && !pending.resent ? key.hash : key;
+    });
+    const transfer: ArrayBuffer[] = [];
+    const task: Record<string, unknown> = { ...keyed };
+    for (const [field, value] of Object.entries(task)) if (!isKeyField(field)) task[field] = moveBytes(value, transfer, true);
+    slot.worker.postMessage({ id: pending.id, task }, transfer);
   }
 
   function run<T>(task: CryptoTask, partner?: string): Promise<T> {

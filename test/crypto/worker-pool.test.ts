@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { expect } from 'chai';
 import * as openpgp from 'openpgp';
 import type { PrivateKey, PublicKey } from 'openpgp';
@@ -8,6 +9,7 @@ import { signAndEncrypt } from '../../src/crypto/seal.js';
 import { verifyReceipt, type AcceptedAnswer } from '../../src/crypto/receipt.js';
 import { INLINE_CRYPTO, type GatewayCrypto } from '../../src/crypto/service.js';
 import { createCryptoPool } from '../../src/crypto/worker-pool.js';
+import type { CryptoTask, KeyOnWire } from '../../src/crypto/worker-protocol.js';
 
 interface Party {
   key: PrivateKey;
@@ -25,6 +27,43 @@ const MAX = 1024 * 1024;
 async function sealFrom(sender: Party, gateway: Party, document = DOCUMENT): Promise<Uint8Array> {
   return (await signAndEncrypt({ document, signingKey: sender.key, encryptionKeys: [gateway.publicKey], armor: false })) as Uint8Array;
 }
+
+/** A task as the pool posted it to a worker thread. */
+interface Posted {
+  worker: Worker;
+  id: number;
+  task: CryptoTask<KeyOnWire>;
+  transfer: readonly unknown[];
+}
+
+/**
+ * Records the tasks the pools post to their workers while `work` runs; `alter` may change a message
+ * before it goes (what a worker would have received had the pool been mistaken).
+ */
+async function posting<T>(work: (posted: Posted[]) => Promise<T>, alter?: (message: { id: number; task: CryptoTask<KeyOnWire> }) => void): Promise<{ result: T; posted: Posted[] }> {
+  const posted: Posted[] = [];
+  const original = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: readonly unknown[]) {
+    const task = message as { id: number; task?: CryptoTask<KeyOnWire> };
+    if (task.task !== undefined) {
+      alter?.(task as { id: number; task: CryptoTask<KeyOnWire> });
+      posted.push({ worker: this, id: task.id, task: task.task, transfer: transfer ?? [] });
+    }
+    return original.call(this, message, transfer as Parameters<Worker['postMessage']>[1]);
+  };
+  try {
+    return { result: await work(posted), posted };
+  } finally {
+    Worker.prototype.postMessage = original;
+  }
+}
+
+/** The keys of an 'open' task as posted: hashes alone (a string) or bytes (an object), per field. */
+function keysOfOpen(task: CryptoTask<KeyOnWire>): { decryption: KeyOnWire[]; sender: KeyOnWire[]; known: KeyOnWire[] } {
+  if (task.op !== 'open') throw new Error(`expected an open task, got ${task.op}`);
+  return { decryption: task.decryptionKeys, sender: task.senderKeys, known: task.knownKeys };
+}
+const withBytes = (keys: KeyOnWire[]) => keys.filter((key) => typeof key !== 'string').length;
 
 /** What a refusal looks like to the caller: the class, the code and the message. */
 async function refusal(work: Promise<unknown>): Promise<{ gateway: boolean; code: string | undefined; message: string }> {
@@ -167,6 +206,151 @@ describe('crypto worker pool', function () {
       () => closed.openFromPartner({ message, decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX }),
     ];
     for (const operation of operations) expect((await refusal(operation())).code).to.equal('unavailable');
+  });
+
+  describe('hand-offs to the worker threads', () => {
+    it("sends a key's bytes to a worker once: the next tasks name the keys it holds by their hash, the gateway's secret key included", async () => {
+      const one = createCryptoPool({ size: 1 });
+      try {
+        const message = await sealFrom(ofii, gateway);
+        const open = () => one.openFromPartner({ message, decryptionKey: gateway.key, senderKeys: [ofii.publicKey], knownKeys: [gateway.publicKey, ofii.publicKey, other.publicKey], maxDocumentBytes: MAX });
+        const { result, posted } = await posting(async () => [await open(), await open(), await open()]);
+        for (const opened of result) expect(opened.signerFingerprint).to.equal(ofii.publicKey.getFingerprint().toLowerCase());
+        expect(posted).to.have.length(3);
+        const [first, ...next] = posted.map((post) => keysOfOpen(post.task));
+        // The first task: the bytes of each distinct key once (ofii's key, named twice, travels once).
+        expect(withBytes(first!.decryption)).to.equal(1);
+        expect((first!.decryption[0] as { secret: boolean }).secret).to.equal(true);
+        expect(withBytes([...first!.decryption, ...first!.sender, ...first!.known])).to.equal(4);
+        for (const keys of next) {
+          expect(withBytes([...keys.decryption, ...keys.sender, ...keys.known]), 'key bytes in a later task').to.equal(0);
+          expect(keys.decryption[0]).to.be.a('string').with.length(64);
+        }
+      } finally {
+        await one.close();
+      }
+    });
+
+    it('sends the keys again to the worker that replaces one that died, which starts with none', async () => {
+      const one = createCryptoPool({ size: 1 });
+      try {
+        const message = await sealFrom(ofii, gateway);
+        const open = () => one.openFromPartner({ message, decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX });
+        const { posted } = await posting(async (posts) => {
+          await open();
+          await open();
+          // The worker dies (a crash, or stopped over its budget): another takes its place.
+          await posts[0]!.worker.terminate();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          await open();
+        });
+        expect(posted).to.have.length(3);
+        expect(posted[2]!.worker).to.not.equal(posted[0]!.worker);
+        const [first, second, afterReplacement] = posted.map((post) => keysOfOpen(post.task));
+        expect(withBytes([...first!.decryption, ...first!.sender])).to.equal(2);
+        expect(withBytes([...second!.decryption, ...second!.sender])).to.equal(0);
+        expect(withBytes([...afterReplacement!.decryption, ...afterReplacement!.sender])).to.equal(2);
+      } finally {
+        await one.close();
+      }
+    });
+
+    it("uses a rotated gateway key on the next task: its bytes go to the worker, which opens a message sealed to it", async () => {
+      const one = createCryptoPool({ size: 1 });
+      try {
+        const rotated = await party('gateway-rotated');
+        const { posted } = await posting(async () => {
+          await one.openFromPartner({ message: await sealFrom(ofii, gateway), decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX });
+          // The gateway's key rotated while running: the next message is sealed to the new key only.
+          const opened = await one.openFromPartner({ message: await sealFrom(ofii, rotated), decryptionKey: rotated.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX });
+          expect(opened.document).to.deep.equal(DOCUMENT);
+          // And the old key, which the worker still holds, no longer opens what was sealed to the new one.
+          expect((await refusal(one.openFromPartner({ message: await sealFrom(ofii, rotated), decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX }))).code).to.equal('malformed_message');
+        });
+        const [, afterRotation, oldKey] = posted.map((post) => keysOfOpen(post.task));
+        expect(withBytes(afterRotation!.decryption)).to.equal(1);
+        expect(withBytes(afterRotation!.sender)).to.equal(0);
+        expect(oldKey!.decryption[0]).to.be.a('string');
+      } finally {
+        await one.close();
+      }
+    });
+
+    it('sends again the bytes of a key its worker evicted from its bounded cache, without a round trip', async () => {
+      // A cache of two keys: the gateway's and one partner's.
+      const one = createCryptoPool({ size: 1, keyCacheLimit: 2 });
+      try {
+        const open = async (sender: Party) => one.openFromPartner({ message: await sealFrom(sender, gateway), decryptionKey: gateway.key, senderKeys: [sender.publicKey], maxDocumentBytes: MAX });
+        const { posted } = await posting(async () => {
+          await open(ofii);
+          await open(other); // evicts ofii's key, the least recently used
+          await open(ofii);
+          await open(ofii);
+        });
+        // One post per task: the pool knew what the worker evicted, the worker never had to ask.
+        expect(posted).to.have.length(4);
+        expect(posted.map((post) => withBytes(keysOfOpen(post.task).sender))).to.deep.equal([1, 1, 1, 0]);
+        expect(posted.map((post) => withBytes(keysOfOpen(post.task).decryption))).to.deep.equal([1, 0, 0, 0]);
+      } finally {
+        await one.close();
+      }
+    });
+
+    it('posts a task again with the bytes of its keys when its worker names keys it does not hold', async () => {
+      const one = createCryptoPool({ size: 1 });
+      try {
+        const message = await sealFrom(ofii, gateway);
+        // The first post names the keys by hash alone, as if the pool believed the new worker held them.
+        let altered = false;
+        const { result, posted } = await posting(
+          async () => one.openFromPartner({ message, decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX }),
+          (sent) => {
+            if (altered || sent.task.op !== 'open') return;
+            altered = true;
+            sent.task = { ...sent.task, decryptionKeys: sent.task.decryptionKeys.map((key) => (typeof key === 'string' ? key : key.hash)), senderKeys: sent.task.senderKeys.map((key) => (typeof key === 'string' ? key : key.hash)) };
+          },
+        );
+        expect(result.document).to.deep.equal(DOCUMENT);
+        expect(posted).to.have.length(2);
+        expect(posted[1]!.id).to.equal(posted[0]!.id);
+        const again = keysOfOpen(posted[1]!.task);
+        expect(withBytes([...again.decryption, ...again.sender])).to.equal(2);
+      } finally {
+        await one.close();
+      }
+    });
+
+    it("moves a copy of the message's bytes to the worker and leaves the caller's intact, a Node Buffer from the shared pool included", async () => {
+      const one = createCryptoPool({ size: 1 });
+      try {
+        // Between MOVE_MIN_BYTES (1 KiB, below which bytes are cloned) and 4 KiB.
+        const document = new TextEncoder().encode(JSON.stringify({ header: {}, body: { note: 'x'.repeat(2000) } }));
+        const sealed = await sealFrom(ofii, gateway, document);
+        expect(sealed.byteLength).to.be.within(1024, 4095);
+        // Under 4 KiB, Buffer.from takes its bytes from Node's shared 8 KiB pool, which other Buffers use.
+        const pooled = Buffer.from(sealed);
+        const neighbour = Buffer.from('a neighbour in the same pool');
+        expect(pooled.buffer.byteLength).to.be.greaterThan(pooled.byteLength);
+        const whole = new Uint8Array(sealed);
+        const { posted } = await posting(async () => {
+          for (const message of [pooled, whole]) {
+            const opened = await one.openFromPartner({ message, decryptionKey: gateway.key, senderKeys: [ofii.publicKey], maxDocumentBytes: MAX });
+            expect(opened.document).to.deep.equal(document);
+          }
+        });
+        expect(pooled).to.deep.equal(Buffer.from(sealed));
+        expect(whole).to.deep.equal(sealed);
+        expect(neighbour.toString()).to.equal('a neighbour in the same pool');
+        for (const post of posted) {
+          const sent = (post.task as { message: Uint8Array }).message;
+          expect(post.transfer).to.deep.equal([sent.buffer]);
+          expect(sent.buffer).to.not.equal(pooled.buffer);
+          expect(sent.buffer).to.not.equal(whole.buffer);
+        }
+      } finally {
+        await one.close();
+      }
+    });
   });
 
   it('runs inline when configured with 0 workers', () => {
