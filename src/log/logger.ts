@@ -69,7 +69,7 @@ export function createLogger(options: LoggerOptions): Logger {
     return (event: string, fields: LogFields = {}) => {
       if (!sink || rank > threshold) return;
       // Object.assign, as winston does: a literal spreading two objects before a symbol key takes V8 off its fast path (20 µs a line).
-      const info: winston.Logform.TransformableInfo = Object.assign({}, DEFAULT_META, fields, { [LEVEL]: level, level, message: event });
+      const info = Object.assign({} as winston.Logform.TransformableInfo, DEFAULT_META, fields, { [LEVEL]: level, level, message: event });
       const line = (format.transform(info, format.options) as winston.Logform.TransformableInfo)[MESSAGE] as string;
       sink.write(`${line}\n`);
     };

@@ -11,8 +11,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 const IN_FLIGHT = 0;
 const LOST = 1;
 const ERRNO = 2;
+const READY = 3;
 const { fd, state: shared } = workerData;
 const state = new Int32Array(shared);
+Atomics.store(state, READY, 1);
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 function writeAll(bytes) {

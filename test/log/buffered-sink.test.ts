@@ -72,6 +72,16 @@ describe('log: buffered sink', () => {
     expect(fs.statSync(file).size).to.equal(0);
   });
 
+  it('a writer thread that fails: the next lines are written from the main thread', async () => {
+    sink = new BufferedSink(fd, LIMIT_CHARS, new URL('data:text/javascript,throw new Error("no writer")'));
+    const written = await eventually(async () => {
+      sink!.write('later\n');
+      await nextTurn();
+      return fs.readFileSync(file, 'utf8') || undefined;
+    });
+    expect(written).to.match(/^(later\n)+$/);
+  });
+
   describe('in a process of its own, stdout to a file', function () {
     this.timeout(60_000);
 
@@ -95,6 +105,7 @@ describe('log: buffered sink', () => {
     it('the event loop empties: the process ends by itself, its lines written', () => {
       const run = runLoggingProcess('end', 10, fd);
       expect(run.status, run.stderr).to.equal(0);
+      expect(run.stderr).to.equal('');
       expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)).to.have.length(10);
     });
 
