@@ -1,5 +1,6 @@
 import { redactUrl, type Settings } from '../config/settings.js';
 import { startGateway, type RunningGateway } from '../gateway.js';
+import { logCrashes } from '../log/crash-line.js';
 import { createLogger } from '../log/logger.js';
 
 /**
@@ -11,9 +12,13 @@ import { createLogger } from '../log/logger.js';
  * asked for during start-up ends the process at once: nothing has been accepted yet, and what start-up
  * writes is transactional. A reload asked for during start-up runs once the gateway is up, in case the
  * files changed after they were read.
+ *
+ * Log lines are written by a thread of their own and flushed when the process exits, whichever way
+ * (src/log/buffered-sink.ts): the process.exit below and a crash, whose reason is logged, included.
  */
 export async function runServe(settings: Settings): Promise<number> {
   const logger = createLogger({ level: settings.logLevel });
+  const stopLoggingCrashes = logCrashes(logger);
   let gateway: RunningGateway | undefined;
   let reloadAfterStart = false;
   let stopRequested: () => void = () => undefined;
@@ -40,6 +45,7 @@ export async function runServe(settings: Settings): Promise<number> {
     gateway = await startGateway({ settings, logger });
   } catch (err) {
     release();
+    stopLoggingCrashes();
     throw err;
   }
   process.stderr.write(`passerelle: listening on https://${settings.host}:${gateway.port} (trust ${settings.certsDir}, store ${settings.databaseUrl === undefined ? settings.dataDir : `${redactUrl(settings.databaseUrl)}, secrets ${settings.dataDir}`}); SIGTERM stops\n`);
@@ -48,5 +54,6 @@ export async function runServe(settings: Settings): Promise<number> {
   // A second signal during the graceful stop takes its default action: the operator's way out.
   release();
   await gateway.stop();
+  stopLoggingCrashes();
   return 0;
 }

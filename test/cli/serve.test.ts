@@ -150,6 +150,10 @@ describe('@integration cli: passerelle serve', function () {
       expect(delivered.map((m) => m.properties['messageId'])).to.deep.equal([document['header']['messageId']]);
       serve.child.kill('SIGTERM');
       expect(await serve.exited).to.equal(0);
+      // The log's writer thread (src/log/writer-thread.mjs) runs compiled too, and wrote up to the last line.
+      const logged = serve.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logged.find((l) => l['message'] === 'request' && l['path'] === '/v1/messages')).to.include({ status: 202, partner: 'ofii-paris' });
+      expect(logged.at(-1)).to.include({ message: 'gateway stopped' });
     } finally {
       serve.child.kill('SIGKILL');
       await deleteTopology(prefix);
