@@ -5,18 +5,39 @@
  * certificates, a fake registry port (test/http/bed.ts). Certificates that TLS itself must refuse
  * (foreign CA, expired, revoked, ambiguous CN) are in test/security/tls-attacks.test.ts.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
 import { expect } from 'chai';
 import type { Ingest } from '../../src/app/ingest.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { RateLimiter } from '../../src/http/rate-limit.js';
 import type { Store } from '../../src/store/port.js';
-import { capturingLogger } from '../fixtures/gateway.js';
+import { LAYOUT } from '../../src/trust/trust-store.js';
+import { capturingLogger, EXAMPLE_CERTS } from '../fixtures/gateway.js';
 import { FakeIngest, FakeStore, json, PARTNERS, problem, startBed, type Answer, type Bed } from '../fixtures/http-bed.js';
 
 const UNKNOWN_MESSAGE = '/v1/messages/00000000-0000-4000-8000-000000000000';
+const read = (relative: string) => fs.readFileSync(path.join(EXAMPLE_CERTS, relative), 'utf8');
+
+/** Counts getPeerCertificate() on the server's sockets (a client socket has no `server`), while `run` runs. */
+async function countingPeerReads(run: () => Promise<void>): Promise<number> {
+  const original = tls.TLSSocket.prototype.getPeerCertificate;
+  let reads = 0;
+  tls.TLSSocket.prototype.getPeerCertificate = function (this: tls.TLSSocket & { server?: unknown }, ...args: [boolean?]) {
+    if (this.server !== undefined) reads++;
+    return original.apply(this, args as [true]);
+  } as typeof original;
+  try {
+    await run();
+    return reads;
+  } finally {
+    tls.TLSSocket.prototype.getPeerCertificate = original;
+  }
+}
 
 describe('http: who is calling (client identity)', function () {
   describe('over HTTPS with client certificates', () => {
@@ -41,6 +62,69 @@ describe('http: who is calling (client identity)', function () {
         expect(String(problem(second)['detail'])).to.include('does not name a registered partner');
       } finally {
         agent.destroy();
+      }
+    });
+
+    for (const route of [
+      { title: 'POST /v1/messages', method: 'POST', path: '/v1/messages', status: 202 },
+      { title: 'a route of express', method: 'GET', path: UNKNOWN_MESSAGE, status: 404 },
+    ]) {
+      it(`the client certificate is read once per connection, not at every request (${route.title})`, async () => {
+        bed.ingest.answer = async () => ({
+          outcome: 'accepted',
+          status: 202,
+          answer: { messageId: 'm', status: 'accepted', acceptedAt: '2026-11-27T10:00:00.000Z', auditIndex: 0, payloadSha256: 'c'.repeat(64), receipt: 'r' },
+          recipient: 'mission-locale-paris',
+          type: 'orientation',
+        });
+        const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+        const statuses: number[] = [];
+        try {
+          const reads = await countingPeerReads(async () => {
+            for (let i = 0; i < 5; i++) {
+              const answer = await bed.request({ as: 'ofii-paris', method: route.method, path: route.path, headers: { 'content-type': 'application/pgp-encrypted' }, body: route.method === 'POST' ? 'sealed' : undefined, agent } as never);
+              statuses.push(answer.status);
+            }
+          });
+          expect(statuses).to.deep.equal(Array(5).fill(route.status));
+          expect(Object.values(agent.freeSockets).flat(), 'one connection').to.have.length(1);
+          expect(reads).to.equal(1);
+        } finally {
+          agent.destroy();
+        }
+      });
+    }
+
+    it('a connection cannot change its client certificate: renegotiation is refused, and the connection ends', async () => {
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: bed.port,
+        ca: read(LAYOUT.caCert),
+        cert: read(LAYOUT.partnerTlsCert('ofii-paris')),
+        key: read(LAYOUT.partnerTlsKey('ofii-paris')),
+        servername: 'localhost',
+        // Renegotiation exists up to TLS 1.2 only.
+        maxVersion: 'TLSv1.2',
+      });
+      const errors: string[] = [];
+      socket.on('error', (err: NodeJS.ErrnoException) => errors.push(err.code ?? err.message));
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('secureConnect', resolve);
+          socket.once('error', reject);
+        });
+        expect(socket.authorized).to.equal(true);
+        socket.resume();
+        const renegotiated = await new Promise<string>((resolve) => {
+          socket.once('error', () => resolve('refused'));
+          if (!socket.renegotiate({ rejectUnauthorized: true }, (err) => resolve(err ? 'refused' : 'renegotiated'))) resolve('refused');
+        });
+        expect(renegotiated).to.equal('refused');
+        expect(errors).to.include('ERR_SSL_NO_RENEGOTIATION');
+        await closed;
+      } finally {
+        socket.destroy();
       }
     });
 
