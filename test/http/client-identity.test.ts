@@ -1,27 +1,24 @@
 /**
  * Step 1 at the HTTP layer (src/http/client-identity.ts): a partner is authenticated at every request,
- * from the verified client certificate's CN and the registry port, not once per connection; and /v1 is
+ * from the verified client certificate's CN and the registry port, not once per connection (the
+ * certificate itself is read once per connection: a connection cannot change it); and /v1 is
  * closed to a connection that is not TLS at all. Real express app, real HTTPS server with the example
  * certificates, a fake registry port (test/http/bed.ts). Certificates that TLS itself must refuse
  * (foreign CA, expired, revoked, ambiguous CN) are in test/security/tls-attacks.test.ts.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import tls from 'node:tls';
 import { expect } from 'chai';
 import type { Ingest } from '../../src/app/ingest.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { RateLimiter } from '../../src/http/rate-limit.js';
 import type { Store } from '../../src/store/port.js';
-import { LAYOUT } from '../../src/trust/trust-store.js';
-import { capturingLogger, EXAMPLE_CERTS } from '../fixtures/gateway.js';
+import { capturingLogger } from '../fixtures/gateway.js';
 import { FakeIngest, FakeStore, json, PARTNERS, problem, startBed, type Answer, type Bed } from '../fixtures/http-bed.js';
 
 const UNKNOWN_MESSAGE = '/v1/messages/00000000-0000-4000-8000-000000000000';
-const read = (relative: string) => fs.readFileSync(path.join(EXAMPLE_CERTS, relative), 'utf8');
 
 /** Counts getPeerCertificate() on the server's sockets (a client socket has no `server`), while `run` runs. */
 async function countingPeerReads(run: () => Promise<void>): Promise<number> {
@@ -94,39 +91,6 @@ describe('http: who is calling (client identity)', function () {
         }
       });
     }
-
-    it('a connection cannot change its client certificate: renegotiation is refused, and the connection ends', async () => {
-      const socket = tls.connect({
-        host: '127.0.0.1',
-        port: bed.port,
-        ca: read(LAYOUT.caCert),
-        cert: read(LAYOUT.partnerTlsCert('ofii-paris')),
-        key: read(LAYOUT.partnerTlsKey('ofii-paris')),
-        servername: 'localhost',
-        // Renegotiation exists up to TLS 1.2 only.
-        maxVersion: 'TLSv1.2',
-      });
-      const errors: string[] = [];
-      socket.on('error', (err: NodeJS.ErrnoException) => errors.push(err.code ?? err.message));
-      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      try {
-        await new Promise<void>((resolve, reject) => {
-          socket.once('secureConnect', resolve);
-          socket.once('error', reject);
-        });
-        expect(socket.authorized).to.equal(true);
-        socket.resume();
-        const renegotiated = await new Promise<string>((resolve) => {
-          socket.once('error', () => resolve('refused'));
-          if (!socket.renegotiate({ rejectUnauthorized: true }, (err) => resolve(err ? 'refused' : 'renegotiated'))) resolve('refused');
-        });
-        expect(renegotiated).to.equal('refused');
-        expect(errors).to.include('ERR_SSL_NO_RENEGOTIATION');
-        await closed;
-      } finally {
-        socket.destroy();
-      }
-    });
 
     it("a partner's registry entry is read at every request: a role changed in the registry port applies to the next request", async () => {
       const post = () => bed.request({ as: 'ofii-paris', method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/pgp-encrypted' }, body: 'sealed' });
