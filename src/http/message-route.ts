@@ -78,6 +78,7 @@ export function messageRoute(deps: MessageRouteDependencies): (req: IncomingMess
     // Express names a request refused before its route (authentication, rate limit) '(unmatched)'.
     const notes: RequestNotes = { route: '(unmatched)' };
     startRequest(req, res, notes, () => MESSAGES_ROUTE, deps);
+    // serve() answers every failure itself; should the answer itself fail, the connection ends, not the process.
     serve(req, res, notes, deps).catch(() => res.destroy());
     return true;
   };

@@ -38,17 +38,18 @@ const UNREAD_BODY_DRAIN_BYTES = 64 * 1024;
 
 /** Answers `error` as problem+json. The caller logs the error itself: the answer may hide its code. */
 export function sendProblem(res: Response, error: GatewayError): void {
-  const text = prepareProblem(res, error, res.locals['requestId'] as string | undefined);
-  res.status(partnerFacing(error).status).type('application/problem+json').send(text);
+  const { status, text } = prepareProblem(res, error, res.locals['requestId'] as string | undefined);
+  res.status(status).type('application/problem+json').send(text);
 }
 
 /** sendProblem on node's own response, for the route served without express (src/http/message-route.ts). */
 export function writeProblem(res: ServerResponse, error: GatewayError, requestId: string): void {
-  writeText(res, partnerFacing(error).status, 'application/problem+json', prepareProblem(res, error, requestId));
+  const { status, text } = prepareProblem(res, error, requestId);
+  writeText(res, status, 'application/problem+json', text);
 }
 
-/** Sets the headers the problem calls for, and returns its body. */
-function prepareProblem(res: ServerResponse, error: GatewayError, requestId: string | undefined): string {
+/** Sets the headers the problem calls for, and returns its status and body. */
+function prepareProblem(res: ServerResponse, error: GatewayError, requestId: string | undefined): { status: number; text: string } {
   const body = problemBody(error, requestId);
   const shown = partnerFacing(error);
   if (shown.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(shown.retryAfterSeconds));
@@ -59,5 +60,5 @@ function prepareProblem(res: ServerResponse, error: GatewayError, requestId: str
   const { complete, headers } = res.req;
   const largeOrEndless = headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > UNREAD_BODY_DRAIN_BYTES;
   if (shown.code === 'payload_too_large' || (!complete && largeOrEndless)) res.setHeader('Connection', 'close');
-  return JSON.stringify(body);
+  return { status: body.status, text: JSON.stringify(body) };
 }

@@ -543,6 +543,17 @@ describe('http: POST /v1/messages on its lean path', function () {
     expect(expressHandled - handled).to.equal(0);
   });
 
+  it('a body the client abandons half-way is audited as malformed_message and never reaches Ingest', async () => {
+    const { request, answer } = bed.open({ as: 'ofii-paris', method: 'POST', path: '/v1/messages', headers: { ...SEALED, 'content-length': '100' } });
+    answer.catch(() => undefined);
+    request.write('sealed');
+    await eventually(async () => (bed.observed.peers.length === 1 ? true : undefined));
+    request.destroy();
+    await eventually(async () => (bed.ingest.refusedAtEdge.length === 1 ? true : undefined));
+    expect(bed.ingest.refusedAtEdge).to.deep.equal([{ partner: 'ofii-paris', code: 'malformed_message' }]);
+    expect(bed.ingest.submitted).to.deep.equal([]);
+  });
+
   it('a partner removed from the registry is refused 401 on the connection that sent its accepted message', async () => {
     const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
     try {
