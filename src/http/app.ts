@@ -1,28 +1,29 @@
 /**
- * The HTTP API of docs/interface.md (section 4) as an express application. TLS and client
- * certificates are the server's business (server.ts); this module sees an authenticated socket.
+ * The HTTP API of docs/interface.md (section 4): an express application, with POST /v1/messages
+ * served before it (src/http/message-route.ts). TLS and client certificates are the server's business
+ * (server.ts); this module sees an authenticated socket.
  */
-import { randomUUID } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GatewayError, partnerFacing } from '../domain/errors.js';
+import { GatewayError } from '../domain/errors.js';
 import type { Ingest } from '../app/ingest.js';
 import type { Logger } from '../log/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { Observer, RequestObservation } from '../observability/observer.js';
+import type { Observer } from '../observability/observer.js';
 import type { OperatorSnapshot } from '../observability/operator-status.js';
 import type { PeerCertificates } from '../observability/peer-certificates.js';
-import { UNOBSERVED } from '../observability/stages.js';
-import { receivedTraceContext } from '../observability/trace-context.js';
 import type { Store } from '../store/port.js';
 import type { Partner } from '../domain/partner.js';
+import { admit } from './admission.js';
 import { callerOf, permit, visibleMessage } from './authorization.js';
-import { readBoundedBody } from './body.js';
 import { messageAnswer } from './message-answer.js';
 import { authenticatePartner, presentsCertificate } from './client-identity.js';
+import { errorAnswer } from './error-answer.js';
 import { serveDocument, type InterfaceDocuments } from './interface-documents.js';
+import { messageRoute, receiveMessage } from './message-route.js';
 import { sendProblem } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
+import { startRequest } from './request-log.js';
 
 export interface HttpDependencies {
   ingest: Ingest;
@@ -65,11 +66,20 @@ export interface HttpDependencies {
   sessionPartner?: (req: Request) => Partner | undefined;
 }
 
-const MESSAGE_MEDIA_TYPES = ['application/pgp-encrypted', 'application/octet-stream'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function createHttpApp(deps: HttpDependencies): express.Express {
-  const { logger } = deps;
+/** The API as the request listener of the HTTPS server (src/http/server.ts). */
+export type HttpApp = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createHttpApp(deps: HttpDependencies): HttpApp {
+  const app = expressApp(deps);
+  const messages = messageRoute(deps);
+  return (req, res) => {
+    if (!messages(req, res)) app(req, res);
+  };
+}
+
+function expressApp(deps: HttpDependencies): express.Express {
   const operatorStatus =
     deps.operatorStatus ??
     (() => Promise.reject(new GatewayError('internal', 'This application was built without the operator status (a defect of its composition).')));
@@ -78,26 +88,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.set('etag', false);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const started = process.hrtime.bigint();
-    res.locals['requestId'] = randomUUID();
-    res.setHeader('X-Request-Id', res.locals['requestId'] as string);
-    res.setHeader('Cache-Control', 'no-store');
-    res.on('finish', () => {
-      const route = (res.locals['route'] as string | undefined) ?? routeOf(req);
-      deps.observability?.metrics.request({ route, method: req.method, status: res.statusCode, code: res.locals['code'] as string | undefined, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
-      logger.info('request', {
-        requestId: res.locals['requestId'] as string,
-        method: req.method,
-        path: route,
-        status: res.statusCode,
-        durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        ...(res.locals['partner'] ? { partner: (res.locals['partner'] as Partner).id } : {}),
-        ...(res.locals['messageId'] ? { messageId: res.locals['messageId'] as string } : {}),
-        ...(res.locals['auditIndex'] !== undefined ? { auditIndex: res.locals['auditIndex'] as number } : {}),
-        ...(res.locals['outcome'] ? { outcome: res.locals['outcome'] as string } : {}),
-        ...(res.locals['code'] ? { code: res.locals['code'] as string } : {}),
-      });
-    });
+    startRequest(req, res, res.locals, () => routeOf(req), deps);
     next();
   });
 
@@ -119,13 +110,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   }
 
   const authenticatedBy = (identify: (req: Request) => Partner) => (req: Request, res: Response, next: NextFunction) => {
-    const partner = identify(req);
-    res.locals['partner'] = partner;
-    const machine = presentsCertificate(req);
-    if (machine) deps.observability?.peers.record(partner.id, req.socket as TLSSocket);
-    // People reading through a console session have a bucket of their own, so that browsing the log
-    // never throttles the partner's machines sending messages.
-    deps.rateLimiter.take(machine ? partner.id : `${partner.id} (console)`);
+    admit(req, res.locals, identify(req), deps);
     next();
   };
 
@@ -144,36 +129,12 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   // A console session reads the API as the partner it acts for (src/console/session.ts); /metrics above takes certificates only.
   v1.use(authenticatedBy((req) => callerOfRequest(req, deps)));
 
-  // A refused sender is recorded in the audit log like every refusal of an authenticated partner.
-  v1.post('/messages', permit('message.send', (refusal, partner) => deps.ingest.rejectAtEdge(refusal, partner)), async (req, res, next) => {
-    const partner = callerOf(res);
-    let body: Buffer;
-    try {
-      if (!req.is(MESSAGE_MEDIA_TYPES)) {
-        throw new GatewayError('unsupported_media_type', 'Send the OpenPGP message as application/pgp-encrypted (armored) or application/octet-stream (binary).');
-      }
-      // Not express.raw: it reads an oversized body to its end before refusing it (src/http/body.ts).
-      body = await readBoundedBody(req, deps.maxBodyBytes);
-    } catch (err) {
-      const error = edgeError(err, deps.maxBodyBytes);
-      if (!error) return next(err);
-      return next(await deps.ingest.rejectAtEdge(error, partner));
-    }
-    // W3C Trace Context (https://www.w3.org/TR/trace-context/): the partner's trace continues into the
-    // gateway's spans and, through the outbox, into the AMQP headers of the delivery.
-    const received = receivedTraceContext(req.headers['traceparent'], req.headers['tracestate']);
-    const observation: RequestObservation = deps.observability?.observer.beginMessage(received, partner.id) ?? { ...UNOBSERVED, traceContext: () => received, end: () => undefined };
-    res.on('finish', () => observation.end({ status: res.statusCode, code: res.locals['code'] as string | undefined }));
-    try {
-      const result = await deps.ingest.submit(partner, body, observation);
-      res.locals['messageId'] = result.answer.messageId;
-      res.locals['outcome'] = result.outcome;
-      res.status(result.status).json(result.answer);
-      if (result.outcome === 'accepted') deps.onAccepted();
-    } catch (err) {
-      next(err);
-    }
-  });
+  // The requests src/http/message-route.ts leaves to express (a query string, no certificate, another
+  // spelling of the path). A refused sender is recorded in the audit log like every refusal of an
+  // authenticated partner.
+  v1.post('/messages', permit('message.send', (refusal, partner) => deps.ingest.rejectAtEdge(refusal, partner)), (req, res) =>
+    receiveMessage(req, res, res.locals, callerOf(res), deps),
+  );
 
   v1.get('/messages/:messageId', permit('message.read'), async (req, res) => {
     const id = String(req.params['messageId']);
@@ -207,20 +168,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const requestId = res.locals['requestId'] as string;
-    let error: GatewayError;
-    if (err instanceof GatewayError) {
-      error = err;
-      // What a partner is not shown stays in the gateway's log (src/domain/errors.ts, partnerFacing).
-      if (partnerFacing(error) !== error) logger.error('fault answered as internal', { requestId, code: error.code, reason: error.message });
-    } else {
-      error = edgeError(err, deps.maxBodyBytes) ?? new GatewayError('internal', 'An unexpected error ended the request; nothing was accepted.');
-      if (error.code === 'internal') logger.error('unexpected error', { requestId, reason: (err as Error)?.name ?? 'unknown' });
-    }
-    if (error.rejection?.messageId) res.locals['messageId'] = error.rejection.messageId;
-    if (error.rejection?.auditIndex !== undefined) res.locals['auditIndex'] = error.rejection.auditIndex;
-    res.locals['outcome'] = 'rejected';
-    res.locals['code'] = error.code;
+    const error = errorAnswer(err, res.locals, deps);
     if (res.headersSent) return;
     sendProblem(res, error);
   });
@@ -268,22 +216,4 @@ function methodNotAllowed(allowed: string) {
 /** The route template a request matched (never the path as sent, which may hold identifiers). */
 function routeOf(req: Request): string {
   return req.route ? `${req.baseUrl}${req.route.path as string}` : '(unmatched)';
-}
-
-/** Errors raised by express's body reader and router, translated to the contract's codes. */
-function edgeError(err: unknown, maxBodyBytes: number): GatewayError | undefined {
-  if (err instanceof GatewayError) return err;
-  // The router could not decode a path parameter (RFC 3986 section 2.1): the client's fault.
-  if (err instanceof URIError) return new GatewayError('bad_request', 'The path holds a malformed percent-encoding. Encode the path again (RFC 3986, section 2.1).');
-  const type = (err as { type?: string } | undefined)?.type;
-  if (type === 'entity.too.large') {
-    return new GatewayError('payload_too_large', `The request body exceeds ${maxBodyBytes} bytes. Large attachments are not part of the exchange.`);
-  }
-  if (type === 'encoding.unsupported') {
-    return new GatewayError('unsupported_media_type', 'Content-Encoding is not accepted: send the body uncompressed (an OpenPGP message is compressed by OpenPGP itself).');
-  }
-  if (type === 'request.aborted' || type === 'request.size.invalid' || type === 'entity.verify.failed') {
-    return new GatewayError('malformed_message', 'The request body was incomplete. Send it again.');
-  }
-  return undefined;
 }

@@ -128,15 +128,19 @@ export function callerOf(res: Response): Partner {
  */
 export function permit(capability: Capability, onRefusal?: (refusal: GatewayError, partner: Partner) => Promise<GatewayError>) {
   return async (_req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const partner = callerOf(res);
-    try {
-      authorize(partner, capability);
-    } catch (err) {
-      if (onRefusal === undefined || !(err instanceof GatewayError)) throw err;
-      throw await onRefusal(err, partner);
-    }
+    await permitted(callerOf(res), capability, onRefusal);
     next();
   };
+}
+
+/** The guard of `permit`, for a route served without express (src/http/message-route.ts). */
+export async function permitted(partner: Partner, capability: Capability, onRefusal?: (refusal: GatewayError, partner: Partner) => Promise<GatewayError>): Promise<void> {
+  try {
+    authorize(partner, capability);
+  } catch (err) {
+    if (onRefusal === undefined || !(err instanceof GatewayError)) throw err;
+    throw await onRefusal(err, partner);
+  }
 }
 
 /**

@@ -3,8 +3,10 @@
  * every answer goes through `problemBody`, which shows a partner only what `partnerFacing` lets it see
  * (src/domain/errors.ts).
  */
+import type { ServerResponse } from 'node:http';
 import type { Response } from 'express';
 import { partnerFacing, type GatewayError } from '../domain/errors.js';
+import { writeText } from './raw-answer.js';
 
 export interface ProblemBody {
   type: string;
@@ -36,7 +38,18 @@ const UNREAD_BODY_DRAIN_BYTES = 64 * 1024;
 
 /** Answers `error` as problem+json. The caller logs the error itself: the answer may hide its code. */
 export function sendProblem(res: Response, error: GatewayError): void {
-  const requestId = res.locals['requestId'] as string | undefined;
+  const { status, text } = prepareProblem(res, error, res.locals['requestId'] as string | undefined);
+  res.status(status).type('application/problem+json').send(text);
+}
+
+/** sendProblem on node's own response, for the route served without express (src/http/message-route.ts). */
+export function writeProblem(res: ServerResponse, error: GatewayError, requestId: string): void {
+  const { status, text } = prepareProblem(res, error, requestId);
+  writeText(res, status, 'application/problem+json', text);
+}
+
+/** Sets the headers the problem calls for, and returns its status and body. */
+function prepareProblem(res: ServerResponse, error: GatewayError, requestId: string | undefined): { status: number; text: string } {
   const body = problemBody(error, requestId);
   const shown = partnerFacing(error);
   if (shown.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(shown.retryAfterSeconds));
@@ -47,5 +60,5 @@ export function sendProblem(res: Response, error: GatewayError): void {
   const { complete, headers } = res.req;
   const largeOrEndless = headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > UNREAD_BODY_DRAIN_BYTES;
   if (shown.code === 'payload_too_large' || (!complete && largeOrEndless)) res.setHeader('Connection', 'close');
-  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  return { status: body.status, text: JSON.stringify(body) };
 }

@@ -3,11 +3,11 @@
  * requested but not required at the TLS layer, so that /healthz and /readyz answer without one and a
  * missing certificate on /v1 gets a problem+json 401 instead of a bare handshake failure.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constants } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Express } from 'express';
 import { serverTlsPolicy } from '../tls/policy.js';
 import type { RevocationList } from '../trust/crl.js';
 import { answerClientError } from './client-error.js';
@@ -17,7 +17,8 @@ import { controlRevocations } from './tls-revocation.js';
 const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface HttpsOptions {
-  app: Express;
+  /** The HTTP API (src/http/app.ts, createHttpApp). */
+  app: RequestListener;
   host: string;
   port: number;
   certPem: string;
@@ -45,7 +46,10 @@ export interface RunningServer {
 
 export async function startHttpsServer(options: HttpsOptions): Promise<RunningServer> {
   // The policy is part of the secure context, so a revocation list applied later (a new context) keeps it.
-  const context = { cert: options.certPem, key: options.keyPem, ca: options.caPem, ...serverTlsPolicy() };
+  // No renegotiation (TLS 1.2; TLS 1.3 has none): a connection keeps the client certificate of its
+  // handshake, which the HTTP layer reads once per connection (src/http/client-identity.ts) and the
+  // revocation of which cuts the connection (tls-revocation.ts).
+  const context = { cert: options.certPem, key: options.keyPem, ca: options.caPem, ...serverTlsPolicy(), secureOptions: constants.SSL_OP_NO_RENEGOTIATION };
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const server = https.createServer(
     {

@@ -1,6 +1,7 @@
 /**
  * Step 1 at the HTTP layer (src/http/client-identity.ts): a partner is authenticated at every request,
- * from the verified client certificate's CN and the registry port, not once per connection; and /v1 is
+ * from the verified client certificate's CN and the registry port, not once per connection (the
+ * certificate itself is read once per connection: a connection cannot change it); and /v1 is
  * closed to a connection that is not TLS at all. Real express app, real HTTPS server with the example
  * certificates, a fake registry port (test/http/bed.ts). Certificates that TLS itself must refuse
  * (foreign CA, expired, revoked, ambiguous CN) are in test/security/tls-attacks.test.ts.
@@ -8,6 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { expect } from 'chai';
 import type { Ingest } from '../../src/app/ingest.js';
 import { createHttpApp } from '../../src/http/app.js';
@@ -17,6 +19,22 @@ import { capturingLogger } from '../fixtures/gateway.js';
 import { FakeIngest, FakeStore, json, PARTNERS, problem, startBed, type Answer, type Bed } from '../fixtures/http-bed.js';
 
 const UNKNOWN_MESSAGE = '/v1/messages/00000000-0000-4000-8000-000000000000';
+
+/** Counts getPeerCertificate() on the server's sockets (a client socket has no `server`), while `run` runs. */
+async function countingPeerReads(run: () => Promise<void>): Promise<number> {
+  const original = tls.TLSSocket.prototype.getPeerCertificate;
+  let reads = 0;
+  tls.TLSSocket.prototype.getPeerCertificate = function (this: tls.TLSSocket & { server?: unknown }, ...args: [boolean?]) {
+    if (this.server !== undefined) reads++;
+    return original.apply(this, args as [true]);
+  } as typeof original;
+  try {
+    await run();
+    return reads;
+  } finally {
+    tls.TLSSocket.prototype.getPeerCertificate = original;
+  }
+}
 
 describe('http: who is calling (client identity)', function () {
   describe('over HTTPS with client certificates', () => {
@@ -43,6 +61,36 @@ describe('http: who is calling (client identity)', function () {
         agent.destroy();
       }
     });
+
+    for (const route of [
+      { title: 'POST /v1/messages', method: 'POST', path: '/v1/messages', status: 202 },
+      { title: 'a route of express', method: 'GET', path: UNKNOWN_MESSAGE, status: 404 },
+    ]) {
+      it(`the client certificate is read once per connection, not at every request (${route.title})`, async () => {
+        bed.ingest.answer = async () => ({
+          outcome: 'accepted',
+          status: 202,
+          answer: { messageId: 'm', status: 'accepted', acceptedAt: '2026-11-27T10:00:00.000Z', auditIndex: 0, payloadSha256: 'c'.repeat(64), receipt: 'r' },
+          recipient: 'mission-locale-paris',
+          type: 'orientation',
+        });
+        const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+        const statuses: number[] = [];
+        try {
+          const reads = await countingPeerReads(async () => {
+            for (let i = 0; i < 5; i++) {
+              const answer = await bed.request({ as: 'ofii-paris', method: route.method, path: route.path, headers: { 'content-type': 'application/pgp-encrypted' }, body: route.method === 'POST' ? 'sealed' : undefined, agent } as never);
+              statuses.push(answer.status);
+            }
+          });
+          expect(statuses).to.deep.equal(Array(5).fill(route.status));
+          expect(Object.values(agent.freeSockets).flat(), 'one connection').to.have.length(1);
+          expect(reads).to.equal(1);
+        } finally {
+          agent.destroy();
+        }
+      });
+    }
 
     it("a partner's registry entry is read at every request: a role changed in the registry port applies to the next request", async () => {
       const post = () => bed.request({ as: 'ofii-paris', method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/pgp-encrypted' }, body: 'sealed' });

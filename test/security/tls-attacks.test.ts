@@ -1,8 +1,8 @@
 /**
  * Mutual TLS attacks against the real gateway, with certificates made by the real `openssl ca`: a
  * foreign CA, an expired or not-yet-valid certificate, an unknown or ambiguous CN, a certificate for
- * servers, protocol versions below TLS 1.2, and revocation through the trust directory's crl.pem,
- * applied without a restart (file watch, and SIGHUP for `passerelle serve`).
+ * servers, protocol versions below TLS 1.2, renegotiation, and revocation through the trust directory's
+ * crl.pem, applied without a restart (file watch, and SIGHUP for `passerelle serve`).
  *
  * Each attack posts a message correctly signed by OFII's OpenPGP key, so that only the TLS layer can
  * stop it: the answer must be 401 unauthenticated (or a failed handshake), never a 2xx, and nothing may
@@ -178,6 +178,31 @@ describe('@integration security: TLS attacks', function () {
 
     it('protocol version, control: the same client allowed up to TLS 1.2 connects with TLS 1.2', async () => {
       expect(await handshake('TLSv1.2')).to.equal('connected TLSv1.2');
+    });
+
+    it('renegotiation: a client cannot renegotiate its TLS 1.2 session (and so change the certificate of its connection); the connection ends', async () => {
+      const view = await partner('ofii-paris');
+      const socket = tls.connect({ host: '127.0.0.1', port: gw.port, ca: caPem, cert: view.tls.certPem, key: view.tls.keyPem, servername: 'localhost', maxVersion: 'TLSv1.2' });
+      const errors: string[] = [];
+      socket.on('error', (err: NodeJS.ErrnoException) => errors.push(err.code ?? err.message));
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('secureConnect', resolve);
+          socket.once('error', reject);
+        });
+        expect(socket.authorized).to.equal(true);
+        socket.resume();
+        const renegotiated = await new Promise<string>((resolve) => {
+          socket.once('error', () => resolve('refused'));
+          if (!socket.renegotiate({ rejectUnauthorized: true }, (err) => resolve(err ? 'refused' : 'renegotiated'))) resolve('refused');
+        });
+        expect(renegotiated).to.equal('refused');
+        expect(errors).to.include('ERR_SSL_NO_RENEGOTIATION');
+        await closed;
+      } finally {
+        socket.destroy();
+      }
     });
   });
 
