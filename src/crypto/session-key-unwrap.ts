@@ -81,6 +81,13 @@ function nativeSecret(candidate: Key | Subkey): NativeSecret | undefined {
   return { privateKey, parameters };
 }
 
+/** Private-key operations made on this thread by the native path: the work a message costs is counted as openpgp's is (test/security/decryption-cost). */
+let privateKeyOperations = 0;
+
+export function nativePrivateKeyOperations(): number {
+  return privateKeyOperations;
+}
+
 /** The session key one packet wraps for one secret, or undefined when it does not unwrap to a well-formed key. */
 function unwrapOne(packet: PublicKeyEncryptedSessionKeyPacket, secret: NativeSecret, accepted: ReadonlySet<enums.symmetric>): DecryptedSessionKey | undefined {
   const encrypted = (packet as unknown as { encrypted?: { V?: Uint8Array; C?: { data?: Uint8Array } } }).encrypted;
@@ -90,6 +97,7 @@ function unwrapOne(packet: PublicKeyEncryptedSessionKeyPacket, secret: NativeSec
   let padded: Buffer;
   try {
     const ephemeral = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(point.subarray(1)).toString('base64url') }, format: 'jwk' });
+    privateKeyOperations++;
     const shared = diffieHellman({ privateKey: secret.privateKey, publicKey: ephemeral });
     const unwrapper = createDecipheriv(secret.parameters.wrap.name, keyEncryptionKey(secret.parameters, shared), AES_KW_IV);
     padded = Buffer.concat([unwrapper.update(wrapped), unwrapper.final()]);

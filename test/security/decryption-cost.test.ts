@@ -25,19 +25,35 @@ import { PROBLEM_CATALOGUE, isGatewayError, type ProblemCode } from '../../src/d
 import { EXAMPLE_CERTS, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { GnupgHome } from '../fixtures/gpg.js';
 import { bytesOf, example, partner, post, type Json } from '../fixtures/partner.js';
+import { nativePrivateKeyOperations } from '../../src/crypto/session-key-unwrap.js';
 
 const MAX_DOCUMENT_BYTES = 1 << 20;
 
-/** Counts the PKESK decryptions openpgp attempts (each one a private-key operation), on this thread. */
+/**
+ * Counts the PKESK decryptions attempted on this thread (each one a private-key operation): openpgp's,
+ * and those of the gateway's native path for its Curve25519Legacy key (src/crypto/session-key-unwrap.ts).
+ */
 class DecryptionCounter {
-  attempts = 0;
+  private openpgpAttempts = 0;
+  private nativeAtStart = nativePrivateKeyOperations();
+
+  get attempts(): number {
+    return this.openpgpAttempts + nativePrivateKeyOperations() - this.nativeAtStart;
+  }
+
+  set attempts(value: number) {
+    this.openpgpAttempts = value;
+    this.nativeAtStart = nativePrivateKeyOperations();
+  }
+
   private readonly original = (PublicKeyEncryptedSessionKeyPacket.prototype as unknown as { decrypt: (...args: unknown[]) => unknown }).decrypt;
 
   install(): void {
-    const counter = this;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const counter = this as unknown as { openpgpAttempts: number };
     const original = this.original;
     (PublicKeyEncryptedSessionKeyPacket.prototype as unknown as { decrypt: (...args: unknown[]) => unknown }).decrypt = function (this: unknown, ...args: unknown[]) {
-      counter.attempts++;
+      counter.openpgpAttempts++;
       return original.apply(this, args);
     };
   }
