@@ -42,4 +42,22 @@ export function createDecipheriv(): never {
   throw new Error('console bundle: decryption is not available in the browser');
 }
 
-export default { createHash, timingSafeEqual, createDecipheriv };
+/**
+ * The gateway's own signing and session-key wrapping with node's keys (src/crypto/fast-signature.ts,
+ * session-key-wrap.ts, session-key-unwrap.ts), reached through module imports only: never in a browser.
+ */
+function unavailable(name: string): () => never {
+  return () => {
+    throw new Error(`console bundle: ${name} is not available in the browser`);
+  };
+}
+
+export const createCipheriv = unavailable('createCipheriv');
+export const createPrivateKey = unavailable('createPrivateKey');
+export const createPublicKey = unavailable('createPublicKey');
+export const diffieHellman = unavailable('diffieHellman');
+export const generateKeyPairSync = unavailable('generateKeyPairSync');
+export const randomBytes = unavailable('randomBytes');
+export const sign = unavailable('sign');
+
+export default { createHash, timingSafeEqual, createDecipheriv, createCipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, sign };
