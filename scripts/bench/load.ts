@@ -178,6 +178,8 @@ export interface LoadRun {
   lone: Sent[];
   steady: Sent[];
   bulk: BulkRun;
+  /** The steady phase on the monotonic clock, in microseconds, to cut its samples out of a CPU profile (profile.ts). */
+  steadyWindow: { fromUs: number; toUs: number };
   /** The stage totals before and after the lone and the steady phases, to tell where a lone message's time goes. */
   stages: { beforeLone: StageTotals; afterLone: StageTotals; afterSteady: StageTotals } | undefined;
   refusals: Refusals;
@@ -231,7 +233,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
   process.stderr.write(`bench: steady rate (${opts.rate}/s for ${messages.steady.length / opts.rate} s)...\n`);
   const steadyAgent = newAgent(tls, STEADY_SOCKETS);
   const steadyStart = snapshot();
+  const steadyFromUs = Number(process.hrtime.bigint() / 1000n);
   const steady = await sendPaced(steadyAgent, port, messages.steady, opts.rate, refusals);
+  const steadyToUs = Number(process.hrtime.bigint() / 1000n);
   const steadyEnd = snapshot();
   steadyAgent.destroy();
   const afterSteady = await opts.stageTotals?.();
@@ -257,6 +261,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
     lone,
     steady,
     bulk,
+    steadyWindow: { fromUs: steadyFromUs, toUs: steadyToUs },
     stages: beforeLone && afterLone && afterSteady ? { beforeLone, afterLone, afterSteady } : undefined,
     refusals,
     baseline,

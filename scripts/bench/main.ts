@@ -89,6 +89,7 @@ async function main(): Promise<void> {
 
   let report: ReturnType<typeof buildReport>;
   let gatewayFigures: GatewayFigures | undefined;
+  let steadyWindow: { fromUs: number; toUs: number } | undefined;
   try {
     const load = await runLoad({
       port: gateway.port,
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
       snapshot: () => snapshot(gateway.pid, broker),
       stageTotals: () => stageTotals(gateway.port),
     });
+    steadyWindow = load.steadyWindow;
     // What the operator's Prometheus sees of the same run (GET /metrics).
     gatewayFigures = await scrapeGateway(gateway.port);
     process.stderr.write(`bench: /metrics counted ${gatewayFigures.accepted} messages accepted; mean seconds per stage ${JSON.stringify(gatewayFigures.meanStageSeconds)}\n`);
@@ -156,7 +158,10 @@ async function main(): Promise<void> {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 
-  if (settings.cpuProfileDir) report.profile = summariseProfiles(settings.cpuProfileDir) ?? null;
+  if (settings.cpuProfileDir) {
+    report.profile = summariseProfiles(settings.cpuProfileDir) ?? null;
+    Object.assign(report, { steadyProfile: steadyWindow ? (summariseProfiles(settings.cpuProfileDir, 25, steadyWindow) ?? null) : null });
+  }
   Object.assign(report, { gatewayMetrics: gatewayFigures ?? null });
   fs.writeFileSync(settings.out, `${JSON.stringify(report, null, 2)}\n`);
   printTable(report);

@@ -14,6 +14,8 @@ interface ProfileNode {
 }
 
 interface CpuProfile {
+  /** Microseconds of the monotonic clock (CLOCK_MONOTONIC on Linux, as process.hrtime), when sampling started. */
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -42,8 +44,17 @@ function areaOf(url: string, fn: string): string {
   return url === '' ? 'native' : 'other';
 }
 
-/** The profile of the thread that did the most work (the main thread; workers are mostly idle or crypto). */
-export function summariseProfiles(dir: string, top = 25): ProfileSummary | undefined {
+/** A span of the monotonic clock, in microseconds (process.hrtime.bigint() / 1000n). */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/**
+ * The profile of the thread that did the most work (the main thread; workers are mostly idle or crypto),
+ * over the whole run or only the samples inside `window` (a phase of the load: load.ts).
+ */
+export function summariseProfiles(dir: string, top = 25, window?: ProfileWindow): ProfileSummary | undefined {
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
   let best: ProfileSummary | undefined;
   let bestBusy = -1;
@@ -53,7 +64,12 @@ export function summariseProfiles(dir: string, top = 25): ProfileSummary | undef
     const parent = new Map<number, number>();
     for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
     const selfTime = new Map<number, number>();
-    profile.samples.forEach((id, i) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    let at = profile.startTime;
+    profile.samples.forEach((id, i) => {
+      at += profile.timeDeltas[i] ?? 0;
+      if (window !== undefined && (at < window.fromUs || at > window.toUs)) return;
+      selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    });
     let total = 0;
     let idle = 0;
     const byFunction = new Map<string, number>();

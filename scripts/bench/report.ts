@@ -8,7 +8,7 @@ import os from 'node:os';
 import { cpuBetween, latencyFigures, round } from './measure.js';
 import type { CpuFigures, LatencyFigures } from './measure.js';
 import type { LoadRun } from './load.js';
-import { meanStageMs } from './scrape.js';
+import { meanStageMs, stageCounts } from './scrape.js';
 import type { CryptoOnlyFigures } from './seal.js';
 
 export const TARGETS = {
@@ -95,6 +95,8 @@ export interface Report {
     cryptoEfficiency: number;
     /** Mean milliseconds per stage of the gateway (its /metrics) during the lone and the steady phases. */
     stagesMs: { lone: Record<string, number>; steady: Record<string, number> } | null;
+    /** New TLS connections (handshakes) the gateway counted in the lone and the steady phases. */
+    handshakes: { lone: number; steady: number } | null;
     /** Accepted per second over the first and the last tenth of the throughput phase's answers. */
     soak: { firstTenthPerSecond: number; lastTenthPerSecond: number; changePercent: number };
     audit: ReportInput['audit'];
@@ -177,6 +179,9 @@ export function buildReport(input: ReportInput): Report {
       steadyLatency,
       cryptoOnly: { before: input.cryptoBefore, after: input.cryptoAfter, meanPerSecond: cryptoRate, cpuMsPerMessage: cryptoCpuMs },
       cryptoEfficiency,
+      handshakes: load.stages
+        ? { lone: stageCounts(load.stages.beforeLone, load.stages.afterLone)['tls_handshake']!, steady: stageCounts(load.stages.afterLone, load.stages.afterSteady)['tls_handshake']! }
+        : null,
       stagesMs: load.stages ? { lone: meanStageMs(load.stages.beforeLone, load.stages.afterLone), steady: meanStageMs(load.stages.afterLone, load.stages.afterSteady) } : null,
       soak,
       audit: input.audit,
@@ -254,6 +259,7 @@ export function printTable(report: Report): void {
     `CPU, throughput phase until delivered: gateway ${f.cpu.throughputUntilDelivered.gatewayCpuSeconds} s (${f.cpu.throughputUntilDelivered.gatewayCores} cores, ${f.cpu.throughputUntilDelivered.gatewayCpuMsPerMessage} ms/message, of which main thread ${f.cpu.throughputUntilDelivered.gatewayMainThreadMsPerMessage}), bench client ${f.cpu.throughputUntilDelivered.benchClientCpuSeconds} s, RabbitMQ ${f.cpu.throughputUntilDelivered.brokerCpuSeconds ?? '(not visible)'} s, machine busy ${f.cpu.throughputUntilDelivered.machineBusyPercent} %`,
     `CPU, steady ${s.steadyRate}/s: gateway ${f.cpu.steady.gatewayCpuMsPerMessage} ms/message, of which main thread ${f.cpu.steady.gatewayMainThreadMsPerMessage}`,
     ...(f.stagesMs ? [`stages, mean ms: lone ${JSON.stringify(f.stagesMs.lone)}`, `                 steady ${JSON.stringify(f.stagesMs.steady)}`] : []),
+    ...(f.handshakes ? [`new TLS connections: lone ${f.handshakes.lone}, steady ${f.handshakes.steady}`] : []),
     `throughput, first / last tenth of the answers: ${f.soak.firstTenthPerSecond} / ${f.soak.lastTenthPerSecond} per s (${f.soak.changePercent} %)`,
     `audit log: ${f.audit.verified ? 'verified' : 'NOT verified'} (${f.audit.detail})`,
     `CPU, whole run: gateway ${f.cpu.wholeRun.gatewayCpuSeconds} s (${f.cpu.wholeRun.gatewayCpuMsPerMessage} ms/message)`,
@@ -264,6 +270,14 @@ export function printTable(report: Report): void {
           `gateway main thread, CPU profile (${r.profile.sampledSeconds} s sampled, ${r.profile.file}):`,
           `  by area: ${r.profile.areas.slice(0, 10).map((a: { area: string; percent: number }) => `${a.area} ${a.percent} %`).join(', ')}`,
           ...r.profile.functions.slice(0, 15).map((fn: { fn: string; percent: number }) => `  ${String(fn.percent).padStart(5)} %  ${fn.fn}`),
+        ]
+      : []),
+    ...(r.steadyProfile
+      ? [
+          '',
+          `gateway main thread during the steady phase alone (${r.steadyProfile.sampledSeconds} s sampled):`,
+          `  by area: ${r.steadyProfile.areas.slice(0, 10).map((a: { area: string; percent: number }) => `${a.area} ${a.percent} %`).join(', ')}`,
+          ...r.steadyProfile.functions.slice(0, 15).map((fn: { fn: string; percent: number }) => `  ${String(fn.percent).padStart(5)} %  ${fn.fn}`),
         ]
       : []),
     '',

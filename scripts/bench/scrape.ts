@@ -33,6 +33,11 @@ export async function stageTotals(port: number): Promise<StageTotals> {
   );
 }
 
+/** How many times each stage ran between two readings (new TLS connections: tls_handshake). */
+export function stageCounts(before: StageTotals, after: StageTotals): Record<string, number> {
+  return Object.fromEntries(STAGES.map((stage) => [stage, (after[stage]?.count ?? 0) - (before[stage]?.count ?? 0)]));
+}
+
 /** Mean milliseconds per stage between two readings; stages that did not run are left out. */
 export function meanStageMs(before: StageTotals, after: StageTotals): Record<string, number> {
   const means: Record<string, number> = {};
