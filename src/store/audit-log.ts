@@ -38,6 +38,9 @@ const INSERT_FACETS = template((sql, p: { index: number; event: string; at: stri
   sql.insertInto('audit_facets').values({ idx: p.index, event: p.event, at: p.at, message_id: p.messageId, beneficiary: p.beneficiary }),
 );
 const INSERT_PARTY = template((sql, p: { partner: string; index: number }) => sql.insertInto('audit_parties').values({ partner: p.partner, idx: p.index }));
+const INSERT_PARTIES = template((sql, p: { first: string; second: string; index: number }) =>
+  sql.insertInto('audit_parties').values([{ partner: p.first, idx: p.index }, { partner: p.second, idx: p.index }]),
+);
 
 export function* auditSize(sql: Sql): Tx<number> {
   const last = yield* row(LAST(sql, {}));
@@ -64,9 +67,10 @@ export function* appendAudit(sql: Sql, event: AuditEvent): Tx<number> {
     hash = hashChildren(yield* auditNode(sql, node.level - 1, 2 * node.index), hash);
     yield* execute(INSERT_NODE(sql, { level: node.level, index: node.index, hash }));
   }
-  for (const partner of new Set([event.sender, event.recipient])) {
-    if (partner !== undefined) yield* execute(INSERT_PARTY(sql, { partner, index }));
-  }
+  const [first, second] = [...new Set([event.sender, event.recipient])].filter((partner): partner is string => partner !== undefined);
+  // A message's entry names two partners: one statement for both rows.
+  if (first !== undefined && second !== undefined) yield* execute(INSERT_PARTIES(sql, { first, second, index }));
+  else if (first !== undefined) yield* execute(INSERT_PARTY(sql, { partner: first, index }));
   yield* execute(INSERT_FACETS(sql, { index, event: event.event, at: event.timestamp, messageId: event.messageId ?? null, beneficiary: event.beneficiary ?? null }));
   return index;
 }
