@@ -30,6 +30,7 @@ export function subtreesCompletedBy(leafIndex: number): Array<{ level: number; i
 }
 
 const LAST = template((sql) => sql.selectFrom('audit_log').select((eb) => eb.fn.max('idx').as('last')));
+const LAST_ENTRY = template((sql) => sql.selectFrom('audit_log').select(['idx', 'leaf_hash']).orderBy('idx', 'desc').limit(1));
 const LEAF = template((sql, p: { index: number }) => sql.selectFrom('audit_log').select('leaf_hash as hash').where('idx', '=', p.index));
 const NODE = template((sql, p: { level: number; index: number }) => sql.selectFrom('audit_nodes').select('hash').where('level', '=', p.level).where('idx', '=', p.index));
 const INSERT_ENTRY = template((sql, p: { index: number; entry: string; leaf: string }) => sql.insertInto('audit_log').values({ idx: p.index, entry: p.entry, leaf_hash: p.leaf }));
@@ -58,13 +59,16 @@ export function* auditNode(sql: Sql, level: number, index: number): Tx<string> {
 
 /** Appends the event in the caller's transaction and returns its index. */
 export function* appendAudit(sql: Sql, event: AuditEvent): Tx<number> {
-  const index = yield* auditSize(sql);
+  // The last entry gives the new index and, when the new one is odd, the leaf it pairs with.
+  const last = yield* row(LAST_ENTRY(sql, {}));
+  const index = last === undefined ? 0 : Number(last.idx) + 1;
   const bytes = entryBytes(toEntry(index, event));
   const leaf = leafHash(bytes);
   yield* execute(INSERT_ENTRY(sql, { index, entry: bytes.toString('utf8'), leaf }));
   let hash = leaf;
   for (const node of subtreesCompletedBy(index)) {
-    hash = hashChildren(yield* auditNode(sql, node.level - 1, 2 * node.index), hash);
+    const left = node.level === 1 ? last!.leaf_hash : yield* auditNode(sql, node.level - 1, 2 * node.index);
+    hash = hashChildren(left, hash);
     yield* execute(INSERT_NODE(sql, { level: node.level, index: node.index, hash }));
   }
   const [first, second] = [...new Set([event.sender, event.recipient])].filter((partner): partner is string => partner !== undefined);
