@@ -30,7 +30,13 @@ export function subtreesCompletedBy(leafIndex: number): Array<{ level: number; i
 }
 
 const LAST = template((sql) => sql.selectFrom('audit_log').select((eb) => eb.fn.max('idx').as('last')));
-const LAST_ENTRY = template((sql) => sql.selectFrom('audit_log').select(['idx', 'leaf_hash']).orderBy('idx', 'desc').limit(1));
+// By max(idx), which both engines read off the end of the primary key (SQLite plans ORDER BY ... LIMIT 1 as a scan).
+const LAST_ENTRY = template((sql) =>
+  sql
+    .selectFrom('audit_log')
+    .select(['idx', 'leaf_hash'])
+    .where((eb) => eb('idx', '=', eb.selectFrom('audit_log').select((max) => max.fn.max('idx').as('last')))),
+);
 const LEAF = template((sql, p: { index: number }) => sql.selectFrom('audit_log').select('leaf_hash as hash').where('idx', '=', p.index));
 const NODE = template((sql, p: { level: number; index: number }) => sql.selectFrom('audit_nodes').select('hash').where('level', '=', p.level).where('idx', '=', p.index));
 const INSERT_ENTRY = template((sql, p: { index: number; entry: string; leaf: string }) => sql.insertInto('audit_log').values({ idx: p.index, entry: p.entry, leaf_hash: p.leaf }));
