@@ -30,6 +30,13 @@ export function subtreesCompletedBy(leafIndex: number): Array<{ level: number; i
 }
 
 const LAST = template((sql) => sql.selectFrom('audit_log').select((eb) => eb.fn.max('idx').as('last')));
+// By max(idx), which both engines read off the end of the primary key (SQLite plans ORDER BY ... LIMIT 1 as a scan).
+const LAST_ENTRY = template((sql) =>
+  sql
+    .selectFrom('audit_log')
+    .select(['idx', 'leaf_hash'])
+    .where((eb) => eb('idx', '=', eb.selectFrom('audit_log').select((max) => max.fn.max('idx').as('last')))),
+);
 const LEAF = template((sql, p: { index: number }) => sql.selectFrom('audit_log').select('leaf_hash as hash').where('idx', '=', p.index));
 const NODE = template((sql, p: { level: number; index: number }) => sql.selectFrom('audit_nodes').select('hash').where('level', '=', p.level).where('idx', '=', p.index));
 const INSERT_ENTRY = template((sql, p: { index: number; entry: string; leaf: string }) => sql.insertInto('audit_log').values({ idx: p.index, entry: p.entry, leaf_hash: p.leaf }));
@@ -38,6 +45,9 @@ const INSERT_FACETS = template((sql, p: { index: number; event: string; at: stri
   sql.insertInto('audit_facets').values({ idx: p.index, event: p.event, at: p.at, message_id: p.messageId, beneficiary: p.beneficiary }),
 );
 const INSERT_PARTY = template((sql, p: { partner: string; index: number }) => sql.insertInto('audit_parties').values({ partner: p.partner, idx: p.index }));
+const INSERT_PARTIES = template((sql, p: { first: string; second: string; index: number }) =>
+  sql.insertInto('audit_parties').values([{ partner: p.first, idx: p.index }, { partner: p.second, idx: p.index }]),
+);
 
 export function* auditSize(sql: Sql): Tx<number> {
   const last = yield* row(LAST(sql, {}));
@@ -55,18 +65,22 @@ export function* auditNode(sql: Sql, level: number, index: number): Tx<string> {
 
 /** Appends the event in the caller's transaction and returns its index. */
 export function* appendAudit(sql: Sql, event: AuditEvent): Tx<number> {
-  const index = yield* auditSize(sql);
+  // The last entry gives the new index and, when the new one is odd, the leaf it pairs with.
+  const last = yield* row(LAST_ENTRY(sql, {}));
+  const index = last === undefined ? 0 : Number(last.idx) + 1;
   const bytes = entryBytes(toEntry(index, event));
   const leaf = leafHash(bytes);
   yield* execute(INSERT_ENTRY(sql, { index, entry: bytes.toString('utf8'), leaf }));
   let hash = leaf;
   for (const node of subtreesCompletedBy(index)) {
-    hash = hashChildren(yield* auditNode(sql, node.level - 1, 2 * node.index), hash);
+    const left = node.level === 1 ? last!.leaf_hash : yield* auditNode(sql, node.level - 1, 2 * node.index);
+    hash = hashChildren(left, hash);
     yield* execute(INSERT_NODE(sql, { level: node.level, index: node.index, hash }));
   }
-  for (const partner of new Set([event.sender, event.recipient])) {
-    if (partner !== undefined) yield* execute(INSERT_PARTY(sql, { partner, index }));
-  }
+  const [first, second] = [...new Set([event.sender, event.recipient])].filter((partner): partner is string => partner !== undefined);
+  // A message's entry names two partners: one statement for both rows.
+  if (first !== undefined && second !== undefined) yield* execute(INSERT_PARTIES(sql, { first, second, index }));
+  else if (first !== undefined) yield* execute(INSERT_PARTY(sql, { partner: first, index }));
   yield* execute(INSERT_FACETS(sql, { index, event: event.event, at: event.timestamp, messageId: event.messageId ?? null, beneficiary: event.beneficiary ?? null }));
   return index;
 }

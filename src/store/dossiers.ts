@@ -38,10 +38,13 @@ const INSERT_SUBJECT = template((sql, p: NewSubject & { lookup: string }) =>
   sql
     .insertInto('subjects')
     .values({ lookup: p.lookup, pseudonym: p.pseudonym, pseudonym_key: p.pseudonymKey, created_at: p.createdAt })
-    .onConflict((oc) => oc.column('lookup').doNothing()),
+    .onConflict((oc) => oc.column('lookup').doNothing())
+    // A row only when this insert made the subject.
+    .returning('pseudonym'),
 );
-const OPTED_OUT = template((sql, p: { lookup: string }) => sql.selectFrom('opt_outs').select('lookup').where('lookup', '=', p.lookup));
-const ERASED = template((sql, p: { lookup: string }) => sql.selectFrom('erasure_tombstones').select('lookup').where('lookup', '=', p.lookup));
+const TOMBSTONED = template((sql, p: { lookup: string }) =>
+  sql.selectFrom('opt_outs').select('lookup').where('lookup', '=', p.lookup).unionAll(sql.selectFrom('erasure_tombstones').select('lookup').where('lookup', '=', p.lookup)),
+);
 const HEALTH_WITHDRAWN = template((sql, p: { lookup: string }) => sql.selectFrom('health_consent_withdrawals').select('lookup').where('lookup', '=', p.lookup));
 const FOLLOWERS = template((sql, p: { beneficiary: string }) => sql.selectFrom('followers').select('partner').where('beneficiary', '=', p.beneficiary).orderBy('partner'));
 const FOLLOW = template((sql, p: { beneficiary: string; partner: string; since: string }) =>
@@ -68,8 +71,8 @@ function* subjectBy(sql: Sql, by: { pseudonym: string } | { lookup: string }): T
 
 /** Two gateways seeing a new person at once: the first subject stays, both read it back. */
 export function* pseudonymFor(sql: Sql, lookup: string, subject: NewSubject): Tx<string> {
-  yield* execute(INSERT_SUBJECT(sql, { ...subject, lookup }));
-  return (yield* subjectBy(sql, { lookup }))!.pseudonym;
+  const created = yield* row(INSERT_SUBJECT(sql, { ...subject, lookup }));
+  return created?.pseudonym ?? (yield* subjectBy(sql, { lookup }))!.pseudonym;
 }
 
 export function* findSubject(sql: Sql, lookup: string): Tx<string | undefined> {
@@ -78,7 +81,7 @@ export function* findSubject(sql: Sql, lookup: string): Tx<string | undefined> {
 
 /** An opt-out, or the operator's erasure: either tombstone stops a later batch from re-creating the person. */
 export function* isOptedOut(sql: Sql, lookup: string): Tx<boolean> {
-  return (yield* row(OPTED_OUT(sql, { lookup }))) !== undefined || (yield* row(ERASED(sql, { lookup }))) !== undefined;
+  return (yield* row(TOMBSTONED(sql, { lookup }))) !== undefined;
 }
 
 export function* isHealthConsentWithdrawn(sql: Sql, lookup: string): Tx<boolean> {

@@ -75,7 +75,9 @@ const QUEUED = template((sql, p: { id: string; at: string }) =>
   sql
     .updateTable('messages')
     .set((eb) => ({ queued_at: p.at, status: eb.case().when('status', '=', 'accepted').then('queued' as const).else(eb.ref('status')).end() }))
-    .where('message_id', '=', p.id),
+    .where('message_id', '=', p.id)
+    // What the `queued` entry names, read by the update itself.
+    .returning(['message_id as messageId', 'type', 'sender', 'recipient', 'beneficiary']),
 );
 const PUBLISH_FAILED = template((sql, p: { id: string }) => sql.updateTable('outbox').set((eb) => ({ attempts: eb('attempts', '+', 1) })).where('message_id', '=', p.id));
 
@@ -116,8 +118,7 @@ export function* saveReceipt(sql: Sql, messageId: string, receipt: string): Tx<v
 export function* markQueued(sql: Sql, messageId: string, queuedAt: string): Tx<void> {
   // A second confirm of the same row (at-least-once relay, or another gateway's relay) changes nothing and audits nothing.
   if ((yield* execute(UNQUEUE(sql, { id: messageId }))) === 0) return;
-  const message = (yield* findMessage(sql, messageId))!;
-  yield* execute(QUEUED(sql, { id: messageId, at: queuedAt }));
+  const message = (yield* row(QUEUED(sql, { id: messageId, at: queuedAt })))!;
   yield* appendAudit(sql, messageEvent('queued', queuedAt, message));
 }
 

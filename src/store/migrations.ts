@@ -435,6 +435,15 @@ export function migrations(context: MigrationContext): Record<string, Migration>
         ).execute();
       },
     },
+    // The cohort of a person's answer (src/store/statistics.ts) is their latest orientation: an index
+    // that reads it as one entry, instead of every message of the person sorted. It replaces the index
+    // on the person alone, whose queries it serves as well, so that an acceptance updates no more indexes.
+    '0011-messages-beneficiary-type-index': {
+      async up(db: AnyDb): Promise<void> {
+        await db.schema.createIndex('messages_beneficiary_type').on('messages').columns(['beneficiary', 'type', 'audit_index']).execute();
+        await db.schema.dropIndex('messages_beneficiary').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -49,7 +49,8 @@ const INSERT_FACT = template((sql, p: Omit<StatisticsFact, 'certified'> & { mess
  * the cohort only, never written; undefined for a gateway notice, which starts or joins no path). Called after the message's row is inserted.
  */
 export function* recordFact(sql: Sql, messageId: string, fact: StatisticsFact, beneficiary: string | undefined): Tx<void> {
-  const latest = beneficiary === undefined ? undefined : yield* row(LATEST_ORIENTATION(sql, { beneficiary }));
+  // An orientation is its own cohort: the person's latest is looked for only for the other facts.
+  const latest = fact.type === 'orientation' || beneficiary === undefined ? undefined : yield* row(LATEST_ORIENTATION(sql, { beneficiary }));
   const cohort = fact.type === 'orientation' ? messageId : (latest?.message_id ?? null);
   let days: number | null = null;
   if (fact.effectiveOn !== undefined && cohort !== null) {

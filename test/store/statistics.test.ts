@@ -3,9 +3,10 @@
  * the acceptance transaction, with no identifier of the person.
  */
 import { expect } from 'chai';
+import pg from 'pg';
 import { GatewayError } from '../../src/domain/errors.js';
 import { factOf } from '../../src/stats/facts.js';
-import { columnsOf, forEachEngine, newMessage, rawQuery, rawWrite } from '../fixtures/store.js';
+import { columnsOf, forEachEngine, newMessage, PG_TEST_URL, rawQuery, rawWrite, type TempStore } from '../fixtures/store.js';
 
 const ORIENTATION = '8d4c2f9e-1b7a-4c3e-9f60-2a5b7d9e1c44';
 const ACK = '9aa0eb3a-8da6-4446-8121-d15a7731e3eb';
@@ -54,7 +55,26 @@ const dispensed = newMessage({
   ),
 });
 
+/** The latest-orientation query of src/store/statistics.ts, as the engine plans it (PostgreSQL told to prefer an index where it can). */
+async function planOfCohortLookup(temp: TempStore): Promise<string> {
+  const query = "SELECT message_id FROM messages WHERE beneficiary = 'x' AND type = 'orientation' ORDER BY audit_index DESC LIMIT 1";
+  if (temp.engine === 'sqlite') return (await rawQuery<{ detail: string }>(temp, `EXPLAIN QUERY PLAN ${query}`)).map((r) => r.detail).join('\n');
+  const client = new pg.Client({ connectionString: PG_TEST_URL, options: `-c search_path=${temp.schema} -c enable_seqscan=off` });
+  await client.connect();
+  try {
+    return (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${query}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+  } finally {
+    await client.end();
+  }
+}
+
 forEachEngine('store contract: statistics', (current) => {
+  it("finds a person's latest orientation (the cohort of an answer) by one index, without sorting the person's messages", async () => {
+    const plan = await planOfCohortLookup(current());
+    expect(plan).to.include('messages_beneficiary_type');
+    expect(plan).not.to.match(/TEMP B-TREE|Sort/i);
+  });
+
   it('keeps one row of categories per accepted message, and the delay instead of the date of a status update', async () => {
     const { store } = current();
     await store.accept(orientation);
