@@ -43,6 +43,8 @@ export interface GatewayOptions {
   cpuProfileDir: string | undefined;
   /** taskset -c list of the gateway's cores; all cores when absent. */
   pin?: string | undefined;
+  /** PASSERELLE_DATABASE_URL: PostgreSQL, for several gateways sharing one store; the embedded SQLite when absent. */
+  databaseUrl?: string | undefined;
 }
 
 export async function startGatewayProcess(opts: GatewayOptions): Promise<GatewayProcess> {
@@ -59,6 +61,7 @@ export async function startGatewayProcess(opts: GatewayOptions): Promise<Gateway
     PASSERELLE_RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT_PER_MINUTE),
     PASSERELLE_RATE_LIMIT_BURST: String(BENCH_RATE_LIMIT_BURST),
     ...(opts.cryptoWorkers === undefined ? {} : { PASSERELLE_CRYPTO_WORKERS: opts.cryptoWorkers }),
+    ...(opts.databaseUrl === undefined ? {} : { PASSERELLE_DATABASE_URL: opts.databaseUrl }),
   };
   const entry = opts.fromSource ? path.join(ROOT, 'bin', 'passerelle.js') : path.join(ROOT, 'dist', 'cli', 'main.js');
   // taskset execs node in its own process: the pid is the gateway's.

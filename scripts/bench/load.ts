@@ -117,13 +117,14 @@ async function sendClosedLoop(agent: https.Agent, port: number, messages: Uint8A
  * The throughput phase: like sendClosedLoop, but keeps two numbers per message instead of an object, so
  * that a run of a million messages stays small in the bench's memory.
  */
-async function sendBulk(agent: https.Agent, port: number, source: MessageSource, clients: number, refusals: Refusals): Promise<BulkRun> {
+async function sendBulk(agent: https.Agent, ports: number[], source: MessageSource, clients: number, refusals: Refusals): Promise<BulkRun> {
   const latencies = new Float64Array(source.count);
   const doneAt = new Float64Array(source.count);
   let done = 0;
   let acceptedCount = 0;
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    Array.from({ length: clients }, async (_, client) => {
+      const port = ports[client % ports.length]!;
       for (let message = source.next(); message !== undefined; message = source.next()) {
         const result = await post(agent, port, message);
         refusals.tally(result);
@@ -178,7 +179,8 @@ export interface LoadRun {
   lone: Sent[];
   steady: Sent[];
   bulk: BulkRun;
-  /** The steady phase on the monotonic clock, in microseconds, to cut its samples out of a CPU profile (profile.ts). */
+  /** The lone and the steady phases on the monotonic clock, in microseconds, to cut their samples out of a CPU profile (profile.ts). */
+  loneWindow: { fromUs: number; toUs: number };
   steadyWindow: { fromUs: number; toUs: number };
   /** The stage totals before and after the lone and the steady phases, to tell where a lone message's time goes. */
   stages: { beforeLone: StageTotals; afterLone: StageTotals; afterSteady: StageTotals } | undefined;
@@ -201,7 +203,10 @@ export interface LoadRun {
 }
 
 export interface LoadOptions {
+  /** The gateway of the warm-up, lone and steady phases. */
   port: number;
+  /** The gateways the throughput phase's clients are spread over (client i sends to bulkPorts[i % length]); `port` alone when absent. */
+  bulkPorts?: number[];
   tls: Tls;
   messages: PhaseMessages;
   rate: number;
@@ -226,7 +231,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
   process.stderr.write(`bench: lone messages (${messages.lone.length}, one in flight)...\n`);
   const beforeLone = await opts.stageTotals?.();
   const loneAgent = newAgent(tls, 1);
+  const loneFromUs = Number(process.hrtime.bigint() / 1000n);
   const lone = await sendClosedLoop(loneAgent, port, messages.lone, 1, refusals);
+  const loneToUs = Number(process.hrtime.bigint() / 1000n);
   loneAgent.destroy();
   const afterLone = await opts.stageTotals?.();
 
@@ -249,7 +256,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
   const deliveredBefore = recipient.deliveredAt.size;
   const bulkAgent = newAgent(tls, opts.concurrency);
   const bulkStart = snapshot();
-  const bulk = await sendBulk(bulkAgent, port, messages.bulk, opts.concurrency, refusals);
+  const bulk = await sendBulk(bulkAgent, opts.bulkPorts ?? [port], messages.bulk, opts.concurrency, refusals);
   const acceptedEnd = snapshot();
   bulkAgent.destroy();
   const acceptedBulk = bulk.accepted;
@@ -261,6 +268,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
     lone,
     steady,
     bulk,
+    loneWindow: { fromUs: loneFromUs, toUs: loneToUs },
     steadyWindow: { fromUs: steadyFromUs, toUs: steadyToUs },
     stages: beforeLone && afterLone && afterSteady ? { beforeLone, afterLone, afterSteady } : undefined,
     refusals,

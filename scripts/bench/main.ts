@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadPartnerView } from '../../src/client/partner-view.js';
+import { createDatabase } from './database.js';
 import { affinityOf, BENCH_RATE_LIMIT_PER_MINUTE, CERTS, consumeRecipient, deleteTopology, pin, ROOT, SENDER, startGatewayProcess, verifyAuditLog } from './gateway.js';
 import { runLoad, splitMessages, WARMUP_MESSAGES, type MessageSource } from './load.js';
 import { brokerPid, round, sampleRss, snapshot, statusKb } from './measure.js';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-'));
   const steadyCount = settings.rate * settings.steadySeconds;
   const total = WARMUP_MESSAGES + settings.lone + steadyCount + settings.messages;
-  const spooled = settings.messages > SPOOL_ABOVE_MESSAGES;
+  const spooled = settings.spool || settings.messages > SPOOL_ABOVE_MESSAGES;
   const inMemory = spooled ? total - settings.messages : total;
   const broker = brokerPid();
   // Pinned: the bench's workers measure the crypto alone on the gateway's cores, then the bench client moves to the others.
@@ -68,20 +69,30 @@ async function main(): Promise<void> {
   const cryptoBefore = await cryptoOnly(workers, cryptoSample);
   process.stderr.write(`bench: crypto alone ${cryptoBefore.perSecond}/s; starting the gateway (prefix ${prefix}, data ${dataDir})...\n`);
 
-  let gateway: Awaited<ReturnType<typeof startGatewayProcess>>;
+  const gateways: Array<Awaited<ReturnType<typeof startGatewayProcess>>> = [];
+  const database = settings.postgresUrl ? await createDatabase(settings.postgresUrl, prefix.replace('-', '_')) : undefined;
   try {
     if (settings.pinOthers) {
       pin(process.pid, settings.pinOthers);
       if (broker !== undefined) pin(broker, settings.pinOthers);
     }
-    gateway = await startGatewayProcess({ dataDir, prefix, fromSource: settings.fromSource, cryptoWorkers: settings.cryptoWorkers, cpuProfileDir: settings.cpuProfileDir, pin: settings.pinGateway });
+    for (let i = 0; i < settings.gateways; i++) {
+      const instanceDir = settings.gateways === 1 ? dataDir : path.join(dataDir, `gateway-${i}`);
+      fs.mkdirSync(instanceDir, { recursive: true });
+      gateways.push(
+        await startGatewayProcess({ dataDir: instanceDir, prefix, fromSource: settings.fromSource, cryptoWorkers: settings.cryptoWorkers, cpuProfileDir: i === 0 ? settings.cpuProfileDir : undefined, pin: settings.pinGateway, databaseUrl: database?.url }),
+      );
+    }
   } catch (err) {
+    await Promise.all(gateways.map((g) => g.stop()));
+    await database?.drop().catch(() => undefined);
     if (broker !== undefined && brokerAffinity) pin(broker, brokerAffinity);
     await stopWorkers(workers);
     await deleteTopology(prefix).catch(() => undefined);
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+  const gateway = gateways[0]!;
   const recipient = await consumeRecipient(prefix);
   const view = await loadPartnerView({ dir: CERTS, id: SENDER });
   const rssStartedAt = performance.now();
@@ -89,23 +100,24 @@ async function main(): Promise<void> {
 
   let report: ReturnType<typeof buildReport>;
   let gatewayFigures: GatewayFigures | undefined;
-  let steadyWindow: { fromUs: number; toUs: number } | undefined;
+  let phaseWindows: { lone: { fromUs: number; toUs: number }; steady: { fromUs: number; toUs: number } } | undefined;
   try {
     const load = await runLoad({
       port: gateway.port,
+      bulkPorts: gateways.map((g) => g.port),
       tls: view.tls,
       messages,
       rate: settings.rate,
       concurrency: settings.concurrency,
       recipient,
-      snapshot: () => snapshot(gateway.pid, broker),
+      snapshot: () => snapshot(gateways.map((g) => g.pid), broker, database !== undefined),
       stageTotals: () => stageTotals(gateway.port),
     });
-    steadyWindow = load.steadyWindow;
+    phaseWindows = { lone: load.loneWindow, steady: load.steadyWindow };
     // What the operator's Prometheus sees of the same run (GET /metrics).
     gatewayFigures = await scrapeGateway(gateway.port);
     process.stderr.write(`bench: /metrics counted ${gatewayFigures.accepted} messages accepted; mean seconds per stage ${JSON.stringify(gatewayFigures.meanStageSeconds)}\n`);
-    const peakRssMb = round(statusKb(gateway.pid, 'VmHWM') / 1024, 1);
+    const peakRssMb = round(Math.max(...gateways.map((g) => statusKb(g.pid, 'VmHWM'))) / 1024, 1);
     rss.stop();
     process.stderr.write('bench: the audit log, verified as an auditor does...\n');
     const audit = verifyAuditLog({ port: gateway.port, dataDir, fromSource: settings.fromSource });
@@ -129,6 +141,8 @@ async function main(): Promise<void> {
         documentBytes: documentBytes(0).length,
         sealedBytes: sealed[0]?.length ?? 0,
         spooled,
+        gateways: settings.gateways,
+        store: database ? 'PostgreSQL (a database created for the run)' : 'SQLite',
         pinGateway: settings.pinGateway ?? 'all cores',
         pinOthers: settings.pinOthers ?? 'all cores',
         armored: settings.armor,
@@ -152,7 +166,8 @@ async function main(): Promise<void> {
     if (spool) fs.rmSync(path.dirname(spool), { recursive: true, force: true });
     if (broker !== undefined && brokerAffinity) pin(broker, brokerAffinity);
     await recipient.close();
-    await gateway.stop();
+    await Promise.all(gateways.map((g) => g.stop()));
+    await database?.drop().catch((err: unknown) => process.stderr.write(`bench: could not drop the database ${database.name}: ${String(err)}\n`));
     await stopWorkers(workers);
     await deleteTopology(prefix).catch((err: unknown) => process.stderr.write(`bench: could not delete the topology ${prefix}: ${String(err)}\n`));
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -160,7 +175,10 @@ async function main(): Promise<void> {
 
   if (settings.cpuProfileDir) {
     report.profile = summariseProfiles(settings.cpuProfileDir) ?? null;
-    Object.assign(report, { steadyProfile: steadyWindow ? (summariseProfiles(settings.cpuProfileDir, 25, steadyWindow) ?? null) : null });
+    Object.assign(report, {
+      loneProfile: phaseWindows ? (summariseProfiles(settings.cpuProfileDir, 25, phaseWindows.lone) ?? null) : null,
+      steadyProfile: phaseWindows ? (summariseProfiles(settings.cpuProfileDir, 25, phaseWindows.steady) ?? null) : null,
+    });
   }
   Object.assign(report, { gatewayMetrics: gatewayFigures ?? null });
   fs.writeFileSync(settings.out, `${JSON.stringify(report, null, 2)}\n`);

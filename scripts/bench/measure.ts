@@ -47,22 +47,53 @@ export function brokerPid(): number | undefined {
 
 export interface CpuSnapshot {
   at: number;
+  /** All the gateway processes together (several in a scale-out run). */
   gateway: CpuTimes;
-  /** The gateway's main thread (its thread id is its process id): HTTP, checks, store, broker. */
+  /** Their main threads (a main thread's id is its process id): HTTP, checks, store, broker. */
   gatewayMain: CpuTimes;
+  /** Each gateway process alone, in the order they were started. */
+  perGateway: CpuTimes[];
   bench: NodeJS.CpuUsage;
   broker: CpuTimes | undefined;
+  /** PostgreSQL's server processes together (its backends serve the gateways' pools), when the run uses it. */
+  postgres: CpuTimes | undefined;
   machine: { busy: number; total: number };
 }
 
-export function snapshot(gatewayPid: number, broker: number | undefined): CpuSnapshot {
+const sum = (times: CpuTimes[]): CpuTimes => times.reduce((a, b) => ({ userMs: a.userMs + b.userMs, systemMs: a.systemMs + b.systemMs }), { userMs: 0, systemMs: 0 });
+
+/** Every process whose command is `postgres` (the postmaster and its backends), proc(5). */
+function postgresCpu(): CpuTimes {
+  const times: CpuTimes[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') times.push(processCpu(Number(entry)));
+    } catch {
+      // The process ended while listing.
+    }
+  }
+  return sum(times);
+}
+
+export function snapshot(gatewayPids: number[], broker: number | undefined, withPostgres = false): CpuSnapshot {
   let brokerCpu: CpuTimes | undefined;
   try {
     brokerCpu = broker === undefined ? undefined : processCpu(broker);
   } catch {
     brokerCpu = undefined;
   }
-  return { at: performance.now(), gateway: processCpu(gatewayPid), gatewayMain: processCpu(gatewayPid, gatewayPid), bench: process.cpuUsage(), broker: brokerCpu, machine: machineCpu() };
+  const perGateway = gatewayPids.map((pid) => processCpu(pid));
+  return {
+    at: performance.now(),
+    gateway: sum(perGateway),
+    gatewayMain: sum(gatewayPids.map((pid) => processCpu(pid, pid))),
+    perGateway,
+    bench: process.cpuUsage(),
+    broker: brokerCpu,
+    postgres: withPostgres ? postgresCpu() : undefined,
+    machine: machineCpu(),
+  };
 }
 
 export interface CpuFigures {
@@ -73,7 +104,18 @@ export interface CpuFigures {
   gatewayMainThreadMsPerMessage: number;
   benchClientCpuSeconds: number;
   brokerCpuSeconds: number | null;
+  brokerCpuMsPerMessage: number | null;
+  /** PostgreSQL's CPU, when the run uses it. */
+  postgresCpuSeconds: number | null;
+  postgresCpuMsPerMessage: number | null;
+  /** Each gateway process's CPU per message of the whole run's messages (it took about 1/N of them). */
+  perGatewayCpuMsPerMessage: number[];
   machineBusyPercent: number;
+}
+
+/** Per instance, CPU per message is counted against its share of the messages: the run's divided by the number of gateways. */
+function gatewayCountOf(s: CpuSnapshot): number {
+  return Math.max(1, s.perGateway.length);
 }
 
 export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, messages: number): CpuFigures {
@@ -82,6 +124,7 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, messages: number): Cp
   const main = (b.gatewayMain.userMs + b.gatewayMain.systemMs - a.gatewayMain.userMs - a.gatewayMain.systemMs) / 1000;
   const bench = (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6;
   const broker = a.broker && b.broker ? (b.broker.userMs + b.broker.systemMs - a.broker.userMs - a.broker.systemMs) / 1000 : null;
+  const postgres = a.postgres && b.postgres ? (b.postgres.userMs + b.postgres.systemMs - a.postgres.userMs - a.postgres.systemMs) / 1000 : null;
   return {
     gatewayCpuSeconds: round(gateway, 2),
     gatewayCores: round(gateway / seconds, 2),
@@ -89,6 +132,10 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, messages: number): Cp
     gatewayMainThreadMsPerMessage: round((main * 1000) / messages, 3),
     benchClientCpuSeconds: round(bench, 2),
     brokerCpuSeconds: broker === null ? null : round(broker, 2),
+    brokerCpuMsPerMessage: broker === null ? null : round((broker * 1000) / messages, 3),
+    postgresCpuSeconds: postgres === null ? null : round(postgres, 2),
+    postgresCpuMsPerMessage: postgres === null ? null : round((postgres * 1000) / messages, 3),
+    perGatewayCpuMsPerMessage: b.perGateway.map((t, i) => round(((t.userMs + t.systemMs - a.perGateway[i]!.userMs - a.perGateway[i]!.systemMs) * gatewayCountOf(b)) / messages, 3)),
     machineBusyPercent: round((100 * (b.machine.busy - a.machine.busy)) / Math.max(1, b.machine.total - a.machine.total), 1),
   };
 }

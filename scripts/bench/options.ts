@@ -21,6 +21,12 @@ export interface BenchSettings {
   pinOthers: string | undefined;
   /** Where the throughput phase's messages are sealed to when they are read from disk (seal.ts, sealToSpool). */
   spoolDir: string;
+  /** Seal the throughput phase to disk whatever its size (it is above SPOOL_ABOVE_MESSAGES). */
+  spool: boolean;
+  /** Gateway processes sharing one PostgreSQL store and the broker (scale-out); 1 on the embedded SQLite. */
+  gateways: number;
+  /** PostgreSQL server for --gateways above 1 (or --postgres): a database is created for the run and dropped after. */
+  postgresUrl: string | undefined;
   out: string;
 }
 
@@ -45,6 +51,11 @@ const HELP = `npm run bench -- [options]
                         restored at the end), as production runs them on other machines
   --spool-dir DIR       where messages are sealed to disk when --messages is above 100000 (about
                         6.5 KB each; default: the system's temporary folder)
+  --spool               seal the throughput phase to disk and stream it whatever --messages is
+  --gateways N          N gateway processes on one PostgreSQL store and the broker (scale-out); the
+                        throughput phase's clients are spread over them, PostgreSQL's CPU is measured
+  --postgres URL        the PostgreSQL server for --gateways (default postgres://postgres@127.0.0.1:5432/postgres);
+                        with --gateways 1, runs one gateway on PostgreSQL instead of SQLite
   --out FILE            JSON figures (default bench.json)
 `;
 
@@ -92,6 +103,9 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchSettin
       'pin-gateway': { type: 'string' },
       'pin-others': { type: 'string' },
       'spool-dir': { type: 'string' },
+      spool: { type: 'boolean', default: false },
+      gateways: { type: 'string', default: '1' },
+      postgres: { type: 'string' },
       out: { type: 'string', default: 'bench.json' },
       help: { type: 'boolean', default: false },
     },
@@ -114,6 +128,9 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchSettin
     pinGateway: cpuList('pin-gateway', options['pin-gateway']),
     pinOthers: cpuList('pin-others', options['pin-others']),
     spoolDir: path.resolve(options['spool-dir'] ?? os.tmpdir()),
+    spool: options.spool === true,
+    gateways: positive('gateways', options.gateways),
+    postgresUrl: options.postgres ?? (Number(options.gateways) > 1 ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined),
     out: path.resolve(options.out!),
   };
 }

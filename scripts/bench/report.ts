@@ -120,7 +120,7 @@ export interface Report {
 }
 
 /** Accepted per second over the first and the last tenth of the answers (sorted by time), from the phase's start. */
-function tenths(doneAt: Float64Array, start: number): Report['figures']['soak'] {
+export function tenths(doneAt: Float64Array, start: number): Report['figures']['soak'] {
   const sorted = Float64Array.from(doneAt).sort();
   const tenth = Math.floor(sorted.length / 10);
   if (tenth === 0) return { firstTenthPerSecond: NaN, lastTenthPerSecond: NaN, changePercent: NaN };
@@ -130,7 +130,7 @@ function tenths(doneAt: Float64Array, start: number): Report['figures']['soak'] 
 }
 
 /** Highest RSS sampled between two fractions of a time window. */
-function maxRssBetween(samples: Array<[number, number]>, startedAt: number, from: number, to: number, windowStart: number, windowEnd: number): number | null {
+export function maxRssBetween(samples: Array<[number, number]>, startedAt: number, from: number, to: number, windowStart: number, windowEnd: number): number | null {
   const lo = (windowStart + from * (windowEnd - windowStart) - startedAt) / 1000;
   const hi = (windowStart + to * (windowEnd - windowStart) - startedAt) / 1000;
   const inside = samples.filter(([at]) => at >= lo && at <= hi).map(([, mb]) => mb);
@@ -262,6 +262,11 @@ export function printTable(report: Report): void {
     ...(f.handshakes ? [`new TLS connections: lone ${f.handshakes.lone}, steady ${f.handshakes.steady}`] : []),
     `throughput, first / last tenth of the answers: ${f.soak.firstTenthPerSecond} / ${f.soak.lastTenthPerSecond} per s (${f.soak.changePercent} %)`,
     `audit log: ${f.audit.verified ? 'verified' : 'NOT verified'} (${f.audit.detail})`,
+    ...(s.gateways > 1 || f.cpu.throughputUntilDelivered.postgresCpuSeconds !== null
+      ? [
+          `scale-out: ${s.gateways} gateway${s.gateways > 1 ? 's' : ''} on ${s.store}; CPU per message: each gateway ${JSON.stringify(f.cpu.throughputUntilDelivered.perGatewayCpuMsPerMessage)} ms (of its share), PostgreSQL ${f.cpu.throughputUntilDelivered.postgresCpuMsPerMessage} ms, RabbitMQ ${f.cpu.throughputUntilDelivered.brokerCpuMsPerMessage} ms`,
+        ]
+      : []),
     `CPU, whole run: gateway ${f.cpu.wholeRun.gatewayCpuSeconds} s (${f.cpu.wholeRun.gatewayCpuMsPerMessage} ms/message)`,
     `memory: peak RSS ${f.memory.peakRssMb} MB, second half of the run ${f.memory.rssMinMbSecondHalf}-${f.memory.rssMaxMbSecondHalf} MB; throughput phase's middle / last tenth ${f.memory.rssMiddleTenthMb} / ${f.memory.rssLastTenthMb} MB`,
     ...(r.profile
@@ -272,14 +277,17 @@ export function printTable(report: Report): void {
           ...r.profile.functions.slice(0, 15).map((fn: { fn: string; percent: number }) => `  ${String(fn.percent).padStart(5)} %  ${fn.fn}`),
         ]
       : []),
-    ...(r.steadyProfile
-      ? [
-          '',
-          `gateway main thread during the steady phase alone (${r.steadyProfile.sampledSeconds} s sampled):`,
-          `  by area: ${r.steadyProfile.areas.slice(0, 10).map((a: { area: string; percent: number }) => `${a.area} ${a.percent} %`).join(', ')}`,
-          ...r.steadyProfile.functions.slice(0, 15).map((fn: { fn: string; percent: number }) => `  ${String(fn.percent).padStart(5)} %  ${fn.fn}`),
-        ]
-      : []),
+    ...(['lone', 'steady'] as const).flatMap((phase) => {
+      const p = r[`${phase}Profile`];
+      return p
+        ? [
+            '',
+            `gateway main thread during the ${phase} phase alone (${p.sampledSeconds} s sampled):`,
+            `  by area: ${p.areas.slice(0, 10).map((a: { area: string; percent: number }) => `${a.area} ${a.percent} %`).join(', ')}`,
+            ...p.functions.slice(0, 15).map((fn: { fn: string; percent: number }) => `  ${String(fn.percent).padStart(5)} %  ${fn.fn}`),
+          ]
+        : [];
+    }),
     '',
     'targets:',
     ...Object.entries(report.targets).map(([name, t]) => `  ${name.padEnd(18)} ${String(t.target).padEnd(70)} ${String(t.measured).padEnd(22)} ${t.verdict}`),
