@@ -111,6 +111,8 @@ if (options.out) fs.writeFileSync(options.out, JSON.stringify(profile));
  */
 const GROUPS: Array<[string, RegExp]> = [
   ['public-key operations (X25519, Ed25519 through WebCrypto, key import included)', /^(eddsaSignVerify|ecdhDeriveBits|generateKeyPair|cfrgGenerateKey|cfrgImportKey|createCFRGRawKey|initEDRaw|generateKey|deriveBits|recomputeSharedSecret|generateEphemeralEncryptionMaterial|sign\$5|verify\$5)$/],
+  // node:crypto's own, on the gateway's native paths (session-key-wrap.ts, session-key-unwrap.ts, fast-signature.ts).
+  ['public-key operations (X25519, Ed25519 in node:crypto, key objects included)', /@node:internal\/crypto\/(sig|diffiehellman|keygen|keys):/],
   ['AES key wrap of the session key (RFC 3394)', /aesKw|wrapKey|unwrapKey|cipherOrWrap/],
   ['AES-CFB on the message data', /cfb|Cipheriv|Decipheriv|aesCipher|^decipher|^cipher|AES/i],
   ['hashing (SHA-1 MDC, SHA-256/512 for signatures)', /digest|createHash|^sha|Hash|hash/],

@@ -79,6 +79,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < settings.gateways; i++) {
       const instanceDir = settings.gateways === 1 ? dataDir : path.join(dataDir, `gateway-${i}`);
       fs.mkdirSync(instanceDir, { recursive: true });
+      // Gateways sharing a store share its secrets (docs/operator.md): the first one's, created at its start.
+      if (i > 0) fs.cpSync(path.join(dataDir, 'gateway-0', 'store', 'secrets'), path.join(instanceDir, 'store', 'secrets'), { recursive: true, preserveTimestamps: true });
       gateways.push(
         await startGatewayProcess({ dataDir: instanceDir, prefix, fromSource: settings.fromSource, cryptoWorkers: settings.cryptoWorkers, cpuProfileDir: i === 0 ? settings.cpuProfileDir : undefined, pin: settings.pinGateway, databaseUrl: database?.url }),
       );
