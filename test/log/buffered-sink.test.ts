@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { BufferedSink, LIMIT_CHARS } from '../../src/log/buffered-sink.js';
+import { Worker } from 'node:worker_threads';
+import { BufferedSink, HAND_OVER_DELAY_MS, LIMIT_CHARS } from '../../src/log/buffered-sink.js';
 import { eventually, PROJECT_ROOT } from '../fixtures/gateway.js';
 
 const LOGGING_PROCESS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'logging-process.ts');
@@ -40,6 +41,27 @@ describe('log: buffered sink', () => {
     sink.write('second\n');
     expect(fs.readFileSync(file, 'utf8')).to.equal('');
     expect(await eventually(async () => fs.readFileSync(file, 'utf8') || undefined)).to.equal('first\nsecond\n');
+  });
+
+  it('hands the lines of the turns within HAND_OVER_DELAY_MS to the writer thread in one batch, not one per turn', async () => {
+    const posted: unknown[] = [];
+    const original = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (this: Worker, value: unknown, ...rest: unknown[]) {
+      if (typeof value === 'string') posted.push(value);
+      return original.call(this, value, ...(rest as []));
+    };
+    try {
+      sink = new BufferedSink(fd);
+      for (let turn = 0; turn < 5; turn++) {
+        sink.write(numbered(turn));
+        await nextTurn();
+      }
+      expect(await eventually(async () => (fs.readFileSync(file, 'utf8').split('\n').length === 6 ? true : undefined))).to.equal(true);
+      expect(posted, 'one hand-over for five turns').to.have.length(1);
+    } finally {
+      Worker.prototype.postMessage = original;
+    }
+    expect(HAND_OVER_DELAY_MS).to.be.above(0);
   });
 
   it('writes the lines in the order they were logged, across many turns, and flushSync returns once all are written', async () => {
