@@ -337,6 +337,8 @@ describe('@integration security: TLS attacks', function () {
         child.kill('SIGHUP');
         await eventually(async () => ((await probe()) === 401 ? true : undefined), 5_000);
         expect(child.exitCode).to.equal(null);
+        // The log's lines leave within HAND_OVER_DELAY_MS (src/log/buffered-sink.ts), after the answers.
+        await eventually(async () => (stdout.includes('certificate revocation list applied') ? true : undefined), 5_000);
         expect(stdout).to.contain('certificate revocation list applied');
       } finally {
         child.kill('SIGTERM');
