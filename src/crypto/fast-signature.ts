@@ -19,17 +19,9 @@
 import { createHash, createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { enums, SignaturePacket } from 'openpgp';
-import type { Config, PrivateKey, Subkey } from 'openpgp';
+import type { PrivateKey, Subkey } from 'openpgp';
 import { fullConfig } from './config.js';
-
-/**
- * How long a selection (signing key, hash algorithm, probe) is trusted. A key object does not change
- * once read (a new trust directory or rotation brings new key objects, hence a new selection), but its
- * validity depends on the time: the selection ends at the key's expiration, and is redone at least
- * every minute so that whatever else openpgp would judge differently now (a self-signature that
- * expired, a clock set back before the key's creation) stops the fast path within that minute.
- */
-export const RESELECT_AFTER_MS = 60_000;
+import { choiceEnds, RESELECT_AFTER_MS, stillChosen, type KeyChoice } from './key-selection.js';
 
 /** openpgp's salt notation (config.nonDeterministicSignaturesViaNotation): random bytes that keep EdDSA's deterministic nonce from repeating over equal data. */
 const SALT_NOTATION = 'salt@notations.openpgpjs.org';
@@ -55,10 +47,9 @@ interface Ed25519Signer {
   saltLength: number;
 }
 
-interface Selection {
+/** The signing key, hash algorithm and probe openpgp chose (src/crypto/key-selection.ts). */
+interface Selection extends KeyChoice {
   signer: Ed25519Signer | undefined;
-  checkedAt: number;
-  until: number;
 }
 
 const selections = new WeakMap<PrivateKey, Promise<Selection>>();
@@ -78,7 +69,7 @@ async function selectionAt(key: PrivateKey, now: number): Promise<Selection> {
   const cached = selections.get(key);
   if (cached !== undefined) {
     const selection = await cached;
-    if (now >= selection.checkedAt && now < selection.until) return selection;
+    if (stillChosen(selection, now)) return selection;
     // Concurrent callers that found the same stale selection share one new selection.
     if (selections.get(key) !== cached) return selectionAt(key, now);
   }
@@ -111,18 +102,10 @@ async function select(key: PrivateKey, now: number): Promise<Selection> {
     };
     const ours = signaturePacket(signer, new Uint8Array(), Math.floor(packet.created.getTime() / 1000), salt);
     if (!sameBytes(ours, probe.write()) || armorSignature(ours) !== probe.armor(config)) return leftToOpenpgp;
-    return { signer, checkedAt: now, until: Math.min(now + RESELECT_AFTER_MS, await expiration(key, signingKey, config, now)) };
+    return { signer, checkedAt: now, until: await choiceEnds(key, signingKey, config, now) };
   } catch {
     return leftToOpenpgp;
   }
-}
-
-/** When the selected signing key stops being valid: the primary key's expiration, and the subkey's if it signs. */
-async function expiration(key: PrivateKey, signingKey: PrivateKey | Subkey, config: Config, now: number): Promise<number> {
-  const ends = [await key.getExpirationTime(undefined, config)];
-  if (signingKey !== key) ends.push(await (signingKey as Subkey).getExpirationTime(new Date(now), config));
-  // null: openpgp found no valid self-signature to read it from; the selection then lasts no time at all.
-  return Math.min(...ends.map((end) => (end instanceof Date ? end.getTime() : (end ?? now))));
 }
 
 /** The node KeyObject of an unprotected version 4 EdDSALegacy secret key packet, converted once per packet; undefined for any other key. */

@@ -14,7 +14,8 @@
 import { createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
 import { enums, PublicKeyEncryptedSessionKeyPacket } from 'openpgp';
 import type { Config, DecryptedSessionKey, Key, Message, PrivateKey, Subkey } from 'openpgp';
-import { AES_KW_IV, curve25519LegacyParameters, ENCRYPTION_KEY_RECHECK_MS, keyEncryptionKey, sessionKeyChecksum, type Curve25519LegacyParameters } from './session-key-wrap.js';
+import { RESELECT_AFTER_MS, stillChosen, type KeyChoice } from './key-selection.js';
+import { AES_KW_IV, curve25519LegacyParameters, keyEncryptionKey, sessionKeyChecksum, type Curve25519LegacyParameters } from './session-key-wrap.js';
 
 /** The ciphers openpgp accepts whatever the key prefers (openpgp's decryptSessionKeys). */
 const ALWAYS_ACCEPTED: readonly enums.symmetric[] = [enums.symmetric.aes256, enums.symmetric.aes128, enums.symmetric.tripledes, enums.symmetric.cast5];
@@ -25,11 +26,11 @@ interface NativeSecret {
   parameters: Curve25519LegacyParameters;
 }
 
-interface Selection {
+/** openpgp's choice of the gateway's decryption keys for one key ID (src/crypto/key-selection.ts). */
+interface Selection extends KeyChoice {
   /** The gateway's decryption (sub)keys for one key ID: native, or undefined when one of them is not. */
   secrets: NativeSecret[] | undefined;
   accepted: ReadonlySet<enums.symmetric>;
-  checkedAt: number;
 }
 
 /** Per gateway key object, per key ID named by a packet: openpgp's choice of decryption keys, checked again once a minute. */
@@ -38,10 +39,10 @@ const selections = new WeakMap<PrivateKey, Map<string, Selection>>();
 async function select(key: PrivateKey, keyIdHex: string, keyId: unknown, config: Config, now: number): Promise<Selection | undefined> {
   let byId = selections.get(key);
   const cached = byId?.get(keyIdHex);
-  if (cached !== undefined && now - cached.checkedAt < ENCRYPTION_KEY_RECHECK_MS) return cached;
+  if (stillChosen(cached, now)) return cached;
   let keys: Array<Key | Subkey>;
   // A packet for another reader (the final recipient, the sender's own copy) is skipped, as openpgp skips it.
-  if (key.getKeys(keyId as never).length === 0) return { secrets: [], accepted: new Set(), checkedAt: now };
+  if (key.getKeys(keyId as never).length === 0) return { secrets: [], accepted: new Set(), checkedAt: now, until: now + RESELECT_AFTER_MS };
   try {
     // As openpgp: no expiry check, so that a message sealed to a key that has since expired still opens.
     keys = await key.getDecryptionKeys(keyId as never, null as never, undefined, config);
@@ -61,7 +62,8 @@ async function select(key: PrivateKey, keyIdHex: string, keyId: unknown, config:
   } catch {
     // As openpgp: without a valid self-signature, only the fallback ciphers.
   }
-  const selection: Selection = { secrets, accepted, checkedAt: now };
+  // As openpgp: no expiry for decryption, so the choice only ends with the re-selection period.
+  const selection: Selection = { secrets, accepted, checkedAt: now, until: now + RESELECT_AFTER_MS };
   if (byId === undefined) selections.set(key, (byId = new Map()));
   byId.set(keyIdHex, selection);
   return selection;

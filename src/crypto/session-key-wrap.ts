@@ -13,9 +13,8 @@ import { createCipheriv, createHash, createPublicKey, diffieHellman, generateKey
 import * as openpgp from 'openpgp';
 import { enums } from 'openpgp';
 import type { Config, PublicKey, Subkey } from 'openpgp';
+import { choiceEnds, stillChosen, type KeyChoice } from './key-selection.js';
 
-/** How long a recipient key's chosen encryption subkey is reused before openpgp checks the key again (expiry). */
-export const ENCRYPTION_KEY_RECHECK_MS = 60_000;
 
 /** The curve OID of Curve25519Legacy (RFC 9580 section 9.2) as written in key packets: length, then the OID's bytes. */
 const CURVE25519_LEGACY_OID = Uint8Array.of(0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x97, 0x55, 0x01, 0x05, 0x01);
@@ -38,9 +37,9 @@ interface NativeRecipient {
   parameters: Curve25519LegacyParameters;
 }
 
-interface Chosen {
+/** The recipient's encryption subkey openpgp chose (src/crypto/key-selection.ts), in node's form when it has one. */
+interface Chosen extends KeyChoice {
   native: NativeRecipient | undefined;
-  checkedAt: number;
 }
 
 /** Per key object: the trust store gives a new object for a new or revoked key, so a replaced key is chosen again. */
@@ -48,9 +47,9 @@ const chosen = new WeakMap<PublicKey, Chosen>();
 
 async function choose(recipientKey: PublicKey, config: Config, now: number): Promise<Chosen> {
   const cached = chosen.get(recipientKey);
-  if (cached !== undefined && now - cached.checkedAt < ENCRYPTION_KEY_RECHECK_MS) return cached;
+  if (stillChosen(cached, now)) return cached!;
   const subkey = await recipientKey.getEncryptionKey(undefined, new Date(now), undefined, config);
-  const entry: Chosen = { native: nativeRecipient(subkey), checkedAt: now };
+  const entry: Chosen = { native: nativeRecipient(subkey), checkedAt: now, until: await choiceEnds(recipientKey, subkey, config, now) };
   chosen.set(recipientKey, entry);
   return entry;
 }

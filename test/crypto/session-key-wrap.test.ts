@@ -2,13 +2,14 @@
  * src/crypto/session-key-wrap.ts: the session-key packet the gateway makes for a forwarded message
  * (node's X25519, SHA-2 and AES key wrap for Curve25519Legacy keys; openpgp for the others) opens with
  * the recipient's key in openpgp and in GnuPG 2.2, and the recipient's encryption key is checked again
- * once its choice is older than ENCRYPTION_KEY_RECHECK_MS.
+ * once its choice is older than RESELECT_AFTER_MS.
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { enums } from 'openpgp';
-import { ENCRYPTION_KEY_RECHECK_MS, packetHeader, wrapSessionKey } from '../../src/crypto/session-key-wrap.js';
+import { RESELECT_AFTER_MS } from '../../src/crypto/key-selection.js';
+import { packetHeader, wrapSessionKey } from '../../src/crypto/session-key-wrap.js';
 import { unwrapSessionKeys } from '../../src/crypto/session-key-unwrap.js';
 import { fullConfig } from '../../src/crypto/config.js';
 
@@ -90,10 +91,21 @@ describe('crypto/session-key-wrap: a session key wrapped again for the recipient
     const sessionKey = randomBytes(32);
     await wrapSessionKey({ recipientKey: expiring.publicKey, sessionKey, algorithm: enums.symmetric.aes256, config: HARDENED_CONFIG, now });
     // Within the period the choice is reused; past the key's expiry, a new check finds no valid key.
-    const later = now + 3600_000 + ENCRYPTION_KEY_RECHECK_MS;
+    const later = now + 3600_000 + RESELECT_AFTER_MS;
     let refused: unknown;
     await wrapSessionKey({ recipientKey: expiring.publicKey, sessionKey, algorithm: enums.symmetric.aes256, config: HARDENED_CONFIG, now: later }).catch((err: unknown) => (refused = err));
     expect(refused, 'an expired key is not used').to.be.instanceOf(Error);
+  });
+
+  it('ends the choice of a recipient key at its expiration, within the re-selection period', async () => {
+    const soon = await party('soon', { type: 'ecc', curve: 'curve25519Legacy', keyExpirationTime: 30 });
+    const now = Date.now();
+    const sessionKey = randomBytes(32);
+    await wrapSessionKey({ recipientKey: soon.publicKey, sessionKey, algorithm: enums.symmetric.aes256, config: HARDENED_CONFIG, now });
+    let refused: unknown;
+    await wrapSessionKey({ recipientKey: soon.publicKey, sessionKey, algorithm: enums.symmetric.aes256, config: HARDENED_CONFIG, now: now + 31_000 }).catch((err: unknown) => (refused = err));
+    expect(31_000, 'inside the re-selection period').to.be.below(RESELECT_AFTER_MS);
+    expect(refused, 'a key past its expiration is not used, though chosen less than a minute ago').to.be.instanceOf(Error);
   });
 
   it('writes packet lengths in one, two and five octets (RFC 9580 section 4.2.1)', () => {
