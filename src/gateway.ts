@@ -172,8 +172,6 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     maxBodyBytes: settings.maxBodyBytes,
     rateLimiter: new RateLimiter({ perMinute: settings.rateLimitPerMinute, burst: settings.rateLimitBurst }),
     brokerConnected: () => broker.isConnected(),
-    // The store hands the accepted row to the relay itself (OutboxPort.onCommitted): a kick would read the outbox back.
-    onAccepted: () => undefined,
     operatorStatus: () => operations.snapshot(),
     observability: { metrics, observer, peers },
     auditRouter: createAuditRouter({

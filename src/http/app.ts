@@ -33,8 +33,6 @@ export interface HttpDependencies {
   maxBodyBytes: number;
   rateLimiter: RateLimiter;
   brokerConnected: () => boolean;
-  /** Called after a message was accepted, so the relay publishes it without waiting for its next poll. */
-  onAccepted: () => void;
   /** The audit log endpoints (src/http/audit-routes.ts), mounted at /v1/audit behind authentication. */
   auditRouter?: express.Router;
   /** POST /v1/orientation/suggestions and GET /v1/stats (src/http/suggestion-routes.ts, stats-routes.ts). */

@@ -34,7 +34,6 @@ export interface MessageRouteDependencies extends RequestLogDependencies, Admiss
   ingest: Pick<Ingest, 'submit' | 'rejectAtEdge'>;
   findPartner: (id: string) => Partner | undefined;
   maxBodyBytes: number;
-  onAccepted: () => void;
   observability?: (NonNullable<RequestLogDependencies['observability']> & NonNullable<AdmissionDependencies['observability']> & { observer: Pick<Observer, 'beginMessage'> }) | undefined;
 }
 
@@ -68,7 +67,6 @@ export async function receiveMessage(req: IncomingMessage, res: ServerResponse, 
   notes['messageId'] = result.answer.messageId;
   notes['outcome'] = result.outcome;
   writeJson(res, result.status, result.answer);
-  if (result.outcome === 'accepted') deps.onAccepted();
 }
 
 /** The route before express: serves the request and returns true, or returns false for express to serve it. */

@@ -122,7 +122,6 @@ describe('http: who is calling (client identity)', function () {
         maxBodyBytes: 1024,
         rateLimiter: new RateLimiter({ perMinute: 1000, burst: 1000 }),
         brokerConnected: () => true,
-        onAccepted: () => undefined,
       });
       server = http.createServer(app);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -48,35 +48,29 @@ describe('http: POST /v1/messages and GET /v1/messages/{id}', function () {
   });
 
   describe('POST /v1/messages', () => {
-    it('the body reaches Ingest byte for byte, with the partner of the client certificate; 202 with its answer; the relay is told once', async () => {
+    it('the body reaches Ingest byte for byte, with the partner of the client certificate; 202 with its answer', async () => {
       const body = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-      const kicks = bed.kicks();
       const answer = await bed.request({ as: 'ofii-paris', method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/octet-stream' }, body });
       expect(answer.status).to.equal(202);
       expect(json(answer)).to.deep.equal(accepted().answer);
       expect(bed.ingest.submitted).to.have.length(1);
       expect(bed.ingest.submitted[0]!.partner).to.equal('ofii-paris');
       expect(bed.ingest.submitted[0]!.body.equals(body)).to.equal(true);
-      expect(bed.kicks() - kicks).to.equal(1);
     });
 
-    it('a replay is answered 200 with the original answer, and the relay is not told (nothing new to publish)', async () => {
+    it('a replay is answered 200 with the original answer', async () => {
       bed.ingest.answer = async () => accepted('replayed');
-      const kicks = bed.kicks();
       const answer = await bed.request({ as: 'ofii-paris', method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/pgp-encrypted' }, body: 'sealed' });
       expect(answer.status).to.equal(200);
       expect(json(answer)).to.deep.equal(accepted().answer);
-      expect(bed.kicks()).to.equal(kicks);
     });
 
-    it('a refusal by Ingest is answered with its code, and the relay is not told', async () => {
+    it('a refusal by Ingest is answered with its code', async () => {
       bed.ingest.answer = async () => {
         throw new GatewayError('duplicate_conflict').recordedAs({ messageId: MESSAGE_ID, auditIndex: 12 });
       };
-      const kicks = bed.kicks();
       const answer = await bed.request({ as: 'ofii-paris', method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/pgp-encrypted' }, body: 'sealed' });
       expect(problem(answer)).to.include({ code: 'duplicate_conflict', status: 409 });
-      expect(bed.kicks()).to.equal(kicks);
     });
 
     it('a partner whose role sends nothing gets 403 forbidden, audited through Ingest.rejectAtEdge, without its body being read', async () => {

@@ -210,7 +210,6 @@ describe('security: operator-facing codes never reach a partner', function () {
       maxBodyBytes: 1024 * 1024,
       rateLimiter: new RateLimiter({ perMinute: 100_000, burst: 100_000 }),
       brokerConnected: () => true,
-      onAccepted: () => undefined,
       auditRouter: createAuditRouter({ store: ports, checkpointer, partnerKeys: (id) => trust.partner(id)?.publicKeys ?? [], crypto: INLINE_CRYPTO, now, gatewayKeys: () => port('gatewayKeys', () => []) }),
       timelineRouter: createTimelineRouter({ store: ports }),
       suggestionRouter: createSuggestionRouter({ validator, partners: registry, maxBodyBytes: 1024 * 1024, now }),
