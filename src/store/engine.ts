@@ -5,7 +5,7 @@
  * execution, connections, pooling, locking and fault mapping; no business rule.
  */
 import { GatewayError } from '../domain/errors.js';
-import type { Sql, Tx } from './transaction.js';
+import type { Prepared, Sql, Tx } from './transaction.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -50,10 +50,20 @@ export interface OutboxRow {
   trace_state: string | null;
 }
 
+/** An outbox row as an acceptance writes it. */
+export interface NewOutboxRow {
+  messageId: string;
+  body: string;
+  traceparent: string | null;
+  tracestate: string | null;
+}
+
 /** Who holds an outbox row written by this process, and for how long (claimOutbox skips it elsewhere meanwhile). */
 export interface OutboxLease {
   owner: string;
   seconds: number;
+  /** The row's INSERT with its lease, in the engine's own SQL (the lease runs on the database's clock, as claimOutbox's do). */
+  insert(sql: Sql, row: NewOutboxRow): Prepared<unknown>;
 }
 
 export interface Engine {

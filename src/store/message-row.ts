@@ -1,9 +1,8 @@
 /**
  * A message's row and its outbox row, as an acceptance and a gateway notice both write them.
  */
-import { sql as raw } from 'kysely';
 import { assertOutboxBody } from '../domain/dossier-limits.js';
-import type { OutboxLease } from './engine.js';
+import type { NewOutboxRow, OutboxLease } from './engine.js';
 import type { MessageFacts, TraceContext } from './port.js';
 import { execute, template, type Sql, type Tx } from './transaction.js';
 
@@ -23,30 +22,19 @@ const INSERT_MESSAGE = template((sql, p: MessageFacts & { auditIndex: number }) 
   }),
 );
 
-const INSERT_OUTBOX = template((sql, p: { messageId: string; body: string; traceparent: string | null; tracestate: string | null }) =>
+const INSERT_OUTBOX = template((sql, p: NewOutboxRow) =>
   sql.insertInto('outbox').values({ message_id: p.messageId, body: p.body, trace_parent: p.traceparent, trace_state: p.tracestate }),
 );
 
 /**
- * Only an engine with several relays on one outbox gives a lease (PostgreSQL, Engine.writerLease): its
- * SQL. The lease runs on the database's clock, as claimOutbox's do.
+ * `lease`: the row is written for this process's relay, which publishes it from memory
+ * (OutboxPort.onCommitted). Only an engine with several relays on one outbox gives one (PostgreSQL,
+ * Engine.writerLease), with its INSERT.
  */
-const INSERT_LEASED_OUTBOX = template((sql, p: { messageId: string; body: string; traceparent: string | null; tracestate: string | null; owner: string; seconds: number }) =>
-  sql.insertInto('outbox').values({
-    message_id: p.messageId,
-    body: p.body,
-    trace_parent: p.traceparent,
-    trace_state: p.tracestate,
-    lease_owner: p.owner,
-    lease_until: raw<Date>`now() + make_interval(secs => ${p.seconds})`,
-  }),
-);
-
-/** `lease`: the row is written for this process's relay, which publishes it from memory (OutboxPort.onCommitted). */
 export function* insertMessage(sql: Sql, message: MessageFacts, auditIndex: number, outboxBody: string | undefined, trace?: TraceContext, lease?: OutboxLease): Tx<void> {
   yield* execute(INSERT_MESSAGE(sql, { ...message, auditIndex }));
   if (outboxBody === undefined) return;
   assertOutboxBody(outboxBody.length);
-  const row = { messageId: message.messageId, body: outboxBody, traceparent: trace?.traceparent ?? null, tracestate: trace?.tracestate ?? null };
-  yield* execute(lease === undefined ? INSERT_OUTBOX(sql, row) : INSERT_LEASED_OUTBOX(sql, { ...row, ...lease }));
+  const row: NewOutboxRow = { messageId: message.messageId, body: outboxBody, traceparent: trace?.traceparent ?? null, tracestate: trace?.tracestate ?? null };
+  yield* execute(lease === undefined ? INSERT_OUTBOX(sql, row) : lease.insert(sql, row));
 }

@@ -20,10 +20,10 @@ import { randomUUID } from 'node:crypto';
 import { Kysely, Migrator, PostgresDialect, sql as raw } from 'kysely';
 import type pg from 'pg';
 import { GatewayError } from '../../domain/errors.js';
-import type { Engine, OutboxLease, OutboxRow, ReadOptions, WriteOptions } from '../engine.js';
+import type { Engine, NewOutboxRow, OutboxLease, OutboxRow, ReadOptions, WriteOptions } from '../engine.js';
 import { migrations } from '../migrations.js';
 import type { Tables } from '../tables.js';
-import { drive, type Statement, type StatementResult, type Tx } from '../transaction.js';
+import { drive, template, type Statement, type StatementResult, type Tx } from '../transaction.js';
 import { createPool, openFailure, pgFault } from './pool.js';
 
 /**
@@ -32,6 +32,18 @@ import { createPool, openFailure, pgFault } from './pool.js';
  * minute. The owner renews the lease at each read while it keeps retrying a row.
  */
 export const OUTBOX_LEASE_SECONDS = 30;
+
+/** A row this process's relay publishes from memory, leased to it from its INSERT (Engine.writerLease). */
+const INSERT_LEASED_OUTBOX = template((sql, p: NewOutboxRow & { owner: string; seconds: number }) =>
+  sql.insertInto('outbox').values({
+    message_id: p.messageId,
+    body: p.body,
+    trace_parent: p.traceparent,
+    trace_state: p.tracestate,
+    lease_owner: p.owner,
+    lease_until: raw<Date>`now() + make_interval(secs => ${p.seconds})`,
+  }),
+);
 
 export interface PgEngineOptions {
   /** PASSERELLE_DATABASE_URL. */
@@ -65,7 +77,7 @@ export class PgEngine implements Engine {
     readonly relayId: string,
     private readonly leaseSeconds: number,
   ) {
-    this.writerLease = { owner: relayId, seconds: leaseSeconds };
+    this.writerLease = { owner: relayId, seconds: leaseSeconds, insert: (builder, row) => INSERT_LEASED_OUTBOX(builder, { ...row, owner: relayId, seconds: leaseSeconds }) };
   }
 
   static async open(options: PgEngineOptions): Promise<PgEngine> {
