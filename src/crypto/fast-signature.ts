@@ -20,6 +20,7 @@ import { createHash, createPrivateKey, randomBytes, sign, type KeyObject } from 
 import * as openpgp from 'openpgp';
 import { enums, SignaturePacket } from 'openpgp';
 import type { PrivateKey, Subkey } from 'openpgp';
+import { sameBytes } from './bytes.js';
 import { fullConfig } from './config.js';
 import { choiceEnds, RESELECT_AFTER_MS, stillChosen, type KeyChoice } from './key-selection.js';
 
@@ -193,8 +194,4 @@ function uint32(value: number): Uint8Array {
 
 function concat(parts: Uint8Array[]): Uint8Array {
   return Buffer.concat(parts);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
 }

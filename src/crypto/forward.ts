@@ -26,6 +26,7 @@ import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
 import { inflateRawSync, inflateSync } from 'node:zlib';
 import * as openpgp from 'openpgp';
 import { SymEncryptedIntegrityProtectedDataPacket, enums } from 'openpgp';
+import { sameBytes } from './bytes.js';
 import { packetHeader, wrapSessionKey } from './session-key-wrap.js';
 import type { AnyPacket, Config, DecryptedSessionKey, PublicKey } from 'openpgp';
 
@@ -135,7 +136,7 @@ function decryptSeipdV1(sent: SentCiphertext): { plaintext: Uint8Array; sessionK
     }
     const hashed = decrypted.subarray(0, decrypted.length - 20);
     const mdc = decrypted.subarray(decrypted.length - 20);
-    if (!equalBytes(decrypted.subarray(decrypted.length - MDC_PACKET_BYTES, decrypted.length - 20), MDC_HEADER)) continue;
+    if (!sameBytes(decrypted.subarray(decrypted.length - MDC_PACKET_BYTES, decrypted.length - 20), MDC_HEADER)) continue;
     if (!timingSafeEqual(createHash('sha1').update(hashed).digest(), mdc)) continue;
     return { plaintext: decrypted.subarray(AES_BLOCK_BYTES + 2, decrypted.length - MDC_PACKET_BYTES), sessionKey: key.data, algorithm };
   }
@@ -184,7 +185,7 @@ function sameSignedMessage(plaintext: Uint8Array, signedMessage: Uint8Array): bo
   }
   if (sent === undefined || sent.length !== 3 || verified.length !== 3) return false;
   const expected = [TAG.onePassSignature, TAG.literal, TAG.signature];
-  return sent.every((packet, i) => packet.tag === expected[i] && verified[i]!.tag === expected[i] && equalBytes(packet.body, verified[i]!.body));
+  return sent.every((packet, i) => packet.tag === expected[i] && verified[i]!.tag === expected[i] && sameBytes(packet.body, verified[i]!.body));
 }
 
 /**
@@ -270,8 +271,4 @@ function readPackets(bytes: Uint8Array): RawPacket[] | undefined {
     }
   }
   return packets;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && (a.length === 0 || Buffer.compare(a, b) === 0);
 }

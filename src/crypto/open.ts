@@ -15,6 +15,7 @@ import * as openpgp from 'openpgp';
 import { Message, enums } from 'openpgp';
 import type { AnyPacket, Config, DecryptedSessionKey, Key, PrivateKey, PublicKey, SessionKey, Subkey } from 'openpgp';
 import { GatewayError } from '../domain/errors.js';
+import { sameBytes } from './bytes.js';
 import { fullConfig } from './config.js';
 import { describeVerificationFailure, errorChainText } from './failures.js';
 import { holdCiphertext, sentCiphertextOf, type SentCiphertext } from './forward.js';
@@ -280,7 +281,7 @@ async function verifyOneSignature(
     const result = await verifyExactlyOne({ message: new Message(onePassSigned(parts)), verificationKeys: senderKeys, config });
     // The bytes handed on must be the bytes verified, not merely bytes next to a valid signature
     // (the CVE-2025-47934 class: a second literal that openpgp and the gateway would read differently).
-    if (!equalBytes(result.data, document)) {
+    if (!sameBytes(result.data, document)) {
       throw new GatewayError('signature_invalid', 'the signature covers other bytes than the document read from the literal data packet');
     }
     if (acceptedAt === undefined) {
@@ -295,10 +296,4 @@ async function verifyOneSignature(
     throw new GatewayError('signature_invalid', `The signature does not verify: ${describeVerificationFailure(err)}; ${audience.signWith}.`, { cause: err });
   }
   return signerKey.getFingerprint().toLowerCase();
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
