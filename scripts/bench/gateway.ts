@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
 import { queueName } from '../../src/broker/topology.js';
 // The tests' clean-up of a prefix's queues and exchanges, the same for the bench's prefix.
-import { AMQP_URL, deleteTopology, EXAMPLE_CERTS } from '../../test/fixtures/gateway.js';
+import { deleteTopology, EXAMPLE_CERTS } from '../../test/fixtures/gateway.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CERTS = EXAMPLE_CERTS;
@@ -45,6 +45,8 @@ export interface GatewayOptions {
   pin?: string | undefined;
   /** PASSERELLE_DATABASE_URL: PostgreSQL, for several gateways sharing one store; the embedded SQLite when absent. */
   databaseUrl?: string | undefined;
+  /** PASSERELLE_AMQP_URL. */
+  amqpUrl: string;
 }
 
 export async function startGatewayProcess(opts: GatewayOptions): Promise<GatewayProcess> {
@@ -56,7 +58,7 @@ export async function startGatewayProcess(opts: GatewayOptions): Promise<Gateway
     PASSERELLE_PORT: '0',
     PASSERELLE_CERTS_DIR: CERTS,
     PASSERELLE_DATA_DIR: path.join(opts.dataDir, 'store'),
-    PASSERELLE_AMQP_URL: AMQP_URL,
+    PASSERELLE_AMQP_URL: opts.amqpUrl,
     PASSERELLE_AMQP_PREFIX: opts.prefix,
     PASSERELLE_RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT_PER_MINUTE),
     PASSERELLE_RATE_LIMIT_BURST: String(BENCH_RATE_LIMIT_BURST),
@@ -106,8 +108,8 @@ export interface Recipient {
 }
 
 /** The recipient's side: consumes its queue and acknowledges (it does not decrypt: its CPU would be charged to the path). */
-export async function consumeRecipient(prefix: string): Promise<Recipient> {
-  const connection = await connect(AMQP_URL, { noDelay: true } as never);
+export async function consumeRecipient(prefix: string, amqpUrl: string): Promise<Recipient> {
+  const connection = await connect(amqpUrl, { noDelay: true } as never);
   const channel = await connection.createChannel();
   await channel.prefetch(1000);
   const deliveredAt = new Map<string, number>();

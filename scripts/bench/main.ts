@@ -20,7 +20,7 @@ import { loadPartnerView } from '../../src/client/partner-view.js';
 import { createDatabase } from './database.js';
 import { affinityOf, BENCH_RATE_LIMIT_PER_MINUTE, CERTS, consumeRecipient, deleteTopology, pin, ROOT, SENDER, startGatewayProcess, verifyAuditLog } from './gateway.js';
 import { runLoad, splitMessages, WARMUP_MESSAGES, type MessageSource } from './load.js';
-import { brokerPid, round, sampleRss, snapshot, statusKb } from './measure.js';
+import { brokerPids, round, sampleRss, snapshot, statusKb } from './measure.js';
 import { cpuCount, readOptions, SPOOL_ABOVE_MESSAGES } from './options.js';
 import { scrapeGateway, stageTotals, type GatewayFigures } from './scrape.js';
 import { summariseProfiles } from './profile.js';
@@ -40,9 +40,17 @@ async function main(): Promise<void> {
   const total = WARMUP_MESSAGES + settings.lone + steadyCount + settings.messages;
   const spooled = settings.spool || settings.messages > SPOOL_ABOVE_MESSAGES;
   const inMemory = spooled ? total - settings.messages : total;
-  const broker = brokerPid();
+  const brokers = brokerPids(settings.brokerNodes);
+  if (brokers.length < Math.max(1, settings.brokerNodes.length)) {
+    process.stderr.write(`bench: ${brokers.length} of the RabbitMQ nodes ${settings.brokerNodes.join(', ') || '(the default)'} answered with their process: the broker's CPU counts those only\n`);
+  }
   // Pinned: the bench's workers measure the crypto alone on the gateway's cores, then the bench client moves to the others.
-  const brokerAffinity = settings.pinOthers && broker !== undefined ? affinityOf(broker) : undefined;
+  const brokerAffinities = settings.pinOthers ? brokers.map((pid) => affinityOf(pid)) : [];
+  const restoreBrokers = () => {
+    brokerAffinities.forEach((cpus, i) => {
+      if (cpus !== undefined) pin(brokers[i]!, cpus);
+    });
+  };
   if (settings.pinGateway) pin(process.pid, settings.pinGateway);
   if (!settings.fromSource) {
     process.stderr.write('bench: building dist/ (npm run build)...\n');
@@ -74,7 +82,7 @@ async function main(): Promise<void> {
   try {
     if (settings.pinOthers) {
       pin(process.pid, settings.pinOthers);
-      if (broker !== undefined) pin(broker, settings.pinOthers);
+      for (const pid of brokers) pin(pid, settings.pinOthers);
     }
     for (let i = 0; i < settings.gateways; i++) {
       const instanceDir = settings.gateways === 1 ? dataDir : path.join(dataDir, `gateway-${i}`);
@@ -82,20 +90,20 @@ async function main(): Promise<void> {
       // Gateways sharing a store share its secrets (docs/operator.md): the first one's, created at its start.
       if (i > 0) fs.cpSync(path.join(dataDir, 'gateway-0', 'store', 'secrets'), path.join(instanceDir, 'store', 'secrets'), { recursive: true, preserveTimestamps: true });
       gateways.push(
-        await startGatewayProcess({ dataDir: instanceDir, prefix, fromSource: settings.fromSource, cryptoWorkers: settings.cryptoWorkers, cpuProfileDir: i === 0 ? settings.cpuProfileDir : undefined, pin: settings.pinGateway, databaseUrl: database?.url }),
+        await startGatewayProcess({ dataDir: instanceDir, prefix, fromSource: settings.fromSource, cryptoWorkers: settings.cryptoWorkers, cpuProfileDir: i === 0 ? settings.cpuProfileDir : undefined, pin: settings.pinGateway, databaseUrl: database?.url, amqpUrl: settings.amqpUrl }),
       );
     }
   } catch (err) {
     await Promise.all(gateways.map((g) => g.stop()));
     await database?.drop().catch(() => undefined);
-    if (broker !== undefined && brokerAffinity) pin(broker, brokerAffinity);
+    restoreBrokers();
     await stopWorkers(workers);
-    await deleteTopology(prefix).catch(() => undefined);
+    await deleteTopology(prefix, undefined, settings.amqpUrl).catch(() => undefined);
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   const gateway = gateways[0]!;
-  const recipient = await consumeRecipient(prefix);
+  const recipient = await consumeRecipient(prefix, settings.amqpUrl);
   const view = await loadPartnerView({ dir: CERTS, id: SENDER });
   const rssStartedAt = performance.now();
   const rss = sampleRss(gateway.pid, RSS_SAMPLE_MS);
@@ -112,7 +120,7 @@ async function main(): Promise<void> {
       rate: settings.rate,
       concurrency: settings.concurrency,
       recipient,
-      snapshot: () => snapshot(gateways.map((g) => g.pid), broker, database !== undefined),
+      snapshot: () => snapshot(gateways.map((g) => g.pid), brokers, database !== undefined),
       stageTotals: () => stageTotals(gateway.port),
     });
     phaseWindows = { lone: load.loneWindow, steady: load.steadyWindow };
@@ -145,6 +153,7 @@ async function main(): Promise<void> {
         spooled,
         gateways: settings.gateways,
         store: database ? 'PostgreSQL (a database created for the run)' : 'SQLite',
+        broker: `${settings.brokerNodes.length > 1 ? `RabbitMQ cluster of ${settings.brokerNodes.join(', ')}` : `RabbitMQ node ${settings.brokerNodes[0] ?? '(the default)'}`} (${brokers.length} measured), ${settings.amqpUrl.replace(/\/\/[^@/]*@/, '//')}`,
         pinGateway: settings.pinGateway ?? 'all cores',
         pinOthers: settings.pinOthers ?? 'all cores',
         armored: settings.armor,
@@ -166,12 +175,12 @@ async function main(): Promise<void> {
     rss.stop();
     reader?.close();
     if (spool) fs.rmSync(path.dirname(spool), { recursive: true, force: true });
-    if (broker !== undefined && brokerAffinity) pin(broker, brokerAffinity);
+    restoreBrokers();
     await recipient.close();
     await Promise.all(gateways.map((g) => g.stop()));
     await database?.drop().catch((err: unknown) => process.stderr.write(`bench: could not drop the database ${database.name}: ${String(err)}\n`));
     await stopWorkers(workers);
-    await deleteTopology(prefix).catch((err: unknown) => process.stderr.write(`bench: could not delete the topology ${prefix}: ${String(err)}\n`));
+    await deleteTopology(prefix, undefined, settings.amqpUrl).catch((err: unknown) => process.stderr.write(`bench: could not delete the topology ${prefix}: ${String(err)}\n`));
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 

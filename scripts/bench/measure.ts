@@ -3,6 +3,7 @@
  * its main thread), of the bench process and of RabbitMQ, how busy the machine was, the gateway's RSS,
  * and latency percentiles. Read from /proc (proc(5)), so Linux only.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -32,17 +33,19 @@ function machineCpu(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-/** RabbitMQ's Erlang VM, to show what the broker costs on the same cores (undefined if not found). */
-export function brokerPid(): number | undefined {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'beam.smp') return Number(entry);
-    } catch {
-      // The process ended while listing.
-    }
+/**
+ * The operating-system process of each RabbitMQ node named (its Erlang VM, as the node itself reports
+ * it), to show what the broker costs on the same cores; the machine's default node when none is named.
+ * A node that does not answer is left out.
+ */
+export function brokerPids(nodes: readonly string[]): number[] {
+  const pids: number[] = [];
+  for (const node of nodes.length === 0 ? [undefined] : nodes) {
+    const run = spawnSync('rabbitmqctl', ['-q', ...(node === undefined ? [] : ['-n', node]), 'eval', 'os:getpid().'], { encoding: 'utf8', timeout: 30_000 });
+    const pid = /^"(\d+)"$/.exec(run.stdout?.trim() ?? '')?.[1];
+    if (run.status === 0 && pid !== undefined) pids.push(Number(pid));
   }
-  return undefined;
+  return pids;
 }
 
 export interface CpuSnapshot {
@@ -54,6 +57,7 @@ export interface CpuSnapshot {
   /** Each gateway process alone, in the order they were started. */
   perGateway: CpuTimes[];
   bench: NodeJS.CpuUsage;
+  /** The RabbitMQ nodes together (three in a clustered run). */
   broker: CpuTimes | undefined;
   /** PostgreSQL's server processes together (its backends serve the gateways' pools), when the run uses it. */
   postgres: CpuTimes | undefined;
@@ -76,10 +80,10 @@ function postgresCpu(): CpuTimes {
   return sum(times);
 }
 
-export function snapshot(gatewayPids: number[], broker: number | undefined, withPostgres = false): CpuSnapshot {
+export function snapshot(gatewayPids: number[], brokers: readonly number[], withPostgres = false): CpuSnapshot {
   let brokerCpu: CpuTimes | undefined;
   try {
-    brokerCpu = broker === undefined ? undefined : processCpu(broker);
+    brokerCpu = brokers.length === 0 ? undefined : sum(brokers.map((pid) => processCpu(pid)));
   } catch {
     brokerCpu = undefined;
   }

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { AMQP_URL } from '../../test/fixtures/gateway.js';
 import { TARGETS } from './report.js';
 
 export interface BenchSettings {
@@ -27,6 +28,10 @@ export interface BenchSettings {
   gateways: number;
   /** PostgreSQL server for --gateways above 1 (or --postgres): a database is created for the run and dropped after. */
   postgresUrl: string | undefined;
+  /** The broker of the gateways and the recipient (PASSERELLE_AMQP_URL). */
+  amqpUrl: string;
+  /** RabbitMQ nodes on this machine whose CPU is the broker's (their Erlang VMs, measure.ts brokerPids); empty for the machine's default node. */
+  brokerNodes: string[];
   out: string;
 }
 
@@ -56,6 +61,10 @@ const HELP = `npm run bench -- [options]
                         throughput phase's clients are spread over them, PostgreSQL's CPU is measured
   --postgres URL        the PostgreSQL server for --gateways (default postgres://postgres@127.0.0.1:5432/postgres);
                         with --gateways 1, runs one gateway on PostgreSQL instead of SQLite
+  --amqp-url URL        the broker (default ${AMQP_URL}); a local three-node cluster:
+                        scripts/bench/rabbitmq-cluster.sh start, then amqp://guest:guest@127.0.0.1:5681
+  --broker-nodes LIST   the RabbitMQ nodes on this machine whose CPU is the broker's (default: the
+                        machine's node; the cluster's: bench1@localhost,bench2@localhost,bench3@localhost)
   --out FILE            JSON figures (default bench.json)
 `;
 
@@ -75,6 +84,15 @@ function cpuList(name: string, raw: string | undefined): string | undefined {
     process.exit(2);
   }
   return raw;
+}
+
+function nodeList(raw: string): string[] {
+  const nodes = raw.split(',');
+  if (!nodes.every((node) => /^[A-Za-z0-9_-]+@[A-Za-z0-9_.-]+$/.test(node))) {
+    process.stderr.write('bench: --broker-nodes must be RabbitMQ node names separated by commas (rabbit@localhost, or bench1@localhost,bench2@localhost,bench3@localhost)\n');
+    process.exit(2);
+  }
+  return nodes;
 }
 
 /** How many CPUs a taskset list names. */
@@ -106,6 +124,8 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchSettin
       spool: { type: 'boolean', default: false },
       gateways: { type: 'string', default: '1' },
       postgres: { type: 'string' },
+      'amqp-url': { type: 'string', default: AMQP_URL },
+      'broker-nodes': { type: 'string' },
       out: { type: 'string', default: 'bench.json' },
       help: { type: 'boolean', default: false },
     },
@@ -131,6 +151,8 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchSettin
     spool: options.spool === true,
     gateways: positive('gateways', options.gateways),
     postgresUrl: options.postgres ?? (Number(options.gateways) > 1 ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined),
+    amqpUrl: options['amqp-url']!,
+    brokerNodes: options['broker-nodes'] === undefined ? [] : nodeList(options['broker-nodes']),
     out: path.resolve(options.out!),
   };
 }

@@ -264,7 +264,7 @@ export function printTable(report: Report): void {
     `audit log: ${f.audit.verified ? 'verified' : 'NOT verified'} (${f.audit.detail})`,
     ...(s.gateways > 1 || f.cpu.throughputUntilDelivered.postgresCpuSeconds !== null
       ? [
-          `scale-out: ${s.gateways} gateway${s.gateways > 1 ? 's' : ''} on ${s.store}; CPU per message: each gateway ${JSON.stringify(f.cpu.throughputUntilDelivered.perGatewayCpuMsPerMessage)} ms (of its share), PostgreSQL ${f.cpu.throughputUntilDelivered.postgresCpuMsPerMessage} ms, RabbitMQ ${f.cpu.throughputUntilDelivered.brokerCpuMsPerMessage} ms`,
+          `scale-out: ${s.gateways} gateway${s.gateways > 1 ? 's' : ''} on ${s.store}, ${s.broker}; CPU per message: each gateway ${JSON.stringify(f.cpu.throughputUntilDelivered.perGatewayCpuMsPerMessage)} ms (of its share), PostgreSQL ${f.cpu.throughputUntilDelivered.postgresCpuMsPerMessage} ms, RabbitMQ ${f.cpu.throughputUntilDelivered.brokerCpuMsPerMessage} ms`,
         ]
       : []),
     `CPU, whole run: gateway ${f.cpu.wholeRun.gatewayCpuSeconds} s (${f.cpu.wholeRun.gatewayCpuMsPerMessage} ms/message)`,

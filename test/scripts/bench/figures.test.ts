@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuCount } from '../../../scripts/bench/options.js';
+import { brokerPids } from '../../../scripts/bench/measure.js';
+import { cpuCount, readOptions } from '../../../scripts/bench/options.js';
 import { maxRssBetween, tenths } from '../../../scripts/bench/report.js';
 import { SpoolReader } from '../../../scripts/bench/seal.js';
 
@@ -54,5 +55,21 @@ describe('scripts/bench: the figures of the bench', () => {
     expect(cpuCount('0')).to.equal(1);
     expect(cpuCount('2-7')).to.equal(6);
     expect(cpuCount('0,2-3,5')).to.equal(4);
+  });
+
+  it('finds the Erlang VM of the RabbitMQ node the tests use, and none for a node that does not run', function () {
+    this.timeout(60_000);
+    const pids = brokerPids([]);
+    expect(pids).to.have.length(1);
+    expect(fs.readFileSync(`/proc/${pids[0]}/comm`, 'utf8').trim()).to.equal('beam.smp');
+    expect(brokerPids(['no-such-node@localhost'])).to.deep.equal([]);
+  });
+
+  it('reads the broker and its nodes from the command line (a cluster for the scale-out runs)', () => {
+    expect(readOptions([])).to.deep.include({ amqpUrl: 'amqp://guest:guest@127.0.0.1:5672', brokerNodes: [] });
+    expect(readOptions(['--amqp-url', 'amqp://guest:guest@127.0.0.1:5681', '--broker-nodes', 'bench1@localhost,bench2@localhost,bench3@localhost'])).to.deep.include({
+      amqpUrl: 'amqp://guest:guest@127.0.0.1:5681',
+      brokerNodes: ['bench1@localhost', 'bench2@localhost', 'bench3@localhost'],
+    });
   });
 });
