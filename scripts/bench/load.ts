@@ -25,6 +25,8 @@ export interface Sent {
   latencyMs: number;
   doneAt: number;
   code?: string;
+  /** The problem's detail of a refusal (problem+json), which says why. */
+  detail?: string;
 }
 
 /** The throughput phase's messages, in the order they are sent: held in memory, or read from a spool file (seal.ts). */
@@ -62,15 +64,15 @@ function post(agent: https.Agent, port: number, body: Uint8Array): Promise<Sent>
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const doneAt = performance.now();
-          let code: string | undefined;
+          let problem: { code?: string; detail?: string } = {};
           if (res.statusCode !== 202) {
             try {
-              code = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { code?: string }).code;
+              problem = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof problem;
             } catch {
-              code = undefined;
+              problem = {};
             }
           }
-          resolve({ status: res.statusCode ?? 0, latencyMs: doneAt - start, doneAt, ...(code ? { code } : {}) });
+          resolve({ status: res.statusCode ?? 0, latencyMs: doneAt - start, doneAt, ...(problem.code ? { code: problem.code } : {}), ...(problem.detail ? { detail: problem.detail } : {}) });
         });
         res.on('error', reject);
       },
@@ -86,14 +88,21 @@ function newAgent(tls: Tls, maxSockets: number): https.Agent {
   return new https.Agent({ keepAlive: true, maxSockets, cert: tls.certPem, key: tls.keyPem, ca: tls.caPem });
 }
 
-/** Refusals by status and problem code, over the whole run. */
+/** The distinct details kept per status and code: enough to say why, bounded over a million messages. */
+const DETAILS_KEPT = 5;
+
+/** Refusals by status and problem code over the whole run, with the first distinct details of each. */
 export class Refusals {
   readonly counts = new Map<string, number>();
+  readonly details = new Map<string, string[]>();
 
   tally(result: Sent): void {
     if (result.status === 202) return;
     const key = `${result.status} ${result.code ?? ''}`.trim();
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const details = this.details.get(key) ?? [];
+    if (result.detail !== undefined && details.length < DETAILS_KEPT && !details.includes(result.detail)) details.push(result.detail);
+    this.details.set(key, details);
   }
 }
 

@@ -87,6 +87,8 @@ export interface Report {
     accepted: number;
     delivered: number;
     refusals: Record<string, number>;
+    /** The first distinct problem details of each refusal. */
+    refusalDetails: Record<string, string[]>;
     throughputLatency: LatencyFigures;
     loneLatency: LatencyFigures;
     steadyLatency: LatencyFigures;
@@ -174,6 +176,7 @@ export function buildReport(input: ReportInput): Report {
       accepted: load.accepted,
       delivered: load.delivered,
       refusals: Object.fromEntries(load.refusals.counts),
+      refusalDetails: Object.fromEntries(load.refusals.details),
       throughputLatency: bulkLatency,
       loneLatency,
       steadyLatency,
@@ -253,6 +256,7 @@ export function printTable(report: Report): void {
     `accepted:   ${f.acceptedPerSecond}/s (${f.accepted}), ratio ${f.ratioAccepted}`,
     `delivered:  ${f.deliveredPerSecond}/s end to end (${f.delivered}), ratio ${f.ratioDelivered}`,
     `refusals:   ${JSON.stringify(f.refusals)}`,
+    ...Object.entries(report.figures.refusalDetails).flatMap(([key, details]) => details.map((detail) => `            ${key}: ${detail}`)),
     `latency under load (${s.concurrency} in flight): p50 ${f.throughputLatency.p50Ms} ms, p95 ${f.throughputLatency.p95Ms} ms, p99 ${f.throughputLatency.p99Ms} ms`,
     `latency lone (1 in flight):  p50 ${f.loneLatency.p50Ms} ms, p95 ${f.loneLatency.p95Ms} ms, p99 ${f.loneLatency.p99Ms} ms`,
     `latency steady ${s.steadyRate}/s:        p50 ${f.steadyLatency.p50Ms} ms, p95 ${f.steadyLatency.p95Ms} ms, p99 ${f.steadyLatency.p99Ms} ms`,

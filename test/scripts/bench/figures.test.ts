@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Refusals } from '../../../scripts/bench/load.js';
 import { brokerPids } from '../../../scripts/bench/measure.js';
 import { cpuCount, readOptions } from '../../../scripts/bench/options.js';
 import { maxRssBetween, tenths } from '../../../scripts/bench/report.js';
@@ -71,5 +72,15 @@ describe('scripts/bench: the figures of the bench', () => {
       amqpUrl: 'amqp://guest:guest@127.0.0.1:5681',
       brokerNodes: ['bench1@localhost', 'bench2@localhost', 'bench3@localhost'],
     });
+  });
+
+  it('counts refusals by status and code, and keeps the first five distinct details of each to say why', () => {
+    const refusals = new Refusals();
+    refusals.tally({ status: 202, latencyMs: 1, doneAt: 1 });
+    for (let i = 0; i < 8; i++) refusals.tally({ status: 503, code: 'unavailable', detail: `why ${i % 6}`, latencyMs: 1, doneAt: 1 });
+    refusals.tally({ status: 503, code: 'unavailable', detail: 'why 0', latencyMs: 1, doneAt: 1 });
+    refusals.tally({ status: 400, latencyMs: 1, doneAt: 1 });
+    expect(Object.fromEntries(refusals.counts)).to.deep.equal({ '503 unavailable': 9, '400': 1 });
+    expect(Object.fromEntries(refusals.details)).to.deep.equal({ '503 unavailable': ['why 0', 'why 1', 'why 2', 'why 3', 'why 4'], '400': [] });
   });
 });
