@@ -35,8 +35,9 @@ function machineCpu(): { busy: number; total: number } {
 
 /**
  * The operating-system process of each RabbitMQ node named (its Erlang VM, as the node itself reports
- * it), to show what the broker costs on the same cores; the machine's default node when none is named.
- * A node that does not answer is left out.
+ * it), to show what the broker costs on the same cores. With none named, the machine's default node,
+ * or, when rabbitmqctl cannot ask it (not root, not installed), the first Erlang VM running. A named
+ * node that does not answer is left out.
  */
 export function brokerPids(nodes: readonly string[]): number[] {
   const pids: number[] = [];
@@ -45,7 +46,23 @@ export function brokerPids(nodes: readonly string[]): number[] {
     const pid = /^"(\d+)"$/.exec(run.stdout?.trim() ?? '')?.[1];
     if (run.status === 0 && pid !== undefined) pids.push(Number(pid));
   }
+  if (nodes.length === 0 && pids.length === 0) {
+    const vm = firstErlangVm();
+    if (vm !== undefined) pids.push(vm);
+  }
   return pids;
+}
+
+function firstErlangVm(): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'beam.smp') return Number(entry);
+    } catch {
+      // The process ended while listing.
+    }
+  }
+  return undefined;
 }
 
 export interface CpuSnapshot {
