@@ -58,11 +58,10 @@ export interface NewOutboxRow {
   tracestate: string | null;
 }
 
-/** Who holds an outbox row written by this process, and for how long (claimOutbox skips it elsewhere meanwhile). */
+/** How long an outbox row written for this process is held for it (claimOutbox skips it elsewhere meanwhile). */
 export interface OutboxLease {
-  owner: string;
   seconds: number;
-  /** The row's INSERT with its lease, in the engine's own SQL (the lease runs on the database's clock, as claimOutbox's do). */
+  /** The row's INSERT leased to this process, in the engine's own SQL (the lease runs on the database's clock, as claimOutbox's do). */
   insert(sql: Sql, row: NewOutboxRow): Prepared<unknown>;
 }
 

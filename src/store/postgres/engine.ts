@@ -77,7 +77,7 @@ export class PgEngine implements Engine {
     readonly relayId: string,
     private readonly leaseSeconds: number,
   ) {
-    this.writerLease = { owner: relayId, seconds: leaseSeconds, insert: (builder, row) => INSERT_LEASED_OUTBOX(builder, { ...row, owner: relayId, seconds: leaseSeconds }) };
+    this.writerLease = { seconds: leaseSeconds, insert: (builder, row) => INSERT_LEASED_OUTBOX(builder, { ...row, owner: relayId, seconds: leaseSeconds }) };
   }
 
   static async open(options: PgEngineOptions): Promise<PgEngine> {
