@@ -18,7 +18,7 @@ export interface KeyChoice {
 }
 
 /** Whether a choice still holds at `now`; a clock set back before it was made ends it too. */
-export function stillChosen(choice: KeyChoice | undefined, now: number): boolean {
+export function stillChosen<C extends KeyChoice>(choice: C | undefined, now: number): choice is C {
   return choice !== undefined && now >= choice.checkedAt && now < choice.until;
 }
 

@@ -15,7 +15,6 @@ import { enums } from 'openpgp';
 import type { Config, PublicKey, Subkey } from 'openpgp';
 import { choiceEnds, stillChosen, type KeyChoice } from './key-selection.js';
 
-
 /** The curve OID of Curve25519Legacy (RFC 9580 section 9.2) as written in key packets: length, then the OID's bytes. */
 const CURVE25519_LEGACY_OID = Uint8Array.of(0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x97, 0x55, 0x01, 0x05, 0x01);
 /** Section 11.5: the prefix of a native (little-endian) point on Curve25519Legacy. */
@@ -47,7 +46,7 @@ const chosen = new WeakMap<PublicKey, Chosen>();
 
 async function choose(recipientKey: PublicKey, config: Config, now: number): Promise<Chosen> {
   const cached = chosen.get(recipientKey);
-  if (stillChosen(cached, now)) return cached!;
+  if (stillChosen(cached, now)) return cached;
   const subkey = await recipientKey.getEncryptionKey(undefined, new Date(now), undefined, config);
   const entry: Chosen = { native: nativeRecipient(subkey), checkedAt: now, until: await choiceEnds(recipientKey, subkey, config, now) };
   chosen.set(recipientKey, entry);
