@@ -47,22 +47,24 @@ export function brokerPids(nodes: readonly string[]): number[] {
     if (run.status === 0 && pid !== undefined) pids.push(Number(pid));
   }
   if (nodes.length === 0 && pids.length === 0) {
-    const vm = firstErlangVm();
+    const vm = processesNamed('beam.smp')[0];
     if (vm !== undefined) pids.push(vm);
   }
   return pids;
 }
 
-function firstErlangVm(): number | undefined {
+/** The processes whose command (proc(5), /proc/<pid>/comm) is `command`; one that ends while listed is left out. */
+function processesNamed(command: string): number[] {
+  const pids: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'beam.smp') return Number(entry);
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === command) pids.push(Number(entry));
     } catch {
       // The process ended while listing.
     }
   }
-  return undefined;
+  return pids;
 }
 
 export interface CpuSnapshot {
@@ -86,12 +88,11 @@ const sum = (times: CpuTimes[]): CpuTimes => times.reduce((a, b) => ({ userMs: a
 /** Every process whose command is `postgres` (the postmaster and its backends), proc(5). */
 function postgresCpu(): CpuTimes {
   const times: CpuTimes[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const pid of processesNamed('postgres')) {
     try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') times.push(processCpu(Number(entry)));
+      times.push(processCpu(pid));
     } catch {
-      // The process ended while listing.
+      // The process ended since it was listed.
     }
   }
   return sum(times);
