@@ -40,7 +40,7 @@ import type { Logger } from './log/logger.js';
 import { createValidator, defaultSchemasDir } from './schema/validator.js';
 import { createRequestBodyValidator } from './schema/request-body.js';
 import { openStore } from './store/open.js';
-import type { GatewayStore } from './store/gateway-store.js';
+import type { Store } from './store/port.js';
 import { GATEWAY_ID, GATEWAY_PARTNER } from './domain/gateway-partner.js';
 import { refuseExamplePki } from './tls/example-pki.js';
 import { loadTrustStore, type TrustStore } from './trust/trust-store.js';
@@ -52,7 +52,7 @@ import type { TrustReload } from './trust/trust-store.js';
 export interface RunningGateway {
   port: number;
   trust: TrustStore;
-  store: GatewayStore;
+  store: Store;
   /** Runs a retention sweep now (expiry, destruction of dossiers), as the timer does. */
   runRetention(): Promise<RetentionSummary>;
   /** Graceful stop; resolves once everything is closed. */

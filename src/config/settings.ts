@@ -15,6 +15,8 @@ export interface Settings {
   readonly certsDir: string;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /** The embedded store on a thread of its own (src/store/store-thread.ts); never with databaseUrl. */
+  readonly storeThread: boolean;
   readonly amqpUrl: string;
   readonly amqpPrefix: string;
   /** TLS to the broker (amqps:): the CA file that verifies it, and this process's client certificate and key. */
@@ -132,6 +134,7 @@ export const SETTINGS_DOC: readonly SettingDoc[] = Object.freeze([
   { variable: 'PASSERELLE_OIDC_REDIRECT_URL', default: '(unset)', meaning: 'https://<gateway>/console/oidc/retour, as registered with the provider (with PASSERELLE_OIDC_ISSUER)' },
   { variable: 'PASSERELLE_OIDC_ROLE_MAPPING_FILE', default: '(unset)', meaning: 'JSON file mapping people (email, SIRET) to the registered partner whose role they act in (docs/console.md)' },
   { variable: 'PASSERELLE_OIDC_CA_FILE', default: '(system CAs)', meaning: "PEM file of the CA(s) that verify the provider's TLS certificate" },
+  { variable: 'PASSERELLE_STORE_THREAD', default: 'off', meaning: 'on: the embedded SQLite store runs on a thread of its own, off the event loop (docs/performance.md); off: on the main thread. Not with PASSERELLE_DATABASE_URL' },
   { variable: 'PASSERELLE_CRYPTO_WORKERS', default: '(number of cores)', meaning: 'worker threads for decryption, verification, re-encryption and receipts, 0 to 64 (0: on the main thread, for debugging)' },
 ]);
 
@@ -244,6 +247,14 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
       fail('PASSERELLE_DATABASE_URL', redactUrl(databaseUrl), 'postgres://user[:password]@host[:port]/database (a host and a database name)');
     }
   }
+  const storeThread = text(env, 'PASSERELLE_STORE_THREAD', 'off');
+  if (storeThread !== 'on' && storeThread !== 'off') fail('PASSERELLE_STORE_THREAD', storeThread, 'on or off');
+  if (storeThread === 'on' && databaseUrl !== undefined) {
+    throw new GatewayError(
+      'config_invalid',
+      'PASSERELLE_STORE_THREAD=on moves the embedded SQLite store off the main thread; with PASSERELLE_DATABASE_URL the statements already run in PostgreSQL. Unset one of the two.',
+    );
+  }
   const headersTimeoutMs = integer(env, 'PASSERELLE_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
   const requestTimeoutMs = integer(env, 'PASSERELLE_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
   // Node refuses a headers timeout longer than the request timeout (http.createServer).
@@ -263,6 +274,7 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     certsDir: path.resolve(cwd, text(env, 'PASSERELLE_CERTS_DIR', 'certs.example')),
     dataDir: path.resolve(cwd, text(env, 'PASSERELLE_DATA_DIR', './data')),
     databaseUrl,
+    storeThread: storeThread === 'on',
     amqpUrl: url(env, 'PASSERELLE_AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:'])!,
     amqpPrefix,
     ...amqpTls(env, cwd),

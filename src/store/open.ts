@@ -2,16 +2,19 @@
  * The one place that chooses the engine from the settings: PostgreSQL when PASSERELLE_DATABASE_URL is
  * set, the embedded SQLite file in PASSERELLE_DATA_DIR otherwise. The data directory is used either
  * way: it holds the secrets (pseudonym secret, dossier key-encryption key) that stay apart from the
- * database, and the store refuses to open beside secrets it was not written with.
+ * database, and the store refuses to open beside secrets it was not written with. With
+ * PASSERELLE_STORE_THREAD=on the SQLite store runs on a thread of its own (store-thread.ts).
  */
 import type { Settings } from '../config/settings.js';
 import { loadKeyEncryptionKey } from '../privacy/envelope.js';
 import { loadPseudonymSecret } from '../privacy/pseudonym.js';
 import type { Engine } from './engine.js';
 import { GatewayStore } from './gateway-store.js';
+import type { Store } from './port.js';
 import { PgEngine, type PgEngineOptions } from './postgres/engine.js';
 import { assertSharedSecrets } from './shared-secrets.js';
 import { SqliteEngine, type SqliteEngineOptions } from './sqlite/engine.js';
+import { openStoreThread } from './store-thread.js';
 
 async function storeOn(engine: Engine, dataDir: string): Promise<GatewayStore> {
   const store = new GatewayStore(engine, dataDir);
@@ -39,7 +42,8 @@ export async function openPgStore(options: PgEngineOptions & { dataDir: string }
   return storeOn(await PgEngine.open(options), options.dataDir);
 }
 
-export function openStore(settings: Pick<Settings, 'dataDir' | 'databaseUrl'>): Promise<GatewayStore> {
+export function openStore(settings: Pick<Settings, 'dataDir' | 'databaseUrl'> & Partial<Pick<Settings, 'storeThread'>>): Promise<Store> {
   if (settings.databaseUrl !== undefined) return openPgStore({ url: settings.databaseUrl, dataDir: settings.dataDir });
+  if (settings.storeThread === true) return openStoreThread({ dataDir: settings.dataDir });
   return openSqliteStore({ dataDir: settings.dataDir });
 }

@@ -568,7 +568,7 @@ export interface Store extends OutboxPort, OperationsPort, AuditLogPort, Dossier
   recordEvent(event: AuditEvent): Promise<number>;
   /**
    * The statistics rows in order of acceptance: every one, or one page (the gateway reads them by pages,
-   * so that no read holds the event loop for long: SQLite reads on the main thread).
+   * so that no read holds the event loop for long: SQLite reads on the main thread unless PASSERELLE_STORE_THREAD=on).
    */
   statisticsFacts(page?: FactsPage): Promise<StoredFact[]>;
   /** Throws GatewayError('store_unavailable') when the store cannot take a write. */

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { SQLITE_FILE } from '../fixtures/store.js';
 import canonicalize from 'canonicalize';
 import { expect } from 'chai';
 import { checkpointBytes, type PublishedCheckpoint } from '../../src/audit/checkpoint.js';
@@ -17,7 +18,6 @@ import { verifyConsistency } from '../../src/audit/merkle.js';
 import { verifyEntries, verifyEntryInclusion, type ExportedEntry } from '../../src/audit/verify.js';
 import { requestGateway, type HttpAnswer } from '../../src/client/gateway-client.js';
 import { GatewayError } from '../../src/domain/errors.js';
-import type { SqliteEngine } from '../../src/store/sqlite/engine.js';
 import { GnupgHome, validSignatures } from '../fixtures/gpg.js';
 import { runCli as cli } from '../fixtures/cli.js';
 import { EXAMPLE_CERTS, eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
@@ -239,7 +239,7 @@ describe('@integration audit log: checkpoints, proofs, roles, cosignatures, tamp
 
     // The operator (or an intruder) changes one stored entry in the SQLite file.
     const target = 3;
-    const db = new Database((gw.store.engine as SqliteEngine).file);
+    const db = new Database(path.join(gw.settings.dataDir, SQLITE_FILE));
     try {
       const changed = db.prepare("UPDATE audit_log SET entry = json_set(entry, '$.recipient', 'cap-emploi-75') WHERE idx = ?").run(target);
       expect(changed.changes).to.equal(1);

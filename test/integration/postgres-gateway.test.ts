@@ -31,8 +31,8 @@ describe('@integration the gateway on PostgreSQL', function () {
     url.searchParams.set('options', `-c search_path=${schema}`);
     databaseUrl = url.toString();
     gw = await startTestGateway({ PASSERELLE_DATABASE_URL: databaseUrl });
-    expect(gw.store.engine).to.be.instanceOf(PgEngine);
-    store = gw.store;
+    store = gw.store as GatewayStore;
+    expect(store.engine).to.be.instanceOf(PgEngine);
   });
   after(async () => {
     await gw?.dispose();

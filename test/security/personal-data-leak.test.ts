@@ -22,8 +22,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { requestGateway, type HttpAnswer } from '../../src/client/gateway-client.js';
 import { queueName } from '../../src/broker/topology.js';
-import type { SqliteEngine } from '../../src/store/sqlite/engine.js';
-import { createSchema, dropSchema, ENGINES, PG_TEST_URL, pgQuery, type Engine } from '../fixtures/store.js';
+import { createSchema, dropSchema, ENGINES, PG_TEST_URL, pgQuery, SQLITE_FILE, type Engine } from '../fixtures/store.js';
 import { drainQueue, eventually, PROJECT_ROOT, RECIPIENTS, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { example, get, partner, send, type Json } from '../fixtures/partner.js';
 
@@ -222,7 +221,7 @@ for (const engine of ENGINES) describe(`@integration security: no personal data 
       ...(await store.readAuditEntries(0, await store.auditSize(), Number.MAX_SAFE_INTEGER)).map((e) => ({ where: `audit entry ${e.index}`, text: e.entry })),
       ...delivered.map(({ id, i, m }) => ({ where: `AMQP message ${i} of ${id} (properties, headers, fields)`, text: JSON.stringify({ properties: m.properties, fields: m.fields }) })),
       ...answers.map(({ label, answer }) => ({ where: `HTTP answer to ${label}`, text: `${JSON.stringify(answer.headers)}\n${typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body)}` })),
-      ...(engine === 'sqlite' ? sqliteTables((store.engine as SqliteEngine).file) : await postgresTables(schema!)),
+      ...(engine === 'sqlite' ? sqliteTables(path.join(gw.settings.dataDir, SQLITE_FILE)) : await postgresTables(schema!)),
     ];
     expect(observed.some((o) => o.where.startsWith(`${engine} table stats_facts`))).to.equal(true);
     expect(observed.some((o) => o.where.startsWith(`${engine} table subjects`))).to.equal(true);

@@ -17,7 +17,7 @@ import { rotateKeyEncryptionKey, rotatePseudonymSecret, secretsStatus } from '..
 import { GatewayError } from '../../src/domain/errors.js';
 import { followEffects } from '../../src/domain/follow.js';
 import { createValidator, defaultSchemasDir } from '../../src/schema/validator.js';
-import type { GatewayStore } from '../../src/store/gateway-store.js';
+import type { Store } from '../../src/store/port.js';
 import { openPgStore, openSqliteStore } from '../../src/store/open.js';
 import { loadTrustStore, type TrustStore } from '../../src/trust/trust-store.js';
 import { orientationTo } from '../fixtures/dossier.js';
@@ -36,7 +36,7 @@ forEachEngine('security: rotating the gateway\'s secrets while it runs', (curren
   });
 
   /** The services of the running gateway on `store` (what src/gateway.ts builds). */
-  const servicesOn = (temp: TempStore, store: GatewayStore = temp.store) =>
+  const servicesOn = (temp: TempStore, store: Store = temp.store) =>
     createDossierServices({ settings: testSettings({ PASSERELLE_DATA_DIR: temp.dir }), trust, store, validator, now: () => new Date() });
 
   /** The operator's command: its own store on the same database and data directory. */

@@ -83,8 +83,11 @@ forEachEngine('store: statements per message', (current) => {
   // A secret rotated once: the pseudonymiser looks for the person under the older lookups too.
   const pseudonymise = () => createPseudonymiser({ lookup: lookupKey, subjects: store, now: () => new Date(), previous: { lookups: (ref) => [createLookupKey(randomBytes(32))(ref), `old:${ref}`], rekey: (lookup, older) => store.rekeyLookups(lookup, older) } });
 
-  beforeEach(() => {
-    engine = new CountingEngine(current().store.engine);
+  beforeEach(function () {
+    // These count the statements GatewayStore gives an engine, which the store's thread runs unseen.
+    const opened = current().store;
+    if (!(opened instanceof GatewayStore)) this.skip();
+    engine = new CountingEngine(opened.engine);
     store = new GatewayStore(engine, current().dir);
   });
 

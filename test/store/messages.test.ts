@@ -95,7 +95,7 @@ forEachEngine('store contract: messages', (current) => {
   it('hands each accepted message\'s outbox row to the relay once committed, exactly as pendingOutbox reads it', async () => {
     const { store, engine } = current();
     const handed: CommittedOutbox[] = [];
-    const unsubscribe = store.onCommitted((committed) => handed.push(committed));
+    const unsubscribe = store.onCommitted!((committed) => handed.push(committed));
     const traceContext = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'passerelle=t61rcWkgMzE' };
     await store.accept(newMessage({ traceContext }));
     await store.accept(newMessage({ messageId: '11111111-2222-4333-8444-555555555555', type: 'status-update', sender: 'mission-locale-paris', recipient: 'ofii-paris', acceptedAt: '2026-11-27T09:30:02.000Z', outboxBody: 'update' }));

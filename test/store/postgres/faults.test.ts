@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { GatewayError } from '../../../src/domain/errors.js';
+import type { GatewayStore } from '../../../src/store/gateway-store.js';
 import type { PgEngine } from '../../../src/store/postgres/engine.js';
 import { openPgStore } from '../../../src/store/open.js';
 import { disposeTempStore, newMessage, openTempStore, PG_TEST_URL, pgQuery, thrownBy, type TempStore } from '../../fixtures/store.js';
@@ -18,7 +19,7 @@ describe('store (postgresql) faults', () => {
 
   it('answers unavailable, and writes nothing, when its connection is cut in the middle of an acceptance', async () => {
     const { store } = temp;
-    const name = `passerelle ${(store.engine as PgEngine).relayId.slice(0, 8)}`;
+    const name = `passerelle ${((store as GatewayStore).engine as PgEngine).relayId.slice(0, 8)}`;
     // The acceptance waits on the sequencer (another writer holds it) while its server process is terminated.
     const other = new pg.Client({ connectionString: PG_TEST_URL, options: `-c search_path=${temp.schema}` });
     await other.connect();

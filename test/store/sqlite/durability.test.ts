@@ -6,12 +6,14 @@
  */
 import fs from 'node:fs';
 import { expect } from 'chai';
-import { disposeTempStore, newMessage, openTempStore, type TempStore } from '../../fixtures/store.js';
+import { disposeTempStore, newMessage, openTempStore, STORE_THREAD, type TempStore } from '../../fixtures/store.js';
 
 describe('store (sqlite): nothing leaves the store before its WAL sync', () => {
   let temp: TempStore;
   const realFsync = fs.fsync;
-  beforeEach(async () => {
+  beforeEach(async function () {
+    // The fsync is held by replacing this thread's fs.fsync: the store's own thread has its own.
+    if (STORE_THREAD) this.skip();
     temp = await openTempStore('passerelle-store-sync-', 'sqlite');
   });
   afterEach(async () => {
