@@ -40,6 +40,8 @@ export interface GatewayOptions {
   prefix: string;
   fromSource: boolean;
   cryptoWorkers: string | undefined;
+  /** PASSERELLE_STORE_THREAD=on. */
+  storeThread?: boolean;
   cpuProfileDir: string | undefined;
   /** taskset -c list of the gateway's cores; all cores when absent. */
   pin?: string | undefined;
@@ -64,6 +66,7 @@ export async function startGatewayProcess(opts: GatewayOptions): Promise<Gateway
     PASSERELLE_RATE_LIMIT_BURST: String(BENCH_RATE_LIMIT_BURST),
     ...(opts.cryptoWorkers === undefined ? {} : { PASSERELLE_CRYPTO_WORKERS: opts.cryptoWorkers }),
     ...(opts.databaseUrl === undefined ? {} : { PASSERELLE_DATABASE_URL: opts.databaseUrl }),
+    PASSERELLE_STORE_THREAD: opts.storeThread === true ? 'on' : 'off',
   };
   const entry = opts.fromSource ? path.join(ROOT, 'bin', 'passerelle.js') : path.join(ROOT, 'dist', 'cli', 'main.js');
   // taskset execs node in its own process: the pid is the gateway's.

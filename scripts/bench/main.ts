@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       // Gateways sharing a store share its secrets (docs/operator.md): the first one's, created at its start.
       if (i > 0) fs.cpSync(path.join(dataDir, 'gateway-0', 'store', 'secrets'), path.join(instanceDir, 'store', 'secrets'), { recursive: true, preserveTimestamps: true });
       gateways.push(
-        await startGatewayProcess({ dataDir: instanceDir, prefix, fromSource: settings.fromSource, cryptoWorkers: settings.cryptoWorkers, cpuProfileDir: i === 0 ? settings.cpuProfileDir : undefined, pin: settings.pinGateway, databaseUrl: database?.url, amqpUrl: settings.amqpUrl }),
+        await startGatewayProcess({ dataDir: instanceDir, prefix, fromSource: settings.fromSource, cryptoWorkers: settings.cryptoWorkers, storeThread: settings.storeThread, cpuProfileDir: i === 0 ? settings.cpuProfileDir : undefined, pin: settings.pinGateway, databaseUrl: database?.url, amqpUrl: settings.amqpUrl }),
       );
     }
   } catch (err) {
@@ -148,6 +148,7 @@ async function main(): Promise<void> {
         cryptoWorkers: workers.length,
         cryptoInFlightPerWorker: CRYPTO_IN_FLIGHT,
         gatewayCryptoWorkers: settings.cryptoWorkers ?? 'default',
+        storeThread: settings.storeThread,
         documentBytes: documentBytes(0).length,
         sealedBytes: sealed[0]?.length ?? 0,
         spooled,

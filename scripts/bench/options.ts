@@ -14,6 +14,8 @@ export interface BenchSettings {
   cryptoMessages: number;
   /** PASSERELLE_CRYPTO_WORKERS of the gateway; its default when undefined. */
   cryptoWorkers: string | undefined;
+  /** PASSERELLE_STORE_THREAD=on for the gateway (SQLite only). */
+  storeThread: boolean;
   armor: boolean;
   fromSource: boolean;
   cpuProfileDir: string | undefined;
@@ -46,6 +48,7 @@ const HELP = `npm run bench -- [options]
   --lone L              messages sent one at a time (default 200)
   --crypto-messages M   messages of each crypto-only measurement (default 1000)
   --crypto-workers W    PASSERELLE_CRYPTO_WORKERS of the gateway (default: the gateway's default)
+  --store-thread        the gateway's SQLite store on a thread of its own (PASSERELLE_STORE_THREAD=on)
   --binary              send binary OpenPGP instead of armored (default armored, as the CLI sends)
   --source              run the gateway's TypeScript through tsx (bin/passerelle.js) instead of the
                         compiled dist/ that \`npm start\` runs (built first by \`npm run build\`)
@@ -103,6 +106,14 @@ export function cpuCount(list: string): number {
   }, 0);
 }
 
+function storeThread(on: boolean, postgres: boolean): boolean {
+  if (on && postgres) {
+    process.stderr.write('bench: --store-thread is for the embedded SQLite store; drop it with --postgres or --gateways above 1\n');
+    process.exit(2);
+  }
+  return on;
+}
+
 /** The settings of this run; prints the help and exits for --help, exits 2 on a bad value. */
 export function readOptions(args: string[] = process.argv.slice(2)): BenchSettings {
   const { values: options } = parseArgs({
@@ -115,6 +126,7 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchSettin
       lone: { type: 'string', default: '200' },
       'crypto-messages': { type: 'string', default: '1000' },
       'crypto-workers': { type: 'string' },
+      'store-thread': { type: 'boolean', default: false },
       binary: { type: 'boolean', default: false },
       source: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
@@ -142,6 +154,7 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchSettin
     lone: positive('lone', options.lone),
     cryptoMessages: positive('crypto-messages', options['crypto-messages']),
     cryptoWorkers: options['crypto-workers'],
+    storeThread: storeThread(options['store-thread'] === true, options.postgres !== undefined || Number(options.gateways) > 1),
     armor: !options.binary,
     fromSource: options.source === true,
     cpuProfileDir: options['cpu-prof'] ? path.resolve(options['cpu-prof']) : undefined,

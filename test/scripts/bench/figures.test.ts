@@ -74,6 +74,11 @@ describe('scripts/bench: the figures of the bench', () => {
     });
   });
 
+  it('runs the store on the main thread unless --store-thread is given', () => {
+    expect(readOptions([]).storeThread).to.equal(false);
+    expect(readOptions(['--store-thread']).storeThread).to.equal(true);
+  });
+
   it('counts refusals by status and code, and keeps the first five distinct details of each to say why', () => {
     const refusals = new Refusals();
     refusals.tally({ status: 202, latencyMs: 1, doneAt: 1 });
