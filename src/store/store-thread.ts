@@ -154,16 +154,17 @@ export async function openStoreThread(data: StoreThreadData): Promise<Store> {
         }
       }
     });
-    const end = (err: Error) => {
-      ended ??= err;
+    // Partners read these sentences: the thread's own error stays their cause, for the operator's log.
+    const end = (cause: Error) => {
+      ended ??= new GatewayError('unavailable', "The gateway's store stopped; nothing was accepted. Retry later. The operator must restart the gateway.", { cause });
       reject(ended);
-      for (const call of calls.values()) call.reject(ended);
+      // A write in flight may have been committed before the thread stopped: its sender is told neither
+      // "accepted" nor "nothing was accepted", and sends it again under the same id.
+      for (const call of calls.values()) call.reject(new GatewayError('outcome_unknown', undefined, { cause }));
       calls.clear();
     };
-    worker.once('error', (err) =>
-      end(new GatewayError('unavailable', `The store's thread stopped (${err.message}); nothing more can be stored. The operator must restart the gateway.`, { cause: err })),
-    );
-    worker.once('exit', (code) => end(new GatewayError('unavailable', `The store's thread exited (code ${code}); nothing more can be stored. The operator must restart the gateway.`)));
+    worker.once('error', (err) => end(err));
+    worker.once('exit', (code) => end(new Error(`the store's thread exited with code ${code}`)));
   });
   try {
     await opened;
