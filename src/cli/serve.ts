@@ -48,7 +48,7 @@ export async function runServe(settings: Settings): Promise<number> {
     stopLoggingCrashes();
     throw err;
   }
-  process.stderr.write(`passerelle: listening on https://${settings.host}:${gateway.port} (trust ${settings.certsDir}, store ${settings.databaseUrl === undefined ? settings.dataDir : `${redactUrl(settings.databaseUrl)}, secrets ${settings.dataDir}`}); SIGTERM stops\n`);
+  process.stderr.write(`passerelle: listening on https://${settings.host}:${gateway.port} (trust ${settings.certsDir}, store ${settings.databaseUrl === undefined ? `${settings.dataDir}${settings.storeThread ? ' on its own thread' : ''}` : `${redactUrl(settings.databaseUrl)}, secrets ${settings.dataDir}`}); SIGTERM stops\n`);
   if (reloadAfterStart) reload(gateway);
   await stopped;
   // A second signal during the graceful stop takes its default action: the operator's way out.

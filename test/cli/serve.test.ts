@@ -133,30 +133,39 @@ describe('@integration cli: passerelle serve', function () {
     }
   });
 
-  it('runs compiled, as `npm start` does: built into dist/, it accepts a message, opens it on a crypto worker thread and delivers it', async function () {
+  describe('compiled, as `npm start` runs it', function () {
     this.timeout(120_000);
-    execFileSync('npm', ['run', '--silent', 'build'], { cwd: PROJECT_ROOT, stdio: 'pipe' });
-    const prefix = uniquePrefix();
-    const serve = startServe({ PASSERELLE_DATA_DIR: dataDir, PASSERELLE_PORT: '0', PASSERELLE_AMQP_PREFIX: prefix, PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_CRYPTO_WORKERS: '1' }, COMPILED_CLI);
-    try {
-      const port = await listeningPort(serve);
-      const document = example('orientation');
-      const answer = await post(`https://127.0.0.1:${port}`, 'ofii-paris', await seal('ofii-paris', document));
-      expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
-      const delivered = await eventually(async () => {
-        const messages = await drainQueue(queueName(prefix, 'mission-locale-paris'));
-        return messages.length > 0 ? messages : undefined;
+    before(() => {
+      execFileSync('npm', ['run', '--silent', 'build'], { cwd: PROJECT_ROOT, stdio: 'pipe' });
+    });
+
+    for (const storeThread of ['off', 'on'] as const) {
+      it(`built into dist/, it accepts a message, opens it on a crypto worker thread and delivers it (PASSERELLE_STORE_THREAD=${storeThread})`, async () => {
+        const prefix = uniquePrefix();
+        const serve = startServe({ PASSERELLE_DATA_DIR: dataDir, PASSERELLE_PORT: '0', PASSERELLE_AMQP_PREFIX: prefix, PASSERELLE_CERTS_DIR: EXAMPLE_CERTS, PASSERELLE_CRYPTO_WORKERS: '1', PASSERELLE_STORE_THREAD: storeThread }, COMPILED_CLI);
+        try {
+          const port = await listeningPort(serve);
+          // The store's thread runs a compiled module of its own (src/store/store-thread-worker.ts).
+          expect(serve.stderr().includes(`store ${dataDir} on its own thread`), serve.stderr()).to.equal(storeThread === 'on');
+          const document = example('orientation');
+          const answer = await post(`https://127.0.0.1:${port}`, 'ofii-paris', await seal('ofii-paris', document));
+          expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
+          const delivered = await eventually(async () => {
+            const messages = await drainQueue(queueName(prefix, 'mission-locale-paris'));
+            return messages.length > 0 ? messages : undefined;
+          });
+          expect(delivered.map((m) => m.properties['messageId'])).to.deep.equal([document['header']['messageId']]);
+          serve.child.kill('SIGTERM');
+          expect(await serve.exited).to.equal(0);
+          // The log's writer thread (src/log/writer-thread.mjs) runs compiled too, and wrote up to the last line.
+          const logged = serve.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+          expect(logged.find((l) => l['message'] === 'request' && l['path'] === '/v1/messages')).to.include({ status: 202, partner: 'ofii-paris' });
+          expect(logged.at(-1)).to.include({ message: 'gateway stopped' });
+        } finally {
+          serve.child.kill('SIGKILL');
+          await deleteTopology(prefix);
+        }
       });
-      expect(delivered.map((m) => m.properties['messageId'])).to.deep.equal([document['header']['messageId']]);
-      serve.child.kill('SIGTERM');
-      expect(await serve.exited).to.equal(0);
-      // The log's writer thread (src/log/writer-thread.mjs) runs compiled too, and wrote up to the last line.
-      const logged = serve.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(logged.find((l) => l['message'] === 'request' && l['path'] === '/v1/messages')).to.include({ status: 202, partner: 'ofii-paris' });
-      expect(logged.at(-1)).to.include({ message: 'gateway stopped' });
-    } finally {
-      serve.child.kill('SIGKILL');
-      await deleteTopology(prefix);
     }
   });
 });
