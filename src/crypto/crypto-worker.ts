@@ -4,11 +4,11 @@
  * result, or the error as code and message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { GatewayError } from '../domain/errors.js';
+import { transferError } from '../domain/errors.js';
 import { KeyCache } from './key-cache.js';
 import { readKeyBytes, type Key, type PrivateKey, type PublicKey } from './keys.js';
 import { INLINE_CRYPTO } from './service.js';
-import { mapKeys, moveBytes, WORKER_READY, type CryptoReply, type CryptoTask, type CryptoWorkerData, type KeyOnWire, type TransferredError } from './worker-protocol.js';
+import { mapKeys, moveBytes, WORKER_READY, type CryptoReply, type CryptoTask, type CryptoWorkerData, type KeyOnWire } from './worker-protocol.js';
 
 const { keyCacheLimit } = (workerData as { data: CryptoWorkerData }).data;
 
@@ -77,11 +77,6 @@ async function perform(task: CryptoTask<Promise<Key>>): Promise<unknown> {
   }
 }
 
-function transferable(err: unknown): TransferredError {
-  if (err instanceof GatewayError) return { gateway: true, code: err.code, message: err.message, ...(err.rule === undefined ? {} : { rule: err.rule }) };
-  return { gateway: false, ...(err instanceof Error ? { name: err.name } : {}), message: err instanceof Error ? err.message : String(err) };
-}
-
 const port = parentPort!;
 port.on('message', ({ id, task }: { id: number; task: CryptoTask<KeyOnWire> }) => {
   // Every key of the task is looked up now, as the message arrives, in the order the pool touched its
@@ -102,7 +97,7 @@ port.on('message', ({ id, task }: { id: number; task: CryptoTask<KeyOnWire> }) =
       const moved = moveBytes(value, transfer, false);
       port.postMessage({ id, ok: true, value: moved } satisfies CryptoReply, transfer);
     },
-    (err: unknown) => port.postMessage({ id, ok: false, error: transferable(err) } satisfies CryptoReply),
+    (err: unknown) => port.postMessage({ id, ok: false, error: transferError(err) } satisfies CryptoReply),
   );
 });
 port.postMessage(WORKER_READY);

@@ -28,12 +28,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
-import { GatewayError } from '../domain/errors.js';
+import { GatewayError, reviveError } from '../domain/errors.js';
 import { keyBytes, type Key } from './keys.js';
 import { FairQueue } from './fair-queue.js';
 import { KEY_CACHE_LIMIT, KeyCache } from './key-cache.js';
 import { INLINE_CRYPTO, type GatewayCrypto } from './service.js';
-import { isKeyField, mapKeys, moveBytes, WORKER_READY, type CryptoReply, type CryptoTask, type CryptoWorkerData, type KeyOnWire, type KeyTransfer, type TransferredError } from './worker-protocol.js';
+import { isKeyField, mapKeys, moveBytes, WORKER_READY, type CryptoReply, type CryptoTask, type CryptoWorkerData, type KeyOnWire, type KeyTransfer } from './worker-protocol.js';
 import { siblingModule, startModuleWorker } from './worker-thread.js';
 
 /**
@@ -99,18 +99,6 @@ function transfer(key: Key): KeyTransfer {
 
 function transferAll(keys: Key | readonly Key[]): KeyTransfer[] {
   return (Array.isArray(keys) ? keys : [keys as Key]).map(transfer);
-}
-
-/**
- * The worker's error rebuilt on this thread. Anything but a GatewayError is a failure the gateway did
- * not foresee: it comes back as the same kind of error it would be inline (name and message), so
- * that the HTTP edge answers and logs it as an unexpected error, without its text reaching a partner.
- */
-function revive(error: TransferredError): Error {
-  if (error.gateway && error.code !== undefined) return new GatewayError(error.code, error.message, error.rule === undefined ? {} : { rule: error.rule });
-  const unforeseen = new Error(error.message);
-  if (error.name !== undefined) unforeseen.name = error.name;
-  return unforeseen;
 }
 
 interface Pending {
@@ -258,7 +246,7 @@ export function createCryptoPool(opts: { size: number; queueLimit?: number; part
       slot.running.delete(reply.id);
       settle(pending);
       if (reply.ok) pending.resolve(reply.value);
-      else pending.reject(revive(reply.error));
+      else pending.reject(reviveError(reply.error));
       pump();
     });
     // 'error' is followed by 'exit': retire() replaces the worker once.

@@ -3,7 +3,7 @@
  * (src/crypto/crypto-worker.ts): tasks, with their keys by reference once a worker holds them, and
  * replies; bytes large enough are moved between the threads rather than copied.
  */
-import type { ProblemCode } from '../domain/errors.js';
+import type { TransferredError } from '../domain/errors.js';
 import type { SentCiphertext } from './forward.js';
 import type { AcceptedAnswer } from './receipt.js';
 
@@ -66,15 +66,6 @@ export function mapKeys<A, B>(task: CryptoTask<A>, f: (key: A) => B): CryptoTask
     if (value !== undefined) mapped[field] = Array.isArray(value) ? value.map(f) : f(value);
   }
   return mapped as CryptoTask<B>;
-}
-
-export interface TransferredError {
-  gateway: boolean;
-  code?: ProblemCode;
-  /** The class name of an error that is not a GatewayError (TypeError …), which the HTTP edge logs. */
-  name?: string;
-  message: string;
-  rule?: string;
 }
 
 /**

@@ -300,6 +300,64 @@ export class GatewayError extends Error {
   }
 }
 
+/**
+ * An error as it crosses from a worker thread to the one that answers (a structured clone keeps
+ * neither the class nor its fields): the crypto workers' (src/crypto/worker-pool.ts) and the store's
+ * (src/store/store-thread.ts).
+ */
+export interface TransferredError {
+  gateway: boolean;
+  code?: ProblemCode;
+  /** The class name of an error that is not a GatewayError (TypeError …), which the HTTP edge logs. */
+  name?: string;
+  message: string;
+  rule?: string;
+  retryAfterSeconds?: number;
+  /** The message of the error's cause, when the sender says it may cross (see transferError). */
+  cause?: string;
+}
+
+/**
+ * `withCause`: the cause's message crosses too, for the operator's log. Only for a thread whose causes
+ * hold no input of a partner (the store's: SQLite's and the file system's own messages); a crypto
+ * worker's may quote the message it failed to parse.
+ */
+export function transferError(err: unknown, options: { withCause?: boolean } = {}): TransferredError {
+  const cause = options.withCause === true && err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
+  const because = cause === undefined ? {} : { cause };
+  if (err instanceof GatewayError) {
+    return {
+      gateway: true,
+      code: err.code,
+      message: err.message,
+      ...(err.rule === undefined ? {} : { rule: err.rule }),
+      ...(err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: err.retryAfterSeconds }),
+      ...because,
+    };
+  }
+  return { gateway: false, ...(err instanceof Error ? { name: err.name } : {}), message: err instanceof Error ? err.message : String(err), ...because };
+}
+
+/**
+ * The error rebuilt on the receiving thread. A GatewayError stays one (its code decides the answer);
+ * anything else is a failure the gateway did not foresee and comes back as the same kind of error
+ * (name and message), so that the HTTP edge answers and logs it as unexpected, without its text
+ * reaching a partner.
+ */
+export function reviveError(error: TransferredError): Error {
+  const cause = error.cause === undefined ? undefined : new Error(error.cause);
+  if (error.gateway && error.code !== undefined) {
+    return new GatewayError(error.code, error.message, {
+      ...(error.rule === undefined ? {} : { rule: error.rule }),
+      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+  const unforeseen = new Error(error.message, cause === undefined ? undefined : { cause });
+  if (error.name !== undefined) unforeseen.name = error.name;
+  return unforeseen;
+}
+
 export function isGatewayError(err: unknown, code?: ProblemCode): err is GatewayError {
   return err instanceof GatewayError && (code === undefined || err.code === code);
 }

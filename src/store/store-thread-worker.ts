@@ -8,11 +8,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { NewSubject } from '../privacy/pseudonym.js';
 import { openSqliteStore } from './open.js';
 import type { CommittedOutbox, Store } from './port.js';
-import { asBuffers, FORWARDED, transferError, type StoreReply, type StoreRequest, type StoreThreadData } from './store-thread.js';
+import { transferError, type TransferredError } from '../domain/errors.js';
+import { asBuffers, FORWARDED, type StoreReply, type StoreRequest, type StoreThreadData } from './store-thread.js';
 
 const port = parentPort!;
 const data = (workerData as { data: StoreThreadData }).data;
 const forwarded: ReadonlySet<string> = new Set([...FORWARDED, 'saveReceipt']);
+
+/** The store's causes are SQLite's and the file system's own messages: they may cross, for the log. */
+function failure(err: unknown): TransferredError {
+  return transferError(err, { withCause: true });
+}
 
 function reply(message: StoreReply): void {
   port.postMessage(message);
@@ -22,7 +28,7 @@ let store: Store;
 try {
   store = await openSqliteStore({ dataDir: data.dataDir, ...(data.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: data.busyTimeoutMs }) });
 } catch (err) {
-  reply({ kind: 'failed', error: transferError(err) });
+  reply({ kind: 'failed', error: failure(err) });
   port.close();
   process.exit(0);
 }
@@ -56,7 +62,7 @@ port.on('message', (request: StoreRequest) => {
           port.close();
         },
         (err: unknown) => {
-          reply({ kind: 'answer', id: request.id, ok: false, error: transferError(err) });
+          reply({ kind: 'answer', id: request.id, ok: false, error: failure(err) });
           port.close();
         },
       );
@@ -64,7 +70,7 @@ port.on('message', (request: StoreRequest) => {
     case 'call':
       run(request).then(
         (value) => reply({ kind: 'answer', id: request.id, ok: true, value }),
-        (err: unknown) => reply({ kind: 'answer', id: request.id, ok: false, error: transferError(err) }),
+        (err: unknown) => reply({ kind: 'answer', id: request.id, ok: false, error: failure(err) }),
       );
   }
 });

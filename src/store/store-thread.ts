@@ -13,7 +13,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from '../crypto/worker-thread.js';
-import { GatewayError, type ProblemCode } from '../domain/errors.js';
+import { GatewayError, reviveError, type TransferredError } from '../domain/errors.js';
 import type { CommittedOutbox, Store } from './port.js';
 
 /** The port's operations that are forwarded as they are: every function of Store but the four below. */
@@ -36,18 +36,6 @@ export interface StoreThreadData {
   busyTimeoutMs?: number;
 }
 
-/** An error of the worker's store, as it crosses to this thread. */
-export interface TransferredStoreError {
-  gateway: boolean;
-  code?: ProblemCode;
-  name?: string;
-  message: string;
-  rule?: string;
-  retryAfterSeconds?: number;
-  /** The message of the error's cause (checkWritable names it): the cause itself does not cross. */
-  cause?: string;
-}
-
 export type StoreRequest =
   | { kind: 'call'; id: number; method: Forwarded | 'pseudonymFor' | 'saveReceipt'; args: unknown[] }
   | { kind: 'subscribe' }
@@ -56,40 +44,10 @@ export type StoreRequest =
 
 export type StoreReply =
   | { kind: 'opened' }
-  | { kind: 'failed'; error: TransferredStoreError }
+  | { kind: 'failed'; error: TransferredError }
   | { kind: 'answer'; id: number; ok: true; value: unknown }
-  | { kind: 'answer'; id: number; ok: false; error: TransferredStoreError }
+  | { kind: 'answer'; id: number; ok: false; error: TransferredError }
   | { kind: 'committed'; committed: CommittedOutbox };
-
-export function transferError(err: unknown): TransferredStoreError {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
-  if (err instanceof GatewayError) {
-    return {
-      gateway: true,
-      code: err.code,
-      message: err.message,
-      ...(err.rule === undefined ? {} : { rule: err.rule }),
-      ...(err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: err.retryAfterSeconds }),
-      ...(cause === undefined ? {} : { cause }),
-    };
-  }
-  return { gateway: false, name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err), ...(cause === undefined ? {} : { cause }) };
-}
-
-/** The worker's error rebuilt here: a GatewayError stays one (its code decides the answer); anything else comes back as an unforeseen error of the same name. */
-function revive(error: TransferredStoreError): Error {
-  const cause = error.cause === undefined ? undefined : new Error(error.cause);
-  if (error.gateway && error.code !== undefined) {
-    return new GatewayError(error.code, error.message, {
-      ...(error.rule === undefined ? {} : { rule: error.rule }),
-      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
-      ...(cause === undefined ? {} : { cause }),
-    });
-  }
-  const unforeseen = new Error(error.message, cause === undefined ? undefined : { cause });
-  if (error.name !== undefined) unforeseen.name = error.name;
-  return unforeseen;
-}
 
 /**
  * Bytes cross threads as Uint8Array; the store's code and its callers read them as Buffers (a view,
@@ -142,7 +100,7 @@ export async function openStoreThread(data: StoreThreadData): Promise<Store> {
         case 'opened':
           return resolve();
         case 'failed':
-          return reject(revive(reply.error));
+          return reject(reviveError(reply.error));
         case 'committed':
           return listener?.(asBuffers(reply.committed) as CommittedOutbox);
         case 'answer': {
@@ -150,7 +108,7 @@ export async function openStoreThread(data: StoreThreadData): Promise<Store> {
           if (call === undefined) return;
           calls.delete(reply.id);
           if (reply.ok) call.resolve(asBuffers(reply.value));
-          else call.reject(revive(reply.error));
+          else call.reject(reviveError(reply.error));
         }
       }
     });

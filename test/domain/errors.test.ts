@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { GatewayError, isPartnerCode, partnerFacing, PROBLEM_CATALOGUE, PROBLEM_CODES, type ProblemCode } from '../../src/domain/errors.js';
+import { GatewayError, isPartnerCode, partnerFacing, PROBLEM_CATALOGUE, PROBLEM_CODES, reviveError, transferError, type ProblemCode } from '../../src/domain/errors.js';
 import { PROJECT_ROOT } from '../fixtures/gateway.js';
 
 /** The "Errors" table of docs/interface.md (section 4): the published codes of the interface and their statuses. */
@@ -68,5 +68,23 @@ describe('domain/errors: the catalogue of problem codes', () => {
     expect(recorded.errors).to.deep.equal(error.errors);
     expect(recorded.rejection).to.deep.equal({ messageId: '8d4c2f9e-1b7a-4c3e-9f60-2a5b7d9e1c44', type: 'orientation', auditIndex: 7 });
     expect(error.rejection).to.equal(undefined);
+  });
+});
+
+describe('domain/errors: an error crossing from a worker thread', () => {
+  it("keeps a GatewayError's code, rule and Retry-After, and an unforeseen error's name and message", () => {
+    const refused = reviveError(transferError(new GatewayError('unavailable', 'Retry later.', { retryAfterSeconds: 5 })));
+    expect(refused).to.be.instanceOf(GatewayError).and.to.include({ code: 'unavailable', message: 'Retry later.', retryAfterSeconds: 5 });
+    const ruled = reviveError(transferError(new GatewayError('rule_violation', 'No.', { rule: 'follows' })));
+    expect(ruled).to.include({ code: 'rule_violation', rule: 'follows' });
+    const unforeseen = reviveError(transferError(new TypeError('x is not a function')));
+    expect(unforeseen).not.to.be.instanceOf(GatewayError);
+    expect(unforeseen).to.include({ name: 'TypeError', message: 'x is not a function' });
+  });
+
+  it("carries a cause's message only when the sender says it holds no partner's input", () => {
+    const failed = new GatewayError('malformed_message', 'The message cannot be read.', { cause: new SyntaxError('Unexpected token in "Jean Dupont"') });
+    expect(reviveError(transferError(failed)).cause).to.equal(undefined);
+    expect((reviveError(transferError(failed, { withCause: true })).cause as Error).message).to.equal('Unexpected token in "Jean Dupont"');
   });
 });
