@@ -146,6 +146,7 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchSettin
     process.stdout.write(HELP);
     process.exit(0);
   }
+  const postgresUrl = options.postgres ?? (Number(options.gateways) > 1 ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined);
   return {
     messages: positive('messages', options.messages),
     concurrency: positive('concurrency', options.concurrency),
@@ -154,7 +155,7 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchSettin
     lone: positive('lone', options.lone),
     cryptoMessages: positive('crypto-messages', options['crypto-messages']),
     cryptoWorkers: options['crypto-workers'],
-    storeThread: storeThread(options['store-thread'] === true, options.postgres !== undefined || Number(options.gateways) > 1),
+    storeThread: storeThread(options['store-thread'] === true, postgresUrl !== undefined),
     armor: !options.binary,
     fromSource: options.source === true,
     cpuProfileDir: options['cpu-prof'] ? path.resolve(options['cpu-prof']) : undefined,
@@ -163,7 +164,7 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchSettin
     spoolDir: path.resolve(options['spool-dir'] ?? os.tmpdir()),
     spool: options.spool === true,
     gateways: positive('gateways', options.gateways),
-    postgresUrl: options.postgres ?? (Number(options.gateways) > 1 ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined),
+    postgresUrl,
     amqpUrl: options['amqp-url']!,
     brokerNodes: options['broker-nodes'] === undefined ? [] : nodeList(options['broker-nodes']),
     out: path.resolve(options.out!),
